@@ -1,0 +1,61 @@
+# Ulasan: the two commands of the quick start are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DATABASE_URL ?= sqlite+aiosqlite:///./data/demo.db
+DEMO_QR_DIR ?= data/demo-qr
+
+.PHONY: help install install-test demo run test lint format i18n-check bench clean
+
+help:
+	@echo "make demo   - install, load the example organisation into data/demo.db, start the bot (needs BOT_TOKEN)"
+	@echo "make run    - install, migrate DATABASE_URL and start the bot (no example data)"
+	@echo "make test   - install the test extras and run the whole suite and ruff"
+	@echo "make bench  - run the benchmarks in bench/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[postgres]"
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,postgres]"
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	@DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan check --require-token
+	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan db upgrade
+	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan import units examples/units.csv
+	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan import services examples/services.csv
+	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan import employees examples/employees.csv
+	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan link-codes
+	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan run --no-migrate
+
+run: install
+	$(BIN)/ulasan run
+
+test: install-test
+	$(BIN)/python -m pytest
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+i18n-check: install
+	$(BIN)/python -m bot.i18n_check
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

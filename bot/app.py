@@ -1,0 +1,97 @@
+"""The Application factory: every Application is built here from the settings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.context import SERVICES_KEY, BotContext, Services
+from bot.i18n import N_, gettext_for
+from bot.processor import PerChatUpdateProcessor
+from bot.settings import Settings
+from storage.db import SessionFactory, create_engine, session_factory
+
+log = logging.getLogger(__name__)
+
+BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+
+# (command, message id of its description); descriptions are set per language.
+COMMANDS: list[tuple[str, str]] = [
+    ("start", N_("Start")),
+    ("help", N_("Help")),
+    ("language", N_("Choose language")),
+    ("privacy", N_("Privacy: what we keep")),
+]
+
+
+def file_url_for(base_url: str) -> str:
+    """PTB's base_file_url that belongs to a Bot API base URL (…/bot → …/file/bot)."""
+    root = base_url.rstrip("/")
+    if root.endswith("/bot"):
+        return root[: -len("/bot")] + "/file/bot"
+    return root + "/file/bot"
+
+
+def build_application(
+    settings: Settings,
+    *,
+    sessions: SessionFactory | None = None,
+    processor: PerChatUpdateProcessor | None = None,
+) -> BotApplication:
+    """Build a ready-to-start Application; opens the database in post_init."""
+    from handlers import register
+
+    application: BotApplication = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(file_url_for(settings.telegram_base_url))
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(processor or PerChatUpdateProcessor())
+        .post_init(open_resources)
+        .post_shutdown(close_resources)
+        .build()
+    )
+    engine = None
+    if sessions is None:
+        engine = create_engine(
+            settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        sessions = session_factory(engine)
+    application.bot_data[SERVICES_KEY] = Services(
+        settings=settings, sessions=sessions, engine=engine
+    )
+    register(application)
+    return application
+
+
+async def open_resources(application: BotApplication) -> None:
+    """Run after ``initialize()`` (PTB's post_init): publish the command menu."""
+    await _set_commands(application)
+
+
+async def close_resources(application: BotApplication) -> None:
+    """Run after ``shutdown()`` (PTB's post_shutdown): close the database pool."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    if services.engine is not None:
+        await services.engine.dispose()
+
+
+async def _set_commands(application: BotApplication) -> None:
+    for language in ("id", "en"):
+        _ = gettext_for(language)
+        commands = [BotCommand(name, _(description)) for name, description in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=language)
+    _ = gettext_for(application.bot_data[SERVICES_KEY].settings.default_language)
+    await application.bot.set_my_commands(
+        [BotCommand(name, _(description)) for name, description in COMMANDS]
+    )
+
+
+def run_polling(settings: Settings) -> None:
+    """Start the bot with long polling until interrupted (Ctrl+C or SIGTERM)."""
+    application = build_application(settings)
+    application.run_polling(allowed_updates=Update.ALL_TYPES)

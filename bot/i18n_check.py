@@ -1,0 +1,101 @@
+"""Find messages that lack a translation: ``python -m bot.i18n_check``.
+
+Extracts every ``_()``/``N_()``/``ngettext()`` message from the source with
+Babel and checks that each Indonesian and English catalog translates it.
+``python -m bot.i18n_check --add DOMAIN`` appends the missing ids to that
+domain's PO files (empty translations, for a translator to fill in).
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from bot.i18n import LANGUAGES, po_files
+
+SOURCE_PACKAGES = ("bot", "handlers", "storage", "scheduler")
+
+
+def project_root() -> Path:
+    return Path(str(files("bot"))).parent
+
+
+def extracted() -> dict[str, tuple[str, int]]:
+    """Every message id in the source → (file, line) of its first use."""
+    root = project_root()
+    found: dict[str, tuple[str, int]] = {}
+    for package in SOURCE_PACKAGES:
+        folder = root / package
+        if not folder.is_dir():
+            continue
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(folder), method_map=[("**.py", "python")], keywords=DEFAULT_KEYWORDS
+        ):
+            ids = message if isinstance(message, tuple) else (message,)
+            for msgid in ids:
+                if msgid:
+                    found.setdefault(msgid, (f"{package}/{filename}", lineno))
+    return found
+
+
+def translated(language: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for path in po_files(language):
+        with open(path, "rb") as handle:
+            catalog = read_po(handle, locale=language)
+        for message in catalog:
+            if not message.id or message.fuzzy:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if all(strings):
+                for msgid in ids:
+                    out[msgid] = strings[0]
+    return out
+
+
+def missing() -> dict[str, list[tuple[str, str, int]]]:
+    messages = extracted()
+    result: dict[str, list[tuple[str, str, int]]] = {}
+    for language in LANGUAGES:
+        done = translated(language)
+        result[language] = [
+            (msgid, *where) for msgid, where in sorted(messages.items()) if msgid not in done
+        ]
+    return result
+
+
+def add_missing(domain: str) -> None:
+    for language, rows in missing().items():
+        path = project_root() / "bot" / "locales" / language / "LC_MESSAGES" / f"{domain}.po"
+        if path.exists():
+            with open(path, "rb") as handle:
+                catalog = read_po(handle, locale=language)
+        else:
+            catalog = Catalog(locale=language, project="ulasan", domain=domain)
+        for msgid, filename, lineno in rows:
+            if msgid not in catalog:
+                catalog.add(msgid, "", locations=[(filename, lineno)])
+        with open(path, "wb") as handle:
+            write_po(handle, catalog, width=0, omit_header=False)
+
+
+def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--add":
+        add_missing(sys.argv[2])
+        return 0
+    problems = 0
+    for language, rows in missing().items():
+        for msgid, filename, lineno in rows:
+            problems += 1
+            print(f"{filename}:{lineno}: no {language} translation: {msgid[:60]!r}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,158 @@
+"""Greeting, help, privacy, language choice, and the replies of last resort.
+
+`HANDLERS` come first in group 0; `FALLBACKS` come last, so any text, sticker,
+photo, unknown command or stale button that no feature claimed still gets a
+short helpful answer. `error_handler` logs the update id and apologises.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import LANGUAGE_KEY, BotContext
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES
+from storage import preferences
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_CALLBACK = "lang:"
+
+
+async def start(update: Update, context: BotContext) -> None:
+    _ = await context.gettext(update)
+    await update.effective_message.reply_text(
+        _(
+            "Welcome to Ulasan, the feedback service of the city government.\n\n"
+            "• Citizens: scan the QR code at the service counter to rate the service "
+            "you just received. It takes less than a minute and is anonymous.\n"
+            "• Civil servants: open the link code you received from HR (BKPSDM) "
+            "to link your account, then give 360° feedback to your colleagues.\n\n"
+            "/help shows all commands."
+        )
+    )
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    _ = await context.gettext(update)
+    await update.effective_message.reply_text(
+        _(
+            "What I can do:\n"
+            "/start: begin, or open a link from a QR code or from HR\n"
+            "/language: choose Bahasa Indonesia or English\n"
+            "/privacy: what we keep about you and how to ask for deletion\n"
+            "/help: this message"
+        )
+    )
+
+
+async def privacy(update: Update, context: BotContext) -> None:
+    _ = await context.gettext(update)
+    settings = context.settings
+    text = _(
+        "Privacy\n\n"
+        "Citizens: we do not keep your Telegram identity. Your answers are stored "
+        "under a keyed code (pseudonym) so that one person counts once per day; "
+        "after {days} days even that code is removed and only the scores remain. "
+        "Your chat is kept only if you agree to be contacted about your feedback.\n\n"
+        "Employees: we keep the link between your Telegram account and your NIP, "
+        "your language and whether you can be reached, so that we can send you "
+        "review requests and your own results.\n\n"
+        "Legal basis: the performance of public services (UU 27/2022 on Personal "
+        "Data Protection). Questions or deletion requests: {contact}."
+    ).format(days=settings.retention_days, contact=settings.dpo_contact)
+    await update.effective_message.reply_text(text)
+
+
+async def language_menu(update: Update, context: BotContext) -> None:
+    _ = await context.gettext(update)
+    buttons = [
+        [InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=LANGUAGE_CALLBACK + code)]
+        for code in LANGUAGES
+    ]
+    await update.effective_message.reply_text(
+        _("Choose your language:"), reply_markup=InlineKeyboardMarkup(buttons)
+    )
+
+
+async def language_chosen(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    code = (query.data or "").removeprefix(LANGUAGE_CALLBACK)
+    if code not in LANGUAGES:
+        _ = await context.gettext(update)
+        await query.answer(_("This button is no longer valid."), show_alert=False)
+        return
+    async with context.sessions.begin() as session:
+        await preferences.set_language(
+            session, context.user_key(update), update.effective_user.id, code
+        )
+    if context.user_data is not None:
+        context.user_data[LANGUAGE_KEY] = code
+    _ = await context.gettext(update)
+    await query.answer()
+    done = _("Language set to English.") if code == "en" else _("Language set to Bahasa Indonesia.")
+    await query.edit_message_text(done)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    _ = await context.gettext(update)
+    await update.effective_message.reply_text(
+        _("I do not know that command. /help lists what I can do.")
+    )
+
+
+async def unexpected_message(update: Update, context: BotContext) -> None:
+    _ = await context.gettext(update)
+    await update.effective_message.reply_text(
+        _(
+            "I only understand commands and buttons here. To rate a service, scan the QR "
+            "code at the counter; /help lists what I can do."
+        )
+    )
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    _ = await context.gettext(update)
+    log.info("stale or unknown callback data from update %s", update.update_id)
+    await update.callback_query.answer(
+        _("This button is no longer active. Please start again with /start."), show_alert=True
+    )
+
+
+async def error_handler(update: object, context: BotContext) -> None:
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        _ = await context.gettext(update)
+        text = _(
+            "Sorry, something went wrong on our side. Your earlier answers are kept; "
+            "please try again in a moment."
+        )
+    except Exception:  # the database itself may be what failed
+        text = "Maaf, terjadi kesalahan. Silakan coba lagi sebentar lagi."
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except Exception:
+        log.warning("could not send the apology for update %s", update_id, exc_info=True)
+
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler("start", start),
+    CommandHandler("help", help_command),
+    CommandHandler("privacy", privacy),
+    CommandHandler(["language", "bahasa"], language_menu),
+    CallbackQueryHandler(language_chosen, pattern=f"^{LANGUAGE_CALLBACK}"),
+]
+
+FALLBACKS: list[BaseHandler] = [
+    MessageHandler(filters.COMMAND, unknown_command),
+    MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unexpected_message),
+    CallbackQueryHandler(stale_button),
+]

@@ -1,0 +1,96 @@
+"""Shared fixtures: a migrated database file, the fake Bot API server, and a running bot.
+
+The bot fixture builds the real Application with the project's own factory and
+runs it with long polling against the fake server over HTTP on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import BotApplication, build_application, close_resources, open_resources
+from bot.processor import PerChatUpdateProcessor
+from bot.settings import Settings, load_settings
+from storage.db import SessionFactory, create_engine, session_factory
+from storage.migrate import upgrade
+from tests.fakebot import FakeBotApi
+
+ADMIN_ID = 900001
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return os.environ.get("ULASAN_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path}/test.db"
+
+
+@pytest.fixture
+async def migrated(database_url: str) -> str:
+    await upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotApi]:
+    api = FakeBotApi()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "_env_file": None,
+        "database_url": database_url,
+        "data_dir": tmp_path / "data",
+        "secret_key": "test-secret-key-0123456789",
+        "bot_token": "123456:TEST-TOKEN",
+        "admin_ids": str(ADMIN_ID),
+        "bot_username": "UlasanTestBot",
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated: str, fake_api: FakeBotApi) -> Settings:
+    return make_settings(tmp_path, migrated, telegram_base_url=fake_api.base_url)
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[SessionFactory]:
+    engine = create_engine(settings.database_url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+async def start_bot(settings: Settings, api: FakeBotApi) -> BotApplication:
+    processor = PerChatUpdateProcessor()
+    processor.listeners.append(api.processed)
+    application = build_application(settings, processor=processor)
+    await application.initialize()
+    await open_resources(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0.0, timeout=1)
+    return application
+
+
+async def stop_bot(application: BotApplication) -> None:
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    await close_resources(application)
+
+
+@pytest.fixture
+async def bot(settings: Settings, fake_api: FakeBotApi) -> AsyncIterator[BotApplication]:
+    application = await start_bot(settings, fake_api)
+    yield application
+    await stop_bot(application)
