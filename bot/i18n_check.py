@@ -2,8 +2,10 @@
 
 Extracts every ``_()``/``N_()``/``ngettext()`` message from the source with
 Babel and checks that each Indonesian and English catalog translates it.
-``python -m bot.i18n_check --add DOMAIN`` appends the missing ids to that
-domain's PO files (empty translations, for a translator to fill in).
+``python -m bot.i18n_check --add DOMAIN [SOURCE_PREFIX ...]`` appends the
+missing ids (only those used in files under the given prefixes, e.g.
+``handlers/citizen.py``) to that domain's PO files, with empty translations
+for a translator to fill in.
 """
 
 from __future__ import annotations
@@ -70,8 +72,10 @@ def missing() -> dict[str, list[tuple[str, str, int]]]:
     return result
 
 
-def add_missing(domain: str) -> None:
+def add_missing(domain: str, prefixes: list[str] | None = None) -> None:
     for language, rows in missing().items():
+        if prefixes:
+            rows = [r for r in rows if any(r[1].startswith(p) for p in prefixes)]
         path = project_root() / "bot" / "locales" / language / "LC_MESSAGES" / f"{domain}.po"
         if path.exists():
             with open(path, "rb") as handle:
@@ -86,8 +90,8 @@ def add_missing(domain: str) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) == 3 and sys.argv[1] == "--add":
-        add_missing(sys.argv[2])
+    if len(sys.argv) >= 3 and sys.argv[1] == "--add":
+        add_missing(sys.argv[2], sys.argv[3:])
         return 0
     problems = 0
     for language, rows in missing().items():

@@ -11,12 +11,13 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import account, common
+from handlers import account, citizen, common
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     ordered = [
         *account.HANDLERS,
+        *citizen.HANDLERS,
         *common.HANDLERS,
         *common.FALLBACKS,
     ]

@@ -1,0 +1,5 @@
+"""Citizen survey conversation (filled in by the citizen survey feature)."""
+
+from telegram.ext import BaseHandler
+
+HANDLERS: list[BaseHandler] = []

@@ -1,0 +1,99 @@
+"""Models of the citizen satisfaction survey (SKM, PermenPANRB 14/2017).
+
+A `SurveyEntry` is what a QR code points at (an opaque payload naming a
+service and optionally one officer). A `SurveyResponse` is one citizen's
+survey, written answer by answer while it is a draft; only ``submitted``
+responses count in the IKM. The citizen is stored as a keyed pseudonym, never
+their Telegram id; a chat id is kept only when they agree to be contacted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models import Base, Employee, Service, UTCDateTime, utcnow
+
+UNSUR_CODES: tuple[str, ...] = tuple(f"U{i}" for i in range(1, 10))
+
+# status values of SurveyResponse
+DRAFT = "draft"
+SUBMITTED = "submitted"
+ABANDONED = "abandoned"
+CANCELLED = "cancelled"
+
+
+class SurveyEntry(Base):
+    __tablename__ = "survey_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payload: Mapped[str] = mapped_column(String(64), unique=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    service: Mapped[Service] = relationship()
+    employee: Mapped[Employee | None] = relationship()
+
+
+class SurveyResponse(Base):
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Random per-response token carried in callback data: a button of an
+    # earlier or cancelled survey names another token and is refused.
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    user_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("survey_entries.id"))
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT)
+    # Where the citizen is (or stopped): intro, U1…U9, comment, age, gender,
+    # education, occupation, contact, done. Kept after abandonment for drop-off.
+    step: Mapped[str] = mapped_column(String(16), default="intro")
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    local_date: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    u1: Mapped[int | None] = mapped_column(SmallInteger)
+    u2: Mapped[int | None] = mapped_column(SmallInteger)
+    u3: Mapped[int | None] = mapped_column(SmallInteger)
+    u4: Mapped[int | None] = mapped_column(SmallInteger)
+    u5: Mapped[int | None] = mapped_column(SmallInteger)
+    u6: Mapped[int | None] = mapped_column(SmallInteger)
+    u7: Mapped[int | None] = mapped_column(SmallInteger)
+    u8: Mapped[int | None] = mapped_column(SmallInteger)
+    u9: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    age_group: Mapped[str | None] = mapped_column(String(16))
+    gender: Mapped[str | None] = mapped_column(String(16))
+    education: Mapped[str | None] = mapped_column(String(16))
+    occupation: Mapped[str | None] = mapped_column(String(16))
+    contact_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    service: Mapped[Service] = relationship()
+    employee: Mapped[Employee | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_survey_responses_user_service_date", "user_key", "service_id", "local_date"),
+        Index("ix_survey_responses_status_submitted", "status", "submitted_at"),
+    )
+
+    def answers(self) -> dict[str, int | None]:
+        return {code: getattr(self, code.lower()) for code in UNSUR_CODES}
