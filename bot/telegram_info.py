@@ -1,0 +1,43 @@
+"""What the CLI needs to know about the bot itself: its username and deep links."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.settings import Settings, SettingsError
+
+PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+async def resolve_bot_username(settings: Settings) -> str:
+    """BOT_USERNAME if set, else ask the Bot API (getMe); a `SettingsError` otherwise."""
+    if settings.bot_username:
+        return settings.bot_username.strip().lstrip("@")
+    try:
+        token = settings.token()
+    except SettingsError:
+        raise SettingsError(
+            "BOT_USERNAME: not set, and without BOT_TOKEN the bot cannot be asked its name"
+        ) from None
+    bot = Bot(token, base_url=settings.telegram_base_url)
+    try:
+        async with bot:  # initialize() asks getMe once and keeps the answer
+            me = bot.bot
+    except TelegramError as exc:
+        raise SettingsError(
+            f"BOT_USERNAME: not set, and Telegram did not answer getMe ({exc.message}); "
+            "set BOT_USERNAME or check BOT_TOKEN"
+        ) from None
+    if not me.username:
+        raise SettingsError("BOT_USERNAME: the bot has no username; set BOT_USERNAME")
+    return me.username
+
+
+def deep_link(username: str, payload: str) -> str:
+    """``https://t.me/<bot>?start=<payload>``; the payload is at most 64 of A-Za-z0-9_-."""
+    if not PAYLOAD.match(payload):
+        raise ValueError(f"invalid deep-link payload {payload!r}")
+    return f"https://t.me/{username}?start={payload}"
