@@ -122,11 +122,12 @@ def db_current() -> None:
 
 def register_commands() -> None:
     """Attach the feature commands (imported here to keep `ulasan --help` fast)."""
-    from bot import cli_accounts, cli_citizen, cli_roster
+    from bot import cli_accounts, cli_citizen, cli_reports, cli_roster
 
     cli_roster.register(cli)
     cli_accounts.register(cli)
     cli_citizen.register(cli)
+    cli_reports.register(cli)
 
 
 def main() -> None:

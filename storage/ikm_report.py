@@ -1,0 +1,464 @@
+"""Queries behind the IKM report (``ulasan report ikm``) of the citizen survey.
+
+Scores are aggregated in SQL (``SUM``/``COUNT`` grouped by service), never by
+loading every response; the same statements run on SQLite and PostgreSQL.
+The per-service sums are added up for the unit, which is exact because every
+response belongs to exactly one service. The math itself is the pure
+`scheduler.skm` module, so the report prints the same IKM as the bot.
+
+What counts (the denominator honours every filter):
+
+- status ``submitted`` with all nine answers present (drafts, abandoned and
+  cancelled surveys never count);
+- the unit: its own services and those of all its sub-units, pooled (the unit
+  tree is walked level by level); without a unit, every unit;
+- optionally one service and/or one officer (responses whose QR code named
+  that officer);
+- the period: ``--from``/``--to`` are local dates in TIMEZONE, inclusive, and a
+  response belongs to the local day on which it was *submitted*. The bounds are
+  turned into UTC instants in Python (from 00:00 local of the first day to
+  00:00 local of the day after the last) and compared with ``submitted_at``,
+  so no time-zone SQL is needed and the (status, submitted_at) index applies.
+  ``local_date`` is the day the survey was *started* (the once-per-day rule)
+  and can differ for a survey begun just before midnight.
+
+Nothing that identifies a citizen leaves these queries: no pseudonym, no chat
+id, no response id; comments were masked when stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler import skm
+from storage.models import Employee, Service, Unit
+from storage.survey_models import SUBMITTED, SurveyResponse
+
+PROFILE_FIELDS: tuple[str, ...] = ("age_group", "gender", "education", "occupation")
+SCORE_COLUMNS = tuple(getattr(SurveyResponse, code.lower()) for code in skm.UNSUR_CODES)
+
+
+class ReportError(LookupError):
+    """An unknown unit, service or officer, or an impossible period (one line)."""
+
+
+# -- the filter -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which responses a report counts; every query of this module applies all of it."""
+
+    unit_ids: tuple[int, ...] | None = None  # None: every unit
+    service_id: int | None = None
+    employee_id: int | None = None
+    start: datetime | None = None  # UTC, inclusive
+    end: datetime | None = None  # UTC, exclusive
+
+
+def period_bounds(
+    date_from: date | None, date_to: date | None, tz: tzinfo
+) -> tuple[datetime | None, datetime | None]:
+    """UTC instants for local dates [from, to] inclusive: [from 00:00, to+1 00:00)."""
+    if date_from and date_to and date_from > date_to:
+        raise ReportError(f"the period starts ({date_from}) after it ends ({date_to})")
+    start = end = None
+    if date_from is not None:
+        start = datetime.combine(date_from, time.min, tzinfo=tz).astimezone(UTC)
+    if date_to is not None:
+        end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def _complete() -> ColumnElement[bool]:
+    return and_(
+        SurveyResponse.status == SUBMITTED,
+        SurveyResponse.submitted_at.is_not(None),
+        *(column.is_not(None) for column in SCORE_COLUMNS),
+    )
+
+
+def _where(scope: Scope) -> list[ColumnElement[bool]]:
+    conditions = [_complete()]
+    if scope.unit_ids is not None:
+        conditions.append(Service.unit_id.in_(scope.unit_ids))
+    if scope.service_id is not None:
+        conditions.append(SurveyResponse.service_id == scope.service_id)
+    if scope.employee_id is not None:
+        conditions.append(SurveyResponse.employee_id == scope.employee_id)
+    if scope.start is not None:
+        conditions.append(SurveyResponse.submitted_at >= scope.start)
+    if scope.end is not None:
+        conditions.append(SurveyResponse.submitted_at < scope.end)
+    return conditions
+
+
+def _has_comment() -> ColumnElement[bool]:
+    return and_(SurveyResponse.comment.is_not(None), SurveyResponse.comment != "")
+
+
+# -- lookups and the unit tree -----------------------------------------------------
+
+
+async def unit_by_code(session: AsyncSession, code: str) -> Unit | None:
+    return await session.scalar(select(Unit).where(Unit.code == code))
+
+
+async def service_by_code(session: AsyncSession, code: str) -> Service | None:
+    return await session.scalar(select(Service).where(Service.code == code))
+
+
+async def employee_by_nip(session: AsyncSession, nip: str) -> Employee | None:
+    return await session.scalar(select(Employee).where(Employee.nip == nip))
+
+
+async def unit_subtree(session: AsyncSession, unit_id: int) -> list[Unit]:
+    """The unit and all its descendants (breadth first), safe against a cycle."""
+    root = await session.get(Unit, unit_id)
+    if root is None:
+        return []
+    seen = {root.id}
+    found = [root]
+    frontier = [root.id]
+    while frontier:
+        children = (
+            await session.scalars(
+                select(Unit).where(Unit.parent_id.in_(frontier)).order_by(Unit.code)
+            )
+        ).all()
+        frontier = []
+        for child in children:
+            if child.id not in seen:
+                seen.add(child.id)
+                found.append(child)
+                frontier.append(child.id)
+    return found
+
+
+# -- aggregates ---------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    """Per-unsur sums, the count of complete responses and of comments of one group."""
+
+    n: int = 0
+    sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(skm.UNSUR_CODES, 0))
+    comments: int = 0
+
+    def add(self, other: Totals) -> None:
+        self.n += other.n
+        self.comments += other.comments
+        for code in skm.UNSUR_CODES:
+            self.sums[code] += other.sums[code]
+
+
+async def totals_by_service(session: AsyncSession, scope: Scope) -> dict[int, Totals]:
+    """SUM of each unsur, COUNT of responses and of comments, per service id."""
+    statement = (
+        select(
+            SurveyResponse.service_id,
+            func.count(SurveyResponse.id),
+            func.sum(case((_has_comment(), 1), else_=0)),
+            *(func.sum(column) for column in SCORE_COLUMNS),
+        )
+        .join(Service, Service.id == SurveyResponse.service_id)
+        .where(*_where(scope))
+        .group_by(SurveyResponse.service_id)
+    )
+    out: dict[int, Totals] = {}
+    for service_id, n, comments, *sums in (await session.execute(statement)).all():
+        out[service_id] = Totals(
+            n=int(n),
+            comments=int(comments or 0),
+            # PostgreSQL returns SUM of a smallint as a bigint/Decimal; int() both.
+            sums={code: int(value or 0) for code, value in zip(skm.UNSUR_CODES, sums, strict=True)},
+        )
+    return out
+
+
+ProfileCounts = dict[str, dict[str | None, int]]
+
+
+def _empty_profile() -> ProfileCounts:
+    return {name: {} for name in PROFILE_FIELDS}
+
+
+async def profile_by_service(session: AsyncSession, scope: Scope) -> dict[int, ProfileCounts]:
+    """COUNT per value of each profile field, per service id; None is "not answered"."""
+    out: dict[int, ProfileCounts] = {}
+    for name in PROFILE_FIELDS:
+        column = getattr(SurveyResponse, name)
+        statement = (
+            select(SurveyResponse.service_id, column, func.count(SurveyResponse.id))
+            .join(Service, Service.id == SurveyResponse.service_id)
+            .where(*_where(scope))
+            .group_by(SurveyResponse.service_id, column)
+        )
+        for service_id, value, count in (await session.execute(statement)).all():
+            key = value if value not in (None, "") else None
+            counts = out.setdefault(service_id, _empty_profile())[name]
+            counts[key] = counts.get(key, 0) + int(count)
+    return out
+
+
+def merge_profiles(parts: Sequence[ProfileCounts]) -> ProfileCounts:
+    merged = _empty_profile()
+    for part in parts:
+        for name, counts in part.items():
+            for key, count in counts.items():
+                merged[name][key] = merged[name].get(key, 0) + count
+    return merged
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    local_date: date  # the local day it was submitted
+    service_code: str
+    service_name: str
+    text: str
+
+
+async def comment_rows(session: AsyncSession, scope: Scope, tz: tzinfo) -> list[CommentRow]:
+    """The (already masked) comments, oldest first, with their date and service only."""
+    statement = (
+        select(SurveyResponse.submitted_at, Service.code, Service.name, SurveyResponse.comment)
+        .join(Service, Service.id == SurveyResponse.service_id)
+        .where(*_where(scope), _has_comment())
+        .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+    )
+    rows = []
+    for submitted_at, code, name, text in (await session.execute(statement)).all():
+        if text.strip():
+            rows.append(CommentRow(submitted_at.astimezone(tz).date(), code, name, text.strip()))
+    return rows
+
+
+@dataclass(frozen=True)
+class RespondentRow:
+    """One respondent of the XLSX tabulation: no identity, only a running number."""
+
+    number: int
+    local_date: date
+    service_code: str
+    service_name: str
+    officer_nip: str | None
+    scores: dict[str, int]
+
+
+async def respondent_rows(session: AsyncSession, scope: Scope, tz: tzinfo) -> list[RespondentRow]:
+    """One row per counted response, in submission order, numbered from 1."""
+    statement = (
+        select(
+            SurveyResponse.submitted_at,
+            Service.code,
+            Service.name,
+            Employee.nip,
+            *SCORE_COLUMNS,
+        )
+        .join(Service, Service.id == SurveyResponse.service_id)
+        .outerjoin(Employee, Employee.id == SurveyResponse.employee_id)
+        .where(*_where(scope))
+        .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+    )
+    rows = []
+    for number, (submitted_at, code, name, nip, *scores) in enumerate(
+        (await session.execute(statement)).all(), start=1
+    ):
+        rows.append(
+            RespondentRow(
+                number=number,
+                local_date=submitted_at.astimezone(tz).date(),
+                service_code=code,
+                service_name=name,
+                officer_nip=nip,
+                scores=dict(zip(skm.UNSUR_CODES, (int(s) for s in scores), strict=True)),
+            )
+        )
+    return rows
+
+
+# -- the report ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupReport:
+    """Scores of one group (the unit or one service); ``result`` is None when n = 0."""
+
+    n: int
+    sums: dict[str, int]
+    result: skm.IkmResult | None
+    profile: ProfileCounts
+    comments: int
+
+
+def group_report(totals: Totals, profile: ProfileCounts) -> GroupReport:
+    result = skm.compute(totals.sums, totals.n) if totals.n else None
+    return GroupReport(totals.n, dict(totals.sums), result, profile, totals.comments)
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    code: str
+    name: str
+    sub_units: tuple[tuple[str, str], ...]  # (code, name) of every descendant
+
+
+@dataclass(frozen=True)
+class ServiceReport:
+    code: str
+    name: str
+    unit_code: str
+    unit_name: str
+    active: bool
+    group: GroupReport
+
+
+@dataclass(frozen=True)
+class SampleCheck:
+    population: int
+    minimum: int
+    respondents: int
+    sufficient: bool
+
+
+@dataclass(frozen=True)
+class IkmReport:
+    unit: UnitRef | None  # None: every unit
+    service: tuple[str, str] | None  # (code, name) when filtered
+    employee: tuple[str, str] | None  # (nip, name) when filtered
+    date_from: date | None
+    date_to: date | None
+    timezone: str
+    overall: GroupReport
+    services: tuple[ServiceReport, ...]
+    comments: tuple[CommentRow, ...]
+    sample: SampleCheck | None
+    scope: Scope
+
+
+async def resolve_scope(
+    session: AsyncSession,
+    *,
+    unit_code: str | None = None,
+    service_code: str | None = None,
+    employee_nip: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    tz: tzinfo,
+) -> tuple[Scope, list[Unit], Service | None, Employee | None]:
+    """Look the codes up and build the filter; `ReportError` names what is unknown."""
+    units: list[Unit] = []
+    if unit_code is not None:
+        unit = await unit_by_code(session, unit_code)
+        if unit is None:
+            raise ReportError(f"unknown unit code '{unit_code}'")
+        units = await unit_subtree(session, unit.id)
+    service = None
+    if service_code is not None:
+        service = await service_by_code(session, service_code)
+        if service is None:
+            raise ReportError(f"unknown service code '{service_code}'")
+        if units and service.unit_id not in {u.id for u in units}:
+            raise ReportError(
+                f"service '{service_code}' is not a service of unit '{unit_code}' "
+                "or of its sub-units"
+            )
+    employee = None
+    if employee_nip is not None:
+        employee = await employee_by_nip(session, employee_nip)
+        if employee is None:
+            raise ReportError(f"unknown employee NIP '{employee_nip}'")
+    start, end = period_bounds(date_from, date_to, tz)
+    scope = Scope(
+        unit_ids=tuple(u.id for u in units) if units else None,
+        service_id=service.id if service else None,
+        employee_id=employee.id if employee else None,
+        start=start,
+        end=end,
+    )
+    return scope, units, service, employee
+
+
+async def _listed_services(
+    session: AsyncSession, scope: Scope, counted: set[int]
+) -> list[tuple[Service, Unit]]:
+    """Services of the scope: active ones (n may be 0) and any that has counted responses."""
+    statement = select(Service, Unit).join(Unit, Unit.id == Service.unit_id)
+    if scope.service_id is not None:
+        statement = statement.where(Service.id == scope.service_id)
+    elif scope.unit_ids is not None:
+        statement = statement.where(Service.unit_id.in_(scope.unit_ids))
+    rows = (await session.execute(statement.order_by(Unit.code, Service.code))).all()
+    return [(s, u) for s, u in rows if s.active or s.id in counted]
+
+
+async def build_ikm_report(
+    session: AsyncSession,
+    *,
+    unit_code: str | None = None,
+    service_code: str | None = None,
+    employee_nip: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    tz: tzinfo,
+    timezone_name: str = "",
+    population: int | None = None,
+) -> IkmReport:
+    """The IKM of the unit (sub-units pooled) and of each service, for the period."""
+    scope, units, service, employee = await resolve_scope(
+        session,
+        unit_code=unit_code,
+        service_code=service_code,
+        employee_nip=employee_nip,
+        date_from=date_from,
+        date_to=date_to,
+        tz=tz,
+    )
+    totals = await totals_by_service(session, scope)
+    profiles = await profile_by_service(session, scope)
+
+    overall_totals = Totals()
+    for part in totals.values():
+        overall_totals.add(part)
+    overall = group_report(overall_totals, merge_profiles(list(profiles.values())))
+
+    services = tuple(
+        ServiceReport(
+            code=s.code,
+            name=s.name,
+            unit_code=u.code,
+            unit_name=u.name,
+            active=s.active,
+            group=group_report(totals.get(s.id, Totals()), profiles.get(s.id, _empty_profile())),
+        )
+        for s, u in await _listed_services(session, scope, set(totals))
+    )
+    comments = tuple(await comment_rows(session, scope, tz))
+
+    sample = None
+    if population is not None:
+        minimum = skm.krejcie_morgan_min_sample(population)
+        sample = SampleCheck(population, minimum, overall.n, overall.n >= minimum)
+
+    unit_ref = None
+    if units:
+        unit_ref = UnitRef(units[0].code, units[0].name, tuple((u.code, u.name) for u in units[1:]))
+    return IkmReport(
+        unit=unit_ref,
+        service=(service.code, service.name) if service else None,
+        employee=(employee.nip, employee.name) if employee else None,
+        date_from=date_from,
+        date_to=date_to,
+        timezone=timezone_name or str(tz),
+        overall=overall,
+        services=services,
+        comments=comments,
+        sample=sample,
+        scope=scope,
+    )
