@@ -1,0 +1,569 @@
+"""The 360° review instrument as data: scale, items, questions and thresholds.
+
+An `Instrument` is everything the rating conversation asks and everything the
+score math needs to interpret the answers, so a new scale (the 1–5 peer scale)
+works by configuration alone:
+
+- ``scale``: the answer levels, worst → best, each an integer value with a label
+  message id, plus the "cannot assess" option (``Tidak dapat menilai``), which
+  is stored as ``None`` and never counts as a score.
+- ``items``: the behaviours rated; by default the seven BerAKHLAK core values
+  B1…B7 (SE MenPANRB 20/2021), each with its three behaviour indicators.
+- ``questions``: the question about a colleague ("How does this colleague…"),
+  the same in the first person for the self-assessment ("How do I…"), and the
+  hasil kerja question the direct supervisor answers at the end.
+- ``bands``: where the recommended perilaku rating changes on this scale. A
+  mean *m* (rounded half-up to two decimals, the figure reports print) gives
+  di bawah ekspektasi when m < ``sesuai_from``, sesuai ekspektasi when
+  ``sesuai_from`` ≤ m < ``di_atas_from``, di atas ekspektasi when
+  m ≥ ``di_atas_from``. Defaults (kinerja.md): 1.67 / 2.34 on the 3-level
+  scale, 2.6 / 3.8 on the 1–5 scale; any other scale must state its bands.
+- ``gap_threshold``: how far the self mean must lie above the others' mean to
+  flag a blind spot (or below it for a hidden strength): the gap, rounded
+  half-up to two decimals, must reach it. Default: a quarter of the scale's
+  range (`default_gap_threshold`), i.e. 0.5 on the 3-level scale and 1.0 on 1–5.
+
+Hasil kerja is always rated on the regulation's three expectation levels
+(`EXPECTATION_SCALE`, no "cannot assess"): the predikat matrix needs exactly
+those, whatever scale the behaviour items use.
+
+Every text is an English message id marked with `N_`; the Indonesian wording
+(the regulation's own for values and indicators) is in the ``review``
+catalog, ``bot/locales/id/LC_MESSAGES/review.po``. Translate with ``gettext_for(lang)(text)``.
+A configured instrument may use ids that are not in any catalog: gettext then
+shows the text as written, so a deployment can write Indonesian directly.
+
+Configuration (`instrument_from_dict`, `instrument_from_json`,
+`load_instrument`) is a JSON object::
+
+    {"code": "berakhlak5",
+     "scale": {"levels": [{"value": 1, "label": "Far below expectations"}, ...],
+               "cannot_assess": "Cannot assess"},            # optional
+     "bands": {"sesuai_from": 2.6, "di_atas_from": 3.8},      # optional for 1-3, 1-5
+     "gap_threshold": 1.0,                                    # optional
+     "questions": {"about_colleague": "...", "about_self": "...",
+                   "hasil_kerja": "..."},                     # optional, each key too
+     "items": [{"code": "B1", "name": "...", "indicators": ["...", ...]}, ...]}
+
+``items`` may be left out to use the seven BerAKHLAK core values; an empty
+list is an error. Unknown keys are errors (a typo must not be ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from pathlib import Path
+from typing import Any
+
+from bot.i18n import N_
+
+
+class InstrumentError(ValueError):
+    """An instrument definition is invalid; the message names the field."""
+
+
+class Relation(StrEnum):
+    """How the rater stands to the ratee (same strings as ``storage.review_models``)."""
+
+    SELF = "self"
+    SUPERVISOR = "supervisor"  # the rater is the ratee's direct supervisor
+    PEER = "peer"
+    SUBORDINATE = "subordinate"  # the rater is a direct subordinate of the ratee
+
+
+class Expectation(IntEnum):
+    """The regulation's three levels for perilaku kerja and hasil kerja."""
+
+    DI_BAWAH = 1
+    SESUAI = 2
+    DI_ATAS = 3
+
+    @property
+    def code(self) -> str:
+        return _EXPECTATION_CODES[self]
+
+    @property
+    def label(self) -> str:
+        """English message id (translate for display)."""
+        return _EXPECTATION_LABELS[self]
+
+    @property
+    def label_id(self) -> str:
+        """The regulation's Indonesian wording, for documents that are always Indonesian."""
+        return _EXPECTATION_LABELS_ID[self]
+
+
+_EXPECTATION_CODES = {
+    Expectation.DI_BAWAH: "di_bawah",
+    Expectation.SESUAI: "sesuai",
+    Expectation.DI_ATAS: "di_atas",
+}
+_EXPECTATION_LABELS = {
+    Expectation.DI_BAWAH: N_("Below expectations"),
+    Expectation.SESUAI: N_("Meets expectations"),
+    Expectation.DI_ATAS: N_("Above expectations"),
+}
+_EXPECTATION_LABELS_ID = {
+    Expectation.DI_BAWAH: "Di bawah ekspektasi",
+    Expectation.SESUAI: "Sesuai ekspektasi",
+    Expectation.DI_ATAS: "Di atas ekspektasi",
+}
+
+CANNOT_ASSESS = N_("Cannot assess")
+
+# Item codes travel in callback data and in ReviewAssignment.step (16 chars),
+# next to these step names, so they must be short, plain and distinct from them.
+_ITEM_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+RESERVED_STEPS = frozenset({"hasil", "keep", "improve", "confirm"})
+
+
+@dataclass(frozen=True)
+class Level:
+    value: int
+    label: str  # message id
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Answer levels from worst to best, and the optional "cannot assess" option."""
+
+    levels: tuple[Level, ...]
+    cannot_assess: str | None = CANNOT_ASSESS  # message id; None: not offered
+
+    def __post_init__(self) -> None:
+        if len(self.levels) < 2:
+            raise InstrumentError("scale.levels: at least two levels are needed")
+        for level in self.levels:
+            if not isinstance(level.value, int) or isinstance(level.value, bool):
+                raise InstrumentError(f"scale.levels: value {level.value!r} is not a whole number")
+            if not isinstance(level.label, str) or not level.label.strip():
+                raise InstrumentError(f"scale.levels: value {level.value} has no label")
+        for before, after in zip(self.levels, self.levels[1:], strict=False):
+            if after.value <= before.value:
+                raise InstrumentError(
+                    "scale.levels: values must be strictly increasing from worst to best "
+                    f"({after.value} after {before.value})"
+                )
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(level.value for level in self.levels)
+
+    @property
+    def lowest(self) -> int:
+        return self.levels[0].value
+
+    @property
+    def highest(self) -> int:
+        return self.levels[-1].value
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.values
+
+    def label(self, value: int) -> str:
+        for level in self.levels:
+            if level.value == value:
+                return level.label
+        raise KeyError(value)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One rated behaviour: a core value with its indicators (all message ids)."""
+
+    code: str
+    name: str
+    indicators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Inclusive lower bounds of "sesuai" and "di atas" for the recommendation."""
+
+    sesuai_from: float
+    di_atas_from: float
+
+
+@dataclass(frozen=True)
+class Questions:
+    about_colleague: str  # asked about someone else ("How does this colleague…")
+    about_self: str  # the same question in the first person ("How do I…")
+    hasil_kerja: str  # the supervisor's closing work-results question
+
+
+@dataclass(frozen=True)
+class Instrument:
+    code: str
+    scale: Scale
+    items: tuple[Item, ...]
+    bands: Bands
+    questions: Questions
+    gap_threshold: float  # see default_gap_threshold()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, str) or not self.code.strip():
+            raise InstrumentError("code: the instrument needs a code")
+        if self.scale.cannot_assess is None:
+            raise InstrumentError("scale.cannot_assess: the instrument must offer it")
+        if not self.items:
+            raise InstrumentError("items: at least one item is needed")
+        seen: set[str] = set()
+        for item in self.items:
+            if not isinstance(item.code, str) or not _ITEM_CODE.match(item.code):
+                raise InstrumentError(
+                    f"items: code {item.code!r} must be 1–16 letters, digits, '-' or '_'"
+                )
+            if item.code in RESERVED_STEPS:
+                raise InstrumentError(f"items: code {item.code!r} is reserved")
+            if item.code in seen:
+                raise InstrumentError(f"items: code {item.code!r} is used twice")
+            seen.add(item.code)
+            if not isinstance(item.name, str) or not item.name.strip():
+                raise InstrumentError(f"items: {item.code} has no name")
+            if any(not isinstance(text, str) or not text.strip() for text in item.indicators):
+                raise InstrumentError(f"items: {item.code} has an empty indicator")
+        low, high = self.scale.lowest, self.scale.highest
+        b = self.bands
+        for bound in (b.sesuai_from, b.di_atas_from):
+            if isinstance(bound, bool) or not isinstance(bound, int | float):
+                raise InstrumentError(f"bands: {bound!r} is not a number")
+        if not low < b.sesuai_from < b.di_atas_from <= high:
+            raise InstrumentError(
+                f"bands: need {low} < sesuai_from < di_atas_from ≤ {high} "
+                f"(got {b.sesuai_from} and {b.di_atas_from})"
+            )
+        for name in ("about_colleague", "about_self", "hasil_kerja"):
+            text = getattr(self.questions, name)
+            if not isinstance(text, str) or not text.strip():
+                raise InstrumentError(f"questions.{name}: empty")
+        gap = self.gap_threshold
+        if isinstance(gap, bool) or not isinstance(gap, int | float) or not 0 < gap <= high - low:
+            raise InstrumentError(
+                f"gap_threshold: must be above 0 and at most {high - low} (got {gap})"
+            )
+
+    @property
+    def item_codes(self) -> tuple[str, ...]:
+        return tuple(item.code for item in self.items)
+
+    def item(self, code: str) -> Item:
+        for item in self.items:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    def question_for(self, relation: Relation | str) -> str:
+        """The item question for this relation: first person for self, else about a colleague."""
+        if Relation(relation) is Relation.SELF:
+            return self.questions.about_self
+        return self.questions.about_colleague
+
+    @property
+    def hasil_kerja_scale(self) -> Scale:
+        return EXPECTATION_SCALE
+
+
+def default_gap_threshold(scale: Scale) -> float:
+    """A quarter of the scale's range: 0.5 on 1–3, 1.0 on 1–5."""
+    return (scale.highest - scale.lowest) / 4
+
+
+EXPECTATION_LEVELS: tuple[Level, ...] = tuple(Level(int(e), e.label) for e in Expectation)
+
+# Hasil kerja: the regulation's three levels, no "cannot assess" (the supervisor must decide).
+EXPECTATION_SCALE = Scale(EXPECTATION_LEVELS, cannot_assess=None)
+
+FIVE_LEVELS: tuple[Level, ...] = (
+    Level(1, N_("Far below expectations")),
+    Level(2, N_("Below expectations")),
+    Level(3, N_("Meets expectations")),
+    Level(4, N_("Above expectations")),
+    Level(5, N_("Far above expectations")),
+)
+
+# Recommendation bands by scale values (kinerja.md); other scales must state theirs.
+DEFAULT_BANDS: dict[tuple[int, ...], Bands] = {
+    (1, 2, 3): Bands(sesuai_from=1.67, di_atas_from=2.34),
+    (1, 2, 3, 4, 5): Bands(sesuai_from=2.6, di_atas_from=3.8),
+}
+
+DEFAULT_QUESTIONS = Questions(
+    about_colleague=N_("How does this colleague show this core value in their work?"),
+    about_self=N_("How do I show this core value in my work?"),
+    hasil_kerja=N_(
+        "Finally, the work results (hasil kerja): how do you rate this employee's "
+        "work results for the period against the agreed targets?"
+    ),
+)
+
+BERAKHLAK_ITEMS: tuple[Item, ...] = (
+    Item(
+        "B1",
+        N_("Service-oriented"),
+        (
+            N_("Understands and meets the needs of the public"),
+            N_("Friendly, quick, solution-oriented and reliable"),
+            N_("Makes continuous improvements"),
+        ),
+    ),
+    Item(
+        "B2",
+        N_("Accountable"),
+        (
+            N_(
+                "Carries out duties honestly, responsibly, carefully, with discipline "
+                "and high integrity"
+            ),
+            N_("Uses state assets and property responsibly, effectively and efficiently"),
+            N_("Does not abuse the authority of their position"),
+        ),
+    ),
+    Item(
+        "B3",
+        N_("Competent"),
+        (
+            N_("Develops their own competence to meet ever-changing challenges"),
+            N_("Helps others learn"),
+            N_("Carries out tasks to the best quality"),
+        ),
+    ),
+    Item(
+        "B4",
+        N_("Harmonious"),
+        (
+            N_("Respects everyone, whatever their background"),
+            N_("Likes to help others"),
+            N_("Builds a conducive working environment"),
+        ),
+    ),
+    Item(
+        "B5",
+        N_("Loyal"),
+        (
+            N_(
+                "Holds firmly to the Pancasila ideology and the 1945 Constitution, and is "
+                "loyal to the Unitary State of the Republic of Indonesia and its lawful "
+                "government"
+            ),
+            N_(
+                "Protects the good name of fellow civil servants, leaders, the agency and the state"
+            ),
+            N_("Keeps official and state secrets"),
+        ),
+    ),
+    Item(
+        "B6",
+        N_("Adaptive"),
+        (
+            N_("Adapts quickly to change"),
+            N_("Keeps innovating and developing creativity"),
+            N_("Acts proactively"),
+        ),
+    ),
+    Item(
+        "B7",
+        N_("Collaborative"),
+        (
+            N_("Gives various parties the opportunity to contribute"),
+            N_("Is open to working together to create added value"),
+            N_("Mobilises the use of various resources for common goals"),
+        ),
+    ),
+)
+
+BERAKHLAK_3 = Instrument(
+    code="berakhlak3",
+    scale=Scale(EXPECTATION_LEVELS),
+    items=BERAKHLAK_ITEMS,
+    bands=DEFAULT_BANDS[(1, 2, 3)],
+    questions=DEFAULT_QUESTIONS,
+    gap_threshold=0.5,
+)
+
+BERAKHLAK_5 = Instrument(
+    code="berakhlak5",
+    scale=Scale(FIVE_LEVELS),
+    items=BERAKHLAK_ITEMS,
+    bands=DEFAULT_BANDS[(1, 2, 3, 4, 5)],
+    questions=DEFAULT_QUESTIONS,
+    gap_threshold=1.0,
+)
+
+DEFAULT_INSTRUMENT = BERAKHLAK_3
+
+INSTRUMENTS: dict[str, Instrument] = {i.code: i for i in (BERAKHLAK_3, BERAKHLAK_5)}
+
+
+def get_instrument(code: str) -> Instrument:
+    """A built-in instrument by code (``berakhlak3``, ``berakhlak5``)."""
+    try:
+        return INSTRUMENTS[code]
+    except KeyError:
+        known = ", ".join(sorted(INSTRUMENTS))
+        raise InstrumentError(f"unknown instrument {code!r} (known: {known})") from None
+
+
+# -- configuration -------------------------------------------------------
+
+
+def _check_keys(data: Mapping[str, Any], where: str, allowed: set[str], required: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InstrumentError(f"{where}: unknown key {unknown[0]!r} (allowed: {sorted(allowed)})")
+    missing = sorted(required - set(data))
+    if missing:
+        raise InstrumentError(f"{where}: {missing[0]!r} is required")
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InstrumentError(f"{where}: expected an object")
+    return value
+
+
+def _list(value: Any, where: str) -> Sequence[Any]:
+    if not isinstance(value, list | tuple):
+        raise InstrumentError(f"{where}: expected a list")
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InstrumentError(f"{where}: expected a non-empty text")
+    return value
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InstrumentError(f"{where}: expected a number")
+    return float(value)
+
+
+def _parse_scale(data: Any) -> Scale:
+    data = _mapping(data, "scale")
+    _check_keys(data, "scale", {"levels", "cannot_assess"}, {"levels"})
+    levels = []
+    for index, raw in enumerate(_list(data["levels"], "scale.levels")):
+        where = f"scale.levels[{index}]"
+        raw = _mapping(raw, where)
+        _check_keys(raw, where, {"value", "label"}, {"value", "label"})
+        value = raw["value"]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InstrumentError(f"{where}.value: expected a whole number")
+        levels.append(Level(value, _text(raw["label"], f"{where}.label")))
+    cannot = _text(data.get("cannot_assess", CANNOT_ASSESS), "scale.cannot_assess")
+    return Scale(tuple(levels), cannot_assess=cannot)
+
+
+def _parse_items(data: Any) -> tuple[Item, ...]:
+    items = []
+    for index, raw in enumerate(_list(data, "items")):
+        where = f"items[{index}]"
+        raw = _mapping(raw, where)
+        _check_keys(raw, where, {"code", "name", "indicators"}, {"code", "name"})
+        indicators = tuple(
+            _text(text, f"{where}.indicators[{n}]")
+            for n, text in enumerate(_list(raw.get("indicators", []), f"{where}.indicators"))
+        )
+        items.append(
+            Item(
+                _text(raw["code"], f"{where}.code"), _text(raw["name"], f"{where}.name"), indicators
+            )
+        )
+    return tuple(items)
+
+
+def instrument_from_dict(data: Mapping[str, Any]) -> Instrument:
+    """Build and validate an instrument from plain data; raise `InstrumentError`."""
+    data = _mapping(data, "instrument")
+    _check_keys(
+        data,
+        "instrument",
+        {"code", "scale", "bands", "gap_threshold", "questions", "items"},
+        {"code", "scale"},
+    )
+    scale = _parse_scale(data["scale"])
+    if "bands" in data:
+        raw = _mapping(data["bands"], "bands")
+        _check_keys(raw, "bands", {"sesuai_from", "di_atas_from"}, {"sesuai_from", "di_atas_from"})
+        bands = Bands(
+            _number(raw["sesuai_from"], "bands.sesuai_from"),
+            _number(raw["di_atas_from"], "bands.di_atas_from"),
+        )
+    elif scale.values in DEFAULT_BANDS:
+        bands = DEFAULT_BANDS[scale.values]
+    else:
+        raise InstrumentError(
+            f"bands: required for a scale with values {list(scale.values)} "
+            "(defaults exist only for 1–3 and 1–5)"
+        )
+    questions = DEFAULT_QUESTIONS
+    if "questions" in data:
+        raw = _mapping(data["questions"], "questions")
+        names = ("about_colleague", "about_self", "hasil_kerja")
+        _check_keys(raw, "questions", set(names), set())
+        questions = Questions(
+            *(_text(raw.get(n, getattr(questions, n)), f"questions.{n}") for n in names)
+        )
+    items = _parse_items(data["items"]) if "items" in data else BERAKHLAK_ITEMS
+    gap = default_gap_threshold(scale)
+    if "gap_threshold" in data:
+        gap = _number(data["gap_threshold"], "gap_threshold")
+    return Instrument(
+        code=_text(data["code"], "code"),
+        scale=scale,
+        items=items,
+        bands=bands,
+        questions=questions,
+        gap_threshold=gap,
+    )
+
+
+def instrument_to_dict(instrument: Instrument) -> dict[str, Any]:
+    """Plain data that `instrument_from_dict` turns back into an equal instrument."""
+    return {
+        "code": instrument.code,
+        "scale": {
+            "levels": [{"value": lv.value, "label": lv.label} for lv in instrument.scale.levels],
+            "cannot_assess": instrument.scale.cannot_assess,
+        },
+        "bands": {
+            "sesuai_from": instrument.bands.sesuai_from,
+            "di_atas_from": instrument.bands.di_atas_from,
+        },
+        "gap_threshold": instrument.gap_threshold,
+        "questions": {
+            "about_colleague": instrument.questions.about_colleague,
+            "about_self": instrument.questions.about_self,
+            "hasil_kerja": instrument.questions.hasil_kerja,
+        },
+        "items": [
+            {"code": it.code, "name": it.name, "indicators": list(it.indicators)}
+            for it in instrument.items
+        ],
+    }
+
+
+def instrument_from_json(text: str) -> Instrument:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InstrumentError(f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    return instrument_from_dict(data)
+
+
+def load_instrument(path: str | Path) -> Instrument:
+    """Read an instrument from a JSON file (the only I/O in this module)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InstrumentError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        return instrument_from_json(text)
+    except InstrumentError as exc:
+        raise InstrumentError(f"{path}: {exc}") from None
