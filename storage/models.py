@@ -71,6 +71,9 @@ class Unit(Base):
     head_employee_id: Mapped[int | None] = mapped_column(
         ForeignKey("employees.id", use_alter=True, name="fk_units_head_employee_id_employees")
     )
+    # A head named by the units import before the employees import created them;
+    # the employees import turns it into head_employee_id.
+    pending_head_nip: Mapped[str | None] = mapped_column(String(18))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
