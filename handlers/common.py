@@ -19,19 +19,24 @@ from storage import preferences
 log = logging.getLogger(__name__)
 
 LANGUAGE_CALLBACK = "lang:"
+# The greeting's "Rate a service" button; handlers/citizen.py answers it.
+RATE_SERVICE_CALLBACK = "sp:rate"
 
 
 async def start(update: Update, context: BotContext) -> None:
     _ = await context.gettext(update)
+    button = InlineKeyboardButton(_("Rate a service"), callback_data=RATE_SERVICE_CALLBACK)
     await update.effective_message.reply_text(
         _(
             "Welcome to Ulasan, the feedback service of the city government.\n\n"
-            "• Citizens: scan the QR code at the service counter to rate the service "
-            "you just received. It takes less than a minute and is anonymous.\n"
+            "• Citizens: scan the QR code at the service counter, or press "
+            '"Rate a service" below, to rate the service you just received. It takes '
+            "less than a minute and is anonymous.\n"
             "• Civil servants: open the link code you received from HR (BKPSDM) "
             "to link your account, then give 360° feedback to your colleagues.\n\n"
             "/help shows all commands."
-        )
+        ),
+        reply_markup=InlineKeyboardMarkup([[button]]),
     )
 
 
@@ -43,6 +48,7 @@ async def help_command(update: Update, context: BotContext) -> None:
             "/start: begin, or open a link from a QR code or from HR\n"
             "/language: choose Bahasa Indonesia or English\n"
             "/privacy: what we keep about you and how to ask for deletion\n"
+            "/hapusdata: delete your survey answers\n"
             "/help: this message"
         )
     )
@@ -53,16 +59,25 @@ async def privacy(update: Update, context: BotContext) -> None:
     settings = context.settings
     text = _(
         "Privacy\n\n"
-        "Citizens: we do not keep your Telegram identity. Your answers are stored "
-        "under a keyed code (pseudonym) so that one person counts once per day; "
-        "after {days} days even that code is removed and only the scores remain. "
-        "Your chat is kept only if you agree to be contacted about your feedback.\n\n"
+        "Citizens: we do not keep your Telegram identity. Your survey answers are "
+        "stored under a keyed code (pseudonym) so that one person counts once per "
+        "service per day; comments are kept with NIK, phone numbers and e-mail "
+        "addresses hidden. An unfinished survey is closed after {draft_hours} hours "
+        "and never counted. After {days} days the pseudonym is removed and only the "
+        "scores remain. Your chat is kept only if you agree to be contacted about "
+        "your feedback. /hapusdata deletes all your survey answers at any time.\n\n"
         "Employees: we keep the link between your Telegram account and your NIP, "
         "your language and whether you can be reached, so that we can send you "
         "review requests and your own results.\n\n"
-        "Legal basis: the performance of public services (UU 27/2022 on Personal "
-        "Data Protection). Questions or deletion requests: {contact}."
-    ).format(days=settings.retention_days, contact=settings.dpo_contact)
+        "Why: to run and improve public services. The legal basis is the performance "
+        "of public services in the public interest under UU 27/2022 on Personal Data "
+        "Protection (Article 20(2)(e)) and the public service law (UU 25/2009). "
+        "Questions or requests: {contact}."
+    ).format(
+        days=settings.retention_days,
+        draft_hours=settings.survey_draft_ttl_hours,
+        contact=settings.dpo_contact,
+    )
     await update.effective_message.reply_text(text)
 
 

@@ -1,0 +1,465 @@
+"""Queries of the citizen survey (SKM): entries, drafts answer by answer, deletion.
+
+The database says where a citizen is. A response is a row that moves through
+`STEPS` while it is a ``draft``; every answer is one conditional ``UPDATE …
+WHERE id = … AND status = 'draft' AND step = <the step answered>``, so a
+double tap, a redelivered update or a stale button can never write twice or
+write into the wrong step: the second statement matches no row. Nothing here
+commits; the caller owns the transaction. The clock is a parameter (``now``,
+timezone-aware UTC) so tests can move time.
+
+Statements are plain SQLAlchemy Core/ORM and run unchanged on SQLite and
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.crypto import new_token
+from bot.skm_instrument import PROFILE, SCORES, UNSUR
+from storage.masking import clean_text, mask_personal_data
+from storage.models import Employee, Service, Unit
+from storage.survey_models import (
+    ABANDONED,
+    CANCELLED,
+    DRAFT,
+    SUBMITTED,
+    SurveyEntry,
+    SurveyResponse,
+)
+
+# -- the steps, in the order a citizen meets them -------------------------------
+INTRO = "intro"
+COMMENT = "comment"
+CONTACT = "contact"
+DONE = "done"
+# The survey asks U1…U9 in the order of the regulation's list of unsur
+# (U8 = complaint handling, U9 = facilities), as bot.skm_instrument lists them.
+UNSUR_STEPS: tuple[str, ...] = tuple(u.code for u in UNSUR)
+PROFILE_STEPS: tuple[str, ...] = ("age_group", "gender", "education", "occupation")
+STEPS: tuple[str, ...] = (INTRO, *UNSUR_STEPS, COMMENT, *PROFILE_STEPS, CONTACT, DONE)
+# Steps a citizen may leave without an answer.
+OPTIONAL_STEPS: frozenset[str] = frozenset({COMMENT, *PROFILE_STEPS, CONTACT})
+
+ENTRY_PREFIX = "s_"
+# A deep-link payload is at most 64 characters of A-Za-z0-9_- (Telegram's rule).
+PAYLOAD_RE = re.compile(r"^s_[A-Za-z0-9_-]{1,62}$")
+
+
+def next_step(step: str) -> str:
+    return STEPS[STEPS.index(step) + 1]
+
+
+def previous_step(step: str) -> str | None:
+    """The step "back" returns to; none before the first question."""
+    index = STEPS.index(step)
+    return STEPS[index - 1] if index > 1 and step != DONE else None
+
+
+def profile_values(field: str) -> tuple[str, ...]:
+    return tuple(value for value, _label in PROFILE[field])
+
+
+def local_day(now: datetime, tz: Any) -> date:
+    """The calendar day of ``now`` in the deployment's time zone."""
+    return now.astimezone(tz).date()
+
+
+def _loaded(statement: Select[Any]) -> Select[Any]:
+    return statement.options(
+        selectinload(SurveyResponse.service).selectinload(Service.unit),
+        selectinload(SurveyResponse.employee),
+    )
+
+
+# -- entries (QR codes) and the unit/service chooser ------------------------------
+
+
+async def open_entry(session: AsyncSession, payload: str) -> SurveyEntry | None:
+    """The active entry of an active service for a QR payload, else None."""
+    entry = await session.scalar(
+        select(SurveyEntry)
+        .join(Service, Service.id == SurveyEntry.service_id)
+        .where(SurveyEntry.payload == payload, SurveyEntry.active, Service.active)
+        .options(
+            selectinload(SurveyEntry.service).selectinload(Service.unit),
+            selectinload(SurveyEntry.employee),
+        )
+    )
+    return entry
+
+
+async def units_with_active_services(session: AsyncSession) -> list[Unit]:
+    has_service = select(Service.id).where(Service.unit_id == Unit.id, Service.active).exists()
+    rows = await session.scalars(select(Unit).where(has_service).order_by(Unit.name, Unit.id))
+    return list(rows)
+
+
+async def get_unit(session: AsyncSession, unit_id: int) -> Unit | None:
+    return await session.get(Unit, unit_id)
+
+
+async def active_services(session: AsyncSession, unit_id: int) -> list[Service]:
+    rows = await session.scalars(
+        select(Service)
+        .where(Service.unit_id == unit_id, Service.active)
+        .order_by(Service.name, Service.id)
+    )
+    return list(rows)
+
+
+async def open_service(session: AsyncSession, service_id: int) -> Service | None:
+    """An active service with its unit loaded, else None."""
+    return await session.scalar(
+        select(Service)
+        .where(Service.id == service_id, Service.active)
+        .options(selectinload(Service.unit))
+    )
+
+
+async def ensure_entry(
+    session: AsyncSession, service_id: int, employee_id: int | None
+) -> tuple[SurveyEntry, bool]:
+    """The active entry for (service, officer), created if missing; (entry, created).
+
+    Reusing the entry keeps its payload, so posters printed earlier stay valid.
+    """
+    query = select(SurveyEntry).where(SurveyEntry.service_id == service_id, SurveyEntry.active)
+    if employee_id is None:
+        query = query.where(SurveyEntry.employee_id.is_(None))
+    else:
+        query = query.where(SurveyEntry.employee_id == employee_id)
+    entry = await session.scalar(query.order_by(SurveyEntry.id).limit(1))
+    if entry is not None:
+        return entry, False
+    entry = SurveyEntry(
+        payload=ENTRY_PREFIX + new_token(9), service_id=service_id, employee_id=employee_id
+    )
+    session.add(entry)
+    await session.flush()
+    return entry, True
+
+
+# -- drafts ---------------------------------------------------------------------
+
+
+def _stale_before(now: datetime, ttl_hours: int) -> datetime:
+    return now - timedelta(hours=ttl_hours)
+
+
+def is_stale(response: SurveyResponse, now: datetime, ttl_hours: int) -> bool:
+    return response.status == DRAFT and response.updated_at < _stale_before(now, ttl_hours)
+
+
+async def abandon_stale_drafts(
+    session: AsyncSession, now: datetime, ttl_hours: int, *, user_key: str | None = None
+) -> int:
+    """Mark drafts untouched for ``ttl_hours`` abandoned; return how many.
+
+    ``step`` and ``updated_at`` stay as they were: together they say where and
+    when the citizen stopped (drop-off statistics). Safe to run twice.
+    """
+    statement = (
+        update(SurveyResponse)
+        .where(
+            SurveyResponse.status == DRAFT,
+            SurveyResponse.updated_at < _stale_before(now, ttl_hours),
+        )
+        .values(status=ABANDONED)
+        .execution_options(synchronize_session=False)
+    )
+    if user_key is not None:
+        statement = statement.where(SurveyResponse.user_key == user_key)
+    result = await session.execute(statement)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def current_draft(
+    session: AsyncSession, user_key: str, now: datetime, ttl_hours: int
+) -> SurveyResponse | None:
+    """The citizen's open draft; a stale one is marked abandoned first (they start fresh)."""
+    await abandon_stale_drafts(session, now, ttl_hours, user_key=user_key)
+    return await session.scalar(
+        _loaded(
+            select(SurveyResponse)
+            .where(SurveyResponse.user_key == user_key, SurveyResponse.status == DRAFT)
+            .order_by(SurveyResponse.id.desc())
+            .limit(1)
+        )
+    )
+
+
+async def submitted_on(
+    session: AsyncSession, user_key: str, service_id: int, local_date: date
+) -> int:
+    """How many surveys this citizen submitted for this service on that local day."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(
+            SurveyResponse.user_key == user_key,
+            SurveyResponse.service_id == service_id,
+            SurveyResponse.local_date == local_date,
+            SurveyResponse.status == SUBMITTED,
+        )
+    )
+    return int(count or 0)
+
+
+async def start_draft(
+    session: AsyncSession,
+    *,
+    user_key: str,
+    service_id: int,
+    employee_id: int | None,
+    entry_id: int | None,
+    language: str,
+    now: datetime,
+    local_date: date,
+) -> SurveyResponse:
+    """A new draft at the intro step; any other open draft of the citizen is abandoned."""
+    await session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.user_key == user_key, SurveyResponse.status == DRAFT)
+        .values(status=ABANDONED)
+        .execution_options(synchronize_session=False)
+    )
+    response = SurveyResponse(
+        token=new_token(9),
+        user_key=user_key,
+        service_id=service_id,
+        employee_id=employee_id,
+        entry_id=entry_id,
+        status=DRAFT,
+        step=INTRO,
+        language=language,
+        local_date=local_date,
+        started_at=now,
+        updated_at=now,
+        contact_ok=False,
+    )
+    session.add(response)
+    await session.flush()
+    return await reload(session, response.id)
+
+
+async def reload(session: AsyncSession, response_id: int) -> SurveyResponse:
+    """The response as stored now, with service, unit and officer loaded."""
+    response = await session.scalar(
+        _loaded(select(SurveyResponse).where(SurveyResponse.id == response_id)).execution_options(
+            populate_existing=True
+        )
+    )
+    if response is None:
+        raise LookupError(f"survey response {response_id} does not exist")
+    return response
+
+
+async def response_by_token(session: AsyncSession, token: str) -> SurveyResponse | None:
+    return await session.scalar(
+        _loaded(select(SurveyResponse).where(SurveyResponse.token == token))
+    )
+
+
+async def set_message_id(session: AsyncSession, response_id: int, message_id: int) -> None:
+    """Remember which message shows the survey (it is edited step after step)."""
+    await session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.id == response_id)
+        .values(message_id=message_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _move(
+    session: AsyncSession, response_id: int, at_step: str, now: datetime, **values: Any
+) -> bool:
+    """Write ``values`` only if the draft is still at ``at_step``; True if it was."""
+    result = await session.execute(
+        update(SurveyResponse)
+        .where(
+            SurveyResponse.id == response_id,
+            SurveyResponse.status == DRAFT,
+            SurveyResponse.step == at_step,
+        )
+        .values(updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+async def begin(session: AsyncSession, response_id: int, now: datetime) -> bool:
+    """Intro → first question."""
+    return await _move(session, response_id, INTRO, now, step=next_step(INTRO))
+
+
+async def answer_unsur(
+    session: AsyncSession, response_id: int, step: str, score: int, now: datetime
+) -> bool:
+    """Store the 1–4 score of the current unsur and move to the next step."""
+    if step not in UNSUR_STEPS or score not in SCORES:
+        raise ValueError(f"invalid answer {step}={score}")
+    return await _move(
+        session, response_id, step, now, step=next_step(step), **{step.lower(): score}
+    )
+
+
+async def answer_profile(
+    session: AsyncSession, response_id: int, field: str, value: str, now: datetime
+) -> bool:
+    if field not in PROFILE_STEPS or value not in profile_values(field):
+        raise ValueError(f"invalid profile answer {field}={value}")
+    return await _move(session, response_id, field, now, step=next_step(field), **{field: value})
+
+
+async def save_comment(session: AsyncSession, response_id: int, text: str, now: datetime) -> bool:
+    """Store the comment cleaned and masked (never the raw text) and move on."""
+    stored = mask_personal_data(clean_text(text))
+    return await _move(
+        session, response_id, COMMENT, now, step=next_step(COMMENT), comment=stored or None
+    )
+
+
+async def skip(session: AsyncSession, response_id: int, step: str, now: datetime) -> bool:
+    """Leave an optional step; an answer given earlier (before going back) is kept."""
+    if step not in OPTIONAL_STEPS or step == CONTACT:
+        raise ValueError(f"step {step} cannot be skipped this way")
+    return await _move(session, response_id, step, now, step=next_step(step))
+
+
+async def go_back(session: AsyncSession, response_id: int, step: str, now: datetime) -> bool:
+    """From ``step`` to the one before it, to change that answer."""
+    previous = previous_step(step)
+    if previous is None:
+        raise ValueError(f"no step before {step}")
+    return await _move(session, response_id, step, now, step=previous)
+
+
+async def submit(
+    session: AsyncSession, response_id: int, now: datetime, *, contact_chat_id: int | None
+) -> bool:
+    """Answer the contact question and submit; the chat id is kept only with consent."""
+    return await _move(
+        session,
+        response_id,
+        CONTACT,
+        now,
+        step=DONE,
+        status=SUBMITTED,
+        submitted_at=now,
+        contact_ok=contact_chat_id is not None,
+        contact_chat_id=contact_chat_id,
+    )
+
+
+async def cancel(session: AsyncSession, response_id: int, now: datetime) -> bool:
+    """The citizen stopped: status ``cancelled``, the step where they stopped kept."""
+    result = await session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.id == response_id, SurveyResponse.status == DRAFT)
+        .values(status=CANCELLED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+# -- the citizen's own data -------------------------------------------------------
+
+
+async def count_user_responses(session: AsyncSession, user_key: str) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(SurveyResponse).where(SurveyResponse.user_key == user_key)
+    )
+    return int(count or 0)
+
+
+async def open_survey_messages(session: AsyncSession, user_key: str) -> list[int]:
+    """Message ids of the citizen's open drafts (their buttons die with the data)."""
+    rows = await session.scalars(
+        select(SurveyResponse.message_id).where(
+            SurveyResponse.user_key == user_key,
+            SurveyResponse.status == DRAFT,
+            SurveyResponse.message_id.is_not(None),
+        )
+    )
+    return [int(m) for m in rows if m is not None]
+
+
+async def delete_user_data(session: AsyncSession, user_key: str) -> int:
+    """Delete every response (submitted, draft, any status) of a pseudonym; how many.
+
+    Contact chat ids live on those rows, so they go with them.
+    """
+    result = await session.execute(
+        delete(SurveyResponse)
+        .where(SurveyResponse.user_key == user_key)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def employee_by_nip(session: AsyncSession, nip: str) -> Employee | None:
+    return await session.scalar(select(Employee).where(Employee.nip == nip))
+
+
+# -- which services get a QR code (``ulasan qr``) --------------------------------------
+
+
+class QrScopeError(LookupError):
+    """An unknown or inactive unit, service or officer named on the command line."""
+
+
+async def _unit_tree(session: AsyncSession, root_id: int) -> list[int]:
+    """The unit and all its sub-units, walked level by level (no recursive SQL needed)."""
+    found = [root_id]
+    level = [root_id]
+    while level:
+        rows = await session.scalars(select(Unit.id).where(Unit.parent_id.in_(level)))
+        level = [unit_id for unit_id in rows if unit_id not in found]
+        found.extend(level)
+    return found
+
+
+async def qr_services(
+    session: AsyncSession,
+    *,
+    unit_code: str | None = None,
+    service_codes: tuple[str, ...] = (),
+    employee: Employee | None = None,
+) -> list[Service]:
+    """Active services to print QR codes for, with their units loaded, by unit and code.
+
+    No filter: every active service. ``unit_code``: that unit and its sub-units.
+    ``service_codes``: exactly those (each must exist and be active, and lie in
+    the unit if one is named). Only an officer: the services of their unit.
+    """
+    query = select(Service).where(Service.active).options(selectinload(Service.unit))
+    if unit_code is not None:
+        unit = await session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise QrScopeError(f"unknown unit '{unit_code}'")
+        query = query.where(Service.unit_id.in_(await _unit_tree(session, unit.id)))
+    elif employee is not None and not service_codes:
+        query = query.where(Service.unit_id == employee.unit_id)
+    if service_codes:
+        named = list(dict.fromkeys(service_codes))
+        rows = await session.scalars(select(Service).where(Service.code.in_(named)))
+        known = {service.code: service for service in rows}
+        for code in named:
+            if code not in known:
+                raise QrScopeError(f"unknown service '{code}'")
+            if not known[code].active:
+                raise QrScopeError(f"service '{code}' is not active")
+        query = query.where(Service.code.in_(named))
+    services = list(await session.scalars(query))
+    if service_codes and unit_code is not None and len(services) < len(set(service_codes)):
+        outside = sorted(set(service_codes) - {s.code for s in services})
+        raise QrScopeError(f"service '{outside[0]}' is not in unit '{unit_code}'")
+    return sorted(services, key=lambda s: (s.unit.code, s.code))
