@@ -24,6 +24,10 @@ COMMANDS: list[tuple[str, str]] = [
     ("help", N_("Help")),
     ("language", N_("Choose language")),
     ("privacy", N_("Privacy: what we keep")),
+    ("hapusdata", N_("Delete my survey data")),
+    ("akun", N_("My linked account")),
+    ("nilai", N_("Rate my colleagues")),
+    ("hasil", N_("My latest 360° results")),
 ]
 
 
@@ -43,6 +47,7 @@ def build_application(
 ) -> BotApplication:
     """Build a ready-to-start Application; opens the database in post_init."""
     from handlers import register
+    from scheduler.sender import attach_sender
 
     application: BotApplication = (
         ApplicationBuilder()
@@ -64,18 +69,33 @@ def build_application(
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings, sessions=sessions, engine=engine
     )
+    # The outbox sender has its own Bot and connection pool: bulk sends never wait
+    # behind interactive replies (see scheduler/sender.py).
+    attach_sender(application)
     register(application)
     return application
 
 
 async def open_resources(application: BotApplication) -> None:
-    """Run after ``initialize()`` (PTB's post_init): publish the command menu."""
+    """Run after ``initialize()`` (PTB's post_init): publish the command menu, start the
+    outbox sender."""
+    from scheduler.sender import sender_of
+
     await _set_commands(application)
+    sender = sender_of(application)
+    if sender is not None:
+        await sender.start()
 
 
 async def close_resources(application: BotApplication) -> None:
-    """Run after ``shutdown()`` (PTB's post_shutdown): close the database pool."""
+    """Run after ``shutdown()`` (PTB's post_shutdown): stop the outbox sender (it
+    finishes the message in flight), then close the database pool."""
+    from scheduler.sender import sender_of
+
     services: Services = application.bot_data[SERVICES_KEY]
+    sender = sender_of(application)
+    if sender is not None:
+        await sender.stop()
     if services.engine is not None:
         await services.engine.dispose()
 

@@ -122,12 +122,23 @@ def db_current() -> None:
 
 def register_commands() -> None:
     """Attach the feature commands (imported here to keep `ulasan --help` fast)."""
-    from bot import cli_accounts, cli_citizen, cli_reports, cli_roster
+    from bot import (
+        cli_accounts,
+        cli_citizen,
+        cli_cycles,
+        cli_outbox,
+        cli_reports,
+        cli_review_report,
+        cli_roster,
+    )
 
     cli_roster.register(cli)
     cli_accounts.register(cli)
     cli_citizen.register(cli)
     cli_reports.register(cli)
+    cli_review_report.register(cli)
+    cli_cycles.register(cli)
+    cli_outbox.register(cli)
 
 
 def main() -> None:

@@ -27,6 +27,21 @@ def project_root() -> Path:
     return Path(str(files("bot"))).parent
 
 
+def plural_pairs() -> dict[str, tuple[str, str]]:
+    """Singular id → (singular, plural) for every ``ngettext`` message in the source."""
+    pairs: dict[str, tuple[str, str]] = {}
+    root = project_root()
+    for package in SOURCE_PACKAGES:
+        folder = root / package
+        if folder.is_dir():
+            for _f, _l, message, _c, _x in extract_from_dir(
+                str(folder), method_map=[("**.py", "python")], keywords=DEFAULT_KEYWORDS
+            ):
+                if isinstance(message, tuple) and len(message) >= 2 and message[0]:
+                    pairs[message[0]] = (message[0], message[1])
+    return pairs
+
+
 def extracted() -> dict[str, tuple[str, int]]:
     """Every message id in the source → (file, line) of its first use."""
     root = project_root()
@@ -82,8 +97,14 @@ def add_missing(domain: str, prefixes: list[str] | None = None) -> None:
                 catalog = read_po(handle, locale=language)
         else:
             catalog = Catalog(locale=language, project="ulasan", domain=domain)
+        pairs = plural_pairs()
+        plurals = {plural for _, plural in pairs.values()}
         for msgid, filename, lineno in rows:
-            if msgid not in catalog:
+            if msgid in plurals or msgid in catalog:
+                continue  # a plural form travels with its singular
+            if msgid in pairs:
+                catalog.add(pairs[msgid], ("", ""), locations=[(filename, lineno)])
+            else:
                 catalog.add(msgid, "", locations=[(filename, lineno)])
         with open(path, "wb") as handle:
             write_po(handle, catalog, width=0, omit_header=False)

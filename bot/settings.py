@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,6 +54,62 @@ class Settings(BaseSettings):
     min_anonymous_raters: int = Field(default=3, ge=2, le=10)
     retention_days: int = Field(default=365, ge=30)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    outbox_rate_per_second: int = Field(default=30, ge=1, le=1000)
+    outbox_per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=3600)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    outbox_batch_size: int = Field(default=50, ge=1, le=1000)
+    # Scheduled jobs: cron expressions (minute hour day month weekday) in TIMEZONE.
+    schedule_review_reminders: str = "30 8 * * *"
+    schedule_supervisor_nudges: str = "0 9 * * *"
+    schedule_low_score_alerts: str = "* * * * *"
+    schedule_rollup: str = "*/15 * * * *"
+    schedule_weekly_digest: str = "0 8 * * 1"
+    schedule_housekeeping: str = "0 2 * * *"
+    reminder_every_days: int = Field(default=3, ge=1, le=30)
+    low_score_threshold: float = Field(default=2.0, ge=1.0, le=4.0)
+    # Quiet hours: reminders, nudges and digests only on working days in working hours;
+    # alerts in their own, wider window.
+    work_days: str = "1-5"
+    work_hours: str = "08:00-16:00"
+    alert_hours: str = "07:00-21:00"
+
+    @field_validator(
+        "schedule_review_reminders",
+        "schedule_supervisor_nudges",
+        "schedule_low_score_alerts",
+        "schedule_rollup",
+        "schedule_weekly_digest",
+        "schedule_housekeeping",
+    )
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a cron expression ({exc})") from None
+        return value.strip()
+
+    @field_validator("work_hours", "alert_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        try:
+            parse_hours(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a time window like 08:00-16:00") from None
+        return value.strip()
+
+    @field_validator("work_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        try:
+            parse_weekdays(value)
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is not a list of ISO weekdays like 1-5 (1 = Monday)"
+            ) from None
+        return value.strip()
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -127,6 +184,30 @@ class Settings(BaseSettings):
 
     def is_admin(self, telegram_user_id: int) -> bool:
         return telegram_user_id in self.admin_ids
+
+
+def parse_hours(value: str) -> tuple[time, time]:
+    """'08:00-16:00' → (08:00, 16:00); the end must come after the start."""
+    start_text, _, end_text = value.strip().partition("-")
+    start = time.fromisoformat(start_text.strip())
+    end = time.fromisoformat(end_text.strip())
+    if end <= start:
+        raise ValueError(value)
+    return start, end
+
+
+def parse_weekdays(value: str) -> frozenset[int]:
+    """'1-5' or '1,2,3,4,5' → ISO weekdays (1 = Monday … 7 = Sunday)."""
+    days: set[int] = set()
+    for part in value.replace(" ", "").split(","):
+        low, _, high = part.partition("-")
+        first, last = int(low), int(high or low)
+        if not 1 <= first <= last <= 7:
+            raise ValueError(value)
+        days.update(range(first, last + 1))
+    if not days:
+        raise ValueError(value)
+    return frozenset(days)
 
 
 def _describe(error: ValidationError) -> str:

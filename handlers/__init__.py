@@ -2,24 +2,42 @@
 
 Group 0 holds the features' handlers (the first match wins), with the
 payload-specific ``/start`` handlers before the plain one and the replies of
-last resort at the very end.
+last resort at the very end. Group -1 sees every update first, for the
+outbox's bookkeeping of who is reachable.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application
+from telegram import Update
+from telegram.ext import Application, TypeHandler
 
-from handlers import account, citizen, common
+from handlers import (
+    account,
+    citizen,
+    common,
+    cycles_admin,
+    messages,
+    review,
+    review_results,
+)
+from scheduler.sender import mark_reachable_callback
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     ordered = [
         *account.HANDLERS,
+        *review.HANDLERS,
+        *review_results.HANDLERS,
+        *cycles_admin.HANDLERS,
         *citizen.HANDLERS,
+        *messages.HANDLERS,
         *common.HANDLERS,
         *common.FALLBACKS,
     ]
     application.add_handlers(ordered, group=0)
+    # Before every feature: a user the outbox marked unreachable (403) who writes or
+    # presses anything is reachable again (a set lookup per update, no query).
+    application.add_handler(TypeHandler(Update, mark_reachable_callback), group=-1)
     application.add_error_handler(common.error_handler)

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import Translate, gettext_for
@@ -786,8 +786,6 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(delete_confirmed, pattern=f"^{DELETE_YES}$"),
     CallbackQueryHandler(delete_cancelled, pattern=f"^{DELETE_NO}$"),
     CallbackQueryHandler(malformed_press, pattern=r"^(sv|sp|hd):"),
-    MessageHandler(
-        _PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
-        on_message,
-    ),
 ]
+# Messages (a comment, or input where a button is due) reach `on_message`
+# through handlers/messages.py, which first lets the other conversations claim them.

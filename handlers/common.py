@@ -49,6 +49,10 @@ async def help_command(update: Update, context: BotContext) -> None:
             "/language: choose Bahasa Indonesia or English\n"
             "/privacy: what we keep about you and how to ask for deletion\n"
             "/hapusdata: delete your survey answers\n"
+            "\nFor civil servants:\n"
+            "/akun: which employee this Telegram account is linked to\n"
+            "/nilai: rate the colleagues you are asked to review\n"
+            "/hasil: your latest 360° results\n"
             "/help: this message"
         )
     )

@@ -49,7 +49,7 @@ class OutboxMessage(Base):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     kind: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(SmallInteger, default=PRIORITY_REMINDER)
-    # JSON: {"text": ..., "buttons": [[{"text": ..., "callback_data"|"url": ...}]], "parse_mode": ...}
+    # JSON: {"text", "buttons": rows of {"text", "callback_data" or "url"}, "parse_mode"}
     content: Mapped[str] = mapped_column(Text)
     # A picture sent with the text as caption (charts); None for plain text.
     image: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -97,3 +97,34 @@ class SurveyResponse(Base):
 
     def answers(self) -> dict[str, int | None]:
         return {code: getattr(self, code.lower()) for code in UNSUR_CODES}
+
+
+class SurveyAlert(Base):
+    """A citizen response that was flagged to the unit head (low score, levy, comment)."""
+
+    __tablename__ = "survey_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), unique=True
+    )
+    # Comma-separated reasons: low_mean, unsur_1, levy, comment.
+    reasons: Mapped[str] = mapped_column(String(64))
+    # Random token for the "Balas" button; never a database id in callback data.
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SurveyRelay(Base):
+    """A message relayed between a unit head and a citizen who agreed to be contacted."""
+
+    __tablename__ = "survey_relays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(16))  # to_citizen | from_citizen
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,12 +113,13 @@ class FakeBotApi:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Listen on ``port`` (0: any free port; a stopped server's port to reopen it)."""
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         sockets = site._server.sockets  # type: ignore[union-attr]
         self.port = sockets[0].getsockname()[1]
@@ -125,6 +127,11 @@ class FakeBotApi:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
+
+    async def reopen(self) -> None:
+        """Start again on the same port after `stop` (a network outage that ends)."""
+        await self.start(self.port)
 
     # -- HTTP -----------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
@@ -310,6 +317,14 @@ class FakeBotApi:
 
     def chat_messages(self, chat_id: int) -> list[Sent]:
         return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id]
+
+    def delivered(self) -> Counter[str]:
+        """How many times each text (or caption) was accepted, over all chats."""
+        return Counter(message.text for message in self.messages.values())
+
+    def delivered_to(self) -> Counter[int]:
+        """How many messages each chat was sent (accepted calls only)."""
+        return Counter(chat_id for chat_id, _ in self.messages)
 
     def calls_to(self, chat_id: int, method: str | None = None) -> list[Call]:
         return [

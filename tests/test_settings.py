@@ -54,7 +54,7 @@ def test_bad_setting_names_itself_in_one_line(tmp_path: Path, name: str, value: 
 
 
 def test_missing_token_is_clear(tmp_path: Path):
-    with pytest.raises(SettingsError, match="^BOT_TOKEN: missing"):
+    with pytest.raises(SettingsError, match=r"^BOT_TOKEN: missing"):
         load(tmp_path).token()
 
 

@@ -35,7 +35,7 @@ async def test_username_unavailable_is_one_clear_line(
         bot_token="999:WRONG",
         telegram_base_url=fake_api.base_url,
     )
-    with pytest.raises(SettingsError, match="^BOT_USERNAME: not set, and Telegram did not"):
+    with pytest.raises(SettingsError, match=r"^BOT_USERNAME: not set, and Telegram did not"):
         await resolve_bot_username(settings)
 
 

@@ -1,0 +1,108 @@
+"""``ulasan outbox status``: what the outbox holds, for the operator and for monitoring.
+
+Counts per status (queued, sending, sent, failed, unreachable, cancelled), how
+many queued messages are due now, how long the longest-waiting due message has
+been due, and how many chats are marked unreachable. ``--format json`` prints
+the same as one JSON object (ages in seconds, ``null`` when nothing is due).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import click
+from sqlalchemy.exc import DBAPIError
+
+from bot.cli import fail, get_settings
+from bot.settings import Settings
+from storage import outbox
+from storage.db import create_engine, session_factory
+from storage.models import utcnow
+
+FORMATS = ("table", "json")
+
+
+async def load_status(settings: Settings) -> dict[str, Any]:
+    engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    try:
+        async with session_factory(engine)() as session:
+            now = utcnow()
+            status = await outbox.outbox_status(session, now)
+    finally:
+        await engine.dispose()
+    age = (now - status.oldest_due).total_seconds() if status.oldest_due else None
+    return {
+        **status.counts,
+        "due": status.due,
+        "oldest_queued_age_seconds": round(max(age, 0.0), 1) if age is not None else None,
+        "unreachable_chats": status.unreachable_chats,
+    }
+
+
+def human_age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+def render_table(data: dict[str, Any]) -> str:
+    rows = [(status, str(data[status])) for status in outbox.STATUSES]
+    rows += [
+        ("due now", str(data["due"])),
+        ("oldest queued age", human_age(data["oldest_queued_age_seconds"])),
+        ("unreachable chats", str(data["unreachable_chats"])),
+    ]
+    width = max(len(name) for name, _ in rows)
+    value_width = max(len(value) for _, value in rows)
+    return "".join(f"{name:<{width}}  {value:>{value_width}}\n" for name, value in rows)
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``outbox`` group (idempotent: a second call changes nothing)."""
+    if "outbox" in cli.commands:
+        return
+
+    @cli.group("outbox")
+    def outbox_group() -> None:
+        """The outbox of reminders, nudges, alerts and digests."""
+
+    @outbox_group.command("status")
+    @click.option(
+        "--format",
+        "output_format",
+        default="table",
+        show_default=True,
+        metavar="table|json",
+        help="Output format.",
+    )
+    def status(output_format: str) -> None:
+        """Messages per status, due now, the oldest queued message's age, unreachable chats."""
+        output_format = output_format.strip().lower()
+        if output_format not in FORMATS:
+            fail(f"--format: '{output_format}' is not one of {', '.join(FORMATS)}")
+        settings = get_settings()
+        try:
+            data = asyncio.run(load_status(settings))
+        except OSError as exc:
+            fail(f"DATABASE_URL: cannot open the database: {exc}")
+        except DBAPIError as exc:  # e.g. a database not migrated yet ("no such table")
+            reason = str(exc.orig).splitlines()[0] if exc.orig else exc.__class__.__name__
+            fail(
+                f"outbox status: cannot read the database ({reason}); "
+                "is it migrated? Run 'ulasan db upgrade'"
+            )
+        if output_format == "json":
+            click.echo(json.dumps(data))
+        else:
+            click.echo(render_table(data), nl=False)

@@ -1,0 +1,35 @@
+"""The one router for messages that are not commands (text, stickers, photos…).
+
+Several conversations take typed input: an admin's /siklus flow (a cycle name
+or date), a rater's review comments, a citizen's survey comment. Only one
+MessageHandler can win in group 0, so this router asks each feature in turn,
+most specific first; the citizen survey answers last and replies with the
+general hint when nobody is in a conversation.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from handlers import citizen, cycles_admin, review
+
+
+async def route_message(update: Update, context: BotContext) -> None:
+    if await cycles_admin.handle_admin_text(update, context):
+        return
+    if await review.handle_review_text(update, context):
+        return
+    await citizen.on_message(update, context)
+
+
+HANDLERS: list[BaseHandler] = [
+    MessageHandler(
+        filters.ChatType.PRIVATE
+        & filters.UpdateType.MESSAGE
+        & ~filters.COMMAND
+        & ~filters.StatusUpdate.ALL,
+        route_message,
+    ),
+]

@@ -1,0 +1,363 @@
+"""``/hasil`` (``/results``): a person's own 360° report again, and a supervisor's team.
+
+- ``/hasil``: a linked employee gets the report of the latest CLOSED cycle in
+  which they were rated, sent directly as a reply (the chart, then the text),
+  exactly as it was queued at close (`scheduler.review_reports`). While their
+  cycle is still open they get a clear "results come at close" message, and
+  nothing else: nobody can watch their score move. An unlinked user is told
+  how to link. Results are personal, so the command works in private chats
+  only.
+- A direct supervisor in that cycle also gets a "Team summary" button
+  (``rs:t:<cycle>``): completion, each member's overall and predikat, never
+  individual answers. From there, per member (``rs:m:<cycle>:<ratee>``), the
+  supervisor confirms or overrides the recommended perilaku kerja rating
+  (``rs:d:<cycle>:<ratee>:<1-3>``), which `storage.review_results` records.
+
+Callback data is user input: every ``rs:`` press is parsed by an exact
+pattern and checked in storage (is the cycle closed, is this user the
+ratee's direct supervisor in it); anything else gets a short notice, is
+logged, and changes nothing (`forged_press`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.context import BotContext
+from bot.i18n import Translate, gettext_for
+from scheduler.review_instrument import Expectation
+from scheduler.review_reports import (
+    TEAM_CALLBACK,
+    OutMessage,
+    number,
+    render_chart,
+    report_messages,
+    split_text,
+    team_text,
+)
+from storage.directory import employee_by_telegram
+from storage.models import Employee
+from storage.review_cycles import format_deadline
+from storage.review_results import (
+    RateeResults,
+    ResultsError,
+    latest_closed_cycle_for,
+    open_cycle_for,
+    ratee_results,
+    record_perilaku_decision,
+    supervised_results,
+    team_summary,
+)
+
+log = logging.getLogger(__name__)
+
+PREFIX = "rs:"
+MEMBER = "rs:m:"  # rs:m:<cycle id>:<ratee id>
+DECIDE = "rs:d:"  # rs:d:<cycle id>:<ratee id>:<1-3>
+_ID = r"\d{1,9}"
+TEXT_LIMIT = 4096
+MAX_MEMBER_BUTTONS = 90  # Telegram allows 100 buttons in one keyboard
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def _employee(update: Update, context: BotContext) -> Employee | None:
+    async with context.sessions() as session:
+        return await employee_by_telegram(session, update.effective_user.id)
+
+
+async def _send(update: Update, context: BotContext, messages: list[OutMessage]) -> None:
+    chat_id = update.effective_chat.id
+    for message in messages:
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+                    for row in message.buttons
+                ]
+            )
+            if message.buttons
+            else None
+        )
+        if message.image is not None:
+            await context.bot.send_photo(
+                chat_id, photo=message.image, caption=message.text, reply_markup=markup
+            )
+        else:
+            await context.bot.send_message(chat_id, message.text, reply_markup=markup)
+
+
+def _team_button(_: Translate, cycle_id: int) -> list[list[dict[str, str]]]:
+    return [[{"text": _("Team summary"), "callback_data": f"{TEAM_CALLBACK}{cycle_id}"}]]
+
+
+def _with_buttons(
+    messages: list[OutMessage], buttons: list[list[dict[str, str]]]
+) -> list[OutMessage]:
+    """The buttons go on the last message (a caption or a text)."""
+    if not messages:
+        return messages
+    last = messages[-1]
+    return [*messages[:-1], OutMessage(last.text, last.image, buttons)]
+
+
+# -- /hasil ---------------------------------------------------------------------------------
+
+
+async def hasil(update: Update, context: BotContext) -> None:
+    language = await context.language(update)
+    _ = gettext_for(language)
+    message = update.effective_message
+    if not _private(update):
+        await message.reply_text(
+            _("Results are personal: please send /hasil in a private chat with me.")
+        )
+        return
+    m = context.settings.min_anonymous_raters
+    results: RateeResults | None = None
+    async with context.sessions() as session:
+        employee = await employee_by_telegram(session, update.effective_user.id)
+        if employee is None:
+            await message.reply_text(
+                _(
+                    "Your Telegram account is not linked to an employee, so there are no "
+                    "results to show. Open the link code you received from HR (BKPSDM) to "
+                    "link it."
+                )
+            )
+            return
+        role = await latest_closed_cycle_for(session, employee.id)
+        pending = await open_cycle_for(session, employee.id)
+        if role is not None and role.is_ratee:
+            results = await ratee_results(session, role.cycle.id, employee.id, min_raters=m)
+
+    if role is None:
+        if pending is not None:
+            text = _(
+                "Your results of the cycle “{cycle}” are released when the cycle closes "
+                "(deadline {deadline}), never while ratings come in. You will receive them "
+                "here then."
+            ).format(cycle=pending.name, deadline=format_deadline(pending.deadline, language))
+        else:
+            text = _("You have no results yet: no review cycle that includes you has closed.")
+        await message.reply_text(text)
+        return
+
+    if results is not None:
+        # Drawing takes tens of milliseconds: keep the other users' updates moving.
+        chart = await asyncio.to_thread(render_chart, results, language)
+        messages = report_messages(results, language, chart)
+    else:
+        messages = [
+            OutMessage(
+                _(
+                    "You were not rated in the cycle “{cycle}”. As a direct supervisor you "
+                    "can see your team's summary."
+                ).format(cycle=role.cycle.name)
+            )
+        ]
+    if pending is not None and pending.id != role.cycle.id:
+        messages.append(
+            OutMessage(
+                _("The cycle “{cycle}” is still open; its results come when it closes.").format(
+                    cycle=pending.name
+                )
+            )
+        )
+    if role.is_supervisor:
+        messages = _with_buttons(messages, _team_button(_, role.cycle.id))
+    await _send(update, context, messages)
+
+
+# -- the team and the perilaku decision --------------------------------------------------------
+
+
+async def _notice(update: Update, context: BotContext, why: str) -> None:
+    """A press that is not (or no longer) valid for this user: short notice, logged."""
+    log.warning("review results: refused callback in update %s: %s", update.update_id, why)
+    _ = await context.gettext(update)
+    await update.callback_query.answer(
+        _("This button is not valid for you (any more)."), show_alert=True
+    )
+
+
+def _ids(context: BotContext) -> dict[str, int]:
+    return {key: int(value) for key, value in context.match.groupdict().items()}
+
+
+async def show_team(update: Update, context: BotContext) -> None:
+    """``rs:t:<cycle>``: the team summary of a direct supervisor, with a button per member."""
+    ids = _ids(context)
+    employee = await _employee(update, context) if _private(update) else None
+    if employee is None:
+        await _notice(update, context, "team: not a linked employee in a private chat")
+        return
+    m = context.settings.min_anonymous_raters
+    try:
+        async with context.sessions() as session:
+            team = await team_summary(session, ids["cycle"], employee.id, min_raters=m)
+    except ResultsError as error:
+        await _notice(update, context, f"team: {error.__class__.__name__}")
+        return
+    await update.callback_query.answer()
+    language = await context.language(update)
+    _ = gettext_for(language)
+    parts = split_text(team_text(team, language, m))
+    rows = [
+        [
+            {
+                "text": _("Perilaku kerja: {name}").format(name=member.person.name),
+                "callback_data": f"{MEMBER}{team.cycle.id}:{member.person.id}",
+            }
+        ]
+        for member in team.members[:MAX_MEMBER_BUTTONS]
+    ]
+    messages = [OutMessage(part) for part in parts]
+    await _send(update, context, _with_buttons(messages, rows))
+
+
+def _member_view(
+    results: RateeResults, _: Translate, language: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    rec = results.recommendation
+    lines = [
+        _("{name}: perilaku kerja in the cycle “{cycle}”").format(
+            name=results.ratee.name, cycle=results.cycle.name
+        ),
+        "",
+    ]
+    if rec is not None:
+        lines.append(
+            _("Recommended: {rating} (from {basis} {mean}, n={n})").format(
+                rating=_(rec.perilaku.label),
+                basis=_(rec.basis.label).lower(),
+                mean=number(rec.mean, language),
+                n=rec.n,
+            )
+        )
+    else:
+        lines.append(_("No recommendation: too few ratings from others."))
+    if results.hasil_kerja is not None:
+        lines.append(
+            _("Your hasil kerja rating: {rating}").format(rating=_(results.hasil_kerja.label))
+        )
+    else:
+        lines.append(_("You gave no hasil kerja rating, so there is no predikat."))
+    if results.decision is not None:
+        lines.append(_("Your decision: {rating}").format(rating=_(results.decision.decided.label)))
+        if results.predikat is not None:
+            lines.append(
+                _("Predikat kinerja: {predikat}").format(predikat=_(results.predikat.label))
+            )
+    else:
+        lines.append(_("Not decided yet."))
+    lines += ["", _("Choose the perilaku kerja rating (you decide; the system only recommends):")]
+    recommended = rec.perilaku if rec else None
+    buttons = [
+        [
+            InlineKeyboardButton(
+                _(level.label) + (" ✓" if level is recommended else ""),
+                callback_data=f"{DECIDE}{results.cycle.id}:{results.ratee.id}:{int(level)}",
+            )
+        ]
+        for level in Expectation
+    ]
+    buttons.append(
+        [
+            InlineKeyboardButton(
+                _("Back to the team"), callback_data=f"{TEAM_CALLBACK}{results.cycle.id}"
+            )
+        ]
+    )
+    return "\n".join(lines)[:TEXT_LIMIT], InlineKeyboardMarkup(buttons)
+
+
+async def show_member(update: Update, context: BotContext) -> None:
+    """``rs:m:<cycle>:<ratee>``: one member's recommendation and the decision buttons."""
+    ids = _ids(context)
+    employee = await _employee(update, context) if _private(update) else None
+    if employee is None:
+        await _notice(update, context, "member: not a linked employee in a private chat")
+        return
+    m = context.settings.min_anonymous_raters
+    try:
+        async with context.sessions() as session:
+            results = await supervised_results(
+                session, ids["cycle"], employee.id, ids["ratee"], min_raters=m
+            )
+    except ResultsError as error:
+        await _notice(update, context, f"member: {error.__class__.__name__}")
+        return
+    await update.callback_query.answer()
+    language = await context.language(update)
+    text, markup = _member_view(results, gettext_for(language), language)
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+async def decide(update: Update, context: BotContext) -> None:
+    """``rs:d:<cycle>:<ratee>:<value>``: record the supervisor's perilaku kerja rating."""
+    ids = _ids(context)
+    employee = await _employee(update, context) if _private(update) else None
+    if employee is None:
+        await _notice(update, context, "decide: not a linked employee in a private chat")
+        return
+    m = context.settings.min_anonymous_raters
+    try:
+        async with context.sessions.begin() as session:
+            decision = await record_perilaku_decision(
+                session,
+                cycle_id=ids["cycle"],
+                ratee_id=ids["ratee"],
+                supervisor_id=employee.id,
+                decided=ids["value"],
+                now=utcnow(),
+                min_raters=m,
+            )
+        async with context.sessions() as session:
+            results = await supervised_results(
+                session, ids["cycle"], employee.id, ids["ratee"], min_raters=m
+            )
+    except ResultsError as error:
+        await _notice(update, context, f"decide: {error.__class__.__name__}")
+        return
+    language = await context.language(update)
+    _ = gettext_for(language)
+    saved = _("Saved: you changed the recommended rating.") if decision.is_override else _("Saved.")
+    await update.callback_query.answer(saved)
+    text, markup = _member_view(results, _, language)
+    try:
+        await update.callback_query.edit_message_text(
+            f"{saved}\n\n{text}"[:TEXT_LIMIT], reply_markup=markup
+        )
+    except BadRequest:  # the same choice pressed twice: "message is not modified"
+        log.info("review results: decision view unchanged in update %s", update.update_id)
+
+
+async def forged_press(update: Update, context: BotContext) -> None:
+    """Any ``rs:`` data that no exact pattern accepted: refused, logged, nothing changed."""
+    await _notice(update, context, "malformed rs: data")
+
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler(["hasil", "results"], hasil),
+    CallbackQueryHandler(show_team, pattern=rf"^{TEAM_CALLBACK}(?P<cycle>{_ID})$"),
+    CallbackQueryHandler(show_member, pattern=rf"^{MEMBER}(?P<cycle>{_ID}):(?P<ratee>{_ID})$"),
+    CallbackQueryHandler(
+        decide, pattern=rf"^{DECIDE}(?P<cycle>{_ID}):(?P<ratee>{_ID}):(?P<value>\d)$"
+    ),
+    CallbackQueryHandler(forged_press, pattern=rf"^{PREFIX}"),
+]
