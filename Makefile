@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 DEMO_DATABASE_URL ?= sqlite+aiosqlite:///./data/demo.db
 DEMO_QR_DIR ?= data/demo-qr
 
-.PHONY: help install install-test demo run test lint format i18n-check bench clean
+.PHONY: help install install-test demo run test test-pg lint format i18n-check bench clean
 
 help:
 	@echo "make demo   - install, load the example organisation into data/demo.db, start the bot (needs BOT_TOKEN)"
 	@echo "make run    - install, migrate DATABASE_URL and start the bot (no example data)"
 	@echo "make test   - install the test extras and run the whole suite and ruff"
+	@echo "make test-pg - the same on a throwaway PostgreSQL cluster (installs the server if missing)"
 	@echo "make bench  - run the benchmarks in bench/"
 
 $(BIN)/python:
@@ -45,6 +46,12 @@ test: install-test
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The whole `make test` again, on a throwaway PostgreSQL cluster (.ci/pg-cluster.sh:
+# installs the server from the distribution's packages when missing, stops and
+# removes the cluster afterwards); every test gets a database of its own.
+test-pg: install-test
+	bash .ci/pg-cluster.sh run $(MAKE) --no-print-directory test
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -7,7 +7,7 @@ runs it with long polling against the fake server over HTTP on 127.0.0.1.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,39 @@ from bot.settings import Settings, load_settings
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.migrate import upgrade
 from tests.fakebot import FakeBotApi
+from tests.pg import PgAdmin, is_postgresql
 
 ADMIN_ID = 900001
 
 
+@pytest.fixture(scope="session")
+def _pg_admin() -> Iterator[PgAdmin | None]:
+    """The PostgreSQL server of ULASAN_TEST_DATABASE_URL, if it names one."""
+    server = os.environ.get("ULASAN_TEST_DATABASE_URL")
+    if not server or not is_postgresql(server):
+        yield None
+        return
+    admin = PgAdmin(server)
+    yield admin
+    admin.close()
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return os.environ.get("ULASAN_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path}/test.db"
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, _pg_admin: PgAdmin | None
+) -> Iterator[str]:
+    """A database of this test's own: a SQLite file, or on PostgreSQL
+    (ULASAN_TEST_DATABASE_URL) a fresh database dropped after the test. It is
+    empty, unless the test uses `migrated`: then it is cloned from a template
+    with the migrations already applied (and `migrated`'s upgrade is a no-op)."""
+    if _pg_admin is None:
+        yield (
+            os.environ.get("ULASAN_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path}/test.db"
+        )
+        return
+    url = _pg_admin.create(migrated="migrated" in request.fixturenames)
+    yield url
+    _pg_admin.drop(url)
 
 
 @pytest.fixture
