@@ -1,7 +1,8 @@
 """``ulasan report ikm``: the SKM/IKM report as a plain-text table, JSON or XLSX.
 
-The numbers come from `storage.ikm_report` (SQL aggregates) and the pure math
-of `scheduler.skm`, the same functions the bot uses. Text is for the operator:
+The numbers come from `storage.ikm_report` (the rollup tables, brought up to
+date first, in a transaction of their own, so the report then only reads) and
+the pure math of `scheduler.skm`, the same functions the bot uses. Text is for the operator:
 the regulation's Indonesian terms (IKM, NRR, mutu, unsur) with unsur and
 profile names from the Indonesian catalog. The JSON shape is documented in
 ``docs/report-ikm-json.md`` and versioned by its ``version`` field.
@@ -32,7 +33,7 @@ from bot.cli import fail, get_settings
 from bot.i18n import gettext_for
 from bot.settings import Settings
 from bot.skm_instrument import PROFILE, PROFILE_TITLES, UNSUR_BY_CODE
-from scheduler import skm
+from scheduler import rollup, skm
 from storage.db import create_engine, session_factory
 from storage.ikm_report import (
     PROFILE_FIELDS,
@@ -516,10 +517,23 @@ async def load_report(
     **filters: Any,
 ) -> tuple[IkmReport, list[RespondentRow]]:
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    sessions = session_factory(engine)
     try:
-        async with session_factory(engine)() as session:
+        # Responses submitted, deleted or changed since the last rollup run are
+        # rolled up first: a cheap look, then (only if needed) a short write
+        # transaction, so the report below reads without holding any lock.
+        async with sessions() as session:
+            stale = await rollup.scores_need_refresh(session, settings.tz)
+        if stale:
+            async with sessions.begin() as session:
+                await rollup.refresh_scores(session, tz=settings.tz)
+        async with sessions() as session:
             report = await build_ikm_report(
-                session, tz=settings.tz, timezone_name=settings.timezone, **filters
+                session,
+                tz=settings.tz,
+                timezone_name=settings.timezone,
+                refresh=False,
+                **filters,
             )
             rows = await respondent_rows(session, report.scope, settings.tz) if with_rows else []
             return report, rows

@@ -1,7 +1,17 @@
 """Queries behind the IKM report (``ulasan report ikm``) of the citizen survey.
 
-Scores are aggregated in SQL (``SUM``/``COUNT`` grouped by service), never by
-loading every response; the same statements run on SQLite and PostgreSQL.
+Scores and the respondent profile come from the rollup tables
+(`storage.rollup_models`, kept by the ``rollup`` job, `scheduler.rollup`):
+per service (per officer and service with ``--employee``), month rows for
+the whole months of the period and day rows for the days at either end, so a
+year costs a few dozen rows per service, however many responses there are.
+`build_ikm_report` first brings the rollup up to date (responses submitted,
+deleted or changed since its last run), so the report always counts what is
+in ``survey_responses`` now; the tables hold exactly the sums the raw query
+below (`totals_by_service`, still used by the weekly digest) computes, and
+the tests check both ways agree. The profile of one officer's respondents and
+the comments are read from ``survey_responses`` (an officer's responses via
+their index; comments via a partial index on commented responses).
 The per-service sums are added up for the unit, which is exact because every
 response belongs to exactly one service. The math itself is the pure
 `scheduler.skm` module, so the report prints the same IKM as the bot.
@@ -29,14 +39,25 @@ id, no response id; comments were masked when stored.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler import skm
+from scheduler import rollup, skm
 from storage.models import Employee, Service, Unit
+from storage.rollup_models import (
+    MEASURES,
+    NOT_ANSWERED,
+    SkmOfficerDaily,
+    SkmOfficerMonthly,
+    SkmProfileDaily,
+    SkmProfileMonthly,
+    SkmServiceDaily,
+    SkmServiceMonthly,
+)
 from storage.survey_models import SUBMITTED, SurveyResponse
 
 PROFILE_FIELDS: tuple[str, ...] = ("age_group", "gender", "education", "occupation")
@@ -59,6 +80,11 @@ class Scope:
     employee_id: int | None = None
     start: datetime | None = None  # UTC, inclusive
     end: datetime | None = None  # UTC, exclusive
+    # The local days behind start/end (inclusive) when the period was given as
+    # dates; with ``rollup`` the scores are read from the rollup tables by them.
+    first_day: date | None = None
+    last_day: date | None = None
+    rollup: bool = False
 
 
 def period_bounds(
@@ -202,6 +228,120 @@ async def profile_by_service(session: AsyncSession, scope: Scope) -> dict[int, P
         )
         for service_id, value, count in (await session.execute(statement)).all():
             key = value if value not in (None, "") else None
+            counts = out.setdefault(service_id, _empty_profile())[name]
+            counts[key] = counts.get(key, 0) + int(count)
+    return out
+
+
+# -- the same aggregates from the rollup tables -------------------------------------------
+
+
+def rollup_periods(
+    first: date | None, last: date | None
+) -> tuple[tuple[date | None, date | None] | None, list[tuple[date | None, date | None]]]:
+    """Split the local days [first, last] into whole months and leftover days.
+
+    Returns ``(months, days)``: months as [first month, end month) (first days
+    of months; None = unbounded) or None when no whole month is inside, and
+    up to two inclusive day ranges. Without bounds, every month row.
+    """
+    month_from = None if first is None else (first if first.day == 1 else _next_month(first))
+    month_to = None
+    if last is not None:
+        after = last + timedelta(days=1)
+        month_to = after if after.day == 1 else last.replace(day=1)
+    if month_from is not None and month_to is not None and month_from >= month_to:
+        return None, [(first, last)]
+    days: list[tuple[date | None, date | None]] = []
+    if first is not None and month_from is not None and first < month_from:
+        days.append((first, month_from - timedelta(days=1)))
+    if last is not None and month_to is not None and month_to <= last:
+        days.append((month_to, last))
+    return (month_from, month_to), days
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _rollup_parts(
+    scope: Scope, daily: Any, monthly: Any
+) -> list[tuple[Any, list[ColumnElement[bool]]]]:
+    """(table, period conditions) for the month rows and the day rows of the scope."""
+    months, days = rollup_periods(scope.first_day, scope.last_day)
+    parts: list[tuple[Any, list[ColumnElement[bool]]]] = []
+    if months is not None:
+        conditions = []
+        if months[0] is not None:
+            conditions.append(monthly.month >= months[0])
+        if months[1] is not None:
+            conditions.append(monthly.month < months[1])
+        parts.append((monthly, conditions))
+    for low, high in days:
+        conditions = []
+        if low is not None:
+            conditions.append(daily.day >= low)
+        if high is not None:
+            conditions.append(daily.day <= high)
+        parts.append((daily, conditions))
+    return parts
+
+
+def _rollup_filters(scope: Scope, table: Any) -> list[ColumnElement[bool]]:
+    conditions = []
+    if scope.unit_ids is not None:
+        in_units = select(Service.id).where(Service.unit_id.in_(scope.unit_ids))
+        conditions.append(table.service_id.in_(in_units))
+    if scope.service_id is not None:
+        conditions.append(table.service_id == scope.service_id)
+    if scope.employee_id is not None:
+        conditions.append(table.employee_id == scope.employee_id)
+    return conditions
+
+
+async def rollup_totals_by_service(session: AsyncSession, scope: Scope) -> dict[int, Totals]:
+    """`totals_by_service` from the rollup tables (the scope's local days, not start/end)."""
+    if scope.employee_id is None:
+        daily, monthly = SkmServiceDaily, SkmServiceMonthly
+    else:
+        daily, monthly = SkmOfficerDaily, SkmOfficerMonthly
+    out: dict[int, Totals] = {}
+    for table, period in _rollup_parts(scope, daily, monthly):
+        statement = (
+            select(table.service_id, *(func.sum(getattr(table, m)) for m in MEASURES))
+            .where(*_rollup_filters(scope, table), *period)
+            .group_by(table.service_id)
+        )
+        for service_id, n, comments, *sums in (await session.execute(statement)).all():
+            out.setdefault(service_id, Totals()).add(
+                Totals(
+                    n=int(n),
+                    comments=int(comments),
+                    sums={
+                        code: int(value) for code, value in zip(skm.UNSUR_CODES, sums, strict=True)
+                    },
+                )
+            )
+    return out
+
+
+async def rollup_profile_by_service(
+    session: AsyncSession, scope: Scope
+) -> dict[int, ProfileCounts]:
+    """`profile_by_service` from the profile rollup tables (not for one officer)."""
+    if scope.employee_id is not None:
+        raise ValueError("the profile rollup is per service; use profile_by_service")
+    out: dict[int, ProfileCounts] = {}
+    for table, period in _rollup_parts(scope, SkmProfileDaily, SkmProfileMonthly):
+        statement = (
+            select(table.service_id, table.field, table.value, func.sum(table.n))
+            .where(*_rollup_filters(scope, table), *period)
+            .group_by(table.service_id, table.field, table.value)
+        )
+        for service_id, name, value, count in (await session.execute(statement)).all():
+            if name not in PROFILE_FIELDS:
+                continue
+            key = None if value == NOT_ANSWERED else value
             counts = out.setdefault(service_id, _empty_profile())[name]
             counts[key] = counts.get(key, 0) + int(count)
     return out
@@ -381,6 +521,8 @@ async def resolve_scope(
         employee_id=employee.id if employee else None,
         start=start,
         end=end,
+        first_day=date_from,
+        last_day=date_to,
     )
     return scope, units, service, employee
 
@@ -409,8 +551,19 @@ async def build_ikm_report(
     tz: tzinfo,
     timezone_name: str = "",
     population: int | None = None,
+    refresh: bool = True,
 ) -> IkmReport:
-    """The IKM of the unit (sub-units pooled) and of each service, for the period."""
+    """The IKM of the unit (sub-units pooled) and of each service, for the period.
+
+    With ``refresh`` (the default) the rollup is first brought up to date in
+    this session's transaction when it is behind (that takes the write lock
+    until the caller's transaction ends; `rollup.refresh_scores` must come
+    before any other write of the transaction). ``refresh=False`` is for a
+    caller that has just refreshed it in a transaction of its own, as
+    ``ulasan report ikm`` does, so that the report itself only reads.
+    """
+    if refresh and await rollup.scores_need_refresh(session, tz):
+        await rollup.refresh_scores(session, tz=tz)
     scope, units, service, employee = await resolve_scope(
         session,
         unit_code=unit_code,
@@ -420,8 +573,14 @@ async def build_ikm_report(
         date_to=date_to,
         tz=tz,
     )
-    totals = await totals_by_service(session, scope)
-    profiles = await profile_by_service(session, scope)
+    scope = replace(scope, rollup=True)
+    totals = await rollup_totals_by_service(session, scope)
+    if scope.employee_id is None:
+        profiles = await rollup_profile_by_service(session, scope)
+    else:
+        # The profile tables are per service; one officer's respondents are few
+        # and reached through the employee_id index.
+        profiles = await profile_by_service(session, scope)
 
     overall_totals = Totals()
     for part in totals.values():

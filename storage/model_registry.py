@@ -1,6 +1,12 @@
 """Imports every model module so that `Base.metadata` knows all tables."""
 
-from storage import models, outbox_models, review_models, survey_models  # noqa: F401
+from storage import (  # noqa: F401
+    models,
+    outbox_models,
+    review_models,
+    rollup_models,
+    survey_models,
+)
 from storage.models import Base
 
 metadata = Base.metadata

@@ -21,6 +21,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -70,6 +71,10 @@ class SurveyResponse(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The local day (TIMEZONE) of submitted_at, written by the rollup job when it
+    # counts the response (scheduler.rollup): NULL on a submitted response means
+    # "not rolled up yet". A plain date column lets both databases group by day.
+    rollup_day: Mapped[date | None] = mapped_column(Date)
     u1: Mapped[int | None] = mapped_column(SmallInteger)
     u2: Mapped[int | None] = mapped_column(SmallInteger)
     u3: Mapped[int | None] = mapped_column(SmallInteger)
@@ -93,6 +98,21 @@ class SurveyResponse(Base):
     __table_args__ = (
         Index("ix_survey_responses_user_service_date", "user_key", "service_id", "local_date"),
         Index("ix_survey_responses_status_submitted", "status", "submitted_at"),
+        # Partial indexes (both databases): the few submitted responses the rollup
+        # has not counted yet, and the commented ones the IKM report lists.
+        Index(
+            "ix_survey_responses_rollup_pending",
+            "submitted_at",
+            sqlite_where=text("rollup_day IS NULL AND submitted_at IS NOT NULL"),
+            postgresql_where=text("rollup_day IS NULL AND submitted_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_survey_responses_commented",
+            "service_id",
+            "submitted_at",
+            sqlite_where=text("comment IS NOT NULL"),
+            postgresql_where=text("comment IS NOT NULL"),
+        ),
     )
 
     def answers(self) -> dict[str, int | None]:
