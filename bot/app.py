@@ -47,6 +47,7 @@ def build_application(
 ) -> BotApplication:
     """Build a ready-to-start Application; opens the database in post_init."""
     from handlers import register
+    from scheduler.runner import attach_runner
     from scheduler.sender import attach_sender
 
     application: BotApplication = (
@@ -72,27 +73,33 @@ def build_application(
     # The outbox sender has its own Bot and connection pool: bulk sends never wait
     # behind interactive replies (see scheduler/sender.py).
     attach_sender(application)
+    # The scheduled jobs: one repeating JobQueue tick runs what is due (scheduler/runner.py).
+    attach_runner(application)
     register(application)
     return application
 
 
 async def open_resources(application: BotApplication) -> None:
     """Run after ``initialize()`` (PTB's post_init): publish the command menu, start the
-    outbox sender."""
+    outbox sender, schedule the jobs' tick (it starts with the JobQueue)."""
+    from scheduler.runner import start_ticking
     from scheduler.sender import sender_of
 
     await _set_commands(application)
     sender = sender_of(application)
     if sender is not None:
         await sender.start()
+    start_ticking(application)
 
 
 async def close_resources(application: BotApplication) -> None:
-    """Run after ``shutdown()`` (PTB's post_shutdown): stop the outbox sender (it
-    finishes the message in flight), then close the database pool."""
+    """Run after ``shutdown()`` (PTB's post_shutdown): let running jobs finish, stop the
+    outbox sender (it finishes the message in flight), then close the database pool."""
+    from scheduler.runner import stop_runner
     from scheduler.sender import sender_of
 
     services: Services = application.bot_data[SERVICES_KEY]
+    await stop_runner(application)
     sender = sender_of(application)
     if sender is not None:
         await sender.stop()

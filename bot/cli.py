@@ -126,6 +126,7 @@ def register_commands() -> None:
         cli_accounts,
         cli_citizen,
         cli_cycles,
+        cli_jobs,
         cli_outbox,
         cli_reports,
         cli_review_report,
@@ -139,6 +140,7 @@ def register_commands() -> None:
     cli_review_report.register(cli)
     cli_cycles.register(cli)
     cli_outbox.register(cli)
+    cli_jobs.register(cli)
 
 
 def main() -> None:

@@ -15,12 +15,14 @@ from telegram.ext import Application, TypeHandler
 
 from handlers import (
     account,
+    alerts,
     citizen,
     common,
     cycles_admin,
     messages,
     review,
     review_results,
+    status,
 )
 from scheduler.sender import mark_reachable_callback
 
@@ -31,6 +33,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *review.HANDLERS,
         *review_results.HANDLERS,
         *cycles_admin.HANDLERS,
+        *alerts.HANDLERS,
+        *status.HANDLERS,
         *citizen.HANDLERS,
         *messages.HANDLERS,
         *common.HANDLERS,

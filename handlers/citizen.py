@@ -41,6 +41,7 @@ from bot.context import BotContext
 from bot.i18n import Translate, gettext_for
 from bot.skm_instrument import PROFILE, PROFILE_TITLES, UNSUR, UNSUR_BY_CODE
 from handlers import common
+from scheduler import low_score_alerts
 from storage import survey
 from storage.masking import clean_text
 from storage.survey_models import CANCELLED, DRAFT, SUBMITTED, SurveyResponse
@@ -384,6 +385,8 @@ async def _press(update: Update, context: BotContext, action: Action) -> None:
         await query.answer(texts[notice])
         return
     await query.answer()
+    if response.status == SUBMITTED:  # committed: alert the unit head now, not in a minute
+        low_score_alerts.trigger(context.application)
     await _show_in_place(update, context, response)
 
 

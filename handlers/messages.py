@@ -13,11 +13,13 @@ from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from handlers import citizen, cycles_admin, review
+from handlers import alerts, citizen, cycles_admin, review
 
 
 async def route_message(update: Update, context: BotContext) -> None:
     if await cycles_admin.handle_admin_text(update, context):
+        return
+    if await alerts.handle_alert_text(update, context):
         return
     if await review.handle_review_text(update, context):
         return

@@ -1,0 +1,467 @@
+"""The "Balas" (Reply) relay of a low-score alert: unit head ⇄ citizen, identities hidden.
+
+A low-score alert (``scheduler/low_score_alerts.py``) whose citizen agreed to be
+contacted carries a button ``al:<alert token>:reply``. The flow:
+
+1. The head (or an admin) presses it. Only someone the alert was queued for
+   (its outbox row for their chat) may reply: the admin they still are, or the
+   employee the row was addressed to (so a head who left the post cannot). Any
+   other press, a forged or unknown token, and a press on an alert whose
+   citizen did not consent are refused, answered briefly and logged (with a
+   pseudonym, not the Telegram id).
+2. The bot asks them to type the reply. Their next text message (hook
+   `handle_alert_text`, asked by the shared text router before the review and
+   the citizen survey) is cleaned and masked (phone numbers, NIK and e-mail
+   addresses hidden, as for citizens' comments), stored as a `SurveyRelay`
+   (``to_citizen``) and queued in the outbox (kind ``relay``) for the
+   citizen's contact chat, in the citizen's survey language, as a reply from
+   the unit. Relays keep the alert window (07:00–21:00): the head is told when
+   it will arrive if it waits.
+3. The citizen's message has a Reply button of its own (``al:<token>:answer``)
+   until they have used it once: their answer is stored (``from_citizen``)
+   and relayed the same way to everyone who got the alert, with a Reply
+   button to continue.
+
+Neither side sees the other: the citizen reads the unit's name, the head reads
+"the citizen"; chat ids never appear in texts or callback data.
+
+Pending state ("the next text is a reply to alert X") lives in
+``context.user_data`` (in memory): it expires after `PENDING_TTL`, ends with
+Cancel or the relayed message, and ends as soon as the person is seen using a
+peer review or a citizen survey since pressing Reply, so text meant for
+those never reaches a citizen. A bot restart forgets it; the person simply
+presses Reply again. A redelivered update (older than the prompt) is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.settings import Settings
+from scheduler import low_score_alerts as alerts
+from scheduler.sender import wake
+from storage.directory import employee_by_telegram
+from storage.masking import clean_text, mask_personal_data
+from storage.review_ratings import active_review, citizen_draft_touched_after
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "alert_relay"
+PENDING_TTL = timedelta(minutes=15)
+RELAY_MAX_CHARS = 1000
+HEAD = "head"
+CITIZEN = "citizen"
+
+_TOKEN = r"(?P<token>[A-Za-z0-9_-]{1,16})"
+PATTERN_REPLY = rf"^{alerts.CALLBACK_PREFIX}:{_TOKEN}:{alerts.REPLY}$"
+PATTERN_ANSWER = rf"^{alerts.CALLBACK_PREFIX}:{_TOKEN}:{alerts.ANSWER}$"
+PATTERN_CANCEL = rf"^{alerts.CALLBACK_PREFIX}:{_TOKEN}:{alerts.CANCEL}$"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _NotQueued(Exception):
+    """Rolls back a relay's transaction when its message was not queued."""
+
+
+# -- who may do what ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str  # ok | unknown | not_recipient | no_consent | not_yours | answered | no_reply
+    case: alerts.AlertCase | None = None
+    employee_id: int | None = None
+
+
+async def check_head(
+    session: AsyncSession, settings: Settings, token: str, user_id: int
+) -> Verdict:
+    """May this Telegram user reply to the citizen of alert ``token``?"""
+    case = await alerts.alert_case(session, token)
+    if case is None:
+        return Verdict("unknown")
+    row = await alerts.alert_recipient(session, case, user_id)
+    employee = await employee_by_telegram(session, user_id)
+    employee_id = employee.id if employee is not None else None
+    addressed = employee_id is not None and row is not None and row.employee_id == employee_id
+    if row is None or not (settings.is_admin(user_id) or addressed):
+        return Verdict("not_recipient", case)
+    if not case.contactable:
+        return Verdict("no_consent", case)
+    return Verdict("ok", case, employee_id)
+
+
+async def check_citizen(session: AsyncSession, token: str, user_id: int) -> Verdict:
+    """May this Telegram user answer the unit's reply of alert ``token`` (once)?"""
+    case = await alerts.alert_case(session, token)
+    if case is None:
+        return Verdict("unknown")
+    if case.contact_chat_id != user_id:
+        return Verdict("not_yours", case)
+    if not await alerts.head_has_replied(session, case.response_id):
+        return Verdict("no_reply", case)
+    if await alerts.citizen_has_answered(session, case.response_id):
+        return Verdict("answered", case)
+    return Verdict("ok", case)
+
+
+def _who(update: Update, context: BotContext) -> str:
+    """A short pseudonym for the log: enough to follow one person, never their id."""
+    try:
+        return context.user_key(update)[:12]
+    except ValueError:
+        return "?"
+
+
+# -- pending state ------------------------------------------------------------------------
+
+
+def _set_pending(context: BotContext, role: str, token: str, prompt_id: int | None) -> None:
+    if context.user_data is not None:
+        context.user_data[PENDING_KEY] = {
+            "role": role,
+            "token": token,
+            "since": utcnow(),
+            "prompt": prompt_id,
+        }
+
+
+def _pending(context: BotContext) -> dict[str, Any] | None:
+    data = context.user_data
+    if data is None:
+        return None
+    pending = data.get(PENDING_KEY)
+    if pending is None:
+        return None
+    if utcnow() - pending["since"] > PENDING_TTL:
+        data.pop(PENDING_KEY, None)
+        return None
+    return pending
+
+
+def _end_pending(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(PENDING_KEY, None)
+
+
+async def _moved_on(update: Update, context: BotContext, since: datetime) -> bool:
+    """Whether the person used a peer review or a citizen survey after pressing Reply."""
+    settings = context.settings
+    now = utcnow()
+    async with context.sessions() as session:
+        if await citizen_draft_touched_after(
+            session,
+            context.user_key(update),
+            since,
+            now=now,
+            ttl_hours=settings.survey_draft_ttl_hours,
+        ):
+            return True
+        employee = await employee_by_telegram(session, update.effective_user.id)
+        if employee is None:
+            return False
+        review = await active_review(session, employee.id, now=now, tz=settings.tz)
+        return review is not None and review.updated_at > since
+
+
+def _cancel_markup(token: str, label: str) -> InlineKeyboardMarkup:
+    data = alerts.callback(token, alerts.CANCEL)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+
+
+# -- button presses ------------------------------------------------------------------------
+
+
+async def press_reply(update: Update, context: BotContext) -> None:
+    """``al:<token>:reply``: a recipient of the alert wants to answer the citizen."""
+    query = update.callback_query
+    user = update.effective_user
+    token = context.match.group("token") if context.match else ""
+    _ = await context.gettext(update)
+    async with context.sessions() as session:
+        verdict = await check_head(session, context.settings, token, user.id)
+    if verdict.outcome != "ok" or verdict.case is None:
+        log.warning(
+            "alerts: refused Reply (%s) from %s in update %s",
+            verdict.outcome,
+            _who(update, context),
+            update.update_id,
+        )
+        texts = {
+            "unknown": _("This alert is no longer available."),
+            "not_recipient": _("This button is not for you."),
+            "no_consent": _(
+                "The citizen did not agree to be contacted, so there is nobody to reply to."
+            ),
+        }
+        await query.answer(texts.get(verdict.outcome, texts["unknown"]), show_alert=True)
+        return
+    case = verdict.case
+    await query.answer()
+    prompt = await context.bot.send_message(
+        update.effective_chat.id,
+        _(
+            "Type your reply to the citizen about {service} ({unit}) as one message "
+            "(at most {limit} characters).\n\n"
+            "The citizen reads it as a reply from {unit}: your name and Telegram account "
+            "are not shown, and you do not see theirs. Phone numbers, NIK and e-mail "
+            "addresses are hidden."
+        ).format(service=case.service_name, unit=case.unit_name, limit=RELAY_MAX_CHARS),
+        reply_markup=_cancel_markup(case.token, _("Cancel")),
+    )
+    _set_pending(context, HEAD, case.token, prompt.message_id)
+
+
+async def press_answer(update: Update, context: BotContext) -> None:
+    """``al:<token>:answer``: the citizen answers the unit's reply (once)."""
+    query = update.callback_query
+    user = update.effective_user
+    token = context.match.group("token") if context.match else ""
+    _ = await context.gettext(update)
+    async with context.sessions() as session:
+        verdict = await check_citizen(session, token, user.id)
+    if verdict.outcome != "ok" or verdict.case is None:
+        log.warning(
+            "alerts: refused a citizen answer (%s) from %s in update %s",
+            verdict.outcome,
+            _who(update, context),
+            update.update_id,
+        )
+        if verdict.outcome == "answered":
+            text = _("You have already answered. Thank you!")
+        else:
+            text = _("This button is not valid.")
+        await query.answer(text, show_alert=True)
+        return
+    case = verdict.case
+    await query.answer()
+    prompt = await context.bot.send_message(
+        update.effective_chat.id,
+        _(
+            "Type your answer to {unit} as one message (at most {limit} characters). "
+            "It reaches the service unit only; your Telegram account is not shown. "
+            "You can answer once."
+        ).format(unit=case.unit_name, limit=RELAY_MAX_CHARS),
+        reply_markup=_cancel_markup(case.token, _("Cancel")),
+    )
+    _set_pending(context, CITIZEN, case.token, prompt.message_id)
+
+
+async def press_cancel(update: Update, context: BotContext) -> None:
+    """``al:<token>:cancel``: leave the typing step; nothing is sent."""
+    query = update.callback_query
+    _ = await context.gettext(update)
+    pending = _pending(context)
+    token = context.match.group("token") if context.match else ""
+    if pending is not None and pending["token"] == token:
+        _end_pending(context)
+    await query.answer()
+    try:
+        await query.edit_message_text(_("Cancelled. Nothing was sent."))
+    except TelegramError:  # too old or already edited: the answer above is enough
+        pass
+
+
+async def forged_press(update: Update, context: BotContext) -> None:
+    """Any ``al:`` data that no exact pattern accepted."""
+    _ = await context.gettext(update)
+    log.warning(
+        "alerts: refused malformed callback data from %s in update %s",
+        _who(update, context),
+        update.update_id,
+    )
+    await update.callback_query.answer(_("This button is not valid."), show_alert=True)
+
+
+# -- typed text --------------------------------------------------------------------------
+
+
+async def handle_alert_text(update: Update, context: BotContext) -> bool:
+    """A message (not a command): consume it (True) when it is a pending reply or answer.
+
+    For the shared text router, before the review and the citizen survey.
+    Returns False, touching nothing, when the person pressed no Reply button
+    lately, or has used a review or a survey since.
+    """
+    message = update.message
+    user = update.effective_user
+    chat = update.effective_chat
+    if message is None or user is None or chat is None or chat.type != chat.PRIVATE:
+        return False
+    if message.text is not None and message.text.startswith("/"):
+        return False  # commands belong to their handlers
+    pending = _pending(context)
+    if pending is None:
+        return False
+    if pending.get("prompt") is not None and message.message_id < pending["prompt"]:
+        # Older than the prompt: a redelivered update, answered before.
+        return True
+    if await _moved_on(update, context, pending["since"]):
+        _end_pending(context)
+        return False
+    _ = await context.gettext(update)
+    if message.text is None:
+        await message.reply_text(_("Please type your message as text, or press Cancel."))
+        return True
+    text = mask_personal_data(clean_text(message.text))
+    if not text:
+        await message.reply_text(_("Please type your message as text, or press Cancel."))
+        return True
+    if len(text) > RELAY_MAX_CHARS:
+        await message.reply_text(
+            _(
+                "Your message is {length} characters long; the limit is {limit}. "
+                "Please shorten it and send it again."
+            ).format(length=len(text), limit=RELAY_MAX_CHARS)
+        )
+        return True
+    if pending["role"] == HEAD:
+        await _relay_from_head(update, context, pending["token"], text)
+    else:
+        await _relay_from_citizen(update, context, pending["token"], text)
+    return True
+
+
+async def _relay_from_head(update: Update, context: BotContext, token: str, text: str) -> None:
+    settings = context.settings
+    user = update.effective_user
+    message = update.message
+    _ = await context.gettext(update)
+    async with context.sessions() as session:
+        verdict = await check_head(session, settings, token, user.id)
+    case = verdict.case
+    if verdict.outcome != "ok" or case is None or case.contact_chat_id is None:
+        _end_pending(context)
+        log.warning(
+            "alerts: refused a typed reply (%s) from %s in update %s",
+            verdict.outcome,
+            _who(update, context),
+            update.update_id,
+        )
+        await message.reply_text(
+            _("This alert is no longer available, so nothing was sent to the citizen.")
+        )
+        return
+    now = utcnow()
+    not_before = alerts.relay_not_before(alerts.current_time(), settings)
+    dedupe_key = f"relay:{case.token}:{user.id}:{message.message_id}"
+    outcome = "queued"
+    try:
+        async with context.sessions.begin() as session:
+            relay_id = await alerts.insert_relay(
+                session, case, alerts.TO_CITIZEN, text, verdict.employee_id, now
+            )
+            if relay_id is None:
+                outcome = "gone"
+                raise _NotQueued
+            can_answer = not await alerts.citizen_has_answered(session, case.response_id)
+            queued = await alerts.queue_relay(
+                session,
+                chat_id=case.contact_chat_id,
+                text=alerts.relay_to_citizen_text(case, text, settings),
+                buttons=alerts.citizen_answer_buttons(case) if can_answer else None,
+                dedupe_key=dedupe_key,
+                not_before=not_before,
+            )
+            if not queued:
+                outcome = "not_queued"
+                raise _NotQueued
+    except _NotQueued:
+        pass
+    if outcome == "not_queued":
+        async with context.sessions() as session:
+            outcome = "queued" if await alerts.queued_already(session, dedupe_key) else "blocked"
+    _end_pending(context)
+    if outcome == "gone":
+        await message.reply_text(
+            _("This alert is no longer available, so nothing was sent to the citizen.")
+        )
+        return
+    if outcome == "blocked":
+        await message.reply_text(
+            _("The citizen can no longer be reached on Telegram, so nothing was sent.")
+        )
+        return
+    wake(context.application)
+    lines = [_("Sent. The citizen reads it as a reply from {unit}.").format(unit=case.unit_name)]
+    if not_before > alerts.current_time() + timedelta(minutes=1):
+        lines.append(
+            _("Outside 07:00–21:00 it waits: it goes out at {when}.").format(
+                when=alerts.local_time_text(not_before, settings, await context.language(update))
+            )
+        )
+    await message.reply_text("\n".join(lines))
+
+
+async def _relay_from_citizen(update: Update, context: BotContext, token: str, text: str) -> None:
+    settings = context.settings
+    user = update.effective_user
+    message = update.message
+    _ = await context.gettext(update)
+    async with context.sessions() as session:
+        verdict = await check_citizen(session, token, user.id)
+        case = verdict.case
+        recipients: list[tuple[int, int | None, str]] = []
+        if verdict.outcome == "ok" and case is not None:
+            for chat_id, employee_id in await alerts.alert_recipients(session, case):
+                language = await alerts.language_of_chat(session, settings, chat_id)
+                recipients.append((chat_id, employee_id, language))
+    if verdict.outcome != "ok" or case is None:
+        _end_pending(context)
+        if verdict.outcome == "answered":
+            await message.reply_text(_("You have already answered. Thank you!"))
+        else:
+            await message.reply_text(_("This conversation is no longer available."))
+        return
+    now = utcnow()
+    not_before = alerts.relay_not_before(alerts.current_time(), settings)
+    stored = True
+    try:
+        async with context.sessions.begin() as session:
+            relay_id = await alerts.insert_relay(
+                session, case, alerts.FROM_CITIZEN, text, None, now
+            )
+            if relay_id is None:  # answered already (a second device, a double send)
+                stored = False
+                raise _NotQueued
+            for chat_id, employee_id, language in recipients:
+                await alerts.queue_relay(
+                    session,
+                    chat_id=chat_id,
+                    text=alerts.relay_to_head_text(case, text, language),
+                    buttons=alerts.alert_buttons(case.token, language),
+                    dedupe_key=f"relay:{case.token}:answer:{chat_id}",
+                    not_before=not_before,
+                    employee_id=employee_id,
+                )
+    except _NotQueued:
+        pass
+    _end_pending(context)
+    if not stored:
+        await message.reply_text(_("You have already answered. Thank you!"))
+        return
+    wake(context.application)
+    await message.reply_text(
+        _("Thank you. Your answer was passed on to {unit}.").format(unit=case.unit_name)
+    )
+
+
+HANDLERS: list[BaseHandler] = [
+    CallbackQueryHandler(press_reply, pattern=PATTERN_REPLY),
+    CallbackQueryHandler(press_answer, pattern=PATTERN_ANSWER),
+    CallbackQueryHandler(press_cancel, pattern=PATTERN_CANCEL),
+    CallbackQueryHandler(forged_press, pattern=rf"^{alerts.CALLBACK_PREFIX}:"),
+]
+# Typed replies reach `handle_alert_text` through handlers/messages.py.

@@ -1,0 +1,85 @@
+"""Job ``housekeeping``: close stale drafts and forget what is no longer needed.
+
+Each step is one conditional statement, so a second run changes nothing:
+
+1. Survey drafts untouched for ``SURVEY_DRAFT_TTL_HOURS`` become
+   ``abandoned`` (``storage.survey.abandon_stale_drafts``); their ``step``
+   stays, for drop-off statistics.
+2. After ``RETENTION_DAYS`` a citizen response loses its pseudonym
+   (``user_key``) and contact chat id (``contact_chat_id``); the scores, the
+   masked comment and the respondent profile stay, so the IKM of old periods
+   does not change. Age counts from ``submitted_at``, or ``started_at`` for a
+   response never submitted.
+3. Wrong link-code attempts (``link_failures``, pseudonymised) older than
+   `LINK_FAILURES_KEEP` (the lockout looks back only twice the lockout time).
+4. Outbox rows that are done (``sent`` or ``cancelled``) and older than
+   `OUTBOX_KEEP_DAYS` days, or ``RETENTION_DAYS`` if that is shorter: a
+   relayed reply to a citizen carries the citizen's chat id. Failed and
+   unreachable rows stay for the operator. The dedupe keys of the jobs name a
+   date, a cycle or a response, so nothing pruned is ever queued again.
+
+Sends nothing, so it runs at any hour (no quiet-hours window).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.jobs import JobContext
+from storage.models import LinkFailure
+from storage.outbox_models import CANCELLED, SENT, OutboxMessage
+from storage.survey import abandon_stale_drafts
+from storage.survey_models import SurveyResponse
+
+OUTBOX_KEEP_DAYS = 90
+LINK_FAILURES_KEEP = timedelta(days=7)
+
+
+async def strip_identities(session: AsyncSession, before: datetime) -> int:
+    """Remove pseudonyms and contact chat ids from responses older than ``before``."""
+    age = func.coalesce(SurveyResponse.submitted_at, SurveyResponse.started_at)
+    result = await session.execute(
+        update(SurveyResponse)
+        .where(
+            age < before,
+            or_(SurveyResponse.user_key.is_not(None), SurveyResponse.contact_chat_id.is_not(None)),
+        )
+        .values(user_key=None, contact_chat_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def prune_link_failures(session: AsyncSession, before: datetime) -> int:
+    result = await session.execute(delete(LinkFailure).where(LinkFailure.at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def prune_outbox(session: AsyncSession, before: datetime) -> int:
+    done_at = func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
+    result = await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.status.in_((SENT, CANCELLED)), done_at < before)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def run(ctx: JobContext) -> str:
+    settings = ctx.settings
+    now = ctx.now
+    keep_lockout = timedelta(minutes=2 * settings.link_lockout_minutes)
+    outbox_days = min(OUTBOX_KEEP_DAYS, settings.retention_days)
+    # One transaction; every statement is a write (SQLite takes the lock at once).
+    async with ctx.sessions.begin() as session:
+        abandoned = await abandon_stale_drafts(session, now, settings.survey_draft_ttl_hours)
+        stripped = await strip_identities(session, now - timedelta(days=settings.retention_days))
+        failures = await prune_link_failures(session, now - max(LINK_FAILURES_KEEP, keep_lockout))
+        pruned = await prune_outbox(session, now - timedelta(days=outbox_days))
+    return (
+        f"{abandoned} stale drafts abandoned; {stripped} responses older than "
+        f"{settings.retention_days} days stripped of pseudonym and chat id; "
+        f"{failures} old link failures and {pruned} done outbox rows older than "
+        f"{outbox_days} days removed"
+    )

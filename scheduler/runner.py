@@ -1,0 +1,625 @@
+"""Runs the scheduled jobs: when each is due, one run at a time, every run recorded.
+
+Each `JobSpec` of ``scheduler.jobs`` names a module ``scheduler.<name>`` with an
+``async def run(ctx: JobContext) -> str``. Modules are imported lazily, when the
+job runs, so one broken module (a syntax error, a missing import) is recorded
+as that job's error and never stops the others.
+
+When a job is due
+    Schedules are cron expressions (minute hour day month weekday, weekday
+    0 or 7 = Sunday as in crontab) in TIMEZONE, one setting per job. A job is
+    due when the first slot strictly after its last start is at or before now.
+    After downtime that is one run at start however many slots were missed,
+    and a manual ``ulasan job run`` counts as the run of its slot.
+
+    A job that never ran is *registered* by the bot's first tick: its row in
+    ``job_runs`` gets ``last_started_at`` = that moment and status ``new``, so
+    its first run is the first slot after the bot's first start. A fresh
+    install therefore does not send a weekly digest on a Wednesday afternoon;
+    the baseline is kept in the database, so restarting the bot before that
+    slot does not push it back.
+
+One run at a time
+    The bot runs due jobs from ONE repeating PTB JobQueue tick (`TICK_SECONDS`,
+    a generous ``misfire_grace_time`` so a busy event loop delays the tick
+    instead of silently skipping it); each due job runs as its own task, and a
+    job still running is not started again. Across processes (the bot and
+    ``ulasan job run``) a run first claims its row (status ``running``) with
+    one conditional UPDATE; a second run of the same job is refused while the
+    claim is younger than `STALE_RUNNING`. A claim left by a bot that died in
+    the middle of a job is released at the bot's next start (one bot per
+    database, as for the outbox sender); one left by a killed CLI run expires.
+
+Recording
+    ``job_runs`` keeps per job: last start, last finish, status (``ok``,
+    ``error``, ``running``, ``new``) and a one-line result; the job's own
+    ``watermark`` column is never touched here. An exception is logged with its
+    traceback and recorded as one line (``error``); it never reaches a user.
+
+Time is injected everywhere (``now``), so tests drive the clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings
+from scheduler.jobs import JOB_SPECS, SPECS_BY_NAME, JobContext, JobFunc, JobSpec
+from storage.db import SessionFactory
+from storage.models import utcnow
+from storage.outbox import insert_ignore
+from storage.outbox_models import JobRun
+
+log = logging.getLogger(__name__)
+
+# JobRun.last_status
+NEW = "new"  # registered at the bot's first start, never run
+RUNNING = "running"
+OK = "ok"
+ERROR = "error"
+BUSY = "busy"  # (outcome only) refused: the job is running elsewhere
+
+TICK_SECONDS = 15.0
+TICK_FIRST_SECONDS = 1.0
+# A tick that comes late (a busy event loop, a suspended laptop) still runs;
+# APScheduler's default of 1 s would silently skip it.
+TICK_MISFIRE_GRACE_SECONDS = 3600
+# A claim older than this is taken over: its process is assumed dead.
+STALE_RUNNING = timedelta(hours=1)
+RESULT_MAX = 500
+RUNNER_KEY = "job_runner"
+
+JOB_RUNS = JobRun.__table__
+
+Loader = Callable[[str], JobFunc]
+
+
+class UnknownJob(LookupError):
+    """No job of that name; ``str()`` is one line naming the known jobs."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        known = ", ".join(spec.name for spec in JOB_SPECS)
+        super().__init__(f"unknown job '{name}'; the jobs are: {known}")
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    name: str
+    status: str  # ok | error | busy
+    result: str  # one line
+    started_at: datetime
+    finished_at: datetime
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """One job as ``ulasan job list`` and ``/status`` show it."""
+
+    name: str
+    description: str
+    schedule: str
+    last_started_at: datetime | None  # None: never ran
+    last_finished_at: datetime | None
+    last_status: str | None  # None or "new": never ran
+    last_result: str | None
+    next_run_at: datetime | None  # None: the schedule is not a valid cron expression
+
+    @property
+    def running(self) -> bool:
+        return self.last_status == RUNNING
+
+    def as_dict(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "name": self.name,
+            "schedule": self.schedule,
+            "last_started_at": iso(self.last_started_at),
+            "last_finished_at": iso(self.last_finished_at),
+            "last_status": self.last_status or NEW,
+            "last_result": self.last_result,
+            "next_run_at": iso(self.next_run_at),
+        }
+
+
+# -- schedules ---------------------------------------------------------------------------------
+
+_DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_DOW_NUMBERS = {name: number for number, name in enumerate(_DOW_NAMES)}
+
+
+def _dow_value(token: str) -> int:
+    token = token.strip().lower()
+    if token.isdigit() and 0 <= int(token) <= 7:
+        return int(token)
+    if token[:3] in _DOW_NUMBERS:
+        return _DOW_NUMBERS[token[:3]]
+    raise ValueError(f"'{token}' is not a day of the week")
+
+
+def _crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler day names.
+
+    APScheduler 3 reads numbers in this field with 0 = Monday (a known mismatch
+    it keeps for compatibility), so ``0 8 * * 1`` would run on Tuesdays. The
+    field is expanded here into explicit names, which both agree on.
+    """
+    if field in ("*", "?"):
+        return "*"
+    days: set[int] = set()
+    for part in field.split(","):
+        span, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if step < 1:
+            raise ValueError(f"'{part}': the step must be at least 1")
+        if span in ("*", "?"):
+            first, last = 0, 6
+        elif "-" in span:
+            low, _, high = span.partition("-")
+            first, last = _dow_value(low), _dow_value(high)
+        else:
+            first = _dow_value(span)
+            last = 7 if step_text else first
+        if last < first:
+            raise ValueError(f"'{part}': the range runs backwards")
+        days.update(day % 7 for day in range(first, last + 1, step))
+    return ",".join(_DOW_NAMES[day] for day in sorted(days))
+
+
+def crontab_trigger(expression: str, tz: tzinfo) -> CronTrigger:
+    """APScheduler's trigger for a crontab expression, with crontab's weekday numbers."""
+    parts = expression.split()
+    if len(parts) != 5:
+        raise ValueError(f"'{expression}' needs 5 fields (minute hour day month weekday)")
+    minute, hour, day, month, weekday = parts
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=_crontab_weekdays(weekday),
+        timezone=tz,
+    )
+
+
+def next_run(spec: JobSpec, settings: Settings, after: datetime) -> datetime:
+    """The first slot of the job's schedule strictly after ``after`` (aware), in UTC."""
+    trigger = crontab_trigger(spec.schedule(settings), settings.tz)
+    # get_next_fire_time returns a slot at or after its start: start one
+    # microsecond later, or a job started exactly on its slot would be due again.
+    found = trigger.get_next_fire_time(
+        None, after.astimezone(settings.tz) + timedelta(microseconds=1)
+    )
+    if found is None:  # e.g. "0 0 30 2 *": a date that never comes
+        raise ValueError(f"the schedule '{spec.schedule(settings)}' never fires")
+    return found.astimezone(UTC)
+
+
+def is_due(spec: JobSpec, settings: Settings, last_started: datetime | None, now: datetime) -> bool:
+    """Due when the first slot after the last start has come (never: not registered yet)."""
+    if last_started is None:
+        return False
+    return next_run(spec, settings, last_started) <= now
+
+
+# -- the job_runs table ---------------------------------------------------------------------------
+
+
+def one_line(text: object, limit: int = RESULT_MAX) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+async def _rows(session: AsyncSession) -> dict[str, JobRun]:
+    return {row.name: row for row in (await session.scalars(select(JobRun))).all()}
+
+
+async def register_jobs(sessions: SessionFactory, now: datetime) -> int:
+    """Give every job that never ran its baseline (the bot's first start); returns how many."""
+    async with sessions.begin() as session:
+        # Writes first: on SQLite the transaction takes the write lock at once.
+        for spec in JOB_SPECS:
+            await session.execute(insert_ignore(session, JOB_RUNS, ["name"]).values(name=spec.name))
+        result = await session.execute(
+            update(JOB_RUNS)
+            .where(JOB_RUNS.c.last_started_at.is_(None))
+            .values(last_started_at=now, last_status=NEW)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def release_interrupted(sessions: SessionFactory, now: datetime) -> int:
+    """At the bot's start: runs a dead bot left 'running' become errors (they may run again)."""
+    async with sessions.begin() as session:
+        result = await session.execute(
+            update(JOB_RUNS)
+            .where(JOB_RUNS.c.last_status == RUNNING)
+            .values(
+                last_status=ERROR,
+                last_finished_at=now,
+                last_result="interrupted: the process stopped during the run",
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def due_jobs(settings: Settings, sessions: SessionFactory, now: datetime) -> list[JobSpec]:
+    """The jobs whose next slot after their last start has come (in `JOB_SPECS` order).
+
+    A job running right now is not due; a job with a broken schedule is never due
+    (``job list`` shows it without a next run).
+    """
+    async with sessions() as session:
+        rows = await _rows(session)
+    due = []
+    for spec in JOB_SPECS:
+        row = rows.get(spec.name)
+        if row is None or (row.last_status == RUNNING and not _stale(row, now)):
+            continue
+        try:
+            if is_due(spec, settings, row.last_started_at, now):
+                due.append(spec)
+        except ValueError as exc:
+            log.error("job %s: %s", spec.name, exc)
+    return due
+
+
+def _upcoming(spec: JobSpec, settings: Settings, row: JobRun | None, now: datetime) -> datetime:
+    if row is None or row.last_started_at is None:
+        # Not registered yet (the bot has not started): the next slot from now.
+        return next_run(spec, settings, now)
+    upcoming = next_run(spec, settings, row.last_started_at)
+    if upcoming < now and row.last_status != RUNNING:
+        return now  # overdue: the bot's next tick runs it
+    return upcoming
+
+
+def _stale(row: JobRun, now: datetime) -> bool:
+    return row.last_started_at is None or row.last_started_at < now - STALE_RUNNING
+
+
+async def job_overview(
+    settings: Settings, sessions: SessionFactory, now: datetime
+) -> list[JobInfo]:
+    """Every job with its schedule, last run and next run (for ``job list`` and ``/status``)."""
+    async with sessions() as session:
+        rows = await _rows(session)
+    out = []
+    for spec in JOB_SPECS:
+        row = rows.get(spec.name)
+        never = row is None or row.last_status in (None, NEW)
+        try:
+            upcoming: datetime | None = _upcoming(spec, settings, row, now)
+        except ValueError:
+            upcoming = None
+        out.append(
+            JobInfo(
+                name=spec.name,
+                description=spec.description,
+                schedule=spec.schedule(settings),
+                last_started_at=None if never or row is None else row.last_started_at,
+                last_finished_at=None if never or row is None else row.last_finished_at,
+                last_status=None if row is None else row.last_status,
+                last_result=None if row is None else row.last_result,
+                next_run_at=upcoming,
+            )
+        )
+    return out
+
+
+async def _claim(sessions: SessionFactory, name: str, now: datetime) -> bool:
+    async with sessions.begin() as session:
+        await session.execute(insert_ignore(session, JOB_RUNS, ["name"]).values(name=name))
+        claimed = await session.execute(
+            update(JOB_RUNS)
+            .where(
+                JOB_RUNS.c.name == name,
+                or_(
+                    JOB_RUNS.c.last_status.is_(None),
+                    JOB_RUNS.c.last_status != RUNNING,
+                    JOB_RUNS.c.last_started_at.is_(None),
+                    JOB_RUNS.c.last_started_at < now - STALE_RUNNING,
+                ),
+            )
+            .values(last_started_at=now, last_status=RUNNING)
+        )
+        return int(claimed.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+async def _finish(
+    sessions: SessionFactory,
+    name: str,
+    started: datetime,
+    finished: datetime,
+    status: str,
+    result: str,
+) -> None:
+    async with sessions.begin() as session:
+        # Only our own claim: a run that was taken over as stale does not overwrite the newer one.
+        await session.execute(
+            update(JOB_RUNS)
+            .where(JOB_RUNS.c.name == name, JOB_RUNS.c.last_started_at == started)
+            .values(last_finished_at=finished, last_status=status, last_result=result)
+        )
+
+
+async def _running_since(sessions: SessionFactory, name: str) -> datetime | None:
+    async with sessions() as session:
+        row = await session.get(JobRun, name)
+        return row.last_started_at if row is not None else None
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+
+def load_job(name: str) -> JobFunc:
+    """The ``run`` of module ``scheduler.<name>``, imported now (not at startup)."""
+    module = importlib.import_module(f"scheduler.{name}")
+    func = getattr(module, "run", None)
+    if not callable(func):
+        raise TypeError(f"scheduler.{name} has no run(ctx) function")
+    return func  # type: ignore[no-any-return]
+
+
+async def run_job(
+    name: str,
+    settings: Settings,
+    sessions: SessionFactory,
+    now: datetime,
+    force: bool = False,
+    full: bool = False,
+    *,
+    loader: Loader | None = None,
+) -> JobOutcome:
+    """Run one job now and record it; raises only `UnknownJob`.
+
+    Returns status ``busy`` (and records nothing) when the job is running
+    elsewhere. ``now`` is the run's start as the job sees it; the finish is
+    ``now`` plus the time the run took.
+    """
+    if name not in SPECS_BY_NAME:
+        raise UnknownJob(name)
+    started = now.astimezone(UTC)
+    clock = time.monotonic()
+    if not await _claim(sessions, name, started):
+        since = await _running_since(sessions, name)
+        when = since.isoformat(timespec="seconds") if since else "?"
+        return JobOutcome(name, BUSY, f"already running (since {when})", started, started)
+    status, result = ERROR, "no result"
+    try:
+        func = (loader or load_job)(name)
+        ctx = JobContext(settings=settings, sessions=sessions, now=started, force=force, full=full)
+        result = one_line(await func(ctx)) or "done"
+        status = OK
+    except asyncio.CancelledError:
+        result = "cancelled: the bot stopped during the run"
+        raise
+    except Exception as exc:
+        result = one_line(f"{type(exc).__name__}: {exc}")
+        log.error("job %s failed: %s", name, result, exc_info=True)
+    finally:
+        finished = started + timedelta(seconds=time.monotonic() - clock)
+        try:
+            await _finish(sessions, name, started, finished, status, result)
+        except Exception:
+            # The database is what failed; the claim expires (or is released at start).
+            log.exception("job %s: could not record the run", name)
+    log.info("job %s: %s: %s", name, status, result)
+    return JobOutcome(name, status, result, started, finished)
+
+
+class JobRunner:
+    """The bot's side: `tick` starts the due jobs, each as its own task, one run per job."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: SessionFactory,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        loader: Loader | None = None,
+        on_finished: Callable[[JobOutcome], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.clock = clock
+        self.loader = loader
+        self.on_finished = on_finished
+        self.tasks: dict[str, asyncio.Task[JobOutcome]] = {}
+        self._started = False
+        self._stopping = False
+        self._tick_lock = asyncio.Lock()
+
+    def running(self) -> list[str]:
+        return [name for name, task in self.tasks.items() if not task.done()]
+
+    async def tick(self, now: datetime | None = None) -> list[str]:
+        """Start every due job that is not running here; returns the names started."""
+        if self._stopping:
+            return []
+        async with self._tick_lock:
+            now = now or self.clock()
+            if not self._started:
+                released = await release_interrupted(self.sessions, now)
+                if released:
+                    log.warning("jobs: %d run(s) were interrupted by the last stop", released)
+                await register_jobs(self.sessions, now)
+                self._started = True
+            started = []
+            for spec in await due_jobs(self.settings, self.sessions, now):
+                if spec.name in self.running():
+                    continue
+                self.start(spec.name, now)
+                started.append(spec.name)
+            return started
+
+    def start(self, name: str, now: datetime | None = None, *, force: bool = False) -> bool:
+        """Run ``name`` now in the background unless it runs already; False if it does."""
+        if name not in SPECS_BY_NAME:
+            raise UnknownJob(name)
+        if self._stopping or name in self.running():
+            return False
+        task = asyncio.create_task(self._run(name, now or self.clock(), force), name=f"job:{name}")
+        self.tasks[name] = task
+        return True
+
+    async def _run(self, name: str, now: datetime, force: bool) -> JobOutcome:
+        outcome = await run_job(
+            name, self.settings, self.sessions, now, force=force, loader=self.loader
+        )
+        if self.on_finished is not None:
+            try:
+                self.on_finished(outcome)
+            except Exception:
+                log.exception("jobs: the after-run hook of %s failed", name)
+        return outcome
+
+    async def wait(self) -> list[JobOutcome]:
+        """Wait for the runs in progress (tests; shutdown)."""
+        tasks = [task for task in self.tasks.values() if not task.done()]
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        return [r for r in results if isinstance(r, JobOutcome)]
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """No new runs; give running ones ``timeout`` seconds, then cancel them."""
+        self._stopping = True
+        tasks = [task for task in self.tasks.values() if not task.done()]
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+# -- the Application's side ------------------------------------------------------------------------
+
+
+@dataclass
+class _Wiring:
+    runner: JobRunner
+    jobs: list[Any] = field(default_factory=list)
+
+
+def attach_runner(application: Any) -> JobRunner:
+    """Create the Application's runner (not ticking yet) and keep it in the services.
+
+    After each run the outbox sender is woken, so what the job queued for now
+    goes out at once instead of at the sender's next poll.
+    """
+    from bot.context import SERVICES_KEY
+    from scheduler.sender import wake
+
+    services = application.bot_data[SERVICES_KEY]
+    runner = JobRunner(
+        services.settings,
+        services.sessions,
+        on_finished=lambda _outcome: wake(application),
+    )
+    services.extras[RUNNER_KEY] = _Wiring(runner)
+    return runner
+
+
+def runner_of(application: Any) -> JobRunner | None:
+    from bot.context import SERVICES_KEY
+
+    wiring = application.bot_data[SERVICES_KEY].extras.get(RUNNER_KEY)
+    return wiring.runner if wiring is not None else None
+
+
+def start_ticking(application: Any, *, interval: float = TICK_SECONDS) -> None:
+    """Schedule the one repeating tick on the Application's JobQueue (runs once started)."""
+    from bot.context import SERVICES_KEY
+
+    wiring: _Wiring | None = application.bot_data[SERVICES_KEY].extras.get(RUNNER_KEY)
+    if wiring is None or wiring.jobs:
+        return
+    if application.job_queue is None:
+        log.error("jobs: no JobQueue (install python-telegram-bot[job-queue]); nothing scheduled")
+        return
+    runner = wiring.runner
+
+    async def tick(_context: Any) -> None:
+        try:
+            await runner.tick()
+        except Exception:
+            # The database may be down for a moment; the next tick tries again.
+            log.exception("jobs: the scheduler tick failed")
+
+    wiring.jobs.append(
+        application.job_queue.run_repeating(
+            tick,
+            interval=interval,
+            first=TICK_FIRST_SECONDS,
+            name="ulasan-jobs-tick",
+            job_kwargs={
+                "misfire_grace_time": TICK_MISFIRE_GRACE_SECONDS,
+                "coalesce": True,
+                "max_instances": 1,
+            },
+        )
+    )
+
+
+async def stop_runner(application: Any) -> None:
+    """Stop ticking and let the runs in progress finish (or cancel them after a while)."""
+    from bot.context import SERVICES_KEY
+
+    wiring: _Wiring | None = application.bot_data[SERVICES_KEY].extras.get(RUNNER_KEY)
+    if wiring is None:
+        return
+    for job in wiring.jobs:
+        with contextlib.suppress(Exception):
+            job.schedule_removal()
+    wiring.jobs.clear()
+    await wiring.runner.stop()
+
+
+__all__ = [
+    "BUSY",
+    "ERROR",
+    "NEW",
+    "OK",
+    "RUNNING",
+    "JobInfo",
+    "JobOutcome",
+    "JobRunner",
+    "UnknownJob",
+    "attach_runner",
+    "crontab_trigger",
+    "due_jobs",
+    "is_due",
+    "job_overview",
+    "load_job",
+    "next_run",
+    "register_jobs",
+    "release_interrupted",
+    "run_job",
+    "runner_of",
+    "start_ticking",
+    "stop_runner",
+]
