@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DATABASE_URL ?= sqlite+aiosqlite:///./data/demo.db
 DEMO_QR_DIR ?= data/demo-qr
 
-.PHONY: help install install-test demo run test test-pg lint format i18n-check bench clean
+.PHONY: help install install-test install-bench demo run test test-pg lint format i18n-check bench clean
 
 help:
 	@echo "make demo   - install, load the example organisation into data/demo.db, start the bot (needs BOT_TOKEN)"
@@ -30,6 +30,12 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,postgres,bench]"
+	@touch $@ $(VENV)/.installed $(VENV)/.installed-test
+
+install-bench: $(VENV)/.installed-bench
+
 demo: install
 	@DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan check --require-token
 	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan db upgrade
@@ -37,6 +43,7 @@ demo: install
 	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan import services examples/services.csv
 	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan import employees examples/employees.csv
 	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan link-codes
+	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan qr --out $(DEMO_QR_DIR) --format table
 	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan run --no-migrate
 
 run: install
@@ -52,6 +59,11 @@ test: install-test
 # removes the cluster afterwards); every test gets a database of its own.
 test-pg: install-test
 	bash .ci/pg-cluster.sh run $(MAKE) --no-print-directory test
+
+# Benchmarks (not part of `make test`): `make bench`, or one of them with
+# `make bench BENCH=rollup`; `BENCH_ARGS=--quick` for a smoke run. See BENCHMARKS.md.
+bench: install-bench
+	$(BIN)/python -m bench $(BENCH) $(BENCH_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): each measures the project and its floor in one run."""
