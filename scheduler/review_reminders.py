@@ -148,7 +148,7 @@ async def unfinished(
         select(
             ReviewAssignment.rater_id,
             ReviewAssignment.cycle_id,
-            ReviewAssignment.relation == SELF,
+            ReviewAssignment.relation,
             func.count(ReviewAssignment.id),
         )
         .join(Employee, Employee.id == ReviewAssignment.rater_id)
@@ -157,13 +157,11 @@ async def unfinished(
             ReviewAssignment.status != SUBMITTED,
             Employee.active.is_(True),
         )
-        .group_by(
-            ReviewAssignment.rater_id, ReviewAssignment.cycle_id, ReviewAssignment.relation == SELF
-        )
+        .group_by(ReviewAssignment.rater_id, ReviewAssignment.cycle_id, ReviewAssignment.relation)
     )
     raters: dict[int, Rater] = {}
     todos: dict[tuple[int, int], Todo] = {}
-    for rater_id, cycle_id, is_self, count in rows.all():
+    for rater_id, cycle_id, relation, count in rows.all():
         cycle = by_id[cycle_id]
         todo = todos.get((rater_id, cycle_id))
         if todo is None:
@@ -174,7 +172,7 @@ async def unfinished(
                 cycle.deadline,
             )
             raters.setdefault(rater_id, Rater(rater_id)).todos.append(todo)
-        if is_self:
+        if relation == SELF:
             todo.self_review = True
         else:
             todo.colleagues += int(count)

@@ -203,8 +203,6 @@ def test_user_errors_are_one_line_with_exit_code_1(seeded: Run, database_url: st
 
 
 def test_empty_list_and_unmigrated_database(run: Run, database_url: str):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("needs an empty database of its own")
     result = run("list")
     assert result.exit_code == 2 and "ulasan db upgrade" in result.stderr
     asyncio.run(upgrade(database_url))

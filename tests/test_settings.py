@@ -17,7 +17,9 @@ def load(tmp_path: Path, **values):
     return load_settings(_env_file=None, data_dir=tmp_path / "data", **values)
 
 
-def test_defaults(tmp_path: Path):
+def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # `make test-pg` runs the suite with DATABASE_URL set, as a deployer would.
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     settings = load(tmp_path)
     assert settings.database_url == "sqlite+aiosqlite:///./data/ulasan.db"
     assert settings.telegram_base_url == "https://api.telegram.org/bot"
