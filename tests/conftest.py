@@ -6,8 +6,11 @@ runs it with long polling against the fake server over HTTP on 127.0.0.1.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -36,18 +39,34 @@ def _pg_admin() -> Iterator[PgAdmin | None]:
     admin.close()
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every migration applied, made once per session."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
 @pytest.fixture
 def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, _pg_admin: PgAdmin | None
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    _pg_admin: PgAdmin | None,
+    _sqlite_template: Path,
 ) -> Iterator[str]:
     """A database of this test's own: a SQLite file, or on PostgreSQL
     (ULASAN_TEST_DATABASE_URL) a fresh database dropped after the test. It is
-    empty, unless the test uses `migrated`: then it is cloned from a template
+    empty, unless the test uses `migrated`: then it is a copy of a template
     with the migrations already applied (and `migrated`'s upgrade is a no-op)."""
     if _pg_admin is None:
-        yield (
-            os.environ.get("ULASAN_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path}/test.db"
-        )
+        path = tmp_path / "test.db"
+        if "migrated" in request.fixturenames:
+            with (
+                closing(sqlite3.connect(_sqlite_template)) as source,
+                closing(sqlite3.connect(path)) as target,
+            ):
+                source.backup(target)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     url = _pg_admin.create(migrated="migrated" in request.fixturenames)
     yield url
