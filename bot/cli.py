@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NoReturn, TypeVar
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -43,6 +44,23 @@ def get_settings(**overrides: Any) -> Settings:
 
 def run_async(factory: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(factory())  # type: ignore[arg-type]
+
+
+def database_error(exc: DBAPIError) -> str:
+    """One line for a database that answers but cannot serve (e.g. not migrated)."""
+    reason = str(exc.orig).splitlines()[0] if exc.orig else exc.__class__.__name__
+    return f"cannot read the database ({reason}); is it migrated? Run 'ulasan db upgrade'"
+
+
+def run_reading(command: str, work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's database work; an unreachable or unmigrated database is one
+    line naming the command, exit 1, no traceback."""
+    try:
+        return asyncio.run(work)
+    except OSError as exc:
+        fail(f"DATABASE_URL: cannot open the database: {exc}")
+    except DBAPIError as exc:
+        fail(f"{command}: {database_error(exc)}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

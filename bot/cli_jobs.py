@@ -14,16 +14,14 @@ line here and the traceback goes to the log only at LOG_LEVEL=DEBUG.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import datetime
 from typing import Any
 
 import click
-from sqlalchemy.exc import DBAPIError
 
-from bot.cli import fail, get_settings
+from bot.cli import fail, get_settings, run_reading
 from bot.settings import Settings
 from scheduler.jobs import JOB_SPECS
 from scheduler.runner import JobInfo, JobOutcome, UnknownJob, job_overview, run_job
@@ -98,11 +96,6 @@ class _QuietTracebacks(logging.Filter):
         return True
 
 
-def _database_error(exc: DBAPIError) -> str:
-    reason = str(exc.orig).splitlines()[0] if exc.orig else exc.__class__.__name__
-    return f"cannot read the database ({reason}); is it migrated? Run 'ulasan db upgrade'"
-
-
 def register(cli: click.Group) -> None:
     """Add the ``job`` group (idempotent: a second call changes nothing)."""
     if "job" in cli.commands:
@@ -127,12 +120,7 @@ def register(cli: click.Group) -> None:
         if output_format not in FORMATS:
             fail(f"--format: '{output_format}' is not one of {', '.join(FORMATS)}")
         settings = get_settings()
-        try:
-            jobs = asyncio.run(load_jobs(settings))
-        except OSError as exc:
-            fail(f"DATABASE_URL: cannot open the database: {exc}")
-        except DBAPIError as exc:
-            fail(f"job list: {_database_error(exc)}")
+        jobs = run_reading("job list", load_jobs(settings))
         if output_format == "json":
             data: list[dict[str, Any]] = [job.as_dict() for job in jobs]
             click.echo(json.dumps(data))
@@ -154,11 +142,7 @@ def register(cli: click.Group) -> None:
         if settings.log_level != "DEBUG":
             runner_log.addFilter(quiet)
         try:
-            outcome = asyncio.run(run_now(settings, name, force, full))
-        except OSError as exc:
-            fail(f"DATABASE_URL: cannot open the database: {exc}")
-        except DBAPIError as exc:
-            fail(f"job run: {_database_error(exc)}")
+            outcome = run_reading("job run", run_now(settings, name, force, full))
         finally:
             runner_log.removeFilter(quiet)
         line = f"{outcome.name}: {outcome.status} in {outcome.seconds:.1f} s: {outcome.result}"

@@ -8,14 +8,12 @@ the same as one JSON object (ages in seconds, ``null`` when nothing is due).
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import click
-from sqlalchemy.exc import DBAPIError
 
-from bot.cli import fail, get_settings
+from bot.cli import fail, get_settings, run_reading
 from bot.settings import Settings
 from storage import outbox
 from storage.db import create_engine, session_factory
@@ -92,16 +90,7 @@ def register(cli: click.Group) -> None:
         if output_format not in FORMATS:
             fail(f"--format: '{output_format}' is not one of {', '.join(FORMATS)}")
         settings = get_settings()
-        try:
-            data = asyncio.run(load_status(settings))
-        except OSError as exc:
-            fail(f"DATABASE_URL: cannot open the database: {exc}")
-        except DBAPIError as exc:  # e.g. a database not migrated yet ("no such table")
-            reason = str(exc.orig).splitlines()[0] if exc.orig else exc.__class__.__name__
-            fail(
-                f"outbox status: cannot read the database ({reason}); "
-                "is it migrated? Run 'ulasan db upgrade'"
-            )
+        data = run_reading("outbox status", load_status(settings))
         if output_format == "json":
             click.echo(json.dumps(data))
         else:
