@@ -300,7 +300,7 @@ def render_table(report: IkmReport) -> str:
             f"{profile_label(name, key)} {counts.get(key, 0)}" for key in profile_keys(name, counts)
         ]
         out.append(f"  {_id(PROFILE_TITLES[name])}: " + " · ".join(parts))
-    out += ["", f"Komentar      : {len(report.comments)} (teks lengkap: --format json atau xlsx)"]
+    out += ["", f"Komentar      : {overall.comments} (teks lengkap: --format json atau xlsx)"]
     return "\n".join(out) + "\n"
 
 
@@ -514,6 +514,7 @@ async def load_report(
     settings: Settings,
     *,
     with_rows: bool,
+    with_comments: bool = True,
     **filters: Any,
 ) -> tuple[IkmReport, list[RespondentRow]]:
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
@@ -533,6 +534,7 @@ async def load_report(
                 tz=settings.tz,
                 timezone_name=settings.timezone,
                 refresh=False,
+                with_comments=with_comments,
                 **filters,
             )
             rows = await respondent_rows(session, report.scope, settings.tz) if with_rows else []
@@ -597,6 +599,8 @@ def register(cli: click.Group) -> None:
                 load_report(
                     settings,
                     with_rows=output_format == "xlsx",
+                    # The table prints only how many comments there are.
+                    with_comments=output_format != "table",
                     unit_code=unit_code,
                     service_code=service_code,
                     employee_nip=employee_nip,

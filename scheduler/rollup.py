@@ -87,6 +87,7 @@ from sqlalchemy import (
     Date,
     Integer,
     MetaData,
+    String,
     Table,
     and_,
     bindparam,
@@ -100,6 +101,7 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -446,8 +448,13 @@ async def scores_need_refresh(session: AsyncSession, tz: tzinfo) -> bool:
         return True
     if not await triggers_present(session):
         return True
-    pending = select(SR.c.id).where(SR.c.rollup_day.is_(None), SR.c.submitted_at.is_not(None))
-    if await _exists(session, pending):
+    # min() over the partial index's own column: SQLite answers it from the small
+    # "pending" index whatever its statistics say (a bare "LIMIT 1" was planned as a
+    # table scan once ANALYZE had seen the first run's million pending rows).
+    pending = select(func.min(SR.c.submitted_at)).where(
+        SR.c.rollup_day.is_(None), SR.c.submitted_at.is_not(None)
+    )
+    if await session.scalar(pending) is not None:
         return True
     if await _exists(session, select(RETRACTIONS.c.id)):
         return True
@@ -499,28 +506,14 @@ _CLAIM_RETURNS = (
 )
 
 
-@dataclass(frozen=True)
-class _Change:
-    """One response entering (+1) or leaving (−1) the counted set."""
-
-    sign: int
-    service_id: int
-    employee_id: int | None
-    day: date
-    comment: int
-    scores: tuple[int, ...]
-    profile: tuple[str | None, ...]
-
-
 async def _claim_pending(
-    session: AsyncSession, tz: tzinfo, *, collect: bool
-) -> tuple[list[_Change], int, int]:
+    session: AsyncSession, tz: tzinfo, deltas: _Deltas | None
+) -> tuple[int, int]:
     """Set rollup_day on every response with submitted_at and none yet, one local day at a time.
 
-    Returns the changes of the counted ones (when ``collect``), how many rows
-    were claimed, and the highest id claimed.
+    Adds the counted ones to ``deltas`` (when given); returns how many rows
+    were claimed and the highest id claimed.
     """
-    changes: list[_Change] = []
     claimed = 0
     last_id = 0
     after: datetime | None = None
@@ -546,58 +539,43 @@ async def _claim_pending(
             )
             .values(rollup_day=day)
         )
-        if collect:
-            rows = (await session.execute(statement.returning(*_CLAIM_RETURNS))).all()
+        if deltas is not None:
+            result = await session.execute(statement.returning(*_CLAIM_RETURNS))
+            # Plain tuples by position: attribute access on a million Row objects
+            # was most of an incremental run's time.
+            rows = [tuple(row) for row in result]
             claimed += len(rows)
             for row in rows:
-                last_id = max(last_id, row.id)
-                scores = tuple(getattr(row, u) for u in UNSUR)
-                if row.status != SUBMITTED or any(s is None for s in scores):
-                    continue  # claimed (no longer pending) but never counted
-                changes.append(
-                    _Change(
-                        1,
-                        row.service_id,
-                        row.employee_id,
-                        day,
-                        int(row.has_comment),
-                        tuple(int(s) for s in scores),
-                        tuple(getattr(row, name) for name in PROFILE_FIELDS),
-                    )
-                )
+                last_id = max(last_id, row[0])
+                # Claimed (no longer pending) but never counted unless complete and submitted.
+                if row[1] == SUBMITTED and None not in row[5:14]:
+                    deltas.add(1, row[2], row[3], day, int(row[4]), row[5:14], row[14:18])
         else:
             result = await session.execute(statement)
             claimed += int(result.rowcount or 0)  # type: ignore[attr-defined]
         after = end
-    return changes, claimed, last_id
+    return claimed, last_id
 
 
-async def _claim_retractions(session: AsyncSession) -> list[_Change]:
+async def _claim_retractions(session: AsyncSession, deltas: _Deltas) -> int:
+    """Take every retraction (each exactly once) and subtract it in ``deltas``."""
     table = RETRACTIONS
-    rows = (
-        await session.execute(
-            delete(table).returning(
-                table.c.service_id,
-                table.c.employee_id,
-                table.c.day,
-                table.c.comments,
-                *(table.c[u] for u in UNSUR),
-                *(table.c[name] for name in PROFILE_FIELDS),
-            )
+    result = await session.execute(
+        delete(table).returning(
+            table.c.service_id,
+            table.c.employee_id,
+            table.c.day,
+            table.c.comments,
+            *(table.c[u] for u in UNSUR),
+            *(table.c[name] for name in PROFILE_FIELDS),
         )
-    ).all()
-    return [
-        _Change(
-            -1,
-            row.service_id,
-            row.employee_id,
-            row.day,
-            int(row.comments),
-            tuple(int(getattr(row, u)) for u in UNSUR),
-            tuple(getattr(row, name) for name in PROFILE_FIELDS),
-        )
-        for row in rows
-    ]
+    )
+    count = 0
+    for row in result:
+        values = tuple(row)
+        deltas.add(-1, values[0], values[1], values[2], int(values[3]), values[4:13], values[13:])
+        count += 1
+    return count
 
 
 # -- applying deltas to the day rows --------------------------------------------------------
@@ -607,35 +585,56 @@ def _profile_value(value: str | None) -> str:
     return value if value not in (None, "") else NOT_ANSWERED
 
 
+def _plus(target: dict[Any, list[int]], key: Any, values: Sequence[int]) -> None:
+    current = target.get(key)
+    if current is None:
+        target[key] = list(values)
+    else:
+        target[key] = [a + b for a, b in zip(current, values, strict=True)]
+
+
 @dataclass
 class _Deltas:
+    """What entered (+1) and left (−1) the counted set, summed per day row."""
+
     service: dict[tuple[int, date], list[int]] = field(default_factory=dict)
     officer: dict[tuple[int, int, date], list[int]] = field(default_factory=dict)
     profile: dict[tuple[int, date, str, str], list[int]] = field(default_factory=dict)
     # Keys that lost a response: they may reach 0 (delete) or below (inconsistent).
     shrinking: dict[str, set[tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(set))
 
-    def add(self, change: _Change) -> None:
-        values = [
-            change.sign,
-            change.sign * change.comment,
-            *(change.sign * s for s in change.scores),
+    def add(
+        self,
+        sign: int,
+        service_id: int,
+        employee_id: int | None,
+        day: date,
+        comment: int,
+        scores: Sequence[int],
+        profile: Sequence[str | None],
+    ) -> None:
+        if sign == 1:
+            values = [1, comment, *scores]
+        else:
+            values = [-1, -comment, *(-int(s) for s in scores)]
+        service_key = (service_id, day)
+        _plus(self.service, service_key, values)
+        officer_key = None
+        if employee_id is not None:
+            officer_key = (employee_id, service_id, day)
+            _plus(self.officer, officer_key, values)
+        profile_keys = [
+            (service_id, day, name, _profile_value(value))
+            for name, value in zip(PROFILE_FIELDS, profile, strict=True)
         ]
-        keys: list[tuple[str, dict[Any, list[int]], tuple[Any, ...], list[int]]] = [
-            ("service", self.service, (change.service_id, change.day), values)
-        ]
-        if change.employee_id is not None:
-            key = (change.employee_id, change.service_id, change.day)
-            keys.append(("officer", self.officer, key, values))
-        for name, value in zip(PROFILE_FIELDS, change.profile, strict=True):
-            key = (change.service_id, change.day, name, _profile_value(value))
-            keys.append(("profile", self.profile, key, [change.sign]))
-        for kind, target, key, delta in keys:
-            current = target.setdefault(key, [0] * len(delta))
-            for index, amount in enumerate(delta):
-                current[index] += amount
-            if change.sign < 0:
-                self.shrinking[kind].add(key)
+        for key in profile_keys:
+            current = self.profile.get(key)
+            self.profile[key] = [sign] if current is None else [current[0] + sign]
+        if sign < 0:
+            self.shrinking["service"].add(service_key)
+            if officer_key is not None:
+                self.shrinking["officer"].add(officer_key)
+            self.shrinking["profile"].update(profile_keys)
 
 
 async def _add_to_days(
@@ -776,13 +775,9 @@ async def _rebuild_units(session: AsyncSession, unit_ids: set[int]) -> None:
 
 async def _incremental(session: AsyncSession, tz: tzinfo, stats: RollupStats) -> int:
     """Steps 1–4 of the module docstring; the highest response id claimed (0 if none)."""
-    retractions = await _claim_retractions(session)
-    claims, claimed, last_id = await _claim_pending(session, tz, collect=True)
-    stats.retracted = len(retractions)
-    stats.claimed = claimed
     deltas = _Deltas()
-    for change in (*retractions, *claims):
-        deltas.add(change)
+    stats.retracted = await _claim_retractions(session, deltas)
+    stats.claimed, last_id = await _claim_pending(session, tz, deltas)
 
     await _add_to_days(
         session,
@@ -885,7 +880,7 @@ async def _rebuild(session: AsyncSession, tz: tzinfo, stats: RollupStats, *, res
             update(SR).where(SR.c.rollup_day.is_not(None)).values(rollup_day=None)
         )
     await session.execute(delete(RETRACTIONS))
-    _changes, stats.claimed, _last = await _claim_pending(session, tz, collect=False)
+    stats.claimed, _last = await _claim_pending(session, tz, None)
     for table in (*SCORE_TABLES, SERVICE_UNITS):
         await session.execute(delete(table))
 
@@ -936,7 +931,8 @@ async def _fill_cells(
             condition = or_(column.is_(None), column == "")
         else:
             condition = column == value
-        conditional.append(func.sum(case((condition, 1), else_=0)))
+        # count(*) FILTER (WHERE …): a fifth cheaper than sum(CASE …) on SQLite.
+        conditional.append(func.count().filter(condition))
     scan = (
         select(
             SR.c.rollup_day,
@@ -997,21 +993,29 @@ async def _tables_from_cells(
     )
     # The profile: one row per (field, value) with a count, unpivoted from the
     # per-service cells (a few thousand rows) rather than re-read from the responses.
+    # One statement per table, in key order: appending to the b-tree in order
+    # costs half of inserting the same rows field by field.
     for target, source, period in ((PROFILE_DAILY, sc, "day"), (PROFILE_MONTHLY, mc, "month")):
-        for column, name, value in profile:
-            label = literal(_profile_value(value))
-            await session.execute(
-                insert(target).from_select(
-                    ["service_id", period, "field", "value", "n"],
-                    select(
-                        source.c.service_id,
-                        source.c[period],
-                        literal(name),
-                        label,
-                        source.c[column],
-                    ).where(source.c[column] > 0),
-                )
+        rows = union_all(
+            *(
+                select(
+                    source.c.service_id.label("service_id"),
+                    source.c[period].label("period"),
+                    literal(name, String).label("field"),
+                    literal(_profile_value(value), String).label("value"),
+                    source.c[column].label("n"),
+                ).where(source.c[column] > 0)
+                for column, name, value in profile
             )
+        ).subquery()
+        await session.execute(
+            insert(target).from_select(
+                ["service_id", period, "field", "value", "n"],
+                select(
+                    rows.c.service_id, rows.c.period, rows.c.field, rows.c.value, rows.c.n
+                ).order_by(rows.c.service_id, rows.c.period, rows.c.field, rows.c.value),
+            )
+        )
     await _unknown_profile_values(session, sc)
     await session.execute(
         insert(UNIT_DAILY).from_select(

@@ -1,0 +1,601 @@
+"""``python -m bench.rollup [--quick] [--data DIR]``: the rollup job and the IKM report at scale.
+
+What it does, on a migrated SQLite file (WAL, the deployment default):
+
+1. generates N submitted citizen responses (1,000,000; ``--quick``: 20,000)
+   spread over the 12 months of 2025 (Asia/Jakarta), 50 services in 10 units
+   (one unit with two sub-units), 200 officers (70 % of the responses name
+   one), the respondent profile and a comment on 5 %, written with plain
+   ``sqlite3`` ``executemany`` (data generation only), plus one closed 360°
+   cycle of 2,000 review assignments (self, supervisor and 8 peers for each
+   of the 200 officers; 90 % submitted);
+2. times the **full rollup** through the code path of ``ulasan job run rollup
+   --full`` (`bot.cli_jobs.run_now`, in process: the job runner, its JobRun
+   claim, the rebuild, the review cycle);
+3. adds 10,000 new responses (the last two days of the year and the first of
+   the next, 5 % of them *late*: started before responses that were stored
+   earlier) and times the **incremental rollup** (`run_now` without
+   ``--full``), then a second run that must find nothing to do;
+4. times ``ulasan report ikm --unit <root> --from 2025-01-01 --to 2025-12-31``:
+   in process (the click command itself through ``CliRunner``, settings from
+   the environment, engine, rollup check, queries, table; median of 5: the
+   figure held against the goal) and as a subprocess of the installed
+   ``ulasan`` script (adds Python start-up and imports; median of 3);
+5. a ``--full`` rebuild after that (the tables must come out identical to the
+   incremental ones) and the database size per response (file size after a
+   WAL checkpoint and VACUUM, divided by the number of responses);
+6. the **floor**: one hand-written ``SELECT service_id, strftime('%Y-%m',
+   submitted_at), count(*), sum(u1) … sum(u9) … GROUP BY 1, 2`` run directly
+   with the ``sqlite3`` module on the same file.
+
+Goals: full rollup ≤ 2 × the floor, incremental < 0.5 s, report < 0.3 s.
+Prints the figures, the floor, the ratio and whether each goal is met; writes
+``bench/results/rollup.json``. ``--data DIR`` keeps the generated database in
+DIR and reuses it on the next run (each run works on a fresh copy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.settings import Settings, load_settings
+from bot.skm_instrument import PROFILE
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+TIMEZONE = "Asia/Jakarta"
+TZ = ZoneInfo(TIMEZONE)
+YEAR = 2025
+UNITS = 10
+SERVICES_PER_UNIT = 5
+OFFICERS_PER_UNIT = 20
+PEERS = 8
+ITEMS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
+GOAL_FULL_RATIO = 2.0
+GOAL_INCREMENTAL = 0.5
+GOAL_REPORT = 0.3
+FLOOR_SQL = (
+    "SELECT service_id, strftime('%Y-%m', submitted_at), count(*), "
+    + ", ".join(f"sum(u{i})" for i in range(1, 10))
+    + " FROM survey_responses WHERE status = 'submitted' GROUP BY 1, 2"
+)
+
+
+# CPU seconds of this process per measured step (the machine may be shared:
+# wall-clock figures are what the goals use, CPU figures show the contention).
+CPU: dict[str, float] = {}
+
+
+@dataclass(frozen=True)
+class Size:
+    responses: int
+    new_responses: int
+    report_repeats: int
+    subprocess_repeats: int
+
+
+FULL_SIZE = Size(1_000_000, 10_000, 5, 3)
+QUICK_SIZE = Size(20_000, 1_000, 2, 1)
+
+
+def stamp(moment: datetime) -> str:
+    """SQLAlchemy's SQLite DATETIME text for a UTC instant (naive, microseconds)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+# -- data generation ---------------------------------------------------------------------
+
+
+def _roster(db: sqlite3.Connection) -> tuple[list[int], dict[int, list[int]]]:
+    """Units, services and officers; (service ids, officers by service)."""
+    now = stamp(datetime(YEAR - 1, 12, 1, tzinfo=UTC))
+    units = []
+    for index in range(UNITS):
+        parent = 1 if index in (1, 2) else None  # U00 has two sub-units
+        units.append((index + 1, f"U{index:02d}", f"Unit {index:02d}", parent, now, now))
+    db.executemany(
+        "INSERT INTO units (id, code, name, parent_id, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        units,
+    )
+    services = []
+    employees = []
+    officers: dict[int, list[int]] = {}
+    for unit_id in range(1, UNITS + 1):
+        staff = []
+        for number in range(OFFICERS_PER_UNIT):
+            employee_id = len(employees) + 1
+            head = (unit_id - 1) * OFFICERS_PER_UNIT + 1
+            supervisor = None if number == 0 else head
+            if number == 0 and unit_id > 1:
+                supervisor = 1  # unit heads report to the first unit's head
+            employees.append(
+                (
+                    employee_id,
+                    f"1980{employee_id:014d}",
+                    f"Pegawai {employee_id:03d}",
+                    "Pelaksana",
+                    unit_id,
+                    supervisor,
+                    1,
+                    now,
+                    now,
+                )
+            )
+            staff.append(employee_id)
+        for number in range(SERVICES_PER_UNIT):
+            service_id = len(services) + 1
+            name = f"Layanan {service_id:02d}"
+            services.append((service_id, f"S{service_id:02d}", unit_id, name, 1, 1, now, now))
+            officers[service_id] = staff[number * 4 : number * 4 + 4]
+    db.executemany(
+        "INSERT INTO services (id, code, unit_id, name, active, free, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        services,
+    )
+    db.executemany(
+        "INSERT INTO employees (id, nip, name, position, unit_id, supervisor_id, active,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        employees,
+    )
+    return [s[0] for s in services], officers
+
+
+PROFILE_CHOICES = {name: [v for v, _label in values] + [None] for name, values in PROFILE.items()}
+RESPONSE_COLUMNS = (
+    "token, user_key, service_id, employee_id, status, step, language, local_date, started_at,"
+    " updated_at, submitted_at, u1, u2, u3, u4, u5, u6, u7, u8, u9, comment, age_group, gender,"
+    " education, occupation, contact_ok"
+)
+INSERT_RESPONSE = (
+    f"INSERT INTO survey_responses ({RESPONSE_COLUMNS}) VALUES ({', '.join('?' * 26)})"
+)
+
+
+def _responses(
+    rng: random.Random,
+    services: list[int],
+    officers: dict[int, list[int]],
+    submitted: list[datetime],
+    first_token: int,
+    late: float = 0.0,
+) -> list[tuple[Any, ...]]:
+    """One row per submission instant (rows in the order given, i.e. id order)."""
+    rows = []
+    weights = [1.0 + (s % 7) / 3 for s in services]  # busier and quieter services
+    chosen = rng.choices(services, weights=weights, k=len(submitted))
+    for index, (service_id, at) in enumerate(zip(chosen, submitted, strict=True)):
+        took = timedelta(seconds=rng.randint(90, 900))
+        if rng.random() < late:
+            took += timedelta(hours=rng.randint(2, 20))  # started long before it was sent
+        started = at - took
+        employee = rng.choice(officers[service_id]) if rng.random() < 0.7 else None
+        base = rng.choice((2, 3, 3, 3, 4, 4))
+        scores = [min(4, max(1, base + rng.choice((-1, 0, 0, 0, 1)))) for _ in range(9)]
+        comment = "Pelayanan baik, antrean agak lama" if rng.random() < 0.05 else None
+        token = f"{first_token + index:016x}"
+        rows.append(
+            (
+                token,
+                token * 2,
+                service_id,
+                employee,
+                "submitted",
+                "done",
+                "id",
+                started.astimezone(TZ).date().isoformat(),
+                stamp(started),
+                stamp(at),
+                stamp(at),
+                *scores,
+                comment,
+                *(rng.choice(PROFILE_CHOICES[name]) for name in PROFILE_CHOICES),
+                0,
+            )
+        )
+    return rows
+
+
+def _instants(rng: random.Random, count: int, first: datetime, last: datetime) -> list[datetime]:
+    span = (last - first).total_seconds()
+    return sorted(first + timedelta(seconds=rng.random() * span) for _ in range(count))
+
+
+def _review_cycle(db: sqlite3.Connection, rng: random.Random, officers: int) -> int:
+    """One closed cycle: self, supervisor and PEERS peers for every officer."""
+    opened = datetime(YEAR, 6, 1, 1, tzinfo=UTC)
+    closed = datetime(YEAR, 6, 30, 10, tzinfo=UTC)
+    db.execute(
+        "INSERT INTO review_cycles (id, name, unit_id, deadline, status, instrument, max_peers,"
+        " include_self, opened_at, closed_at, opened_by) VALUES"
+        " (1, 'Siklus 2025-1', NULL, '2025-06-30', 'closed', 'berakhlak3', ?, 1, ?, ?, 'bench')",
+        (PEERS, stamp(opened), stamp(closed)),
+    )
+    supervisors = dict(db.execute("SELECT id, supervisor_id FROM employees"))
+    assignments = []
+    answers = []
+    for ratee in range(1, officers + 1):
+        raters = [(ratee, "self")]
+        if supervisors.get(ratee):
+            raters.append((supervisors[ratee], "supervisor"))
+        pool = [e for e in range(1, officers + 1) if e != ratee and e != supervisors.get(ratee)]
+        raters += [(peer, "peer") for peer in rng.sample(pool, PEERS + 2 - len(raters))]
+        for rater, relation in raters:
+            assignment_id = len(assignments) + 1
+            done = rng.random() < 0.9
+            at = stamp(opened + timedelta(days=rng.randint(1, 25)))
+            assignments.append(
+                (
+                    assignment_id,
+                    1,
+                    rater,
+                    ratee,
+                    relation,
+                    "submitted" if done else "pending",
+                    f"r{assignment_id:015d}",
+                    "done" if done else "",
+                    "Teliti" if done and rng.random() < 0.3 else None,
+                    None,
+                    rng.randint(1, 3) if done and relation == "supervisor" else None,
+                    at,
+                    at,
+                    at if done else None,
+                )
+            )
+            if done:
+                answers += [(assignment_id, item, rng.randint(1, 3), at) for item in ITEMS]
+    db.executemany(
+        "INSERT INTO review_assignments (id, cycle_id, rater_id, ratee_id, relation, status,"
+        " token, step, comment_keep, comment_improve, hasil_kerja, created_at, updated_at,"
+        " submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        assignments,
+    )
+    db.executemany(
+        "INSERT INTO review_answers (assignment_id, item_code, value, answered_at)"
+        " VALUES (?, ?, ?, ?)",
+        answers,
+    )
+    return len(assignments)
+
+
+def _local(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=TZ)
+
+
+async def _migrate(url: str) -> None:
+    from storage.migrate import upgrade
+
+    await upgrade(url)
+
+
+def generate(path: Path, size: Size) -> dict[str, Any]:
+    """A migrated SQLite file with the roster, the responses and the closed cycle."""
+    started = time.perf_counter()
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    rng = random.Random(20250101)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=OFF")
+    with db:
+        services, officers = _roster(db)
+        assignments = _review_cycle(db, rng, UNITS * OFFICERS_PER_UNIT)
+    instants = _instants(rng, size.responses, _local(date(YEAR, 1, 1)), _local(date(YEAR, 12, 30)))
+    batch = 100_000
+    for offset in range(0, len(instants), batch):
+        rows = _responses(rng, services, officers, instants[offset : offset + batch], offset)
+        with db:
+            db.executemany(INSERT_RESPONSE, rows)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return {"seconds": time.perf_counter() - started, "assignments": assignments}
+
+
+def add_new_responses(path: Path, size: Size) -> int:
+    """The new responses of the incremental run (5 % late submissions)."""
+    rng = random.Random(20260101)
+    db = sqlite3.connect(path)
+    services = [row[0] for row in db.execute("SELECT id FROM services ORDER BY id")]
+    officers: dict[int, list[int]] = {}
+    for service_id, unit_id in db.execute("SELECT id, unit_id FROM services"):
+        staff = [
+            row[0] for row in db.execute("SELECT id FROM employees WHERE unit_id = ?", (unit_id,))
+        ]
+        officers[service_id] = staff[:4]
+    first = int(db.execute("SELECT max(id) FROM survey_responses").fetchone()[0]) + 1
+    instants = _instants(
+        rng, size.new_responses, _local(date(YEAR, 12, 30)), _local(date(YEAR + 1, 1, 2))
+    )
+    rows = _responses(rng, services, officers, instants, 10**9 + first, late=0.05)
+    with db:
+        db.executemany(INSERT_RESPONSE, rows)
+    db.close()
+    return len(rows)
+
+
+# -- the measurements --------------------------------------------------------------------
+
+
+def bench_settings(path: Path, data_dir: Path) -> Settings:
+    return load_settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{path}",
+        data_dir=data_dir,
+        secret_key="bench-secret-key-0123456789",
+        timezone=TIMEZONE,
+    )
+
+
+def run_rollup(settings: Settings, *, full: bool) -> tuple[float, str]:
+    """One ``ulasan job run rollup [--full]``, in process: (seconds, the job's summary)."""
+    from bot.cli_jobs import run_now
+
+    started, cpu = time.perf_counter(), time.process_time()
+    outcome = asyncio.run(run_now(settings, "rollup", False, full))
+    seconds = time.perf_counter() - started
+    CPU[f"rollup{' --full' if full else ''}#{len(CPU)}"] = time.process_time() - cpu
+    if not outcome.ok:
+        raise SystemExit(f"rollup failed: {outcome.result}")
+    return seconds, outcome.result
+
+
+def _cli_env(path: Path, data_dir: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{path}",
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": "bench-secret-key-0123456789",
+        "TIMEZONE": TIMEZONE,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+REPORT_ARGS = ["report", "ikm", "--unit", "U00", "--from", f"{YEAR}-01-01", "--to", f"{YEAR}-12-31"]
+
+
+def report_in_process(path: Path, data_dir: Path) -> tuple[float, str]:
+    """``ulasan report ikm --unit U00 --from … --to …`` run by click in this process."""
+    from click.testing import CliRunner
+
+    from bot.cli import cli, register_commands
+
+    register_commands()
+    runner = CliRunner()
+    started = time.perf_counter()
+    done = runner.invoke(cli, REPORT_ARGS, env=_cli_env(path, data_dir), catch_exceptions=False)
+    seconds = time.perf_counter() - started
+    if done.exit_code != 0:
+        raise SystemExit(f"ulasan report ikm failed: {done.output.strip()}")
+    return seconds, done.output
+
+
+def report_subprocess(path: Path, data_dir: Path) -> tuple[float, str]:
+    script = Path(sys.executable).with_name("ulasan")
+    command = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "import bot.cli; bot.cli.main()"]
+    )
+    env = {**os.environ, **_cli_env(path, data_dir)}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*command, *REPORT_ARGS], env=env, capture_output=True, text=True, cwd=data_dir
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"ulasan report ikm failed: {done.stderr.strip()}")
+    return seconds, done.stdout
+
+
+def floor(path: Path) -> tuple[float, int]:
+    db = sqlite3.connect(path)
+    started, cpu = time.perf_counter(), time.process_time()
+    rows = db.execute(FLOOR_SQL).fetchall()
+    seconds = time.perf_counter() - started
+    CPU[f"floor#{len(CPU)}"] = time.process_time() - cpu
+    db.close()
+    return seconds, len(rows)
+
+
+def database_size(path: Path) -> tuple[int, int]:
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute("VACUUM")
+    responses = int(db.execute("SELECT count(*) FROM survey_responses").fetchone()[0])
+    db.close()
+    return path.stat().st_size, responses
+
+
+def table_sizes(path: Path) -> dict[str, int]:
+    db = sqlite3.connect(path)
+    names = [
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND (name LIKE 'skm_%' OR name LIKE 'review_result_%') ORDER BY name"
+        )
+    ]
+    out = {name: int(db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]) for name in names}
+    db.close()
+    return out
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def main(argv: list[str]) -> int:
+    quick = "--quick" in argv
+    size = QUICK_SIZE if quick else FULL_SIZE
+    keep: Path | None = None
+    if "--data" in argv:
+        keep = Path(argv[argv.index("--data") + 1]).resolve()
+        keep.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="ulasan-bench-rollup-"))
+    try:
+        base = (keep or scratch) / f"base-{size.responses}.db"
+        generated: dict[str, Any] = {"seconds": 0.0, "reused": True}
+        if not base.exists():
+            print(f"generating {size.responses:,} responses …", flush=True)
+            generated = generate(base, size) | {"reused": False}
+            print(f"  generated in {generated['seconds']:.1f} s", flush=True)
+        path = scratch / "work.db"
+        shutil.copyfile(base, path)
+        settings = bench_settings(path, scratch)
+
+        floor_seconds = min(floor(path)[0] for _ in range(3))
+        floor_rows = floor(path)[1]
+        print(f"floor (sqlite3 GROUP BY service, month): {floor_seconds:.3f} s, {floor_rows} rows")
+
+        full_seconds, full_result = run_rollup(settings, full=True)
+        full_cpu = list(CPU.values())[-1]
+        print(
+            f"full rollup (first run): {full_seconds:.3f} s, cpu {full_cpu:.3f} s ({full_result})"
+        )
+        floor_cpu = min(v for k, v in CPU.items() if k.startswith("floor"))
+
+        new = add_new_responses(path, size)
+        incremental_seconds, incremental_result = run_rollup(settings, full=False)
+        print(f"incremental after {new:,} new: {incremental_seconds:.3f} s ({incremental_result})")
+        noop_seconds, noop_result = run_rollup(settings, full=False)
+        print(f"second incremental (nothing new): {noop_seconds:.3f} s ({noop_result})")
+
+        report_times = []
+        text = ""
+        for _ in range(size.report_repeats):
+            seconds, text = report_in_process(path, scratch)
+            report_times.append(seconds)
+        report_seconds = statistics.median(report_times)
+        print(f"report ikm --unit U00, a year, in process: {report_seconds:.3f} s (median)")
+        sub_times = []
+        sub_text = ""
+        for _ in range(size.subprocess_repeats):
+            seconds, sub_text = report_subprocess(path, scratch)
+            sub_times.append(seconds)
+        sub_seconds = statistics.median(sub_times)
+        print(f"report ikm as a subprocess (with Python start-up): {sub_seconds:.3f} s")
+        if sub_text != text:
+            raise SystemExit("the subprocess report differs from the in-process one")
+        n_line = next(line for line in text.splitlines() if line.startswith("Responden"))
+
+        # A full rebuild after the incremental run must give the same tables.
+        before = table_sizes(path)
+        rebuild_seconds, _ = run_rollup(settings, full=True)
+        rebuild_cpu = list(CPU.values())[-1]
+        print(
+            f"full rebuild (--full again, rollup_day already set): {rebuild_seconds:.3f} s,"
+            f" cpu {rebuild_cpu:.3f} s"
+        )
+        floor_again = min(floor(path)[0] for _ in range(2))
+        floor_seconds = min(floor_seconds, floor_again)
+        floor_cpu = min(v for k, v in CPU.items() if k.startswith("floor"))
+        after = table_sizes(path)
+        if before != after:
+            raise SystemExit(f"incremental and full rollup differ: {before} != {after}")
+
+        size_bytes, responses = database_size(path)
+        per_response = size_bytes / responses
+        print(f"database: {size_bytes / 1e6:.1f} MB, {per_response:.0f} bytes per response")
+        ratio = full_seconds / floor_seconds
+        print(
+            f"floor {floor_seconds:.3f} s (cpu {floor_cpu:.3f} s); ratios: first run"
+            f" {ratio:.2f}x (cpu {full_cpu / floor_cpu:.2f}x), rebuild"
+            f" {rebuild_seconds / floor_seconds:.2f}x (cpu {rebuild_cpu / floor_cpu:.2f}x)"
+        )
+        goals = {
+            "full_rollup_at_most_2x_floor": ratio <= GOAL_FULL_RATIO,
+            "incremental_under_0.5s": incremental_seconds < GOAL_INCREMENTAL,
+            "report_under_0.3s": report_seconds < GOAL_REPORT,
+        }
+        verdict = "met" if goals["full_rollup_at_most_2x_floor"] else "MISSED"
+        print(
+            f"\nfull rollup {full_seconds:.3f} s / floor {floor_seconds:.3f} s = {ratio:.2f}x"
+            f" (goal ≤ {GOAL_FULL_RATIO}x): {verdict}"
+        )
+        print(
+            f"incremental {incremental_seconds:.3f} s (goal < {GOAL_INCREMENTAL} s):"
+            f" {'met' if goals['incremental_under_0.5s'] else 'MISSED'}"
+        )
+        print(
+            f"report {report_seconds:.3f} s (goal < {GOAL_REPORT} s):"
+            f" {'met' if goals['report_under_0.3s'] else 'MISSED'}"
+        )
+        result = {
+            "benchmark": "rollup",
+            "quick": quick,
+            "machine": machine(),
+            "sizes": {
+                "responses": size.responses,
+                "new_responses": new,
+                "services": UNITS * SERVICES_PER_UNIT,
+                "units": UNITS,
+                "officers": UNITS * OFFICERS_PER_UNIT,
+                "review_assignments": generated.get("assignments"),
+            },
+            "generation_seconds": generated["seconds"],
+            "floor": {
+                "sql": FLOOR_SQL,
+                "seconds": floor_seconds,
+                "cpu_seconds": floor_cpu,
+                "rows": floor_rows,
+            },
+            "full_rollup": {
+                "seconds": full_seconds,
+                "cpu_seconds": full_cpu,
+                "result": full_result,
+                "ratio": ratio,
+                "cpu_ratio": full_cpu / floor_cpu,
+            },
+            "incremental_rollup": {
+                "seconds": incremental_seconds,
+                "cpu_seconds": next(v for k, v in CPU.items() if k.startswith("rollup#")),
+                "result": incremental_result,
+            },
+            "noop_rollup": {"seconds": noop_seconds, "result": noop_result},
+            "full_rebuild_after_incremental": {
+                "seconds": rebuild_seconds,
+                "cpu_seconds": rebuild_cpu,
+                "ratio": rebuild_seconds / floor_seconds,
+                "cpu_ratio": rebuild_cpu / floor_cpu,
+                "tables": after,
+            },
+            "cpu_seconds": CPU,
+            "report_ikm": {
+                "unit": "U00 (with 2 sub-units, 15 services)",
+                "in_process_seconds": report_seconds,
+                "in_process_all": report_times,
+                "subprocess_seconds": sub_seconds,
+                "subprocess_all": sub_times,
+                "respondents": n_line,
+            },
+            "database": {"bytes": size_bytes, "responses": responses, "per_response": per_response},
+            "goals": goals,
+        }
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "rollup.json").write_text(json.dumps(result, indent=2) + "\n")
+        return 0
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
