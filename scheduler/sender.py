@@ -14,7 +14,12 @@ Limits
       between its own start and its answer; so waiting until one second has
       passed since the answer to the request ``rate`` sends back bounds every
       server-side window, whatever the network jitter. That costs one round trip
-      per second (≈99% of the limit on a near link).
+      per second (≈99% of the limit on a near link). A request that starts up
+      to ``CATCH_UP`` s late (a slow commit, a busy event loop or machine) keeps
+      the schedule: the missed slots are made up at no more than twice the pace,
+      still within the one-second rule, instead of being lost for good (the
+      outbox benchmark in BENCHMARKS.md shows the difference). After a longer
+      gap (nothing to send, a 429 pause) the schedule starts again from now.
     * Per chat: the next message to a chat starts at least
       ``OUTBOX_PER_CHAT_INTERVAL_SECONDS`` after the answer to the previous one.
       The sender keeps at most one row per chat in memory; a chat's other claimed
@@ -119,6 +124,12 @@ REACHABILITY_KEY = "outbox_reachability"
 # request at t + 1 s never land in the same window.
 RATE_WINDOW = 1.0
 RATE_WINDOW_MARGIN = 0.002
+# A start this late for its slot (a slow commit, a busy event loop or machine) keeps
+# the schedule: the missed slots are made up with requests at least half a spacing
+# apart, and the one-second rule still bounds what the server sees. Without it,
+# every stall longer than one spacing was lost for good.
+CATCH_UP = 0.25
+CATCH_UP_SPACING = 0.5
 GLOBAL_PAUSE_CAP = 60.0
 INVALID_TOKEN_PAUSE = 60.0
 DB_RETRY_LIMIT = 10
@@ -185,33 +196,44 @@ class SendReport:
 class RateLimiter:
     """At most ``rate`` requests in any window of one second at the server.
 
-    Starts are paced 1/rate apart, and request n starts only one window after
-    the answer to request n - rate (a request reaches the server before its
-    answer comes back, and the sender has one request in flight at a time).
+    Starts follow a schedule of one slot every 1/rate s, and request n starts only
+    one window after the answer to request n - rate (a request reaches the server
+    before its answer comes back, and the sender has one request in flight at a
+    time). A start up to `CATCH_UP` s behind its slot (a stall) keeps the
+    schedule, so the missed slots are made up, two requests a spacing at most; a
+    start further behind (a lull with nothing to send, a long stall) restarts the
+    schedule from now, with no burst.
     """
 
-    def __init__(self, rate: int) -> None:
+    def __init__(self, rate: int, catch_up: float = CATCH_UP) -> None:
         self.rate = max(1, int(rate))
         self.spacing = 1.0 / self.rate
+        self.catch_up = catch_up
         self._answers: deque[float] = deque(maxlen=self.rate)
-        # The slot the last request was scheduled for, not when it started: a sleep
-        # that wakes a millisecond late must not push every later slot back too.
-        self._last_slot = -math.inf
+        self._next_slot = -math.inf
+        self._last_start = -math.inf
         self._resume_at = -math.inf
 
-    def _earliest(self) -> float:
-        earliest = max(self._last_slot + self.spacing, self._resume_at)
+    def _slot(self) -> float:
+        """The next slot: the schedule, a 429 pause, and the one-second rule."""
+        slot = max(self._next_slot, self._resume_at)
         if len(self._answers) == self.rate:
-            earliest = max(earliest, self._answers[0] + RATE_WINDOW + RATE_WINDOW_MARGIN)
-        return earliest
+            slot = max(slot, self._answers[0] + RATE_WINDOW + RATE_WINDOW_MARGIN)
+        return slot
 
     def wait(self, now: float) -> float:
-        return max(0.0, self._earliest() - now)
+        earliest = max(self._slot(), self._last_start + self.spacing * CATCH_UP_SPACING)
+        return max(0.0, earliest - now)
 
     def started(self, at: float) -> None:
-        slot = self._earliest()
-        # After a lull the schedule restarts from now (no burst to catch up).
-        self._last_slot = slot if at - slot < self.spacing else at
+        if at - self._slot() > self.catch_up:
+            base = at  # a lull or a long stall: start the schedule again, no burst
+        else:
+            # On time, or a stall: keep the schedule (so its missed slots are made up),
+            # but never let it fall more than `catch_up` behind.
+            base = max(self._next_slot, self._resume_at, at - self.catch_up)
+        self._next_slot = base + self.spacing
+        self._last_start = at
 
     def answered(self, at: float) -> None:
         self._answers.append(at)

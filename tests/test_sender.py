@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from bot.app import BotApplication
 from bot.settings import Settings
-from scheduler.sender import OutboxSender, sender_of, wake
+from scheduler.sender import CATCH_UP, OutboxSender, RateLimiter, sender_of, wake
 from storage import outbox
 from storage.db import SessionFactory
 from storage.models import TelegramAccount, utcnow
@@ -585,6 +585,48 @@ async def test_blocking_the_bot_marks_unreachable_at_once(
     await fake_api.wait_processed(fake_api.push_update(member_update("kicked", "member")))
     async with db() as session:
         assert not await outbox.is_unreachable(session, 4343)
+
+
+# -- the rate limiter alone --------------------------------------------------------------
+
+
+def simulate(limiter: RateLimiter, count: int, stalls: dict[int, float]) -> list[float]:
+    """Start ``count`` requests as early as the limiter allows, each answered 2 ms later;
+    request n starts ``stalls[n]`` s late (the event loop or the machine was busy)."""
+    now, starts = 0.0, []
+    for n in range(count):
+        now += limiter.wait(now) + stalls.get(n, 0.0)
+        limiter.started(now)
+        starts.append(now)
+        now += 0.002
+        limiter.answered(now)
+    return starts
+
+
+def test_rate_limiter_makes_up_stalls_within_the_one_second_rule():
+    rate = 30
+    steady = simulate(RateLimiter(rate), 300, {})
+    stalls = {n: 0.2 for n in (50, 100, 150, 200, 250)}  # 1 s of stalls in all
+    stalled = simulate(RateLimiter(rate), 300, stalls)
+    for starts in (steady, stalled):
+        # The server sees a request between its start and its answer: any window counts.
+        assert max_in_window(starts) <= rate
+        assert max_in_window([at + 0.002 for at in starts]) <= rate
+        assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.5 / rate - 1e-9
+    # Even pacing when nothing goes wrong: ≥ 99% of the limit at a 2 ms round trip.
+    assert max(b - a for a, b in itertools.pairwise(steady)) < 1.2 / rate
+    assert (len(steady) - 1) / (steady[-1] - steady[0]) >= 0.99 * rate
+    # The stalls are made up, not added up (the limiter before CATCH_UP lost all 1 s).
+    assert stalled[-1] - steady[-1] <= CATCH_UP + 1e-9
+
+
+def test_rate_limiter_does_not_burst_after_a_lull_or_a_long_stall():
+    limiter = RateLimiter(30)
+    simulate(limiter, 5, {})
+    starts = simulate(limiter, 60, {0: 100.0, 30: CATCH_UP + 0.1})
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps[:29]) >= 1 / 30 - 1e-9  # evenly paced from the first one
+    assert min(gaps[30:]) >= 1 / 30 - 1e-9  # a long stall is not made up
 
 
 # -- crash and restart -------------------------------------------------------------------
