@@ -47,6 +47,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.settings import Settings
+from handlers import common
 from scheduler import low_score_alerts as alerts
 from scheduler.sender import wake
 from storage.directory import employee_by_telegram
@@ -186,7 +187,6 @@ def _cancel_markup(token: str, label: str) -> InlineKeyboardMarkup:
 
 async def press_reply(update: Update, context: BotContext) -> None:
     """``al:<token>:reply``: a recipient of the alert wants to answer the citizen."""
-    query = update.callback_query
     user = update.effective_user
     token = context.match.group("token") if context.match else ""
     _ = await context.gettext(update)
@@ -206,10 +206,10 @@ async def press_reply(update: Update, context: BotContext) -> None:
                 "The citizen did not agree to be contacted, so there is nobody to reply to."
             ),
         }
-        await query.answer(texts.get(verdict.outcome, texts["unknown"]), show_alert=True)
+        await common.answer_query(update, texts.get(verdict.outcome, texts["unknown"]), alert=True)
         return
     case = verdict.case
-    await query.answer()
+    await common.answer_query(update)
     prompt = await context.bot.send_message(
         update.effective_chat.id,
         _(
@@ -226,7 +226,6 @@ async def press_reply(update: Update, context: BotContext) -> None:
 
 async def press_answer(update: Update, context: BotContext) -> None:
     """``al:<token>:answer``: the citizen answers the unit's reply (once)."""
-    query = update.callback_query
     user = update.effective_user
     token = context.match.group("token") if context.match else ""
     _ = await context.gettext(update)
@@ -243,10 +242,10 @@ async def press_answer(update: Update, context: BotContext) -> None:
             text = _("You have already answered. Thank you!")
         else:
             text = _("This button is not valid.")
-        await query.answer(text, show_alert=True)
+        await common.answer_query(update, text, alert=True)
         return
     case = verdict.case
-    await query.answer()
+    await common.answer_query(update)
     prompt = await context.bot.send_message(
         update.effective_chat.id,
         _(
@@ -267,7 +266,7 @@ async def press_cancel(update: Update, context: BotContext) -> None:
     token = context.match.group("token") if context.match else ""
     if pending is not None and pending["token"] == token:
         _end_pending(context)
-    await query.answer()
+    await common.answer_query(update)
     try:
         await query.edit_message_text(_("Cancelled. Nothing was sent."))
     except TelegramError:  # too old or already edited: the answer above is enough
@@ -282,7 +281,7 @@ async def forged_press(update: Update, context: BotContext) -> None:
         _who(update, context),
         update.update_id,
     )
-    await update.callback_query.answer(_("This button is not valid."), show_alert=True)
+    await common.answer_query(update, _("This button is not valid."), alert=True)
 
 
 # -- typed text --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import LANGUAGE_KEY, BotContext
@@ -21,6 +22,26 @@ log = logging.getLogger(__name__)
 LANGUAGE_CALLBACK = "lang:"
 # The greeting's "Rate a service" button; handlers/citizen.py answers it.
 RATE_SERVICE_CALLBACK = "sp:rate"
+
+
+async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the button press. Telegram takes one answer per press, and none once the
+    press is old (a redelivered update, a reply delayed by a restart or a locked
+    database): that refusal is not an error, and the rest of the handler still runs."""
+    try:
+        await update.callback_query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        log.info("could not answer the button press of update %s (%s)", update.update_id, exc)
+
+
+async def edit_pressed(update: Update, text: str) -> None:
+    """Edit the pressed message into ``text``. Pressed again (a double tap, a redelivered
+    update), it already says so: Telegram's "message is not modified" is no error."""
+    try:
+        await update.callback_query.edit_message_text(text)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -101,7 +122,7 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     code = (query.data or "").removeprefix(LANGUAGE_CALLBACK)
     if code not in LANGUAGES:
         _ = await context.gettext(update)
-        await query.answer(_("This button is no longer valid."), show_alert=False)
+        await answer_query(update, _("This button is no longer valid."))
         return
     async with context.sessions.begin() as session:
         await preferences.set_language(
@@ -110,9 +131,9 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     if context.user_data is not None:
         context.user_data[LANGUAGE_KEY] = code
     _ = await context.gettext(update)
-    await query.answer()
+    await answer_query(update)
     done = _("Language set to English.") if code == "en" else _("Language set to Bahasa Indonesia.")
-    await query.edit_message_text(done)
+    await edit_pressed(update, done)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -135,8 +156,8 @@ async def unexpected_message(update: Update, context: BotContext) -> None:
 async def stale_button(update: Update, context: BotContext) -> None:
     _ = await context.gettext(update)
     log.info("stale or unknown callback data from update %s", update.update_id)
-    await update.callback_query.answer(
-        _("This button is no longer active. Please start again with /start."), show_alert=True
+    await answer_query(
+        update, _("This button is no longer active. Please start again with /start."), alert=True
     )
 
 

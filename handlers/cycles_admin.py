@@ -48,6 +48,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.context import BotContext
 from bot.crypto import new_token
 from bot.i18n import N_, Translate
+from handlers import common
 from storage import review_cycles
 from storage.review_cycles import (
     CycleError,
@@ -387,7 +388,7 @@ async def _refuse(update: Update, context: BotContext, what: str) -> None:
     log.warning("/siklus: refused %s from user %s (not an admin in a private chat)", what, who)
     text = _("Sorry, managing review cycles is only for administrators (BKPSDM).")
     if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
+        await common.answer_query(update, text, alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text)
 
@@ -422,8 +423,8 @@ def admin_only(callback: Callback) -> Callback:
 async def _notice(update: Update, context: BotContext, text: str | None = None) -> None:
     """Answer a press that changed nothing (stale, forged or repeated)."""
     _ = await context.gettext(update)
-    await update.callback_query.answer(
-        text or _("This button is no longer valid. Start again with /siklus."), show_alert=True
+    await common.answer_query(
+        update, text or _("This button is no longer valid. Start again with /siklus."), alert=True
     )
 
 
@@ -581,7 +582,7 @@ async def siklus(update: Update, context: BotContext) -> None:
 @admin_only
 async def show_list(update: Update, context: BotContext) -> None:
     """``cy:l``: back to the list."""
-    await update.callback_query.answer()
+    await common.answer_query(update)
     text, markup = await _list_view(update, context)
     await _edit(update, text, markup)
 
@@ -602,7 +603,7 @@ async def show_cycle(update: Update, context: BotContext) -> None:
         log.info("/siklus: press names an unknown cycle (update %s)", update.update_id)
         await _notice(update, context)
         return
-    await update.callback_query.answer()
+    await common.answer_query(update)
     _ = await context.gettext(update)
     text, markup = render_status(status, _, await context.language(update))
     await _edit(update, text, markup)
@@ -622,7 +623,7 @@ async def ask_close(update: Update, context: BotContext) -> None:
         text, markup = render_status(status, _, await context.language(update))
         await _edit(update, text, markup)
         return
-    await update.callback_query.answer()
+    await common.answer_query(update)
     text, markup = render_close_question(status, _)
     await _edit(update, text, markup)
 
@@ -653,7 +654,7 @@ async def close_confirmed(update: Update, context: BotContext) -> None:
             await _edit(update, text, markup)
         return
     log.info("cycle %s closed from Telegram by %s", closed.name, actor)
-    await update.callback_query.answer()
+    await common.answer_query(update)
     text = "\n\n".join(
         [
             _("The cycle “{name}” is closed: {done} of {total} reviews were submitted.").format(
@@ -675,7 +676,7 @@ async def close_confirmed(update: Update, context: BotContext) -> None:
 @admin_only
 async def start_new(update: Update, context: BotContext) -> None:
     """``cy:n``: begin the flow at STEP_NAME (any earlier flow is replaced)."""
-    await update.callback_query.answer()
+    await common.answer_query(update)
     flow = _new_flow(context)
     await _show_step_in_place(update, context, flow)
 
@@ -688,7 +689,7 @@ async def deadline_chosen(update: Update, context: BotContext) -> None:
     if flow is None or days not in DEADLINE_DAYS:
         await _notice(update, context)
         return
-    await update.callback_query.answer()
+    await common.answer_query(update)
     flow["deadline"] = (_today(context) + timedelta(days=days)).isoformat()
     flow["step"] = STEP_SCOPE
     await _show_step_in_place(update, context, flow)
@@ -701,7 +702,7 @@ async def unit_page(update: Update, context: BotContext) -> None:
     if flow is None:
         await _notice(update, context)
         return
-    await update.callback_query.answer()
+    await common.answer_query(update)
     await _show_step_in_place(update, context, flow, page=int(context.match.group("page")))
 
 
@@ -712,7 +713,7 @@ async def scope_all(update: Update, context: BotContext) -> None:
     if flow is None:
         await _notice(update, context)
         return
-    await update.callback_query.answer()
+    await common.answer_query(update)
     flow["unit_code"] = None
     flow["step"] = STEP_CONFIRM
     await _show_step_in_place(update, context, flow)
@@ -729,7 +730,7 @@ async def scope_unit(update: Update, context: BotContext) -> None:
     if flow is None or unit is None:
         await _notice(update, context)
         return
-    await update.callback_query.answer()
+    await common.answer_query(update)
     flow["unit_code"] = unit.code
     flow["step"] = STEP_CONFIRM
     await _show_step_in_place(update, context, flow)
@@ -756,13 +757,13 @@ async def confirm_open(update: Update, context: BotContext) -> None:
                 settings=context.settings,
             )
     except CycleError as exc:
-        await update.callback_query.answer()
+        await common.answer_query(update)
         flow["step"] = _RETRY_STEP.get(type(exc), STEP_NAME)
         await _show_step_in_place(update, context, flow, lead=exc.translated(_))
         return
     _end_flow(context)
     log.info("cycle %s opened from Telegram by %s", opened.name, actor)
-    await update.callback_query.answer()
+    await common.answer_query(update)
     text = "\n\n".join(
         [
             _(
@@ -794,7 +795,7 @@ async def cancel_flow(update: Update, context: BotContext) -> None:
         await _notice(update, context)
         return
     _end_flow(context)
-    await update.callback_query.answer()
+    await common.answer_query(update)
     _ = await context.gettext(update)
     lead = _("No cycle was opened.")
     text, markup = await _list_view(update, context)

@@ -48,6 +48,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.i18n import Translate, gettext_for
+from handlers import common
 from scheduler.review_instrument import (
     EXPECTATION_SCALE,
     Instrument,
@@ -537,10 +538,7 @@ def _clip(text: str) -> str:
 
 async def _answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Answer the button press; an expired query (redelivery, restart) is not an error."""
-    try:
-        await update.callback_query.answer(text, show_alert=alert)
-    except BadRequest as exc:
-        log.info("could not answer a review button press (%s)", exc)
+    await common.answer_query(update, text, alert=alert)
 
 
 async def _remove_keyboard(context: BotContext, chat_id: int, message_id: int) -> None:

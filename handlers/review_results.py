@@ -32,6 +32,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.i18n import Translate, gettext_for
+from handlers import common
 from scheduler.review_instrument import Expectation
 from scheduler.review_reports import (
     TEAM_CALLBACK,
@@ -190,9 +191,7 @@ async def _notice(update: Update, context: BotContext, why: str) -> None:
     """A press that is not (or no longer) valid for this user: short notice, logged."""
     log.warning("review results: refused callback in update %s: %s", update.update_id, why)
     _ = await context.gettext(update)
-    await update.callback_query.answer(
-        _("This button is not valid for you (any more)."), show_alert=True
-    )
+    await common.answer_query(update, _("This button is not valid for you (any more)."), alert=True)
 
 
 def _ids(context: BotContext) -> dict[str, int]:
@@ -213,7 +212,7 @@ async def show_team(update: Update, context: BotContext) -> None:
     except ResultsError as error:
         await _notice(update, context, f"team: {error.__class__.__name__}")
         return
-    await update.callback_query.answer()
+    await common.answer_query(update)
     language = await context.language(update)
     _ = gettext_for(language)
     parts = split_text(team_text(team, language, m))
@@ -302,7 +301,7 @@ async def show_member(update: Update, context: BotContext) -> None:
     except ResultsError as error:
         await _notice(update, context, f"member: {error.__class__.__name__}")
         return
-    await update.callback_query.answer()
+    await common.answer_query(update)
     language = await context.language(update)
     text, markup = _member_view(results, gettext_for(language), language)
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
@@ -337,7 +336,7 @@ async def decide(update: Update, context: BotContext) -> None:
     language = await context.language(update)
     _ = gettext_for(language)
     saved = _("Saved: you changed the recommended rating.") if decision.is_override else _("Saved.")
-    await update.callback_query.answer(saved)
+    await common.answer_query(update, saved)
     text, markup = _member_view(results, _, language)
     try:
         await update.callback_query.edit_message_text(

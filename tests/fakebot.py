@@ -98,7 +98,13 @@ class FakeBotApi:
         self.messages: dict[tuple[int, int], Sent] = {}
         self.fault: Fault | None = None
         self.processed_ids: set[int] = set()
+        # How many times each update was processed (a redelivered one counts again).
+        self.processed_times: Counter[int] = Counter()
+        # Opt-in: user and bot messages share one id sequence per chat, as in Telegram
+        # (off by default: the older tests number user messages from 10 001).
+        self.shared_message_ids = False
         self._updates: list[dict[str, Any]] = []
+        self._again: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._new_update = asyncio.Event()
@@ -126,6 +132,9 @@ class FakeBotApi:
 
     async def stop(self) -> None:
         if self._runner is not None:
+            # Wake a pending long poll: the client has gone, and cleanup would
+            # otherwise wait for its handler to time out.
+            self._new_update.set()
             await self._runner.cleanup()
             self._runner = None
 
@@ -189,14 +198,15 @@ class FakeBotApi:
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), self.max_poll_seconds)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        if not self._updates and timeout > 0:
+        if not self._updates and not self._again and timeout > 0:
             self._new_update.clear()
             try:
                 await asyncio.wait_for(self._new_update.wait(), timeout)
             except TimeoutError:
                 pass
         limit = int(params.get("limit") or 100)
-        return self._updates[:limit]
+        again, self._again = self._again, []
+        return again + self._updates[:limit]
 
     def _new_message(
         self, chat_id: int, text: str, markup: Any, kind: str = "text", file: bytes | None = None
@@ -270,11 +280,17 @@ class FakeBotApi:
         self._new_update.set()
         return update_id
 
-    def redeliver(self, update_id: int, payload: dict[str, Any]) -> None:
-        """Deliver an update again with the same id (Telegram's at-least-once)."""
+    def redeliver(
+        self, update_id: int, payload: dict[str, Any], *, confirmed: bool = False
+    ) -> None:
+        """Deliver an update again with the same id (Telegram's at-least-once).
+
+        ``confirmed``: even though the bot already confirmed it (a later offset),
+        as after a restart that lost the offset; it goes out with the next poll.
+        """
         again = dict(payload)
         again["update_id"] = update_id
-        self._updates.append(again)
+        (self._again if confirmed else self._updates).append(again)
         self._new_update.set()
 
     def processed(self, update: object) -> None:
@@ -282,11 +298,12 @@ class FakeBotApi:
         update_id = getattr(update, "update_id", None)
         if update_id is not None:
             self.processed_ids.add(update_id)
+            self.processed_times[update_id] += 1
             self._processed.set()
 
-    async def wait_processed(self, update_id: int, timeout: float = 10.0) -> None:
+    async def wait_processed(self, update_id: int, timeout: float = 10.0, times: int = 1) -> None:
         deadline = time.monotonic() + timeout
-        while update_id not in self.processed_ids:
+        while self.processed_times[update_id] < times:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"update {update_id} was not processed in {timeout}s")
@@ -366,8 +383,12 @@ class FakeUser:
         return user
 
     def _message(self, **content: Any) -> dict[str, Any]:
+        if self.api.shared_message_ids:
+            message_id = next(self.api._message_ids.setdefault(self.id, itertools.count(1)))
+        else:
+            message_id = 10_000 + next(self._message_ids)
         return {
-            "message_id": 10_000 + next(self._message_ids),
+            "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": self.id, "type": "private", "first_name": self.first_name},
             "from": self._from(),
