@@ -721,3 +721,15 @@ async def test_watermark_and_counts(world: World):
     for row in (await tables(world.url))["skm_service_daily"]:
         got[row[0]] += row[2]
     assert dict(got) == {a: 1}
+
+
+def test_offset_segments_find_every_change_to_the_microsecond():
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    last = datetime(2027, 1, 1, tzinfo=UTC)
+    assert rollup._offset_segments(first, last, JAKARTA) == [(first, 7 * 3600)]
+    segments = rollup._offset_segments(first, last, BERLIN)
+    assert segments == [
+        (first, 3600),
+        (datetime(2026, 3, 29, 1, tzinfo=UTC), 7200),
+        (datetime(2026, 10, 25, 1, tzinfo=UTC), 3600),
+    ]
