@@ -64,7 +64,9 @@ def build_application(
     engine = None
     if sessions is None:
         engine = create_engine(
-            settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+            settings.database_url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            one_sqlite_connection=True,
         )
         sessions = session_factory(engine)
     application.bot_data[SERVICES_KEY] = Services(

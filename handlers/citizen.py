@@ -345,7 +345,6 @@ async def _press(update: Update, context: BotContext, action: Action) -> None:
     ``action`` is a conditional write: it returns False when the draft is no
     longer at the step the button named (double tap, redelivery, stale button).
     """
-    query = update.callback_query
     match = context.match
     token = match.group("token") if match else ""
     now = utcnow()
@@ -363,8 +362,8 @@ async def _press(update: Update, context: BotContext, action: Action) -> None:
             notice = "closed"
         elif not await action(session, response, now):
             notice = "stale"
-        else:
             response = await survey.reload(session, response.id)
+        # Otherwise the action's UPDATE … RETURNING refreshed `response` (storage.survey._move).
     if notice is not None:
         language = response.language if response is not None and notice != "unknown" else None
         _ = gettext_for(language) if language else await context.gettext(update)
@@ -382,9 +381,19 @@ async def _press(update: Update, context: BotContext, action: Action) -> None:
             ),
         }
         log.info("refused survey press (%s) in update %s", notice, update.update_id)
-        await query.answer(texts[notice])
+        await common.answer_query(update, texts[notice])
+        message = update.callback_query.message
+        if (
+            notice in ("stale", "closed")
+            and response is not None
+            and message is not None
+            and message.message_id == response.message_id
+        ):
+            # The survey message itself is behind (the bot stopped between storing an
+            # answer and showing the next step): show where the citizen really is.
+            await _show_in_place(update, context, response)
         return
-    await query.answer()
+    await common.answer_query(update)
     if response.status == SUBMITTED:  # committed: alert the unit head now, not in a minute
         low_score_alerts.trigger(context.application)
     await _show_in_place(update, context, response)
@@ -393,7 +402,7 @@ async def _press(update: Update, context: BotContext, action: Action) -> None:
 async def _invalid(update: Update, context: BotContext) -> None:
     _ = await context.gettext(update)
     log.info("invalid survey callback data in update %s", update.update_id)
-    await update.callback_query.answer(_("This button is not valid."))
+    await common.answer_query(update, _("This button is not valid."))
 
 
 async def begin_survey(update: Update, context: BotContext) -> None:
@@ -668,14 +677,14 @@ async def rate_a_service(update: Update, context: BotContext) -> None:
     The greeting stays as it was (it also serves employees); the chooser
     message is edited from then on.
     """
-    await update.callback_query.answer()
+    await common.answer_query(update)
     await _show_units(update, context, 0, edit=False)
 
 
 async def choose_units(update: Update, context: BotContext) -> None:
     """``sp:u:<page>``: a page of the list of units."""
     page = int(context.match.group("page"))
-    await update.callback_query.answer()
+    await common.answer_query(update)
     await _show_units(update, context, page, edit=True)
 
 
@@ -687,7 +696,7 @@ async def choose_unit(update: Update, context: BotContext) -> None:
     async with context.sessions() as session:
         unit = await survey.get_unit(session, unit_id)
         services = await survey.active_services(session, unit_id) if unit else []
-    await update.callback_query.answer()
+    await common.answer_query(update)
     if unit is None or not services:
         await _show_units(update, context, 0, _("That choice is no longer available."), edit=True)
         return
@@ -708,7 +717,7 @@ async def choose_unit(update: Update, context: BotContext) -> None:
 async def choose_service(update: Update, context: BotContext) -> None:
     """``sp:s:<service id>``: validated like any input, then the survey starts here."""
     service_id = int(context.match.group("service"))
-    await update.callback_query.answer()
+    await common.answer_query(update)
     await _open_survey(update, context, service_id, edit=True)
 
 
@@ -746,13 +755,13 @@ async def delete_confirmed(update: Update, context: BotContext) -> None:
         deleted = await survey.delete_user_data(session, key)
     log.info("deleted %d survey responses on request (update %s)", deleted, update.update_id)
     if deleted == 0:  # a second tap: keep the message that says how many went
-        await update.callback_query.answer(
-            _("We keep no survey answers linked to you, so there is nothing to delete.")
+        await common.answer_query(
+            update, _("We keep no survey answers linked to you, so there is nothing to delete.")
         )
         return
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        _("Done. Survey responses deleted: {count}.").format(count=deleted)
+    await common.answer_query(update)
+    await common.edit_pressed(
+        update, _("Done. Survey responses deleted: {count}.").format(count=deleted)
     )
     for message_id in open_messages:  # their buttons would only answer "no longer available"
         await _remove_keyboard(context, update.effective_chat.id, message_id)
@@ -760,8 +769,8 @@ async def delete_confirmed(update: Update, context: BotContext) -> None:
 
 async def delete_cancelled(update: Update, context: BotContext) -> None:
     _ = await context.gettext(update)
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(_("Nothing was deleted; your data is kept."))
+    await common.answer_query(update)
+    await common.edit_pressed(update, _("Nothing was deleted; your data is kept."))
 
 
 _PRIVATE = filters.ChatType.PRIVATE

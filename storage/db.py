@@ -24,19 +24,41 @@ SessionFactory = async_sessionmaker[AsyncSession]
 
 
 def _ensure_sqlite_folder(url: str) -> None:
+    if _is_sqlite_file(url):
+        Path(str(make_url(url).database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _is_sqlite_file(url: str) -> bool:
     parsed = make_url(url)
-    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:")
 
 
 def create_engine(
-    url: str, *, busy_timeout_ms: int = 5000, foreign_keys: bool = True
+    url: str,
+    *,
+    busy_timeout_ms: int = 5000,
+    foreign_keys: bool = True,
+    one_sqlite_connection: bool = False,
 ) -> AsyncEngine:
-    """Create the async engine; on SQLite set the pragmas on every connection."""
+    """Create the async engine; on SQLite set the pragmas on every connection.
+
+    ``one_sqlite_connection`` (the bot process): on a SQLite file, the pool holds
+    one connection that the sessions of this process take in turn, first come
+    first served. SQLite has one writer at a time anyway; with several
+    connections, the writers of one process wait for each other in SQLite's busy
+    handler, which polls with sleeps of up to 100 ms and serves nobody in order:
+    under a burst of 200 citizens some waited past the busy timeout ("database
+    is locked", see BENCHMARKS.md, survey load). The busy timeout still covers
+    other processes (the CLI, a backup). A session must therefore not open a
+    second session while it holds the first.
+    """
     _ensure_sqlite_folder(url)
     kwargs: dict[str, Any] = {}
     if url.startswith("postgresql"):
         kwargs["pool_pre_ping"] = True
+    if one_sqlite_connection and _is_sqlite_file(url):
+        kwargs["pool_size"] = 1
+        kwargs["max_overflow"] = 0
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 

@@ -1,0 +1,501 @@
+"""Benchmark "survey load": many citizens fill in the SKM survey at once.
+
+``python -m bench.survey_load [--quick]`` (or ``make bench BENCH=survey_load``).
+
+This process is the driver: it runs the fake Bot API server
+(`bench._survey_api`, aiohttp on 127.0.0.1) and the simulated citizens. The bot
+runs in its own process, started as a user starts it: ``ulasan run`` with its
+settings in the environment and a SQLite file database (seeded with the CLI from
+``examples/``, QR payload from ``ulasan qr --format json``). The floor is
+``bench/floor_bot.py``, a minimal PTB application driven the same way.
+
+Each citizen sends ``/start <payload>`` and presses 16 buttons (Mulai, nine
+answers, Lewati × 6 for the comment, the four profile steps and consent): 17
+updates per survey. Runs, each against a fresh bot
+process and a fresh copy of the seeded database:
+
+* ``saturated``: no think time; every citizen presses again as soon as the
+  answer arrives. Gives the capacity (completed surveys per second) and the
+  CPU cost per update at full load. Latency here is queueing (Little's law:
+  citizens / throughput), printed but not judged.
+* ``paced``: each citizen reads and thinks 1.5–4.5 s (uniform, seeded; 3 s
+  on average) before each press, so 200 citizens offer about 65 updates/s, a
+  burst no real counter reaches but one the bot must serve without queueing.
+  Latency and the cost goals are judged on this run.
+* ``paced + reminders`` (project only): the same while the outbox sender of the
+  bot process delivers 5,000 queued reminders (rows inserted before the bot
+  starts; the load begins once the sender is sending).
+
+Figures: completed surveys per second (citizens / time from the first update
+to the last closing message); latency from a button press (the update offered
+to ``getUpdates``) to the bot's answer (the server receives the edit), p50, p95,
+p99 over all presses; per-update cost = CPU time (user + system, all threads,
+from ``/proc/<pid>/stat``) the bot process spent during the load window,
+divided by the updates delivered; peak memory = ``VmHWM`` of the bot process,
+read just before it is stopped. Afterwards the database is checked: exactly one
+submitted response per citizen with the nine answers it pressed, no drafts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench._survey_api import TOKEN, BenchApi, Citizen, SurveyFailed, survey_script
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "survey_load.json"
+BIN = Path(sys.executable).parent
+SECRET = "bench-secret-key-0123456789abcdef"
+SERVICE = "KTP-EL"
+USER_BASE = 5_000_000
+REMINDER_BASE = 8_000_000
+UPDATES_PER_SURVEY = 1 + len(survey_script([4] * 9))  # /start and 16 presses
+
+GOAL_COST_RATIO = 1.5
+GOAL_P95_MS = 250.0
+GOAL_PEAK_MB = 150.0
+GOAL_REMINDER_P95_RATIO = 1.2
+
+
+@dataclass
+class Size:
+    citizens: int
+    reminders: int
+    think: float
+
+
+FULL = Size(citizens=200, reminders=5000, think=3.0)
+QUICK = Size(citizens=10, reminders=100, think=0.2)
+
+
+def log(text: str) -> None:
+    print(text, flush=True)
+
+
+# -- the bot process ---------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def memory_kb(pid: int) -> dict[str, int]:
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmHWM", "VmRSS"):
+            values[key] = int(rest.split()[0])
+    return values
+
+
+def bot_env(workdir: Path, base_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env.update(
+        BOT_TOKEN=TOKEN,
+        BOT_USERNAME="UlasanBenchBot",
+        TELEGRAM_BASE_URL=base_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'ulasan.db'}",
+        DATA_DIR=str(workdir / "data"),
+        SECRET_KEY=SECRET,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def ulasan(env: dict[str, str], cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        [str(BIN / "ulasan"), *args], env=env, cwd=cwd, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"ulasan {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def seed(workdir: Path) -> str:
+    """Migrate and import the example organisation; the QR payload of one service."""
+    env = bot_env(workdir, "http://127.0.0.1:9/bot")
+    ulasan(env, workdir, "db", "upgrade")
+    for kind in ("units", "services", "employees"):
+        ulasan(env, workdir, "import", kind, str(ROOT / "examples" / f"{kind}.csv"))
+    out = ulasan(env, workdir, "qr", "--service", SERVICE, "--format", "json", "--out", "qr")
+    return str(json.loads(out)[0]["payload"])
+
+
+async def queue_reminders(database: Path, count: int) -> None:
+    """``count`` reminders to distinct chats, queued as a reminder job would queue them."""
+    from storage import outbox
+    from storage.db import create_engine, session_factory
+    from storage.outbox_models import PRIORITY_REMINDER
+
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        async with session_factory(engine).begin() as session:
+            for number in range(count):
+                await outbox.enqueue(
+                    session,
+                    chat_id=REMINDER_BASE + number,
+                    kind="reminder",
+                    text=f"Pengingat: penilaian 360° Anda belum selesai ({number}).",
+                    buttons=[[{"text": "Nilai sekarang", "callback_data": "rv:open"}]],
+                    dedupe_key=f"bench:reminder:{number}",
+                    priority=PRIORITY_REMINDER,
+                )
+    finally:
+        await engine.dispose()
+
+
+def outbox_counts(database: Path) -> dict[str, int]:
+    with sqlite3.connect(database) as db:
+        return dict(db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
+
+
+def verify(database: Path, citizens: list[Citizen], scores: dict[int, list[int]]) -> dict[str, Any]:
+    """The database after the run: one submitted response per citizen, its answers, no drafts."""
+    from bot.crypto import pseudonym
+
+    with sqlite3.connect(database) as db:
+        statuses = dict(
+            db.execute("SELECT status, count(*) FROM survey_responses GROUP BY status").fetchall()
+        )
+        rows = db.execute(
+            "SELECT user_key, u1, u2, u3, u4, u5, u6, u7, u8, u9 FROM survey_responses "
+            "WHERE status = 'submitted'"
+        ).fetchall()
+    by_key: dict[str, list[list[int]]] = {}
+    for key, *answers in rows:
+        by_key.setdefault(key, []).append(answers)
+    lost = double = wrong = 0
+    for citizen in citizens:
+        found = by_key.get(pseudonym(SECRET.encode(), citizen.user_id), [])
+        if not found:
+            lost += 1
+        elif len(found) > 1:
+            double += 1
+        elif found[0] != scores[citizen.user_id]:
+            wrong += 1
+    nine = sum(1 for _key, *answers in rows if all(a in (1, 2, 3, 4) for a in answers))
+    ok = (
+        statuses.get("submitted", 0) == len(citizens)
+        and nine == len(citizens)
+        and not (lost or double or wrong)
+        and sum(statuses.values()) == len(citizens)
+    )
+    return {
+        "statuses": statuses,
+        "submitted": statuses.get("submitted", 0),
+        "with_nine_answers": nine,
+        "drafts": statuses.get("draft", 0),
+        "lost": lost,
+        "double": double,
+        "wrong_answers": wrong,
+        "ok": ok,
+    }
+
+
+def answers(rng: random.Random) -> list[int]:
+    """Nine scores as citizens give them: mostly 3 and 4, a few 1 and 2 (some surveys
+    then raise a low-score alert, as in real use)."""
+    return rng.choices([1, 2, 3, 4], weights=[5, 10, 50, 35], k=9)
+
+
+# -- one run ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+async def stop_process(process: asyncio.subprocess.Process) -> int:
+    if process.returncode is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    return int(process.returncode or 0)
+
+
+async def run_once(
+    name: str,
+    *,
+    floor: bool,
+    size: Size,
+    think: float,
+    reminders: int,
+    payload: str,
+    template: Path,
+    workdir: Path,
+    profile: bool,
+) -> dict[str, Any]:
+    rundir = workdir / name.replace(" ", "-").replace("+", "")
+    rundir.mkdir()
+    database = rundir / "ulasan.db"
+    api = BenchApi(tracked_from=USER_BASE, tracked_to=USER_BASE + size.citizens)
+    await api.start()
+    if not floor:
+        shutil.copy(template, database)
+        if reminders:
+            await queue_reminders(database, reminders)
+    env = bot_env(rundir, api.base_url)
+    if floor:
+        command = [sys.executable, "-m", "bench.floor_bot", "--token", TOKEN]
+        command += ["--base-url", api.base_url]
+        cwd = ROOT
+    else:
+        command = [str(BIN / "ulasan"), "run"]
+        cwd = rundir
+    if profile:
+        out = str(rundir / "profile.pyisession")
+        command = [str(BIN / "pyinstrument"), "-r", "pyisession", "-o", out, *command]
+    log_file = (rundir / "bot.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        *command, env=env, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT
+    )
+    try:
+        await asyncio.wait_for(api.polled.wait(), 60)
+        if reminders:  # start once the outbox sender is under way
+            api.others_from = min(30, reminders)
+            await asyncio.wait_for(api.others_flowing.wait(), 60)
+        await asyncio.sleep(0.5)
+
+        rng = random.Random(7)
+        scores = {USER_BASE + n: answers(rng) for n in range(size.citizens)}
+        citizens = [
+            Citizen(api, user_id, payload, survey_script(s), think, random.Random(user_id))
+            for user_id, s in scores.items()
+        ]
+        sends_before = len(api.other_sends)
+        load_before = os.getloadavg()[0]
+        driver_before = time.process_time()
+        cpu_before = cpu_seconds(process.pid)
+        started = time.perf_counter()
+        outcomes = await asyncio.gather(*(c.run() for c in citizens), return_exceptions=True)
+        finished = time.perf_counter()
+        cpu = cpu_seconds(process.pid) - cpu_before
+        driver_cpu = time.process_time() - driver_before
+        reminders_during = len(api.other_sends) - sends_before
+        await asyncio.sleep(0.2)
+        memory = memory_kb(process.pid)
+    finally:
+        code = await stop_process(process)
+        log_file.close()
+        await api.stop()
+    failures = [str(o) for o in outcomes if isinstance(o, BaseException)]
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, SurveyFailed):
+            raise outcome
+    completed = [c for c in citizens if c.done_at is not None]
+    latencies = [x for c in completed for x in c.latencies]
+    last = max((c.done_at for c in completed if c.done_at), default=finished)
+    updates = size.citizens * UPDATES_PER_SURVEY
+    log_text = (rundir / "bot.log").read_text(errors="replace")
+    result: dict[str, Any] = {
+        "run": name,
+        "bot": "floor" if floor else "project",
+        "citizens": size.citizens,
+        "think_seconds_mean": think,
+        "completed": len(completed),
+        "failures": failures[:5],
+        "seconds": round(last - started, 3),
+        "surveys_per_second": round(len(completed) / (last - started), 2),
+        "updates": updates,
+        "updates_per_second": round(updates / (last - started), 1),
+        "latency_ms": {
+            "p50": round(percentile(latencies, 0.50) * 1000, 1),
+            "p95": round(percentile(latencies, 0.95) * 1000, 1),
+            "p99": round(percentile(latencies, 0.99) * 1000, 1),
+            "max": round(max(latencies, default=float("nan")) * 1000, 1),
+        },
+        "start_latency_ms_p95": round(
+            percentile([c.start_latency for c in completed if c.start_latency], 0.95) * 1000, 1
+        ),
+        "cpu_seconds": round(cpu, 3),
+        "cpu_ms_per_update": round(cpu * 1000 / updates, 3),
+        "driver_cpu_seconds": round(driver_cpu, 3),
+        "load_average_before": round(load_before, 2),
+        "peak_memory_mb": round(memory.get("VmHWM", 0) / 1024, 1),
+        "rss_at_end_mb": round(memory.get("VmRSS", 0) / 1024, 1),
+        "bot_exit_code": code,
+        "errors_logged": log_text.count(" ERROR ") + log_text.count("Traceback"),
+        "api_calls": dict(api.counts),
+    }
+    if not floor:
+        result["database"] = verify(database, citizens, scores)
+    if reminders:
+        result["reminders_queued"] = reminders
+        result["reminders_sent_during_load"] = reminders_during
+        result["reminders_received_in_all"] = len(api.other_sends)
+        result["reminder_rate_during_load"] = round(reminders_during / (finished - started), 1)
+        result["outbox_after"] = outbox_counts(database)
+    return result
+
+
+def describe(result: dict[str, Any]) -> str:
+    lat = result["latency_ms"]
+    text = (
+        f"  {result['run']:<28} {result['completed']:>4}/{result['citizens']} surveys "
+        f"in {result['seconds']:6.2f} s = {result['surveys_per_second']:6.2f}/s "
+        f"({result['updates_per_second']:.0f} updates/s); press→answer p50 {lat['p50']:.1f} "
+        f"p95 {lat['p95']:.1f} p99 {lat['p99']:.1f} ms; CPU {result['cpu_ms_per_update']:.2f} "
+        f"ms/update; peak memory {result['peak_memory_mb']:.1f} MB"
+        f"\n  {'':<28} driver CPU {result['driver_cpu_seconds']:.1f} s, load average before "
+        f"{result['load_average_before']:.2f}"
+    )
+    if "database" in result:
+        db = result["database"]
+        text += (
+            f"\n  {'':<28} database: {db['submitted']} submitted, {db['with_nine_answers']} with "
+            f"nine answers, {db['drafts']} drafts, lost {db['lost']}, double {db['double']}, "
+            f"wrong {db['wrong_answers']} -> {'OK' if db['ok'] else 'FAILED'}"
+        )
+    if "reminders_sent_during_load" in result:
+        text += (
+            f"\n  {'':<28} outbox: {result['reminders_sent_during_load']} reminders sent during "
+            f"the load ({result['reminder_rate_during_load']}/s), after stop: "
+            f"{result['outbox_after']}"
+        )
+    if result["failures"]:
+        text += f"\n  {'':<28} FAILURES: {result['failures']}"
+    if result["errors_logged"]:
+        text += f"\n  {'':<28} errors in the bot's log: {result['errors_logged']}"
+    return text
+
+
+async def run_all(size: Size, only: str | None, profile: bool) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="ulasan-bench-survey-"))
+    try:
+        seeddir = workdir / "seed"
+        seeddir.mkdir()
+        payload = seed(seeddir)
+        template = seeddir / "ulasan.db"
+        common = {"size": size, "payload": payload, "template": template, "workdir": workdir}
+        plan = [
+            ("floor saturated", True, 0.0, 0),
+            ("project saturated", False, 0.0, 0),
+            ("floor paced", True, size.think, 0),
+            ("project paced", False, size.think, 0),
+            ("project paced + reminders", False, size.think, size.reminders),
+        ]
+        runs: dict[str, dict[str, Any]] = {}
+        keep = profile
+        for name, floor, think, reminders in plan:
+            if only is not None and only not in name:
+                continue
+            result = await run_once(
+                name,
+                floor=floor,
+                think=think,
+                reminders=reminders,
+                profile=profile and not floor,
+                **common,  # type: ignore[arg-type]
+            )
+            runs[name] = result
+            log(describe(result))
+            keep = keep or bool(result["failures"] or result["errors_logged"])
+        return runs
+    finally:
+        if keep:
+            log(f"  logs and profiles kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def judge(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    floor, project = runs["floor paced"], runs["project paced"]
+    loaded = runs["project paced + reminders"]
+    sat_floor, sat_project = runs["floor saturated"], runs["project saturated"]
+    cost_ratio = project["cpu_ms_per_update"] / floor["cpu_ms_per_update"]
+    sat_ratio = sat_project["cpu_ms_per_update"] / sat_floor["cpu_ms_per_update"]
+    p95_ratio = loaded["latency_ms"]["p95"] / project["latency_ms"]["p95"]
+    peak = max(r["peak_memory_mb"] for r in runs.values() if r["bot"] == "project")
+    db_ok = all(r["database"]["ok"] for r in runs.values() if "database" in r)
+    return {
+        "cost_ratio_paced": round(cost_ratio, 2),
+        "cost_ratio_saturated": round(sat_ratio, 2),
+        "throughput_ratio_saturated": round(
+            sat_project["surveys_per_second"] / sat_floor["surveys_per_second"], 2
+        ),
+        "p95_ratio_reminders_vs_idle": round(p95_ratio, 2),
+        "goals": {
+            f"per-update cost <= {GOAL_COST_RATIO}x floor (paced)": cost_ratio <= GOAL_COST_RATIO,
+            f"p95 < {GOAL_P95_MS:.0f} ms (paced)": project["latency_ms"]["p95"] < GOAL_P95_MS,
+            f"peak memory < {GOAL_PEAK_MB:.0f} MB": peak < GOAL_PEAK_MB,
+            "zero lost or double-counted surveys": db_ok,
+            f"p95 under reminders <= {GOAL_REMINDER_P95_RATIO}x idle": (
+                p95_ratio <= GOAL_REMINDER_P95_RATIO
+            ),
+        },
+    }
+
+
+def main(argv: list[str]) -> int:
+    quick = "--quick" in argv
+    profile = "--profile" in argv  # the project's runs under pyinstrument (slower)
+    only = argv[argv.index("--only") + 1] if "--only" in argv else None  # runs whose name has it
+    size = QUICK if quick else FULL
+    log(
+        f"survey load: {size.citizens} citizens x {UPDATES_PER_SURVEY} updates, think "
+        f"{size.think} s (paced), {size.reminders} reminders; {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
+    runs = asyncio.run(run_all(size, only, profile))
+    if only is not None:
+        return 0
+    verdict = judge(runs)
+    floor, project = runs["floor paced"], runs["project paced"]
+    log(
+        f"\n  per-update cost (paced): project {project['cpu_ms_per_update']:.2f} ms, floor "
+        f"{floor['cpu_ms_per_update']:.2f} ms, ratio {verdict['cost_ratio_paced']:.2f} "
+        f"(saturated: ratio {verdict['cost_ratio_saturated']:.2f}; surveys/s ratio "
+        f"{verdict['throughput_ratio_saturated']:.2f})"
+    )
+    log(
+        f"  p95 under reminders / idle: {verdict['p95_ratio_reminders_vs_idle']:.2f} "
+        f"({runs['project paced + reminders']['latency_ms']['p95']:.1f} / "
+        f"{project['latency_ms']['p95']:.1f} ms)"
+    )
+    for goal, met in verdict["goals"].items():
+        log(f"  goal {goal}: {'met' if met else 'MISSED'}")
+    if quick:
+        log("  (quick run: the figures mean nothing)")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "benchmark": "survey_load",
+        "quick": quick,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "size": size.__dict__,
+        "runs": runs,
+        **verdict,
+    }
+    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    log(f"  written to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
