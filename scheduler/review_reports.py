@@ -39,10 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-import matplotlib
 from babel.numbers import format_decimal
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure as ChartFigure
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, Translate, gettext_for
@@ -73,7 +70,6 @@ from storage.review_results import (
 
 # Before anything imports pyplot (nothing here does: the object API below needs no
 # global state): a server has no display.
-matplotlib.use("Agg")
 
 log = logging.getLogger(__name__)
 
@@ -323,6 +319,10 @@ def render_chart(results: RateeResults, language: str) -> bytes | None:
     names = [_(results.instrument.item(code).name) for code in codes]
 
     height = 1.2 + 0.55 * len(codes)
+    # Imported here: matplotlib and numpy are ~40 MB the bot needs only while drawing.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as ChartFigure
+
     figure = ChartFigure(figsize=(7.5, height), dpi=110)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

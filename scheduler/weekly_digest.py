@@ -42,11 +42,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-import matplotlib
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,7 +61,6 @@ from storage.outbox_models import PRIORITY_DIGEST, OutboxMessage
 from storage.survey_models import SUBMITTED, SurveyAlert, SurveyResponse
 
 # A server has no display; the object API below needs no pyplot state either.
-matplotlib.use("Agg")
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +290,10 @@ def render_chart(unit_name: str, last: WeekFigures, before: WeekFigures, languag
     _ = gettext_for(language)
     codes = list(skm.UNSUR_CODES)
     labels = [f"{code} {_(UNSUR_BY_CODE[code].name)}" for code in codes]
+    # Imported here: matplotlib and numpy are ~40 MB the bot needs only while drawing.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8.0, 5.2), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
