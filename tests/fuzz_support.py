@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -341,6 +341,46 @@ class Driver:
 
     async def send_media(self, user: FakeUser, kind: str) -> None:
         await self.deliver(user, media_update(user, kind), kind)
+
+    async def press_current(
+        self,
+        user: FakeUser,
+        kind: str,
+        args: list[Any],
+        *,
+        entry: str,
+        forward: Callable[[str], bool],
+        record: Callable[[str], None],
+    ) -> None:
+        """The script steps on the user's current keyboard: ``advance``/``run`` press
+        a button that moves forward (``run``: ``args[1]`` times), ``press`` any
+        button, ``double`` any button twice; with no keyboard yet, send ``entry``."""
+        for _ in range(args[1] if kind == "run" else 1):
+            message = self.current_keyboard(user)
+            if message is None:
+                await self.send(user, entry)
+                continue
+            buttons = [b for b in message.buttons() if "callback_data" in b]
+            if kind in ("advance", "run"):
+                buttons = [b for b in buttons if forward(b["callback_data"])] or buttons
+            data = buttons[args[0] % len(buttons)]["callback_data"]
+            record(data)
+            if kind == "double":
+                await self.double_tap(user, data, message)
+            else:
+                await self.press(user, data, message, kind)
+
+    async def press_stale(
+        self, user: FakeUser, args: list[Any], record: Callable[[str], None]
+    ) -> None:
+        """Press a button of one of the user's older keyboards (``args``: which, which button)."""
+        message = self.stale_keyboard(user, args[0])
+        if message is None:
+            return
+        buttons = [b for b in message.buttons() if "callback_data" in b]
+        data = buttons[args[1] % len(buttons)]["callback_data"]
+        record(data)
+        await self.press(user, data, message, "stale")
 
     def stale_keyboard(self, user: FakeUser, index: int) -> Sent | None:
         seen = self.seen.get(user.id) or []

@@ -223,28 +223,11 @@ async def test_random_citizen_input_keeps_the_survey_invariants(
             elif kind == "media":
                 await driver.send_media(user, args[0])
             elif kind in ("advance", "press", "double", "run"):
-                for _ in range(args[1] if kind == "run" else 1):
-                    message = driver.current_keyboard(user)
-                    if message is None:
-                        await driver.send(user, f"/start {QR}")
-                        continue
-                    buttons = [b for b in message.buttons() if "callback_data" in b]
-                    if kind in ("advance", "run"):
-                        buttons = [b for b in buttons if _forward(b["callback_data"])] or buttons
-                    data = buttons[args[0] % len(buttons)]["callback_data"]
-                    record(data)
-                    if kind == "double":
-                        await driver.double_tap(user, data, message)
-                    else:
-                        await driver.press(user, data, message, kind)
+                await driver.press_current(
+                    user, kind, args, entry=f"/start {QR}", forward=_forward, record=record
+                )
             elif kind == "stale":
-                message = driver.stale_keyboard(user, args[0])
-                if message is None:
-                    continue
-                buttons = [b for b in message.buttons() if "callback_data" in b]
-                data = buttons[args[1] % len(buttons)]["callback_data"]
-                record(data)
-                await driver.press(user, data, message, "stale")
+                await driver.press_stale(user, args, record)
             elif kind == "forged":
                 whose, verb, parts = args[0]
                 if whose == "own":
