@@ -38,6 +38,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
+from typing import Any
 
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -768,6 +769,21 @@ async def _press(update: Update, context: BotContext, action: Action) -> None:
         await _activate(context, assignment, update.effective_chat.id, message_id)
 
 
+async def _step(
+    update: Update, context: BotContext, write: Callable[..., Awaitable[Any]], *args: Any
+) -> None:
+    """A press that writes one step of the review (``write(session, assignment, *args,
+    now=, tz=)`` from `storage.review_ratings`) and shows the next screen."""
+
+    async def action(
+        session: AsyncSession, assignment: ReviewAssignment, now: datetime, tz: tzinfo
+    ) -> After:
+        await write(session, assignment, *args, now=now, tz=tz)
+        return After.STEP
+
+    await _press(update, context, action)
+
+
 async def open_review(update: Update, context: BotContext) -> None:
     """``rv:<token>:open``: start, continue, or look at a submitted review."""
 
@@ -792,66 +808,31 @@ async def answer_item(update: Update, context: BotContext) -> None:
     item = context.match.group("item")
     raw = context.match.group("value")
     value = None if raw == CANNOT_ASSESS_VALUE else int(raw)
-
-    async def action(
-        session: AsyncSession, assignment: ReviewAssignment, now: datetime, tz: tzinfo
-    ) -> After:
-        await ratings.record_answer(session, assignment, item, value, now=now, tz=tz)
-        return After.STEP
-
-    await _press(update, context, action)
+    await _step(update, context, ratings.record_answer, item, value)
 
 
 async def answer_hasil(update: Update, context: BotContext) -> None:
     """``rv:<token>:h:<value>``: the supervisor's hasil kerja rating."""
     value = int(context.match.group("value"))
-
-    async def action(
-        session: AsyncSession, assignment: ReviewAssignment, now: datetime, tz: tzinfo
-    ) -> After:
-        await ratings.record_hasil_kerja(session, assignment, value, now=now, tz=tz)
-        return After.STEP
-
-    await _press(update, context, action)
+    await _step(update, context, ratings.record_hasil_kerja, value)
 
 
 async def skip_comment(update: Update, context: BotContext) -> None:
     """``rv:<token>:s:<keep|improve>``: no (new) comment; on to the next step."""
     step = context.match.group("step")
-
-    async def action(
-        session: AsyncSession, assignment: ReviewAssignment, now: datetime, tz: tzinfo
-    ) -> After:
-        await ratings.skip_comment(session, assignment, step, now=now, tz=tz)
-        return After.STEP
-
-    await _press(update, context, action)
+    await _step(update, context, ratings.skip_comment, step)
 
 
 async def clear_comment(update: Update, context: BotContext) -> None:
     """``rv:<token>:d:<keep|improve>``: delete the comment typed earlier; on to the next step."""
     step = context.match.group("step")
-
-    async def action(
-        session: AsyncSession, assignment: ReviewAssignment, now: datetime, tz: tzinfo
-    ) -> After:
-        await ratings.clear_comment(session, assignment, step, now=now, tz=tz)
-        return After.STEP
-
-    await _press(update, context, action)
+    await _step(update, context, ratings.clear_comment, step)
 
 
 async def go_back(update: Update, context: BotContext) -> None:
     """``rv:<token>:b:<step>``: from that step to the one before."""
     step = context.match.group("step")
-
-    async def action(
-        session: AsyncSession, assignment: ReviewAssignment, now: datetime, tz: tzinfo
-    ) -> After:
-        await ratings.go_back(session, assignment, step, now=now, tz=tz)
-        return After.STEP
-
-    await _press(update, context, action)
+    await _step(update, context, ratings.go_back, step)
 
 
 async def change_answers(update: Update, context: BotContext) -> None:
