@@ -46,17 +46,45 @@ def run_async(factory: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(factory())  # type: ignore[arg-type]
 
 
+def format_option(*formats: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--format`` as ``output_format``: one of ``formats`` in any case (the first is
+    the default); anything else is one line naming the choices, exit 1."""
+
+    def normalise(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
+        value = value.strip().lower()
+        if value not in formats:
+            fail(f"--format: '{value}' is not one of {', '.join(formats)}")
+        return value
+
+    return click.option(
+        "--format",
+        "output_format",
+        default=formats[0],
+        show_default=True,
+        metavar="|".join(formats),
+        help="Output format.",
+        callback=normalise,
+    )
+
+
 def database_error(exc: DBAPIError) -> str:
     """One line for a database that answers but cannot serve (e.g. not migrated)."""
     reason = str(exc.orig).splitlines()[0] if exc.orig else exc.__class__.__name__
     return f"cannot read the database ({reason}); is it migrated? Run 'ulasan db upgrade'"
 
 
-def run_reading(command: str, work: Coroutine[Any, Any, T]) -> T:
-    """Run a command's database work; an unreachable or unmigrated database is one
-    line naming the command, exit 1, no traceback."""
+def run_reading(
+    command: str,
+    work: Coroutine[Any, Any, T],
+    refusals: tuple[type[Exception], ...] = (),
+) -> T:
+    """Run a command's database work; an unreachable or unmigrated database, or one of
+    the command's own ``refusals`` (its message is the line), is one line naming the
+    command, exit 1, no traceback."""
     try:
         return asyncio.run(work)
+    except refusals as exc:
+        fail(f"{command}: {exc}")
     except OSError as exc:
         fail(f"DATABASE_URL: cannot open the database: {exc}")
     except DBAPIError as exc:

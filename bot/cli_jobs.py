@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from bot.cli import fail, get_settings, run_reading
+from bot.cli import fail, format_option, get_settings, run_reading
 from bot.settings import Settings
 from scheduler.jobs import JOB_SPECS
 from scheduler.runner import JobInfo, JobOutcome, UnknownJob, job_overview, run_job
@@ -106,19 +106,9 @@ def register(cli: click.Group) -> None:
         """The scheduled jobs: list them, or run one now."""
 
     @job_group.command("list")
-    @click.option(
-        "--format",
-        "output_format",
-        default="table",
-        show_default=True,
-        metavar="table|json",
-        help="Output format.",
-    )
+    @format_option(*FORMATS)
     def list_jobs(output_format: str) -> None:
         """Each job: schedule, last run, status, next run and last result."""
-        output_format = output_format.strip().lower()
-        if output_format not in FORMATS:
-            fail(f"--format: '{output_format}' is not one of {', '.join(FORMATS)}")
         settings = get_settings()
         jobs = run_reading("job list", load_jobs(settings))
         if output_format == "json":

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from bot.cli import fail, get_settings, run_reading
+from bot.cli import format_option, get_settings, run_reading
 from bot.settings import Settings
 from storage import outbox
 from storage.db import create_engine, session_factory
@@ -76,19 +76,9 @@ def register(cli: click.Group) -> None:
         """The outbox of reminders, nudges, alerts and digests."""
 
     @outbox_group.command("status")
-    @click.option(
-        "--format",
-        "output_format",
-        default="table",
-        show_default=True,
-        metavar="table|json",
-        help="Output format.",
-    )
+    @format_option(*FORMATS)
     def status(output_format: str) -> None:
         """Messages per status, due now, the oldest queued message's age, unreachable chats."""
-        output_format = output_format.strip().lower()
-        if output_format not in FORMATS:
-            fail(f"--format: '{output_format}' is not one of {', '.join(FORMATS)}")
         settings = get_settings()
         data = run_reading("outbox status", load_status(settings))
         if output_format == "json":

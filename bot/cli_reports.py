@@ -16,7 +16,6 @@ line and exits with code 1; exit code 2 is reserved for settings.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Sequence
@@ -27,9 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import DBAPIError
 
-from bot.cli import fail, get_settings
+from bot.cli import fail, format_option, get_settings, run_reading
 from bot.i18n import gettext_for
 from bot.settings import Settings
 from bot.skm_instrument import PROFILE, PROFILE_TITLES, UNSUR_BY_CODE
@@ -561,14 +559,7 @@ def register(cli: click.Group) -> None:
     @click.option(
         "--population", metavar="N", help="Service users in the period (Krejcie–Morgan check)."
     )
-    @click.option(
-        "--format",
-        "output_format",
-        default="table",
-        show_default=True,
-        metavar="table|json|xlsx",
-        help="Output format.",
-    )
+    @format_option(*FORMATS)
     @click.option(
         "--out",
         type=click.Path(dir_okay=False, path_type=Path),
@@ -585,40 +576,28 @@ def register(cli: click.Group) -> None:
         out: Path | None,
     ) -> None:
         """IKM per service and for the unit: n, NRR per unsur, IKM, konversi, mutu, profile."""
-        output_format = output_format.strip().lower()
-        if output_format not in FORMATS:
-            fail(f"--format: '{output_format}' is not one of {', '.join(FORMATS)}")
         start = parse_date("--from", date_from)
         end = parse_date("--to", date_to)
         if start and end and start > end:
             fail(f"--from {start} is after --to {end}")
         population_n = parse_population(population)
         settings = get_settings()
-        try:
-            report, rows = asyncio.run(
-                load_report(
-                    settings,
-                    with_rows=output_format == "xlsx",
-                    # The table prints only how many comments there are.
-                    with_comments=output_format != "table",
-                    unit_code=unit_code,
-                    service_code=service_code,
-                    employee_nip=employee_nip,
-                    date_from=start,
-                    date_to=end,
-                    population=population_n,
-                )
-            )
-        except ReportError as exc:
-            fail(f"report ikm: {exc}")
-        except OSError as exc:
-            fail(f"DATABASE_URL: cannot open the database: {exc}")
-        except DBAPIError as exc:  # e.g. a database not migrated yet ("no such table")
-            reason = str(exc.orig).splitlines()[0] if exc.orig else exc.__class__.__name__
-            fail(
-                f"report ikm: cannot read the database ({reason}); "
-                "is it migrated? Run 'ulasan db upgrade'"
-            )
+        report, rows = run_reading(
+            "report ikm",
+            load_report(
+                settings,
+                with_rows=output_format == "xlsx",
+                # The table prints only how many comments there are.
+                with_comments=output_format != "table",
+                unit_code=unit_code,
+                service_code=service_code,
+                employee_nip=employee_nip,
+                date_from=start,
+                date_to=end,
+                population=population_n,
+            ),
+            (ReportError,),
+        )
 
         if output_format == "xlsx":
             path = out or default_xlsx_name(report)

@@ -20,7 +20,6 @@ contributing ratees. Bad input prints one line and exits with code 1.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Sequence
@@ -30,9 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import DBAPIError
 
-from bot.cli import fail, get_settings
+from bot.cli import fail, format_option, get_settings, run_reading
 from bot.i18n import gettext_for
 from bot.settings import Settings
 from scheduler.review_instrument import Expectation, Instrument
@@ -704,14 +702,7 @@ def register(cli: click.Group) -> None:
     @click.option("--cycle", "cycle_name", required=True, help="The cycle's name.")
     @click.option("--employee", "employee_nip", help="Only this ratee (NIP).")
     @click.option("--unit", "unit_code", help="Only ratees of this unit and its sub-units.")
-    @click.option(
-        "--format",
-        "output_format",
-        default="table",
-        show_default=True,
-        metavar="table|json|xlsx",
-        help="Output format.",
-    )
+    @format_option(*FORMATS)
     @click.option(
         "--out",
         type=click.Path(dir_okay=False, path_type=Path),
@@ -729,30 +720,18 @@ def register(cli: click.Group) -> None:
         patterns: bool,
     ) -> None:
         """360° results of a CLOSED cycle under the anonymity rule (no per-rater rows)."""
-        output_format = output_format.strip().lower()
-        if output_format not in FORMATS:
-            fail(f"--format: '{output_format}' is not one of {', '.join(FORMATS)}")
         settings = get_settings()
-        try:
-            report = asyncio.run(
-                load_report(
-                    settings,
-                    cycle_name=cycle_name,
-                    employee_nip=employee_nip,
-                    unit_code=unit_code,
-                    patterns=patterns,
-                )
-            )
-        except ResultsError as exc:
-            fail(f"report review: {exc}")
-        except OSError as exc:
-            fail(f"DATABASE_URL: cannot open the database: {exc}")
-        except DBAPIError as exc:  # e.g. a database not migrated yet ("no such table")
-            reason = str(exc.orig).splitlines()[0] if exc.orig else exc.__class__.__name__
-            fail(
-                f"report review: cannot read the database ({reason}); "
-                "is it migrated? Run 'ulasan db upgrade'"
-            )
+        report = run_reading(
+            "report review",
+            load_report(
+                settings,
+                cycle_name=cycle_name,
+                employee_nip=employee_nip,
+                unit_code=unit_code,
+                patterns=patterns,
+            ),
+            (ResultsError,),
+        )
 
         if output_format == "xlsx":
             path = out or default_xlsx_name(report)
