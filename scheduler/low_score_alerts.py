@@ -56,7 +56,6 @@ The queries of alerts and relays live here, beside the job that creates them
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import operator
@@ -117,7 +116,7 @@ SCORE_COLUMNS = tuple(getattr(SurveyResponse, code.lower()) for code in skm.UNSU
 ALERTS = SurveyAlert.__table__
 RELAYS = SurveyRelay.__table__
 JOB_RUNS = JobRun.__table__
-LOCK_KEY = "low_score_alerts_lock"
+STATE_KEY = "low_score_alerts_now"
 
 
 def current_time() -> datetime:
@@ -535,29 +534,41 @@ def trigger(application: Any) -> None:
     """Run the job now, in the background, after a survey was submitted (committed).
 
     Called by the citizen handler, so a unit head hears within seconds rather
-    than at the next scheduled minute; runs in this process are serialised by a
-    lock (a burst of submissions runs the job back to back, each run finding
-    only what is new). Errors are logged, never shown to the citizen.
+    than at the next scheduled minute. One run at a time in this process: a
+    submission that arrives while a run is going asks for one more run after
+    it, so a burst of submissions costs two runs, not one per submission (each
+    run finds everything new since the watermark). Errors are logged, never
+    shown to the citizen.
     """
-    application.create_task(_run_now(application), name="low_score_alerts:now")
+    state: dict[str, bool] = services_of(application).extras.setdefault(
+        STATE_KEY, {"running": False, "again": False}
+    )
+    if state["running"]:
+        state["again"] = True
+        return
+    state["running"] = True
+    application.create_task(_run_now(application, state), name="low_score_alerts:now")
 
 
-async def _run_now(application: Any) -> None:
+async def _run_now(application: Any, state: dict[str, bool]) -> None:
     from scheduler.sender import wake  # local: the sender module imports the Application side
 
     services = services_of(application)
-    lock: asyncio.Lock = services.extras.setdefault(LOCK_KEY, asyncio.Lock())
     try:
-        async with lock:
+        while True:
+            state["again"] = False
             ctx = JobContext(
                 settings=services.settings, sessions=services.sessions, now=current_time()
             )
             summary = await run(ctx)
-        log.info("low_score_alerts (after a submission): %s", summary)
+            log.info("low_score_alerts (after a submission): %s", summary)
+            wake(application)
+            if not state["again"]:
+                return
     except Exception:
         log.exception("low_score_alerts: the run after a submission failed; the schedule retries")
-        return
-    wake(application)
+    finally:
+        state["running"] = False
 
 
 # -- the relay (used by handlers/alerts.py) -------------------------------------------------
