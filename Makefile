@@ -74,7 +74,7 @@ format: install-test
 	$(BIN)/ruff check --fix .
 
 i18n-check: install
-	$(BIN)/python -m bot.i18n_check
+	$(BIN)/python -m bot.core.i18n_check
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

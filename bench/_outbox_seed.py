@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.db import create_engine, session_factory
 from storage.models import Employee, TelegramAccount, Unit, utcnow
 from storage.review_cycles import local_today

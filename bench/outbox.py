@@ -55,7 +55,7 @@ from sqlalchemy import func, select
 
 from bench._outbox_fake import LimitedBotApi, max_in_window
 from bench._outbox_seed import FIRST_CHAT_ID, chat_ids, seed
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.db import create_engine, session_factory
 from storage.outbox_models import SENT, OutboxMessage
 

@@ -54,8 +54,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.settings import Settings, load_settings
-from bot.skm_instrument import PROFILE
+from bot.core.settings import Settings, load_settings
+from scheduler.scoring.skm_instrument import PROFILE
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

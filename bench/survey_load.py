@@ -167,7 +167,7 @@ def outbox_counts(database: Path) -> dict[str, int]:
 
 def verify(database: Path, citizens: list[Citizen], scores: dict[int, list[int]]) -> dict[str, Any]:
     """The database after the run: one submitted response per citizen, its answers, no drafts."""
-    from bot.crypto import pseudonym
+    from storage.crypto import pseudonym
 
     with sqlite3.connect(database) as db:
         statuses = dict(

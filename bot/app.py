@@ -9,9 +9,9 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.context import SERVICES_KEY, BotContext, Services
-from bot.i18n import N_, gettext_for
+from bot.core.i18n import N_, gettext_for
+from bot.core.settings import Settings
 from bot.processor import PerChatUpdateProcessor
-from bot.settings import Settings
 from storage.db import SessionFactory, create_engine, session_factory
 
 log = logging.getLogger(__name__)

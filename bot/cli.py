@@ -16,7 +16,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 from sqlalchemy.exc import DBAPIError
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.core.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
 

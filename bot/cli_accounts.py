@@ -24,7 +24,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import fail, get_settings, run_async
-from bot.settings import Settings, SettingsError
+from bot.core.settings import Settings, SettingsError
 from bot.telegram_info import deep_link, resolve_bot_username
 from storage import accounts
 from storage.db import create_engine, session_factory

@@ -30,8 +30,8 @@ from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import fail, get_settings, run_async
-from bot.i18n import N_, gettext_for
-from bot.settings import Settings, SettingsError
+from bot.core.i18n import N_, gettext_for
+from bot.core.settings import Settings, SettingsError
 from bot.telegram_info import deep_link, resolve_bot_username
 from storage import survey
 from storage.db import create_engine, session_factory

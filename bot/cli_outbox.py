@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from bot.cli import format_option, get_settings, run_reading
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage import outbox
 from storage.db import create_engine, session_factory
 from storage.models import utcnow

@@ -2,7 +2,7 @@
 
 The numbers come from `storage.ikm_report` (the rollup tables, brought up to
 date first, in a transaction of their own, so the report then only reads) and
-the pure math of `scheduler.skm`, the same functions the bot uses. Text is for the operator:
+the pure math of `scheduler.scoring.skm`, the same functions the bot uses. Text is for the operator:
 the regulation's Indonesian terms (IKM, NRR, mutu, unsur) with unsur and
 profile names from the Indonesian catalog. The JSON shape is documented in
 ``docs/report-ikm-json.md`` and versioned by its ``version`` field.
@@ -28,10 +28,11 @@ from typing import Any
 import click
 
 from bot.cli import fail, format_option, get_settings, run_reading
-from bot.i18n import gettext_for
-from bot.settings import Settings
-from bot.skm_instrument import PROFILE, PROFILE_TITLES, UNSUR_BY_CODE
-from scheduler import rollup, skm
+from bot.core.i18n import gettext_for
+from bot.core.settings import Settings
+from scheduler import rollup
+from scheduler.scoring import skm
+from scheduler.scoring.skm_instrument import PROFILE, PROFILE_TITLES, UNSUR_BY_CODE
 from storage.db import create_engine, session_factory
 from storage.ikm_report import (
     PROFILE_FIELDS,

@@ -1,7 +1,7 @@
 """``ulasan report review``: 360° results of a closed cycle as a table, JSON or XLSX.
 
 Same rules as the bot, because the figures come from the same place
-(`storage.review_results`, which runs `scheduler.review_math.aggregate`):
+(`storage.review_results`, which runs `scheduler.scoring.review_math.aggregate`):
 only closed cycles, only figures the anonymity rule released (a suppressed
 figure is printed as its reason, never as a number), comments only as
 released, no per-rater rows in any format. ``--patterns`` adds the admin's
@@ -31,10 +31,10 @@ from typing import Any
 import click
 
 from bot.cli import fail, format_option, get_settings, run_reading
-from bot.i18n import gettext_for
-from bot.settings import Settings
-from scheduler.review_instrument import Expectation, Instrument
-from scheduler.review_math import (
+from bot.core.i18n import gettext_for
+from bot.core.settings import Settings
+from scheduler.scoring.review_instrument import Expectation, Instrument
+from scheduler.scoring.review_math import (
     IMPROVE,
     KEEP,
     Cell,

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import fail, get_settings, run_async
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.db import create_engine, session_factory
 from storage.roster import (
     ImportReport,

@@ -8,9 +8,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.crypto import pseudonym
-from bot.i18n import Translate, gettext_for, ngettext_for, pick_language
-from bot.settings import Settings
+from bot.core.i18n import Translate, gettext_for, ngettext_for, pick_language
+from bot.core.settings import Settings
+from storage.crypto import pseudonym
 from storage.db import SessionFactory
 
 SERVICES_KEY = "ulasan"

@@ -7,7 +7,7 @@ import re
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.settings import Settings, SettingsError
+from bot.core.settings import Settings, SettingsError
 
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

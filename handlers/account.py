@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import N_, Translate
+from bot.core.i18n import N_, Translate
 from storage import accounts
 from storage.accounts import EmployeeCard, LinkPolicy, Outcome, RedeemResult
 

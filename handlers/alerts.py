@@ -46,7 +46,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.settings import Settings
+from bot.core.settings import Settings
 from handlers import common
 from scheduler import low_score_alerts as alerts
 from scheduler.sender import wake

@@ -38,10 +38,10 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import Translate, gettext_for
-from bot.skm_instrument import PROFILE, PROFILE_TITLES, UNSUR, UNSUR_BY_CODE
+from bot.core.i18n import Translate, gettext_for
 from handlers import common
 from scheduler import low_score_alerts
+from scheduler.scoring.skm_instrument import PROFILE, PROFILE_TITLES, UNSUR, UNSUR_BY_CODE
 from storage import survey
 from storage.masking import clean_text
 from storage.survey_models import CANCELLED, DRAFT, SUBMITTED, SurveyResponse

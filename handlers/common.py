@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import LANGUAGE_KEY, BotContext
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES
+from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES
 from storage import preferences
 
 log = logging.getLogger(__name__)

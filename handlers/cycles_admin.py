@@ -46,10 +46,10 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.crypto import new_token
-from bot.i18n import N_, Translate
+from bot.core.i18n import N_, Translate
 from handlers import common
 from storage import review_cycles
+from storage.crypto import new_token
 from storage.review_cycles import (
     CycleError,
     CycleExists,

@@ -48,9 +48,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import Translate, gettext_for
+from bot.core.i18n import Translate, gettext_for
 from handlers import common
-from scheduler.review_instrument import (
+from scheduler.scoring.review_instrument import (
     EXPECTATION_SCALE,
     Instrument,
     InstrumentError,

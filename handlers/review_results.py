@@ -31,9 +31,8 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.i18n import Translate, gettext_for
+from bot.core.i18n import Translate, gettext_for
 from handlers import common
-from scheduler.review_instrument import Expectation
 from scheduler.review_reports import (
     TEAM_CALLBACK,
     OutMessage,
@@ -43,6 +42,7 @@ from scheduler.review_reports import (
     split_text,
     team_text,
 )
+from scheduler.scoring.review_instrument import Expectation
 from storage.directory import employee_by_telegram
 from storage.models import Employee
 from storage.review_cycles import format_deadline

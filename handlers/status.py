@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.i18n import N_, Translate
+from bot.core.i18n import N_, Translate
 from scheduler.runner import ERROR, NEW, OK, RUNNING, JobInfo, job_overview
 from storage import outbox
 from storage.models import utcnow

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.db import SessionFactory
 
 # Which quiet-hours window a job's messages respect ("work": working days and

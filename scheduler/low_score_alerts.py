@@ -74,13 +74,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.context import services_of
-from bot.crypto import new_token, pseudonym
-from bot.i18n import gettext_for
-from bot.settings import Settings
-from bot.skm_instrument import UNSUR
-from scheduler import skm
+from bot.core.i18n import gettext_for
+from bot.core.settings import Settings
 from scheduler.jobs import JobContext
 from scheduler.quiet_hours import next_allowed
+from scheduler.scoring import skm
+from scheduler.scoring.skm_instrument import UNSUR
+from storage.crypto import new_token, pseudonym
 from storage.masking import clean_text, mask_personal_data
 from storage.models import Employee, Service, TelegramAccount, Unit, UserPreference
 from storage.outbox import MAX_TEXT, enqueue, insert_ignore

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.settings import Settings, parse_hours, parse_weekdays
+from bot.core.settings import Settings, parse_hours, parse_weekdays
 from scheduler.jobs import Window
 
 

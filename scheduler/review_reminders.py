@@ -45,8 +45,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translate, gettext_for
-from bot.settings import Settings, parse_weekdays
+from bot.core.i18n import Translate, gettext_for
+from bot.core.settings import Settings, parse_weekdays
 from scheduler.jobs import JobContext
 from scheduler.quiet_hours import next_allowed
 from storage.directory import accounts_by_employee

@@ -42,10 +42,10 @@ from decimal import Decimal
 from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, Translate, gettext_for
-from bot.settings import Settings
-from scheduler.review_instrument import Expectation
-from scheduler.review_math import (
+from bot.core.i18n import N_, Translate, gettext_for
+from bot.core.settings import Settings
+from scheduler.scoring.review_instrument import Expectation
+from scheduler.scoring.review_math import (
     IMPROVE,
     KEEP,
     Cell,

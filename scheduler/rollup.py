@@ -67,7 +67,7 @@ retractions.
 Reviews: every CLOSED cycle not yet materialised (or materialised under another
 minimum of anonymous raters, instrument or closing time) is written once
 through `storage.review_results.materialise_cycle`, which stores only what
-`scheduler.review_math.aggregate` released.
+`scheduler.scoring.review_math.aggregate` released.
 
 Concurrency: a run starts with a write (SQLite: the single write lock; on
 PostgreSQL a lock that only other rollup runs wait for), so two runs never
@@ -114,7 +114,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from bot.skm_instrument import PROFILE
+from scheduler.scoring.skm_instrument import PROFILE
 from storage import review_results
 from storage.models import Service
 from storage.outbox_models import JobRun

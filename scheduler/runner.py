@@ -55,7 +55,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.jobs import JOB_SPECS, SPECS_BY_NAME, JobContext, JobFunc, JobSpec
 from storage.db import SessionFactory
 from storage.models import utcnow

@@ -107,7 +107,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import file_url_for
 from bot.context import SERVICES_KEY, Services
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage import outbox
 from storage.db import SessionFactory
 from storage.models import utcnow
@@ -864,7 +864,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--once", action="store_true", help="send what is due, then exit")
     args = parser.parse_args(argv)
     from bot.cli import fail, get_settings
-    from bot.settings import SettingsError
+    from bot.core.settings import SettingsError
 
     settings = get_settings()
     try:

@@ -34,8 +34,8 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translate, gettext_for
-from bot.settings import Settings
+from bot.core.i18n import Translate, gettext_for
+from bot.core.settings import Settings
 from scheduler.jobs import JobContext
 from scheduler.review_reminders import (
     TEXT_LIMIT,

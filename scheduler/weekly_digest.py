@@ -7,7 +7,7 @@ covers the head's unit **with its sub-units**, pooled, and says:
 
 - respondents (complete submitted responses, by the local day of submission);
 - the IKM konversi and mutu, computed exactly as ``ulasan report ikm`` does
-  (`storage.ikm_report.totals_by_service` sums in SQL, `scheduler.skm.compute`
+  (`storage.ikm_report.totals_by_service` sums in SQL, `scheduler.scoring.skm.compute`
   does the math), and its change from the week before (on the two values as
   printed, so the numbers shown add up);
 - the weakest unsur (every unsur sharing the lowest NRR) and its NRR;
@@ -47,13 +47,13 @@ from babel.numbers import format_decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import gettext_for
-from bot.settings import Settings
-from bot.skm_instrument import UNSUR_BY_CODE
-from scheduler import skm
+from bot.core.i18n import gettext_for
+from bot.core.settings import Settings
 from scheduler.jobs import JobContext
 from scheduler.low_score_alerts import language_of_chat
 from scheduler.quiet_hours import next_allowed
+from scheduler.scoring import skm
+from scheduler.scoring.skm_instrument import UNSUR_BY_CODE
 from storage.ikm_report import Scope, Totals, period_bounds, totals_by_service
 from storage.models import Employee, Service, TelegramAccount, Unit
 from storage.outbox import MAX_CAPTION, MAX_TEXT, enqueue

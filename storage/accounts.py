@@ -4,7 +4,7 @@ HR (BKPSDM) issues a code per employee (``ulasan link-codes``); the employee
 opens ``https://t.me/<bot>?start=link_<code>`` and their Telegram account is
 linked to their roster entry.
 
-- A code is `bot.crypto.new_token` of `CODE_BYTES` (96 bits), so it cannot be
+- A code is `storage.crypto.new_token` of `CODE_BYTES` (96 bits), so it cannot be
   guessed; only ``keyed_hash(secret, "link", code)`` is stored, so a copy of
   the database does not hand out working links.
 - A code works once and expires after the TTL. Issuing a new code for an
@@ -43,7 +43,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.crypto import keyed_hash, new_token, pseudonym
+from storage.crypto import keyed_hash, new_token, pseudonym
 from storage.directory import unit_subtree_ids
 from storage.models import (
     AuditLog,
@@ -56,7 +56,7 @@ from storage.models import (
 )
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
 T = TypeVar("T")
 

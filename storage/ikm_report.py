@@ -14,7 +14,7 @@ the comments are read from ``survey_responses`` (an officer's responses via
 their index; comments via a partial index on commented responses).
 The per-service sums are added up for the unit, which is exact because every
 response belongs to exactly one service. The math itself is the pure
-`scheduler.skm` module, so the report prints the same IKM as the bot.
+`scheduler.scoring.skm` module, so the report prints the same IKM as the bot.
 
 What counts (the denominator honours every filter):
 
@@ -46,7 +46,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler import rollup, skm
+from scheduler import rollup
+from scheduler.scoring import skm
 from storage.models import Employee, Service, Unit
 from storage.rollup_models import (
     MEASURES,

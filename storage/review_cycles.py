@@ -6,7 +6,7 @@ the cycle, its assignments, the audit line and the opening messages together
 or not at all. Queries are dialect-neutral (SQLite and PostgreSQL).
 
 - `open_cycle` takes the active employees of a unit with its sub-units (or of
-  the whole roster), asks `scheduler.assignments` who rates whom (seeded with
+  the whole roster), asks `scheduler.scoring.assignments` who rates whom (seeded with
   the cycle name, so the plan is reproducible), gives every assignment a random
   token for callback data and queues ONE opening message per rater with a
   linked Telegram account (outbox kind ``cycle_open``, dedupe key per cycle
@@ -43,15 +43,15 @@ from babel.dates import format_date
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.crypto import new_token
-from bot.i18n import N_, Translate, gettext_for
-from bot.settings import Settings
-from scheduler.assignments import (
+from bot.core.i18n import N_, Translate, gettext_for
+from bot.core.settings import Settings
+from scheduler.scoring.assignments import (
     AssignmentPlan,
     NoteCode,
     RosterEntry,
     generate_assignments,
 )
+from storage.crypto import new_token
 from storage.directory import accounts_by_employee, unit_subtree_ids
 from storage.models import AuditLog, Employee, TelegramAccount, Unit, utcnow
 from storage.outbox import enqueue

@@ -3,7 +3,7 @@
 A `ReviewCycle` gathers `ReviewAssignment`s (who rates whom, in which
 relation). Each answer is a `ReviewAnswer` row written when given, so a restart
 loses nothing. Individual answers never leave the database except aggregated
-by `scheduler.review_math` under the anonymity rules.
+by `scheduler.scoring.review_math` under the anonymity rules.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from scheduler.review_instrument import EXPECTATION_SCALE, Instrument, get_instrument
+from scheduler.scoring.review_instrument import EXPECTATION_SCALE, Instrument, get_instrument
 from storage.masking import clean_text, mask_personal_data
 from storage.review_models import (
     IN_PROGRESS,

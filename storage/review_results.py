@@ -9,7 +9,7 @@ the transaction) and runs unchanged on SQLite and PostgreSQL. The rules:
   whose deadline has passed but that is still open counts as open. Nobody can
   watch their score move while ratings arrive.
 - **Only what the anonymity rule lets through.** The SUBMITTED answers and
-  comments of a ratee go through `scheduler.review_math.aggregate` with the
+  comments of a ratee go through `scheduler.scoring.review_math.aggregate` with the
   deployment's ``MIN_ANONYMOUS_RATERS``; `RateeResults` holds its
   `ReviewResult` (a cell is a `Figure` or a `Suppressed`, never a hidden
   number) plus attributed facts: the direct supervisor's hasil kerja rating
@@ -44,7 +44,7 @@ figures they are made of, and a unit figure is never one person's score in
 disguise.
 
 Rater patterns (`rater_pattern_list`, admins only): who, never what. See
-`scheduler.review_math.rater_patterns`; the list names raters and, for a
+`scheduler.scoring.review_math.rater_patterns`; the list names raters and, for a
 reciprocal pair, the direction (both all-highest or both all-lowest), which
 necessarily says what those two gave each other: it is for an admin's eyes
 only (the CLI), never for the people rated.
@@ -71,15 +71,15 @@ from sqlalchemy import Select, and_, case, delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, Translate
-from scheduler.review_instrument import (
+from bot.core.i18n import N_, Translate
+from scheduler.scoring.review_instrument import (
     Expectation,
     Instrument,
     InstrumentError,
     Relation,
     get_instrument,
 )
-from scheduler.review_math import (
+from scheduler.scoring.review_math import (
     IMPROVE,
     KEEP,
     Comment,

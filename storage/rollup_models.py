@@ -19,7 +19,7 @@ which the survey was **submitted** (`SurveyResponse.rollup_day`):
   per service, one row per (field, value); ``""`` is "not answered".
 
 Each score row holds the count ``n``, the number of responses with a comment,
-and ``sum_u1`` … ``sum_u9``, which is all `scheduler.skm` needs: NRR = sum / n.
+and ``sum_u1`` … ``sum_u9``, which is all `scheduler.scoring.skm` needs: NRR = sum / n.
 A month row is the first day of that month and equals the sum of its day rows.
 Rows with n = 0 are never stored.
 
@@ -29,7 +29,7 @@ counted columns change, so that the next run can subtract it) and
 ``skm_rollup_service_units`` (the service → unit mapping the unit rows were
 built with, so a service moved to another unit is noticed).
 
-360° review: for every CLOSED cycle, only what `scheduler.review_math.aggregate`
+360° review: for every CLOSED cycle, only what `scheduler.scoring.review_math.aggregate`
 released for each ratee. A cell is a figure (mean and n) or a suppressed cell
 (both NULL, with the reason); CHECK constraints make a suppressed cell with a
 number impossible. There is no per-rater row and no rater id anywhere (the

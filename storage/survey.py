@@ -22,8 +22,8 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from bot.crypto import new_token
-from bot.skm_instrument import PROFILE, SCORES, UNSUR
+from scheduler.scoring.skm_instrument import PROFILE, SCORES, UNSUR
+from storage.crypto import new_token
 from storage.masking import clean_text, mask_personal_data
 from storage.models import Employee, Service, Unit
 from storage.survey_models import (
@@ -41,7 +41,7 @@ COMMENT = "comment"
 CONTACT = "contact"
 DONE = "done"
 # The survey asks U1…U9 in the order of the regulation's list of unsur
-# (U8 = complaint handling, U9 = facilities), as bot.skm_instrument lists them.
+# (U8 = complaint handling, U9 = facilities), as scheduler.scoring.skm_instrument lists them.
 UNSUR_STEPS: tuple[str, ...] = tuple(u.code for u in UNSUR)
 PROFILE_STEPS: tuple[str, ...] = ("age_group", "gender", "education", "occupation")
 STEPS: tuple[str, ...] = (INTRO, *UNSUR_STEPS, COMMENT, *PROFILE_STEPS, CONTACT, DONE)

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from bot.app import BotApplication, build_application, close_resources, open_resources
+from bot.core.settings import Settings, load_settings
 from bot.processor import PerChatUpdateProcessor
-from bot.settings import Settings, load_settings
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.migrate import upgrade
 from tests.fakebot import FakeBotApi

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.assignments import (
+from scheduler.scoring.assignments import (
     Assignment,
     AssignmentPlan,
     NoteCode,
@@ -16,7 +16,7 @@ from scheduler.assignments import (
     RosterEntry,
     generate_assignments,
 )
-from scheduler.review_instrument import Relation
+from scheduler.scoring.review_instrument import Relation
 
 SELF, SUP, PEER, SUB = Relation.SELF, Relation.SUPERVISOR, Relation.PEER, Relation.SUBORDINATE
 

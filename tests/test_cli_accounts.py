@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from storage import accounts
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import AuditLog, Employee, LinkCode, Unit

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from bot.app import BotApplication
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.db import SessionFactory
 from tests.citizen_support import QR, Roster, choose, responses, seed_roster
 from tests.fakebot import FakeBotApi, FakeUser

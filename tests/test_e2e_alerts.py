@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler import low_score_alerts as alerts
 from storage.db import SessionFactory
 from storage.models import Employee, TelegramAccount

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import update
 
 from bot.app import BotApplication
-from bot.crypto import pseudonym
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage import survey
+from storage.crypto import pseudonym
 from storage.db import SessionFactory
 from storage.survey_models import SurveyResponse
 from tests.citizen_support import (

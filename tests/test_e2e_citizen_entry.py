@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import BotApplication
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.db import SessionFactory
 from storage.models import Service, Unit
 from tests.citizen_support import (

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from bot.app import BotApplication
-from bot.i18n import gettext_for
+from bot.core.i18n import gettext_for
 from storage.db import SessionFactory
 from tests.citizen_support import (
     QR,

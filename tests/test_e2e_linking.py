@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import BotApplication
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage import accounts
 from storage.db import SessionFactory
 from storage.models import Employee, TelegramAccount, Unit, utcnow

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import BotApplication
-from bot.settings import Settings
+from bot.core.settings import Settings
 from handlers import review
 from storage.db import SessionFactory
 from storage.review_models import ReviewAnswer, ReviewAssignment, ReviewCycle
@@ -659,7 +659,7 @@ async def test_typed_text_goes_to_the_conversation_used_last(
 
 
 def test_callback_data_fits_telegram_limit():
-    from scheduler.review_instrument import INSTRUMENTS
+    from scheduler.scoring.review_instrument import INSTRUMENTS
 
     token = "T" * 16
     longest = max(

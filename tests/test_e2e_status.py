@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.app import BotApplication
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.jobs import JOB_SPECS
 from scheduler.runner import NEW, OK, RUNNING, run_job, runner_of
 from storage.db import SessionFactory

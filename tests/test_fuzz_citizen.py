@@ -37,8 +37,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.app import BotApplication
-from bot.crypto import pseudonym
-from bot.settings import Settings
+from bot.core.settings import Settings
+from storage.crypto import pseudonym
 from storage.db import SessionFactory
 from storage.survey_models import SurveyResponse
 from tests.citizen_support import QR, QR_INACTIVE, QR_INACTIVE_SERVICE, QR_OFFICER, seed_roster

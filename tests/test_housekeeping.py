@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.crypto import new_token
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler import housekeeping
 from scheduler.jobs import JobContext
+from storage.crypto import new_token
 from storage.db import SessionFactory
 from storage.models import LinkFailure, Service, Unit
 from storage.outbox_models import CANCELLED, FAILED, QUEUED, SENT, OutboxMessage

@@ -1,7 +1,7 @@
 """Every message in the source is translated in both Indonesian and English."""
 
-from bot.i18n import LANGUAGES, gettext_for, pick_language
-from bot.i18n_check import extracted, missing
+from bot.core.i18n import LANGUAGES, gettext_for, pick_language
+from bot.core.i18n_check import extracted, missing
 
 
 def test_source_has_messages():

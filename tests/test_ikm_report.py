@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from bot import cli_reports
 from bot.cli import cli
-from scheduler import skm
+from scheduler.scoring import skm
 from storage.db import create_engine, session_factory
 from storage.ikm_report import ReportError, build_ikm_report, respondent_rows
 from storage.models import Employee, Service, Unit

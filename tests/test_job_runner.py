@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select, update
 
 from bot.cli import cli, register_commands
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.jobs import JOB_SPECS, SPECS_BY_NAME, JobContext, JobFunc
 from scheduler.runner import (
     BUSY,

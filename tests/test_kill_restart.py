@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.db import SessionFactory
 from tests.citizen_support import QR, Roster, responses, seed_roster
 from tests.fakebot import Call, FakeBotApi, FakeUser, Fault, Sent

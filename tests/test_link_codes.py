@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 import storage.model_registry  # noqa: F401  (every table, for the whole-database scan)
-from bot.crypto import keyed_hash, pseudonym
 from storage import accounts
 from storage.accounts import LinkPolicy, Outcome
+from storage.crypto import keyed_hash, pseudonym
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import (
     AuditLog,

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.crypto import new_token
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler import low_score_alerts as alerts
 from scheduler.jobs import JobContext
 from storage import survey
+from storage.crypto import new_token
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Employee, Service, TelegramAccount, Unit
 from storage.outbox_models import PRIORITY_ALERT, JobRun, OutboxMessage

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from scheduler.quiet_hours import is_allowed, next_allowed
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage import review_cycles
 from storage.db import SessionFactory
 from storage.models import AuditLog, Employee, TelegramAccount, Unit

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import gettext_for
-from bot.i18n_check import translated
-from scheduler.review_instrument import (
+from bot.core.i18n import gettext_for
+from bot.core.i18n_check import translated
+from scheduler.scoring.review_instrument import (
     BERAKHLAK_3,
     BERAKHLAK_5,
     DEFAULT_INSTRUMENT,
@@ -23,7 +23,7 @@ from scheduler.review_instrument import (
     instrument_to_dict,
     load_instrument,
 )
-from scheduler.review_math import recommend_perilaku
+from scheduler.scoring.review_math import recommend_perilaku
 
 FIVE_POINT = {
     "code": "peer5",

@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.review_instrument import (
+from scheduler.scoring.review_instrument import (
     BERAKHLAK_3,
     BERAKHLAK_5,
     Expectation,
     Relation,
     instrument_from_dict,
 )
-from scheduler.review_math import (
+from scheduler.scoring.review_math import (
     IMPROVE,
     KEEP,
     MIN_ANONYMOUS_RATERS,

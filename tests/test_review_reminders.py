@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler import review_reminders
 from scheduler.jobs import JobContext
 from storage import review_cycles

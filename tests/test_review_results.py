@@ -29,12 +29,12 @@ from click.testing import CliRunner, Result
 from PIL import Image
 from sqlalchemy import select
 
-from bot.i18n import gettext_for
-from bot.settings import Settings
+from bot.core.i18n import gettext_for
+from bot.core.settings import Settings
 from scheduler import review_reports
-from scheduler.review_instrument import BERAKHLAK_3, Expectation, Instrument
-from scheduler.review_math import PREDIKAT_MATRIX, Direction, Extreme, Figure, Group, Reason
-from scheduler.review_math import Suppressed as SuppressedCell
+from scheduler.scoring.review_instrument import BERAKHLAK_3, Expectation, Instrument
+from scheduler.scoring.review_math import PREDIKAT_MATRIX, Direction, Extreme, Figure, Group, Reason
+from scheduler.scoring.review_math import Suppressed as SuppressedCell
 from storage import review_results
 from storage.db import SessionFactory
 from storage.models import AuditLog, Employee, TelegramAccount, Unit

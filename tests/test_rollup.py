@@ -27,7 +27,8 @@ from sqlalchemy import delete, func, select, text, update
 
 from bot import cli_jobs, cli_reports
 from bot.cli import cli
-from scheduler import rollup, skm
+from scheduler import rollup
+from scheduler.scoring import skm
 from storage import review_results
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.ikm_report import build_ikm_report, resolve_scope, totals_by_service

@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import BotApplication
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.sender import CATCH_UP, OutboxSender, RateLimiter, sender_of, wake
 from storage import outbox
 from storage.db import SessionFactory

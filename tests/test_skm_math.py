@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from scheduler import skm
+from scheduler.scoring import skm
 
 ALL_4 = dict.fromkeys(skm.UNSUR_CODES, 4)
 ALL_3 = dict.fromkeys(skm.UNSUR_CODES, 3)

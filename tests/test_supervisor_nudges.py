@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select, update
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler import supervisor_nudges
 from scheduler.jobs import JobContext
 from storage.db import SessionFactory

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError
+from bot.core.settings import SettingsError
 from bot.telegram_info import deep_link, resolve_bot_username
 from tests.conftest import make_settings
 from tests.fakebot import BOT_USERNAME, FakeBotApi

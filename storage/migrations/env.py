@@ -26,7 +26,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_from_settings() -> None:
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
     from storage.db import create_engine
 
     settings = load_settings()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import N_
+from bot.core.i18n import N_
 
 
 @dataclass(frozen=True)

@@ -116,8 +116,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
-from bot.i18n import N_
-from scheduler.review_instrument import Expectation, Instrument, Relation
+from bot.core.i18n import N_
+from scheduler.scoring.review_instrument import Expectation, Instrument, Relation
 
 MIN_ANONYMOUS_RATERS = 3
 # Pseudo-raters at the unit mean added by `shrunk_mean`: a mean of 3 raters

@@ -1,8 +1,8 @@
-"""Find messages that lack a translation: ``python -m bot.i18n_check``.
+"""Find messages that lack a translation: ``python -m bot.core.i18n_check``.
 
 Extracts every ``_()``/``N_()``/``ngettext()`` message from the source with
 Babel and checks that each Indonesian and English catalog translates it.
-``python -m bot.i18n_check --add DOMAIN [SOURCE_PREFIX ...]`` appends the
+``python -m bot.core.i18n_check --add DOMAIN [SOURCE_PREFIX ...]`` appends the
 missing ids (only those used in files under the given prefixes, e.g.
 ``handlers/citizen.py``) to that domain's PO files, with empty translations
 for a translator to fill in.
@@ -18,7 +18,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import LANGUAGES, po_files
+from bot.core.i18n import LANGUAGES, po_files
 
 SOURCE_PACKAGES = ("bot", "handlers", "storage", "scheduler")
 

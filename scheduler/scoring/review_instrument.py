@@ -59,7 +59,7 @@ from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Any
 
-from bot.i18n import N_
+from bot.core.i18n import N_
 
 
 class InstrumentError(ValueError):

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from scheduler.review_instrument import Relation
+from scheduler.scoring.review_instrument import Relation
 
 DEFAULT_MAX_PEERS = 4
 
