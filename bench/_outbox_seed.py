@@ -13,9 +13,10 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
+from bot.core.clock import utcnow
 from bot.core.settings import Settings
 from storage.db import create_engine, session_factory
-from storage.models import Employee, TelegramAccount, Unit, utcnow
+from storage.models import Employee, TelegramAccount, Unit
 from storage.review_cycles import local_today
 from storage.review_models import OPEN, PENDING, SELF, ReviewAssignment, ReviewCycle
 

@@ -8,10 +8,15 @@ from typing import Any
 from telegram import BotCommand, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot.context import SERVICES_KEY, BotContext, Services
+from bot.core.clock import Clock, SystemClock
 from bot.core.i18n import N_, gettext_for
 from bot.core.settings import Settings
 from bot.processor import PerChatUpdateProcessor
+from handlers.context import BotContext
+from handlers.registry import register
+from scheduler.runner import JobRunner
+from scheduler.sender import OutboxSender, Reachability
+from scheduler.services import SERVICES_KEY, Services, services_of
 from storage.db import SessionFactory, create_engine, session_factory
 
 log = logging.getLogger(__name__)
@@ -31,36 +36,32 @@ COMMANDS: list[tuple[str, str]] = [
 ]
 
 
-def file_url_for(base_url: str) -> str:
-    """PTB's base_file_url that belongs to a Bot API base URL (…/bot → …/file/bot)."""
-    root = base_url.rstrip("/")
-    if root.endswith("/bot"):
-        return root[: -len("/bot")] + "/file/bot"
-    return root + "/file/bot"
-
-
 def build_application(
     settings: Settings,
     *,
     sessions: SessionFactory | None = None,
     processor: PerChatUpdateProcessor | None = None,
+    clock: Clock | None = None,
 ) -> BotApplication:
-    """Build a ready-to-start Application; opens the database in post_init."""
-    from handlers import register
-    from scheduler.runner import attach_runner
-    from scheduler.sender import attach_sender
-
+    """Build a ready-to-start Application with its services (opened in post_init)."""
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.token())
         .base_url(settings.telegram_base_url)
-        .base_file_url(file_url_for(settings.telegram_base_url))
+        .base_file_url(settings.telegram_file_url)
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(processor or PerChatUpdateProcessor())
         .post_init(open_resources)
         .post_shutdown(close_resources)
         .build()
     )
+    application.bot_data[SERVICES_KEY] = build_services(settings, sessions, clock or SystemClock())
+    register(application)
+    return application
+
+
+def build_services(settings: Settings, sessions: SessionFactory | None, clock: Clock) -> Services:
+    """Settings, sessions and the clock, with the outbox sender and the job runner."""
     engine = None
     if sessions is None:
         engine = create_engine(
@@ -69,52 +70,48 @@ def build_application(
             one_sqlite_connection=True,
         )
         sessions = session_factory(engine)
-    application.bot_data[SERVICES_KEY] = Services(
-        settings=settings, sessions=sessions, engine=engine
-    )
+    services = Services(settings=settings, sessions=sessions, clock=clock, engine=engine)
+    services.reachability = Reachability()
     # The outbox sender has its own Bot and connection pool: bulk sends never wait
     # behind interactive replies (see scheduler/sender.py).
-    attach_sender(application)
-    # The scheduled jobs: one repeating JobQueue tick runs what is due (scheduler/runner.py).
-    attach_runner(application)
-    register(application)
-    return application
+    services.sender = OutboxSender.from_settings(
+        settings, sessions, reachability=services.reachability, clock=clock
+    )
+    # The scheduled jobs: one repeating JobQueue tick runs what is due; after each run
+    # the sender is woken, so what the job queued for now goes out at once.
+    services.runner = JobRunner(
+        settings, sessions, clock=clock, on_finished=lambda _outcome: services.wake()
+    )
+    return services
 
 
 async def open_resources(application: BotApplication) -> None:
     """Run after ``initialize()`` (PTB's post_init): publish the command menu, start the
     outbox sender, schedule the jobs' tick (it starts with the JobQueue)."""
-    from scheduler.runner import start_ticking
-    from scheduler.sender import sender_of
-
-    await _set_commands(application)
-    sender = sender_of(application)
-    if sender is not None:
-        await sender.start()
-    start_ticking(application)
+    services = services_of(application)
+    await _set_commands(application, services.settings)
+    await services.sender.start()
+    services.runner.start_ticking(application.job_queue)
 
 
 async def close_resources(application: BotApplication) -> None:
-    """Run after ``shutdown()`` (PTB's post_shutdown): let running jobs finish, stop the
-    outbox sender (it finishes the message in flight), then close the database pool."""
-    from scheduler.runner import stop_runner
-    from scheduler.sender import sender_of
-
-    services: Services = application.bot_data[SERVICES_KEY]
-    await stop_runner(application)
-    sender = sender_of(application)
-    if sender is not None:
-        await sender.stop()
+    """Run after ``shutdown()`` (PTB's post_shutdown): let running jobs and background
+    work finish, stop the outbox sender (it finishes the message in flight), then close
+    the database pool."""
+    services = services_of(application)
+    await services.runner.stop()
+    await services.drain()
+    await services.sender.stop()
     if services.engine is not None:
         await services.engine.dispose()
 
 
-async def _set_commands(application: BotApplication) -> None:
+async def _set_commands(application: BotApplication, settings: Settings) -> None:
     for language in ("id", "en"):
         _ = gettext_for(language)
         commands = [BotCommand(name, _(description)) for name, description in COMMANDS]
         await application.bot.set_my_commands(commands, language_code=language)
-    _ = gettext_for(application.bot_data[SERVICES_KEY].settings.default_language)
+    _ = gettext_for(settings.default_language)
     await application.bot.set_my_commands(
         [BotCommand(name, _(description)) for name, description in COMMANDS]
     )

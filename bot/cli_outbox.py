@@ -8,16 +8,19 @@ the same as one JSON object (ages in seconds, ``null`` when nothing is due).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 from typing import Any
 
 import click
 
-from bot.cli import format_option, get_settings, run_reading
-from bot.core.settings import Settings
+from bot.cli import fail, format_option, get_settings, log, run_reading
+from bot.core.clock import utcnow
+from bot.core.settings import Settings, SettingsError
+from scheduler.sender import OutboxSender
 from storage import outbox
 from storage.db import create_engine, session_factory
-from storage.models import utcnow
 
 FORMATS = ("table", "json")
 
@@ -37,6 +40,27 @@ async def load_status(settings: Settings) -> dict[str, Any]:
         "oldest_queued_age_seconds": round(max(age, 0.0), 1) if age is not None else None,
         "unreachable_chats": status.unreachable_chats,
     }
+
+
+async def serve_outbox(settings: Settings, *, once: bool) -> None:
+    """The sender alone: ``--once`` prints what it did as JSON; otherwise until SIGTERM."""
+    engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    sender = OutboxSender.from_settings(settings, session_factory(engine))
+    try:
+        if once:
+            report = await sender.send_pending_once(recover=True)
+            click.echo(json.dumps(report.as_dict()))
+            return
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopped.set)
+        await sender.start()
+        log.info("outbox sender started against %s", settings.telegram_base_url)
+        await stopped.wait()
+    finally:
+        await sender.stop()
+        await engine.dispose()
 
 
 def human_age(seconds: float | None) -> str:
@@ -85,3 +109,14 @@ def register(cli: click.Group) -> None:
             click.echo(json.dumps(data))
         else:
             click.echo(render_table(data), nl=False)
+
+    @outbox_group.command("send")
+    @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+    def send(once: bool) -> None:
+        """Run only the outbox sender (the bot runs one itself; for tests and benchmarks)."""
+        settings = get_settings()
+        try:
+            settings.token()
+        except SettingsError as exc:
+            fail(f"Setting error: {exc}", 2)
+        asyncio.run(serve_outbox(settings, once=once))

@@ -19,8 +19,8 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.context import BotContext
 from bot.core.i18n import N_, Translate
+from handlers.context import BotContext
 from storage import accounts
 from storage.accounts import EmployeeCard, LinkPolicy, Outcome, RedeemResult
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,11 +45,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.context import BotContext
 from bot.core.settings import Settings
 from handlers import common
+from handlers.context import BotContext
 from scheduler import low_score_alerts as alerts
-from scheduler.sender import wake
 from storage.directory import employee_by_telegram
 from storage.masking import clean_text, mask_personal_data
 from storage.review_ratings import active_review, citizen_draft_touched_after
@@ -66,10 +65,6 @@ _TOKEN = r"(?P<token>[A-Za-z0-9_-]{1,16})"
 PATTERN_REPLY = rf"^{alerts.CALLBACK_PREFIX}:{_TOKEN}:{alerts.REPLY}$"
 PATTERN_ANSWER = rf"^{alerts.CALLBACK_PREFIX}:{_TOKEN}:{alerts.ANSWER}$"
 PATTERN_CANCEL = rf"^{alerts.CALLBACK_PREFIX}:{_TOKEN}:{alerts.CANCEL}$"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class _NotQueued(Exception):
@@ -134,7 +129,7 @@ def _set_pending(context: BotContext, role: str, token: str, prompt_id: int | No
         context.user_data[PENDING_KEY] = {
             "role": role,
             "token": token,
-            "since": utcnow(),
+            "since": context.clock.now(),
             "prompt": prompt_id,
         }
 
@@ -146,7 +141,7 @@ def _pending(context: BotContext) -> dict[str, Any] | None:
     pending = data.get(PENDING_KEY)
     if pending is None:
         return None
-    if utcnow() - pending["since"] > PENDING_TTL:
+    if context.clock.now() - pending["since"] > PENDING_TTL:
         data.pop(PENDING_KEY, None)
         return None
     return pending
@@ -160,7 +155,7 @@ def _end_pending(context: BotContext) -> None:
 async def _moved_on(update: Update, context: BotContext, since: datetime) -> bool:
     """Whether the person used a peer review or a citizen survey after pressing Reply."""
     settings = context.settings
-    now = utcnow()
+    now = context.clock.now()
     async with context.sessions() as session:
         if await citizen_draft_touched_after(
             session,
@@ -353,8 +348,8 @@ async def _relay_from_head(update: Update, context: BotContext, token: str, text
             _("This alert is no longer available, so nothing was sent to the citizen.")
         )
         return
-    now = utcnow()
-    not_before = alerts.relay_not_before(alerts.current_time(), settings)
+    now = context.clock.now()
+    not_before = alerts.relay_not_before(context.clock.now(), settings)
     dedupe_key = f"relay:{case.token}:{user.id}:{message.message_id}"
     outcome = "queued"
     try:
@@ -393,9 +388,9 @@ async def _relay_from_head(update: Update, context: BotContext, token: str, text
             _("The citizen can no longer be reached on Telegram, so nothing was sent.")
         )
         return
-    wake(context.application)
+    context.services.wake()
     lines = [_("Sent. The citizen reads it as a reply from {unit}.").format(unit=case.unit_name)]
-    if not_before > alerts.current_time() + timedelta(minutes=1):
+    if not_before > context.clock.now() + timedelta(minutes=1):
         lines.append(
             _("Outside 07:00–21:00 it waits: it goes out at {when}.").format(
                 when=alerts.local_time_text(not_before, settings, await context.language(update))
@@ -424,8 +419,8 @@ async def _relay_from_citizen(update: Update, context: BotContext, token: str, t
         else:
             await message.reply_text(_("This conversation is no longer available."))
         return
-    now = utcnow()
-    not_before = alerts.relay_not_before(alerts.current_time(), settings)
+    now = context.clock.now()
+    not_before = alerts.relay_not_before(context.clock.now(), settings)
     stored = True
     try:
         async with context.sessions.begin() as session:
@@ -451,7 +446,7 @@ async def _relay_from_citizen(update: Update, context: BotContext, token: str, t
     if not stored:
         await message.reply_text(_("You have already answered. Thank you!"))
         return
-    wake(context.application)
+    context.services.wake()
     await message.reply_text(
         _("Thank you. Your answer was passed on to {unit}.").format(unit=case.unit_name)
     )
@@ -463,4 +458,4 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(press_cancel, pattern=PATTERN_CANCEL),
     CallbackQueryHandler(forged_press, pattern=rf"^{alerts.CALLBACK_PREFIX}:"),
 ]
-# Typed replies reach `handle_alert_text` through handlers/messages.py.
+# Typed replies reach `handle_alert_text` through handlers/typed_input.py.

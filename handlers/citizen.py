@@ -30,16 +30,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import BotContext
 from bot.core.i18n import Translate, gettext_for
 from handlers import common
+from handlers.context import BotContext
 from scheduler import low_score_alerts
 from scheduler.scoring.skm_instrument import PROFILE, PROFILE_TITLES, UNSUR, UNSUR_BY_CODE
 from storage import survey
@@ -82,10 +82,6 @@ CHECK = " ✓"  # marks the answer stored earlier when the citizen comes back to
 
 def data(token: str, *parts: str) -> str:
     return ":".join((SURVEY, token, *parts))
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- rendering (pure: a response in, text and buttons out) ---------------------------
@@ -347,7 +343,7 @@ async def _press(update: Update, context: BotContext, action: Action) -> None:
     """
     match = context.match
     token = match.group("token") if match else ""
-    now = utcnow()
+    now = context.clock.now()
     key = context.user_key(update)
     ttl = context.settings.survey_draft_ttl_hours
     notice: str | None = None
@@ -395,7 +391,7 @@ async def _press(update: Update, context: BotContext, action: Action) -> None:
         return
     await common.answer_query(update)
     if response.status == SUBMITTED:  # committed: alert the unit head now, not in a minute
-        low_score_alerts.trigger(context.application)
+        low_score_alerts.trigger(context.services)
     await _show_in_place(update, context, response)
 
 
@@ -492,7 +488,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     """A message (not a command) from a citizen: a comment, or input where a button is due."""
     message = update.effective_message
     key = context.user_key(update)
-    now = utcnow()
+    now = context.clock.now()
     settings = context.settings
     limit = settings.survey_comment_max_chars
     saved = False
@@ -536,7 +532,7 @@ async def _open_survey(
 ) -> None:
     """Start (or resume) a survey of a service, in a new message or the pressed one."""
     settings = context.settings
-    now = utcnow()
+    now = context.clock.now()
     key = context.user_key(update)
     language = await context.language(update)
     outcome = "new"
@@ -800,4 +796,4 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(malformed_press, pattern=r"^(sv|sp|hd):"),
 ]
 # Messages (a comment, or input where a button is due) reach `on_message`
-# through handlers/messages.py, which first lets the other conversations claim them.
+# through handlers/typed_input.py, which first lets the other conversations claim them.

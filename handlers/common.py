@@ -13,8 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import LANGUAGE_KEY, BotContext
 from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES
+from handlers.context import LANGUAGE_KEY, BotContext
 from storage import preferences
 
 log = logging.getLogger(__name__)

@@ -38,16 +38,16 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import BotContext
 from bot.core.i18n import N_, Translate
 from handlers import common
+from handlers.context import BotContext
 from storage import review_cycles
 from storage.crypto import new_token
 from storage.review_cycles import (
@@ -110,10 +110,6 @@ RELATION_LABELS = {
     "peer": N_("From peers"),
     "subordinate": N_("From subordinates"),
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
@@ -468,7 +464,7 @@ def _flow(context: BotContext) -> dict[str, Any] | None:
     if not isinstance(flow, dict):
         return None
     touched = flow.get("touched")
-    if not isinstance(touched, datetime) or utcnow() - touched > FLOW_TTL:
+    if not isinstance(touched, datetime) or context.clock.now() - touched > FLOW_TTL:
         data.pop(FLOW_KEY, None)
         return None
     return flow
@@ -482,7 +478,7 @@ def _new_flow(context: BotContext) -> dict[str, Any]:
         "deadline": None,
         "unit_code": None,
         "message_id": None,
-        "touched": utcnow(),
+        "touched": context.clock.now(),
     }
     if context.user_data is not None:
         context.user_data[FLOW_KEY] = flow
@@ -499,7 +495,7 @@ def _flow_for_press(context: BotContext, step: str) -> dict[str, Any] | None:
     flow = _flow(context)
     if flow is None or flow["nonce"] != context.match.group("nonce") or flow["step"] != step:
         return None
-    flow["touched"] = utcnow()
+    flow["touched"] = context.clock.now()
     return flow
 
 
@@ -529,7 +525,7 @@ async def _render_step(
 
 
 def _today(context: BotContext) -> date:
-    return review_cycles.local_today(utcnow(), context.settings)
+    return review_cycles.local_today(context.clock.now(), context.settings)
 
 
 async def _show_step_in_place(
@@ -644,7 +640,7 @@ async def close_confirmed(update: Update, context: BotContext) -> None:
         # Its own transaction, which begins with a write (see storage.review_cycles).
         async with context.sessions.begin() as session:
             closed = await review_cycles.close_cycle(
-                session, cycle.name, actor, utcnow(), context.settings
+                session, cycle.name, actor, context.clock.now(), context.settings
             )
     except CycleError as exc:  # closed meanwhile (another admin, a double tap)
         await _notice(update, context, exc.translated(_))
@@ -753,7 +749,7 @@ async def confirm_open(update: Update, context: BotContext) -> None:
                 deadline=date.fromisoformat(flow["deadline"]),
                 unit_code=flow["unit_code"],
                 actor=actor,
-                now=utcnow(),
+                now=context.clock.now(),
                 settings=context.settings,
             )
     except CycleError as exc:
@@ -917,7 +913,7 @@ async def handle_admin_text(update: Update, context: BotContext) -> bool:
     if not context.settings.is_admin(user.id) or chat.type != chat.PRIVATE:
         _end_flow(context)  # no longer an admin: the flow must not capture their messages
         return False
-    flow["touched"] = utcnow()
+    flow["touched"] = context.clock.now()
     await _TYPED_STEPS[flow["step"]](update, context, flow, message.text)
     return True
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -47,9 +47,9 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import BotContext
 from bot.core.i18n import Translate, gettext_for
 from handlers import common
+from handlers.context import BotContext
 from scheduler.scoring.review_instrument import (
     EXPECTATION_SCALE,
     Instrument,
@@ -123,10 +123,6 @@ MAX_LIST_BUTTONS = 90  # Telegram accepts at most 100 buttons in one keyboard
 
 def data(token: str, *parts: str) -> str:
     return ":".join((REVIEW, token, *parts))
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def format_deadline(deadline: date, language: str) -> str:
@@ -554,7 +550,7 @@ async def _activate(
 ) -> None:
     """Remember the message that shows this review; older review messages lose their buttons."""
     async with context.sessions.begin() as session:
-        released = await ratings.activate(session, assignment, message_id, now=utcnow())
+        released = await ratings.activate(session, assignment, message_id, now=context.clock.now())
     for old in released:
         await _remove_keyboard(context, chat_id, old)
 
@@ -639,7 +635,9 @@ async def _show_list(update: Update, context: BotContext, *, edit: bool) -> None
     async with context.sessions() as session:
         employee = await employee_by_telegram(session, update.effective_user.id)
         reviews = (
-            await ratings.rater_reviews(session, employee.id, now=utcnow(), tz=context.settings.tz)
+            await ratings.rater_reviews(
+                session, employee.id, now=context.clock.now(), tz=context.settings.tz
+            )
             if employee is not None
             else []
         )
@@ -690,7 +688,7 @@ async def _press(update: Update, context: BotContext, action: Action) -> None:
     says (double tap, redelivery, stale button) or the cycle takes no changes.
     """
     token = context.match.group("token") if context.match else ""
-    now = utcnow()
+    now = context.clock.now()
     tz = context.settings.tz
     refusal: RatingRefused | None = None
     unlinked = False
@@ -912,7 +910,7 @@ async def handle_review_text(update: Update, context: BotContext) -> bool:
     if message.text is not None and message.text.startswith("/"):
         return False  # commands belong to their handlers
     settings = context.settings
-    now = utcnow()
+    now = context.clock.now()
     tz = settings.tz
     typed = message.text
     stored: str | None = None

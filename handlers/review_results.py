@@ -23,16 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.context import BotContext
 from bot.core.i18n import Translate, gettext_for
 from handlers import common
+from handlers.context import BotContext
 from scheduler.review_reports import (
     TEAM_CALLBACK,
     OutMessage,
@@ -65,10 +64,6 @@ DECIDE = "rs:d:"  # rs:d:<cycle id>:<ratee id>:<1-3>
 _ID = r"\d{1,9}"
 TEXT_LIMIT = 4096
 MAX_MEMBER_BUTTONS = 90  # Telegram allows 100 buttons in one keyboard
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _private(update: Update) -> bool:
@@ -323,7 +318,7 @@ async def decide(update: Update, context: BotContext) -> None:
                 ratee_id=ids["ratee"],
                 supervisor_id=employee.id,
                 decided=ids["value"],
-                now=utcnow(),
+                now=context.clock.now(),
                 min_raters=m,
             )
         async with context.sessions() as session:

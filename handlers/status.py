@@ -17,11 +17,10 @@ from babel.dates import format_datetime
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.context import BotContext
 from bot.core.i18n import N_, Translate
+from handlers.context import BotContext
 from scheduler.runner import ERROR, NEW, OK, RUNNING, JobInfo, job_overview
 from storage import outbox
-from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +118,7 @@ async def status_command(update: Update, context: BotContext) -> None:
         await message.reply_text(_("Sorry, /status is only for administrators."))
         return
     settings = context.settings
-    now = utcnow()
+    now = context.clock.now()
     jobs = await job_overview(settings, context.sessions, now)
     async with context.sessions() as session:
         counts = await outbox.status_counts(session)

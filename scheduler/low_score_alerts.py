@@ -73,13 +73,13 @@ from sqlalchemy import and_, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.context import services_of
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
 from scheduler.jobs import JobContext
 from scheduler.quiet_hours import next_allowed
 from scheduler.scoring import skm
 from scheduler.scoring.skm_instrument import UNSUR
+from scheduler.services import Services
 from storage.crypto import new_token, pseudonym
 from storage.masking import clean_text, mask_personal_data
 from storage.models import Employee, Service, TelegramAccount, Unit, UserPreference
@@ -117,11 +117,6 @@ ALERTS = SurveyAlert.__table__
 RELAYS = SurveyRelay.__table__
 JOB_RUNS = JobRun.__table__
 STATE_KEY = "low_score_alerts_now"
-
-
-def current_time() -> datetime:
-    """The clock of the immediate run and of the relay (tests replace it)."""
-    return datetime.now(UTC)
 
 
 def callback(token: str, action: str) -> str:
@@ -530,7 +525,7 @@ async def run(ctx: JobContext) -> str:
     return summary
 
 
-def trigger(application: Any) -> None:
+def trigger(services: Services) -> None:
     """Run the job now, in the background, after a survey was submitted (committed).
 
     Called by the citizen handler, so a unit head hears within seconds rather
@@ -540,29 +535,26 @@ def trigger(application: Any) -> None:
     run finds everything new since the watermark). Errors are logged, never
     shown to the citizen.
     """
-    state: dict[str, bool] = services_of(application).extras.setdefault(
+    state: dict[str, bool] = services.state.setdefault(
         STATE_KEY, {"running": False, "again": False}
     )
     if state["running"]:
         state["again"] = True
         return
     state["running"] = True
-    application.create_task(_run_now(application, state), name="low_score_alerts:now")
+    services.spawn(_run_now(services, state), name="low_score_alerts:now")
 
 
-async def _run_now(application: Any, state: dict[str, bool]) -> None:
-    from scheduler.sender import wake  # local: the sender module imports the Application side
-
-    services = services_of(application)
+async def _run_now(services: Services, state: dict[str, bool]) -> None:
     try:
         while True:
             state["again"] = False
             ctx = JobContext(
-                settings=services.settings, sessions=services.sessions, now=current_time()
+                settings=services.settings, sessions=services.sessions, now=services.clock.now()
             )
             summary = await run(ctx)
             log.info("low_score_alerts (after a submission): %s", summary)
-            wake(application)
+            services.wake()
             if not state["again"]:
                 return
     except Exception:

@@ -486,6 +486,7 @@ async def _queue(
     key: str,
     messages: Sequence[OutMessage],
     employee_id: int,
+    now: datetime,
 ) -> int:
     queued = 0
     for index, message in enumerate(messages):
@@ -499,6 +500,7 @@ async def _queue(
             dedupe_key=f"{key}:{index}",
             priority=PRIORITY_REPORT,
             employee_id=employee_id,
+            now=now,
         )
         queued += int(added)
     return queued
@@ -532,6 +534,7 @@ async def queue_close_reports(
             key=f"{REPORT_KIND}:{cycle_id}:{item.ratee.id}",
             messages=report_messages(item, language, chart),
             employee_id=item.ratee.id,
+            now=now,
         )
     for team in teams:
         account = accounts.get(team.supervisor.id)
@@ -545,6 +548,7 @@ async def queue_close_reports(
             key=f"{TEAM_KIND}:{cycle_id}:{team.supervisor.id}",
             messages=team_messages(team, language, min_raters),
             employee_id=team.supervisor.id,
+            now=now,
         )
     log.info("cycle %s closed at %s: %d report messages queued", cycle_id, now, queued)
     return queued

@@ -47,7 +47,7 @@ import importlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -55,10 +55,10 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
 from scheduler.jobs import JOB_SPECS, SPECS_BY_NAME, JobContext, JobFunc, JobSpec
 from storage.db import SessionFactory
-from storage.models import utcnow
 from storage.outbox import insert_ignore
 from storage.outbox_models import JobRun
 
@@ -79,7 +79,6 @@ TICK_MISFIRE_GRACE_SECONDS = 3600
 # A claim older than this is taken over: its process is assumed dead.
 STALE_RUNNING = timedelta(hours=1)
 RESULT_MAX = 500
-RUNNER_KEY = "job_runner"
 
 JOB_RUNS = JobRun.__table__
 
@@ -438,19 +437,20 @@ class JobRunner:
         settings: Settings,
         sessions: SessionFactory,
         *,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock | None = None,
         loader: Loader | None = None,
         on_finished: Callable[[JobOutcome], None] | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
-        self.clock = clock
+        self.clock = clock or SystemClock()
         self.loader = loader
         self.on_finished = on_finished
         self.tasks: dict[str, asyncio.Task[JobOutcome]] = {}
         self._started = False
         self._stopping = False
         self._tick_lock = asyncio.Lock()
+        self._ticking: list[Any] = []
 
     def running(self) -> list[str]:
         return [name for name, task in self.tasks.items() if not task.done()]
@@ -460,7 +460,7 @@ class JobRunner:
         if self._stopping:
             return []
         async with self._tick_lock:
-            now = now or self.clock()
+            now = now or self.clock.now()
             if not self._started:
                 released = await release_interrupted(self.sessions, now)
                 if released:
@@ -481,7 +481,9 @@ class JobRunner:
             raise UnknownJob(name)
         if self._stopping or name in self.running():
             return False
-        task = asyncio.create_task(self._run(name, now or self.clock(), force), name=f"job:{name}")
+        task = asyncio.create_task(
+            self._run(name, now or self.clock.now(), force), name=f"job:{name}"
+        )
         self.tasks[name] = task
         return True
 
@@ -502,8 +504,41 @@ class JobRunner:
         results = await asyncio.gather(*tasks, return_exceptions=True)
         return [r for r in results if isinstance(r, JobOutcome)]
 
+    def start_ticking(self, job_queue: Any, *, interval: float = TICK_SECONDS) -> None:
+        """Schedule the one repeating tick on python-telegram-bot's JobQueue."""
+        if self._ticking:
+            return
+        if job_queue is None:
+            log.error("jobs: no JobQueue (python-telegram-bot[job-queue]); nothing scheduled")
+            return
+
+        async def tick(_context: Any) -> None:
+            try:
+                await self.tick()
+            except Exception:
+                # The database may be down for a moment; the next tick tries again.
+                log.exception("jobs: the scheduler tick failed")
+
+        self._ticking.append(
+            job_queue.run_repeating(
+                tick,
+                interval=interval,
+                first=TICK_FIRST_SECONDS,
+                name="ulasan-jobs-tick",
+                job_kwargs={
+                    "misfire_grace_time": TICK_MISFIRE_GRACE_SECONDS,
+                    "coalesce": True,
+                    "max_instances": 1,
+                },
+            )
+        )
+
     async def stop(self, timeout: float = 10.0) -> None:
-        """No new runs; give running ones ``timeout`` seconds, then cancel them."""
+        """Stop ticking; no new runs; give running ones ``timeout`` seconds, then cancel them."""
+        for job in self._ticking:
+            with contextlib.suppress(Exception):
+                job.schedule_removal()
+        self._ticking.clear()
         self._stopping = True
         tasks = [task for task in self.tasks.values() if not task.done()]
         if not tasks:
@@ -516,89 +551,6 @@ class JobRunner:
                 await task
 
 
-# -- the Application's side ------------------------------------------------------------------------
-
-
-@dataclass
-class _Wiring:
-    runner: JobRunner
-    jobs: list[Any] = field(default_factory=list)
-
-
-def attach_runner(application: Any) -> JobRunner:
-    """Create the Application's runner (not ticking yet) and keep it in the services.
-
-    After each run the outbox sender is woken, so what the job queued for now
-    goes out at once instead of at the sender's next poll.
-    """
-    from bot.context import SERVICES_KEY
-    from scheduler.sender import wake
-
-    services = application.bot_data[SERVICES_KEY]
-    runner = JobRunner(
-        services.settings,
-        services.sessions,
-        on_finished=lambda _outcome: wake(application),
-    )
-    services.extras[RUNNER_KEY] = _Wiring(runner)
-    return runner
-
-
-def runner_of(application: Any) -> JobRunner | None:
-    from bot.context import SERVICES_KEY
-
-    wiring = application.bot_data[SERVICES_KEY].extras.get(RUNNER_KEY)
-    return wiring.runner if wiring is not None else None
-
-
-def start_ticking(application: Any, *, interval: float = TICK_SECONDS) -> None:
-    """Schedule the one repeating tick on the Application's JobQueue (runs once started)."""
-    from bot.context import SERVICES_KEY
-
-    wiring: _Wiring | None = application.bot_data[SERVICES_KEY].extras.get(RUNNER_KEY)
-    if wiring is None or wiring.jobs:
-        return
-    if application.job_queue is None:
-        log.error("jobs: no JobQueue (install python-telegram-bot[job-queue]); nothing scheduled")
-        return
-    runner = wiring.runner
-
-    async def tick(_context: Any) -> None:
-        try:
-            await runner.tick()
-        except Exception:
-            # The database may be down for a moment; the next tick tries again.
-            log.exception("jobs: the scheduler tick failed")
-
-    wiring.jobs.append(
-        application.job_queue.run_repeating(
-            tick,
-            interval=interval,
-            first=TICK_FIRST_SECONDS,
-            name="ulasan-jobs-tick",
-            job_kwargs={
-                "misfire_grace_time": TICK_MISFIRE_GRACE_SECONDS,
-                "coalesce": True,
-                "max_instances": 1,
-            },
-        )
-    )
-
-
-async def stop_runner(application: Any) -> None:
-    """Stop ticking and let the runs in progress finish (or cancel them after a while)."""
-    from bot.context import SERVICES_KEY
-
-    wiring: _Wiring | None = application.bot_data[SERVICES_KEY].extras.get(RUNNER_KEY)
-    if wiring is None:
-        return
-    for job in wiring.jobs:
-        with contextlib.suppress(Exception):
-            job.schedule_removal()
-    wiring.jobs.clear()
-    await wiring.runner.stop()
-
-
 __all__ = [
     "BUSY",
     "ERROR",
@@ -609,7 +561,6 @@ __all__ = [
     "JobOutcome",
     "JobRunner",
     "UnknownJob",
-    "attach_runner",
     "crontab_trigger",
     "due_jobs",
     "is_due",
@@ -619,7 +570,4 @@ __all__ = [
     "register_jobs",
     "release_interrupted",
     "run_job",
-    "runner_of",
-    "start_ticking",
-    "stop_runner",
 ]

@@ -65,33 +65,30 @@ Crash safety and the duplicate window
 
 Time is injectable (`Clock`: monotonic time for pacing, UTC wall time for the
 rows, and sleep), so tests can check the waits without waiting.
-``python -m scheduler.sender [--once]`` runs the sender alone (the crash-resume
-test and benchmarks use it); `send_pending_once` delivers what is due and returns.
+``ulasan outbox send [--once]`` runs the sender alone (the crash-resume test and
+benchmarks use it); `send_pending_once` delivers what is due and returns.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
 import logging
 import math
 import random
-import signal
 import time
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -101,24 +98,19 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import Application, CallbackContext
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.app import file_url_for
-from bot.context import SERVICES_KEY, Services
+from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
 from storage import outbox
 from storage.db import SessionFactory
-from storage.models import utcnow
 from storage.outbox_models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SENDER_KEY = "outbox_sender"
-REACHABILITY_KEY = "outbox_reachability"
 
 # The server's rate window, and a hair more so that an answer at t and a
 # request at t + 1 s never land in the same window.
@@ -133,25 +125,6 @@ CATCH_UP_SPACING = 0.5
 GLOBAL_PAUSE_CAP = 60.0
 INVALID_TOKEN_PAUSE = 60.0
 DB_RETRY_LIMIT = 10
-
-
-class Clock(Protocol):
-    def monotonic(self) -> float: ...
-
-    def now(self) -> datetime: ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def now(self) -> datetime:
-        return utcnow()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -325,7 +298,7 @@ def build_bot(settings: Settings) -> Bot:
     return Bot(
         settings.token(),
         base_url=settings.telegram_base_url,
-        base_file_url=file_url_for(settings.telegram_base_url),
+        base_file_url=settings.telegram_file_url,
         request=request,
         get_updates_request=HTTPXRequest(connection_pool_size=1),
     )
@@ -747,76 +720,6 @@ class OutboxSender:
                 waiter.cancel()
 
 
-# -- the Application's side --------------------------------------------------------------
-
-
-def reachability_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Reachability:
-    services: Services = application.bot_data[SERVICES_KEY]
-    cache = services.extras.get(REACHABILITY_KEY)
-    if cache is None:
-        cache = services.extras[REACHABILITY_KEY] = Reachability()
-    return cache
-
-
-def sender_of(application: Application[Any, Any, Any, Any, Any, Any]) -> OutboxSender | None:
-    services: Services = application.bot_data[SERVICES_KEY]
-    return services.extras.get(SENDER_KEY)
-
-
-def wake(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Tell this process's sender to claim now (after an enqueue has been committed)."""
-    sender = sender_of(application)
-    if sender is not None:
-        sender.wake()
-
-
-def attach_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> OutboxSender:
-    """Create the Application's sender (not started) and keep it in the services."""
-    services: Services = application.bot_data[SERVICES_KEY]
-    sender = OutboxSender.from_settings(
-        services.settings, services.sessions, reachability=reachability_of(application)
-    )
-    services.extras[SENDER_KEY] = sender
-    return sender
-
-
-async def mark_reachable_callback(
-    update: Update, context: CallbackContext[Any, Any, Any, Any]
-) -> None:
-    """Group -1, every update: a user marked unreachable who writes or presses anything
-    (or unblocks the bot) is reachable again; blocking the bot marks them unreachable.
-
-    An ordinary update costs a set lookup (`Reachability`), no query.
-    """
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
-        return
-    application = context.application
-    sessions: SessionFactory = application.bot_data[SERVICES_KEY].sessions
-    cache = reachability_of(application)
-    try:
-        member = update.my_chat_member
-        if member is not None and member.new_chat_member.status in (
-            ChatMemberStatus.BANNED,
-            ChatMemberStatus.LEFT,
-        ):
-            # The user blocked the bot: stop queueing for them now, not at the next 403.
-            async with sessions.begin() as session:
-                await outbox.mark_unreachable(session, user.id)
-            cache.add(user.id)
-            return
-        if not await cache.contains(user.id, sessions):
-            return
-        async with sessions.begin() as session:
-            await outbox.mark_reachable(session, user.id)
-        cache.discard(user.id)
-        log.info("outbox: chat %s is reachable again", user.id)
-    except (DBAPIError, OSError) as exc:
-        # Never let bookkeeping stop the user's own update; the next one tries again.
-        log.warning("outbox: could not update reachability of %s: %s", user.id, describe(exc))
-
-
 # -- running the sender alone -------------------------------------------------------------
 
 
@@ -834,45 +737,3 @@ async def send_pending_once(
         return await sender.send_pending_once(recover=recover)
     finally:
         await sender.stop()
-
-
-async def _serve(settings: Settings, *, once: bool) -> None:
-    from storage.db import create_engine, session_factory
-
-    engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    sender = OutboxSender.from_settings(settings, session_factory(engine))
-    try:
-        if once:
-            report = await sender.send_pending_once(recover=True)
-            print(json.dumps(report.as_dict()), flush=True)
-            return
-        stopped = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stopped.set)
-        await sender.start()
-        log.info("outbox sender started against %s", settings.telegram_base_url)
-        await stopped.wait()
-    finally:
-        await sender.stop()
-        await engine.dispose()
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m scheduler.sender``: run only the sender, with the usual settings."""
-    parser = argparse.ArgumentParser(prog="python -m scheduler.sender", description=main.__doc__)
-    parser.add_argument("--once", action="store_true", help="send what is due, then exit")
-    args = parser.parse_args(argv)
-    from bot.cli import fail, get_settings
-    from bot.core.settings import SettingsError
-
-    settings = get_settings()
-    try:
-        settings.token()
-    except SettingsError as exc:
-        fail(f"Setting error: {exc}", 2)
-    asyncio.run(_serve(settings, once=args.once))
-
-
-if __name__ == "__main__":
-    main()

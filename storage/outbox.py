@@ -38,7 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import TelegramAccount, utcnow
+from bot.core.clock import utcnow
+from storage.models import TelegramAccount
 from storage.outbox_models import (
     CANCELLED,
     FAILED,
@@ -128,6 +129,7 @@ async def enqueue(
     not_before: datetime | None = None,
     employee_id: int | None = None,
     parse_mode: str | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Queue one message; True if a row was added.
 
@@ -139,7 +141,7 @@ async def enqueue(
     """
     if not dedupe_key or len(dedupe_key) > MAX_DEDUPE_KEY:
         raise ValueError(f"dedupe_key must be 1-{MAX_DEDUPE_KEY} characters")
-    now = utcnow()
+    now = now or utcnow()
     values: dict[str, Any] = {
         "chat_id": chat_id,
         "employee_id": employee_id,

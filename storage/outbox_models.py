@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, UTCDateTime, utcnow
+from bot.core.clock import utcnow
+from storage.models import Base, UTCDateTime
 
 # OutboxMessage.status
 QUEUED = "queued"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import TelegramAccount, UserPreference, utcnow
+from bot.core.clock import utcnow
+from storage.models import TelegramAccount, UserPreference
 
 
 async def get_language(session: AsyncSession, user_key: str) -> str | None:

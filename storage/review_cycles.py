@@ -43,6 +43,7 @@ from babel.dates import format_date
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_, Translate, gettext_for
 from bot.core.settings import Settings
 from scheduler.scoring.assignments import (
@@ -53,7 +54,7 @@ from scheduler.scoring.assignments import (
 )
 from storage.crypto import new_token
 from storage.directory import accounts_by_employee, unit_subtree_ids
-from storage.models import AuditLog, Employee, TelegramAccount, Unit, utcnow
+from storage.models import AuditLog, Employee, TelegramAccount, Unit
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_NOTICE
 from storage.review_models import (
@@ -606,6 +607,7 @@ async def open_cycle(
             dedupe_key=f"{OPEN_KIND}:{cycle.id}:{rater_id}",
             priority=PRIORITY_NOTICE,
             employee_id=rater_id,
+            now=now,
         ):
             notified += 1
 
@@ -718,6 +720,7 @@ async def assign(
                 dedupe_key=f"{ASSIGN_KIND}:{assignment.token}",
                 priority=PRIORITY_NOTICE,
                 employee_id=rater.id,
+                now=stamp,
             )
     audit.detail = (
         f"cycle={cycle.name}; rater={rater.nip}; ratee={ratee.nip}; relation={relation}; "

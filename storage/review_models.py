@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models import Base, Employee, Unit, UTCDateTime, utcnow
+from bot.core.clock import utcnow
+from storage.models import Base, Employee, Unit, UTCDateTime
 
 # ReviewCycle.status
 OPEN = "open"

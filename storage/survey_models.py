@@ -25,7 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models import Base, Employee, Service, UTCDateTime, utcnow
+from bot.core.clock import utcnow
+from storage.models import Base, Employee, Service, UTCDateTime
 
 UNSUR_CODES: tuple[str, ...] = tuple(f"U{i}" for i in range(1, 10))
 

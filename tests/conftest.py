@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from bot.app import BotApplication, build_application, close_resources, open_resources
+from bot.core.clock import Clock
 from bot.core.settings import Settings, load_settings
 from bot.processor import PerChatUpdateProcessor
 from storage.db import SessionFactory, create_engine, session_factory
@@ -113,10 +114,12 @@ async def sessions(settings: Settings) -> AsyncIterator[SessionFactory]:
     await engine.dispose()
 
 
-async def start_bot(settings: Settings, api: FakeBotApi) -> BotApplication:
+async def start_bot(
+    settings: Settings, api: FakeBotApi, clock: Clock | None = None
+) -> BotApplication:
     processor = PerChatUpdateProcessor()
     processor.listeners.append(api.processed)
-    application = build_application(settings, processor=processor)
+    application = build_application(settings, processor=processor, clock=clock)
     await application.initialize()
     await open_resources(application)
     await application.start()

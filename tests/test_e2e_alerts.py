@@ -10,7 +10,7 @@ alert, whenever the suite runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.app import BotApplication
+from bot.core.clock import ManualClock
 from bot.core.settings import Settings
-from scheduler import low_score_alerts as alerts
 from storage.db import SessionFactory
 from storage.models import Employee, TelegramAccount
 from storage.survey_models import SurveyAlert, SurveyRelay
 from tests.citizen_support import OFFICER_NIP, QR, QR_OFFICER, complete
-from tests.conftest import make_settings
+from tests.conftest import make_settings, start_bot, stop_bot
 from tests.fakebot import Call, FakeBotApi, Sent
 from tests.test_low_score_alerts import HEAD_NAME, HEAD_TG, World, seed_world
 
@@ -56,11 +57,12 @@ def settings(tmp_path: Path, migrated: str, fake_api: FakeBotApi) -> Settings:
     )
 
 
-@pytest.fixture(autouse=True)
-def fixed_alert_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
-    noon = last_noon_in_jakarta()
-    monkeypatch.setattr(alerts, "current_time", lambda: noon)
-    return noon
+@pytest.fixture
+async def bot(settings: Settings, fake_api: FakeBotApi) -> AsyncIterator[BotApplication]:
+    """The bot with its clock at the last noon in Jakarta, inside the alert window."""
+    application = await start_bot(settings, fake_api, ManualClock(last_noon_in_jakarta()))
+    yield application
+    await stop_bot(application)
 
 
 @pytest.fixture

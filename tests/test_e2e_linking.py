@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import BotApplication
+from bot.core.clock import utcnow
 from bot.core.settings import Settings
 from storage import accounts
 from storage.db import SessionFactory
-from storage.models import Employee, TelegramAccount, Unit, utcnow
+from storage.models import Employee, TelegramAccount, Unit
 from tests.fakebot import FakeBotApi
 
 ANI = "198501012010012001"

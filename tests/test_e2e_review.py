@@ -36,7 +36,7 @@ NOT_VALID = "tidak valid"
 
 
 # -- the application under test ------------------------------------------------------
-# Typed input reaches the review through the shared router (handlers/messages.py),
+# Typed input reaches the review through the shared router (handlers/typed_input.py),
 # exactly as in production: no test-only wiring.
 
 

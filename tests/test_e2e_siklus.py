@@ -2,7 +2,7 @@
 and the fake Bot API server: list, open (guided), watch, close; others are refused.
 
 Typed steps (name, date, unit code) reach `handlers.cycles_admin.handle_admin_text`
-through the shared text router, handlers/messages.py.
+through the shared text router, handlers/typed_input.py.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from bot.app import BotApplication
 from bot.core.settings import Settings
 from scheduler.jobs import JOB_SPECS
-from scheduler.runner import NEW, OK, RUNNING, run_job, runner_of
+from scheduler.runner import NEW, OK, RUNNING, run_job
+from scheduler.services import services_of
 from storage.db import SessionFactory
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_REMINDER, JobRun
@@ -68,7 +69,7 @@ async def test_someone_else_is_refused(bot: BotApplication, fake_api: FakeBotApi
 
 async def test_the_bot_ticks_and_registers_the_jobs(bot: BotApplication, sessions: SessionFactory):
     """The JobQueue's first tick (1 s after start) registers every job; nothing is due yet."""
-    assert runner_of(bot) is not None
+    assert services_of(bot).runner is not None
     deadline = asyncio.get_running_loop().time() + 10
     rows: list[JobRun] = []
     while asyncio.get_running_loop().time() < deadline:

@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
+from bot.core.clock import utcnow
 from storage import outbox
 from storage.db import SessionFactory, create_engine, session_factory
-from storage.models import Employee, TelegramAccount, Unit, utcnow
+from storage.models import Employee, TelegramAccount, Unit
 from storage.outbox_models import (
     CANCELLED,
     PRIORITY_ALERT,

@@ -31,11 +31,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import BotApplication
+from bot.core.clock import utcnow
 from bot.core.settings import Settings
-from scheduler.sender import CATCH_UP, OutboxSender, RateLimiter, sender_of, wake
+from scheduler.sender import CATCH_UP, OutboxSender, RateLimiter
+from scheduler.services import services_of
 from storage import outbox
 from storage.db import SessionFactory
-from storage.models import TelegramAccount, utcnow
+from storage.models import TelegramAccount
 from storage.outbox_models import (
     CANCELLED,
     FAILED,
@@ -525,10 +527,10 @@ async def test_blocked_user_is_reachable_again_after_writing_to_the_bot(
         if method == "sendMessage" and int(params.get("chat_id", 0)) == BLOCKED_USER
         else None
     )
-    assert sender_of(bot) is not None and sender_of(bot).running  # type: ignore[union-attr]
+    assert services_of(bot).sender.running
     await queue(db, BLOCKED_USER, "pengingat 1")
     await queue(db, BLOCKED_USER, "pengingat 2")
-    wake(bot)
+    services_of(bot).wake()
 
     async def settled() -> bool:
         stored = await rows_by_text(db)
@@ -550,7 +552,7 @@ async def test_blocked_user_is_reachable_again_after_writing_to_the_bot(
     assert account is not None and account.reachable
 
     assert await queue(db, BLOCKED_USER, "selamat datang kembali")
-    wake(bot)
+    services_of(bot).wake()
 
     async def delivered() -> bool:
         return (await rows_by_text(db))["selamat datang kembali"].status == SENT
@@ -650,7 +652,9 @@ def sender_process(
     return asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "scheduler.sender",
+        "bot.cli",
+        "outbox",
+        "send",
         cwd=tmp_path,
         env=env,
         stdout=log,

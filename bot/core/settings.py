@@ -169,6 +169,14 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
+    def telegram_file_url(self) -> str:
+        """PTB's base_file_url that belongs to TELEGRAM_BASE_URL (…/bot → …/file/bot)."""
+        root = self.telegram_base_url.rstrip("/")
+        if root.endswith("/bot"):
+            return root[: -len("/bot")] + "/file/bot"
+        return root + "/file/bot"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

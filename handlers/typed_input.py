@@ -12,8 +12,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot.context import BotContext
 from handlers import alerts, citizen, cycles_admin, review
+from handlers.context import BotContext
 
 
 async def route_message(update: Update, context: BotContext) -> None:

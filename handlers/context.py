@@ -1,28 +1,21 @@
-"""What every handler and job can reach: settings, sessions and the user's language."""
+"""What every handler can reach: the services, the clock and the user's language."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import CallbackContext, ExtBot
 
+from bot.core.clock import Clock
 from bot.core.i18n import Translate, gettext_for, ngettext_for, pick_language
 from bot.core.settings import Settings
+from scheduler.services import SERVICES_KEY, Services
+from storage import preferences
 from storage.crypto import pseudonym
 from storage.db import SessionFactory
 
-SERVICES_KEY = "ulasan"
 LANGUAGE_KEY = "language"
-
-
-@dataclass
-class Services:
-    settings: Settings
-    sessions: SessionFactory
-    engine: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -40,6 +33,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     def sessions(self) -> SessionFactory:
         return self.services.sessions
 
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
+
     def user_key(self, update: Update) -> str:
         user = update.effective_user
         if user is None:
@@ -52,8 +49,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         cached = data.get(LANGUAGE_KEY)
         if cached:
             return cached
-        from storage import preferences  # local: storage imports are light but keep cycles out
-
         preferred = None
         if update.effective_user is not None:
             async with self.sessions() as session:
@@ -69,7 +64,3 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     async def ngettext(self, update: Update) -> Any:
         return ngettext_for(await self.language(update))
-
-
-def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
-    return application.bot_data[SERVICES_KEY]

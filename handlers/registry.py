@@ -1,0 +1,46 @@
+"""Every handler of the bot, registered in one place and in order.
+
+Group 0 holds the features' handlers (the first match wins), with the
+payload-specific ``/start`` handlers before the plain one and the replies of
+last resort at the very end. Group -1 sees every update first, for the
+outbox's bookkeeping of who is reachable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from handlers import (
+    account,
+    alerts,
+    citizen,
+    common,
+    cycles_admin,
+    reachability,
+    review,
+    review_results,
+    status,
+    typed_input,
+)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    ordered = [
+        *account.HANDLERS,
+        *review.HANDLERS,
+        *review_results.HANDLERS,
+        *cycles_admin.HANDLERS,
+        *alerts.HANDLERS,
+        *status.HANDLERS,
+        *citizen.HANDLERS,
+        *typed_input.HANDLERS,
+        *common.HANDLERS,
+        *common.FALLBACKS,
+    ]
+    application.add_handlers(ordered, group=0)
+    # Before every feature: a user the outbox marked unreachable (403) who writes or
+    # presses anything is reachable again (a set lookup per update, no query).
+    application.add_handlers(reachability.HANDLERS, group=-1)
+    application.add_error_handler(common.error_handler)
