@@ -1,4 +1,4 @@
-"""The fake Bot API server of the outbox benchmark: tests/fakebot.py plus Telegram's pushback.
+"""The outbox benchmark's fake Bot API: tests/support/fakebot.py plus Telegram's pushback.
 
 `LimitedBotApi` is the tests' `FakeBotApi` (real HTTP on 127.0.0.1) with, on
 ``sendMessage``/``sendPhoto`` only:
@@ -25,7 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakebot import FakeBotApi
+from tests.support.fakebot import FakeBotApi
 
 SEND_METHODS = ("sendMessage", "sendPhoto")
 

@@ -1,6 +1,6 @@
 """The survey benchmark's fake Bot API server and its simulated citizens.
 
-A lean cousin of ``tests/fakebot.py`` (aiohttp on 127.0.0.1): it answers
+A lean cousin of ``tests/support/fakebot.py`` (aiohttp on 127.0.0.1): it answers
 ``getUpdates`` by long polling and every sending method the bot and its outbox
 sender use, keeps only the *current* message of each simulated citizen, and
 stamps the moment the bot's answer to each press arrives. It keeps no call log

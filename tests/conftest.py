@@ -1,7 +1,8 @@
 """Shared fixtures: a migrated database file, the fake Bot API server, and a running bot.
 
 The bot fixture builds the real Application with the project's own factory and
-runs it with long polling against the fake server over HTTP on 127.0.0.1.
+runs it with long polling against the fake server over HTTP on 127.0.0.1. The
+helpers behind the fixtures live in ``tests/support/`` (this file holds fixtures only).
 """
 
 from __future__ import annotations
@@ -12,20 +13,16 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.app import BotApplication, build_application, close_resources, open_resources
-from bot.core.clock import Clock
-from bot.core.settings import Settings, load_settings
-from bot.processor import PerChatUpdateProcessor
+from bot.app import BotApplication
+from bot.core.settings import Settings
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.migrate import upgrade
-from tests.fakebot import FakeBotApi
-from tests.pg import PgAdmin, is_postgresql
-
-ADMIN_ID = 900001
+from tests.support.app import make_settings, start_bot, stop_bot
+from tests.support.fakebot import FakeBotApi
+from tests.support.pg import PgAdmin, is_postgresql
 
 
 @pytest.fixture(scope="session")
@@ -88,20 +85,6 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
     await api.stop()
 
 
-def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "_env_file": None,
-        "database_url": database_url,
-        "data_dir": tmp_path / "data",
-        "secret_key": "test-secret-key-0123456789",
-        "bot_token": "123456:TEST-TOKEN",
-        "admin_ids": str(ADMIN_ID),
-        "bot_username": "UlasanTestBot",
-    }
-    values.update(overrides)
-    return load_settings(**values)
-
-
 @pytest.fixture
 def settings(tmp_path: Path, migrated: str, fake_api: FakeBotApi) -> Settings:
     return make_settings(tmp_path, migrated, telegram_base_url=fake_api.base_url)
@@ -112,29 +95,6 @@ async def sessions(settings: Settings) -> AsyncIterator[SessionFactory]:
     engine = create_engine(settings.database_url)
     yield session_factory(engine)
     await engine.dispose()
-
-
-async def start_bot(
-    settings: Settings, api: FakeBotApi, clock: Clock | None = None
-) -> BotApplication:
-    processor = PerChatUpdateProcessor()
-    processor.listeners.append(api.processed)
-    application = build_application(settings, processor=processor, clock=clock)
-    await application.initialize()
-    await open_resources(application)
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0.0, timeout=1)
-    return application
-
-
-async def stop_bot(application: BotApplication) -> None:
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
-    if application.running:
-        await application.stop()
-    await application.shutdown()
-    await close_resources(application)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from bot.core.settings import load_settings
 from storage import accounts
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import AuditLog, Employee, LinkCode, Unit
-from tests.fakebot import FakeBotApi
+from tests.support.fakebot import FakeBotApi
 
 SECRET = "cli-test-secret-0123456789"
 NIPS = ("198501012010012001", "199002022015031002", "199103032019032003")

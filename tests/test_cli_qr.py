@@ -19,8 +19,8 @@ from bot.cli import cli
 from bot.telegram_info import PAYLOAD
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
-from tests.citizen_support import OFFICER_NIP, QR, seed_roster
-from tests.fakebot import FakeBotApi
+from tests.support.citizen import OFFICER_NIP, QR, seed_roster
+from tests.support.fakebot import FakeBotApi
 
 # Only this feature's command, so a half-finished command elsewhere cannot break these tests.
 cli_citizen.register(cli)

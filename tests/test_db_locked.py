@@ -19,9 +19,9 @@ import pytest
 from bot.app import BotApplication
 from bot.core.settings import Settings
 from storage.db import SessionFactory
-from tests.citizen_support import QR, Roster, choose, responses, seed_roster
-from tests.fakebot import FakeBotApi, FakeUser
-from tests.fuzz_support import database_locked, unanswered_queries, watch_errors
+from tests.support.citizen import QR, Roster, choose, responses, seed_roster
+from tests.support.fakebot import FakeBotApi, FakeUser
+from tests.support.fuzz import database_locked, unanswered_queries, watch_errors
 
 CITIZENS = 12
 NEWCOMERS = 4

@@ -19,7 +19,8 @@ from storage import survey
 from storage.crypto import pseudonym
 from storage.db import SessionFactory
 from storage.survey_models import SurveyResponse
-from tests.citizen_support import (
+from tests.support.app import start_bot, stop_bot
+from tests.support.citizen import (
     ALL_FOURS,
     QR,
     QR_OFFICER,
@@ -31,8 +32,7 @@ from tests.citizen_support import (
     snapshot,
     survey_message,
 )
-from tests.conftest import start_bot, stop_bot
-from tests.fakebot import FakeBotApi
+from tests.support.fakebot import FakeBotApi
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from bot.app import BotApplication
 from bot.core.settings import Settings
 from storage.db import SessionFactory
 from storage.models import Service, Unit
-from tests.citizen_support import (
+from tests.support.citizen import (
     QR,
     QR_INACTIVE,
     QR_INACTIVE_SERVICE,
@@ -19,7 +19,7 @@ from tests.citizen_support import (
     seed_roster,
     snapshot,
 )
-from tests.fakebot import FakeBotApi
+from tests.support.fakebot import FakeBotApi
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from bot.app import BotApplication
 from bot.core.i18n import gettext_for
 from storage.db import SessionFactory
-from tests.citizen_support import (
+from tests.support.citizen import (
     QR,
     Roster,
     choose,
@@ -24,7 +24,7 @@ from tests.citizen_support import (
     snapshot,
     survey_message,
 )
-from tests.fakebot import FakeBotApi, FakeUser, Reply
+from tests.support.fakebot import FakeBotApi, FakeUser, Reply
 
 UNEXPECTED = gettext_for("id")(
     "I only understand commands and buttons here. To rate a service, scan the QR "

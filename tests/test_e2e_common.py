@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import BotApplication
-from tests.fakebot import FakeBotApi
+from tests.support.fakebot import FakeBotApi
 
 
 async def test_start_greets_in_indonesian_by_default(bot: BotApplication, fake_api: FakeBotApi):

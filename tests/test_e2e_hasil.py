@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.app import BotApplication
 from storage.db import SessionFactory
 from storage.review_models import OPEN, PerilakuDecision, ReviewCycle
-from tests.fakebot import FakeBotApi
+from tests.support.fakebot import FakeBotApi
 from tests.test_review_results import TG, base_reviews, seed
 
 

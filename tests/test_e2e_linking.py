@@ -19,7 +19,7 @@ from bot.core.settings import Settings
 from storage import accounts
 from storage.db import SessionFactory
 from storage.models import Employee, TelegramAccount, Unit
-from tests.fakebot import FakeBotApi
+from tests.support.fakebot import FakeBotApi
 
 ANI = "198501012010012001"
 BUDI = "199002022015031002"

@@ -20,8 +20,8 @@ from bot.core.settings import Settings
 from handlers import review
 from storage.db import SessionFactory
 from storage.review_models import ReviewAnswer, ReviewAssignment, ReviewCycle
-from tests.conftest import start_bot, stop_bot
-from tests.fakebot import FakeBotApi, FakeUser, Reply, Sent
+from tests.support.app import start_bot, stop_bot
+from tests.support.fakebot import FakeBotApi, FakeUser, Reply, Sent
 from tests.test_review_ratings import (
     ANI_TG,
     BUDI_TG,
@@ -630,9 +630,9 @@ async def test_typed_text_goes_to_the_conversation_used_last(
     app: BotApplication, fake_api: FakeBotApi, sessions: SessionFactory
 ):
     from storage.survey_models import SurveyResponse
-    from tests import citizen_support
+    from tests.support import citizen
 
-    await citizen_support.seed_roster(sessions)
+    await citizen.seed_roster(sessions)
     seeded = await seed_review(sessions)
     ani = fake_api.user(ANI_TG)
     await open_from_list(ani, "Budi Santoso")
@@ -640,9 +640,9 @@ async def test_typed_text_goes_to_the_conversation_used_last(
     review_screen = review_message(ani)
     assert "Komentar 1/2" in review_screen.text
     # Ani is also a citizen: she scans a counter's QR code and reaches its comment step.
-    await ani.send(f"/start {citizen_support.QR}")
+    await ani.send(f"/start {citizen.QR}")
     await ani.press("Mulai")
-    await citizen_support.answer_all(ani)
+    await citizen.answer_all(ani)
     reply = await ani.send("Antrean tertib dan cepat.")
     async with sessions() as session:
         survey = await session.scalar(select(SurveyResponse))

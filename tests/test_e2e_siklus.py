@@ -20,8 +20,8 @@ from storage.db import SessionFactory
 from storage.models import AuditLog
 from storage.outbox_models import OutboxMessage
 from storage.review_models import CLOSED, OPEN, ReviewAssignment, ReviewCycle
-from tests.conftest import ADMIN_ID
-from tests.fakebot import FakeBotApi, FakeUser
+from tests.support.app import ADMIN_ID
+from tests.support.fakebot import FakeBotApi, FakeUser
 from tests.test_review_cycles import TG, seed_roster
 
 

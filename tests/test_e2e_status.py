@@ -16,8 +16,8 @@ from scheduler.services import services_of
 from storage.db import SessionFactory
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_REMINDER, JobRun
-from tests.conftest import ADMIN_ID
-from tests.fakebot import FakeBotApi
+from tests.support.app import ADMIN_ID
+from tests.support.fakebot import FakeBotApi
 
 
 async def test_admin_sees_jobs_and_outbox_counts(

@@ -41,9 +41,9 @@ from bot.core.settings import Settings
 from storage.crypto import pseudonym
 from storage.db import SessionFactory
 from storage.survey_models import SurveyResponse
-from tests.citizen_support import QR, QR_INACTIVE, QR_INACTIVE_SERVICE, QR_OFFICER, seed_roster
-from tests.fakebot import FakeBotApi
-from tests.fuzz_support import Driver, telegram_refusals, watch_errors
+from tests.support.citizen import QR, QR_INACTIVE, QR_INACTIVE_SERVICE, QR_OFFICER, seed_roster
+from tests.support.fakebot import FakeBotApi
+from tests.support.fuzz import Driver, telegram_refusals, watch_errors
 
 EXAMPLES = int(os.environ.get("ULASAN_FUZZ_EXAMPLES", "16"))
 # Reproducible by default (the same scripts every run); ULASAN_FUZZ_RANDOM=1 explores.

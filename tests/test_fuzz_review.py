@@ -49,8 +49,8 @@ from storage.review_models import (
     ReviewAssignment,
     ReviewCycle,
 )
-from tests.fakebot import FakeBotApi
-from tests.fuzz_support import Driver, telegram_refusals, watch_errors
+from tests.support.fakebot import FakeBotApi
+from tests.support.fuzz import Driver, telegram_refusals, watch_errors
 from tests.test_review_ratings import today_local
 
 EXAMPLES = int(os.environ.get("ULASAN_FUZZ_EXAMPLES", "16"))

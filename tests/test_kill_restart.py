@@ -29,9 +29,9 @@ import pytest
 
 from bot.core.settings import Settings
 from storage.db import SessionFactory
-from tests.citizen_support import QR, Roster, responses, seed_roster
-from tests.fakebot import Call, FakeBotApi, FakeUser, Fault, Sent
-from tests.fuzz_support import press_update, text_update
+from tests.support.citizen import QR, Roster, responses, seed_roster
+from tests.support.fakebot import Call, FakeBotApi, FakeUser, Fault, Sent
+from tests.support.fuzz import press_update, text_update
 
 SCORES = (4, 3, 2, 1, 4, 3, 2, 1, 3)
 

@@ -29,7 +29,7 @@ from storage.models import (
     TelegramAccount,
     Unit,
 )
-from tests.conftest import make_settings
+from tests.support.app import make_settings
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 ACTOR = "cli:tester"

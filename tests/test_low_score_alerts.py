@@ -26,8 +26,8 @@ from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Employee, Service, TelegramAccount, Unit
 from storage.outbox_models import PRIORITY_ALERT, JobRun, OutboxMessage
 from storage.survey_models import SUBMITTED, SurveyAlert, SurveyRelay, SurveyResponse
-from tests.citizen_support import seed_roster
-from tests.conftest import ADMIN_ID, make_settings
+from tests.support.app import ADMIN_ID, make_settings
+from tests.support.citizen import seed_roster
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=WIB).astimezone(UTC)

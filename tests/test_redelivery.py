@@ -12,7 +12,7 @@ Two ways the same input arrives again:
 Each scenario walks the whole citizen survey or a whole peer review with
 every step arriving twice, against a fake server that refuses what Telegram
 refuses (a second answer to one callback query, an edit that changes
-nothing, `tests.fuzz_support.telegram_refusals`). The database must hold
+nothing, `tests.support.fuzz.telegram_refusals`). The database must hold
 exactly what a single delivery would have written; every press is answered;
 nothing is logged as an error.
 """
@@ -27,9 +27,9 @@ from sqlalchemy import func, select
 from bot.app import BotApplication
 from storage.db import SessionFactory
 from storage.review_models import ReviewAnswer, ReviewAssignment
-from tests.citizen_support import QR, Roster, responses, seed_roster
-from tests.fakebot import FakeBotApi, FakeUser, Sent
-from tests.fuzz_support import (
+from tests.support.citizen import QR, Roster, responses, seed_roster
+from tests.support.fakebot import FakeBotApi, FakeUser, Sent
+from tests.support.fuzz import (
     deliver,
     deliver_again,
     press_update,

@@ -51,7 +51,7 @@ from storage.outbox_models import (
     UNREACHABLE,
     OutboxMessage,
 )
-from tests.fakebot import FakeBotApi
+from tests.support.fakebot import FakeBotApi
 from tests.test_outbox import clear_outbox, linked_account
 
 # PTB itself warns while building a RetryAfter (retry_after becomes a timedelta in v23).

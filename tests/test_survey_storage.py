@@ -11,7 +11,7 @@ from storage import survey
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Unit
 from storage.survey_models import SurveyResponse
-from tests.citizen_support import Roster, seed_roster
+from tests.support.citizen import Roster, seed_roster
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in Jakarta
 

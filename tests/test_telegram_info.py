@@ -8,8 +8,8 @@ import pytest
 
 from bot.core.settings import SettingsError
 from bot.telegram_info import deep_link, resolve_bot_username
-from tests.conftest import make_settings
-from tests.fakebot import BOT_USERNAME, FakeBotApi
+from tests.support.app import make_settings
+from tests.support.fakebot import BOT_USERNAME, FakeBotApi
 
 
 async def test_username_from_setting(tmp_path: Path, migrated: str):

@@ -7,7 +7,7 @@ sent. Faults (429 with retry_after, 5xx, 403) are injected with `FakeBotApi.faul
 
 Waiting: an action returns once the bot has finished processing that update.
 In-process tests connect `processed()` to the application's update processor
-(see ``tests/conftest.py``); subprocess tests use `wait_for_calls`.
+(see ``tests/support/app.py``); subprocess tests use `wait_for_calls`.
 """
 
 from __future__ import annotations

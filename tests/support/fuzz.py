@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from tests.fakebot import Call, FakeBotApi, FakeUser, Fault, Sent
+from tests.support.fakebot import Call, FakeBotApi, FakeUser, Fault, Sent
 
 # The error handler's apology (handlers/common.py), in both languages and its fallback.
 APOLOGIES = ("Sorry, something went wrong", "Maaf, terjadi kesalahan")
