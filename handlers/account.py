@@ -19,6 +19,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot.core.clock import format_clock_time
 from bot.core.i18n import N_, Translate
 from handlers.context import BotContext
 from storage import accounts
@@ -53,12 +54,6 @@ REFUSALS: dict[Outcome, str] = {
 def describe(card: EmployeeCard) -> str:
     """ "name, position, unit" (a position may be missing from the roster)."""
     return ", ".join(part for part in (card.name, card.position, card.unit_name) if part)
-
-
-def local_time(moment: datetime, context: BotContext) -> str:
-    """A moment as people in the deployment's time zone read it: "14:05 WIB, 23-11-2026"."""
-    local = moment.astimezone(context.settings.tz)
-    return f"{local:%H:%M} {local.tzname()}, {local:%d-%m-%Y}"
 
 
 def render_redeem(result: RedeemResult, _: Translate, context: BotContext) -> str:
@@ -101,7 +96,7 @@ def locked_text(until: datetime, _: Translate, context: BotContext) -> str:
     return _(
         "Too many wrong link codes. For your security, account linking is paused "
         "until {time}. Then open your link again, or ask HR (BKPSDM) for a new code."
-    ).format(time=local_time(until, context))
+    ).format(time=format_clock_time(until, context.settings.tz))
 
 
 async def start_link(update: Update, context: BotContext) -> None:

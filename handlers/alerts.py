@@ -45,6 +45,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.core.clock import format_moment
 from bot.core.settings import Settings
 from handlers import common
 from handlers.context import BotContext
@@ -393,7 +394,7 @@ async def _relay_from_head(update: Update, context: BotContext, token: str, text
     if not_before > context.clock.now() + timedelta(minutes=1):
         lines.append(
             _("Outside 07:00–21:00 it waits: it goes out at {when}.").format(
-                when=alerts.local_time_text(not_before, settings, await context.language(update))
+                when=format_moment(not_before, settings.tz, await context.language(update))
             )
         )
     await message.reply_text("\n".join(lines))

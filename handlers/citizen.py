@@ -34,9 +34,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.core.clock import local_day
 from bot.core.i18n import Translate, gettext_for
 from handlers import common
 from handlers.context import BotContext
@@ -284,15 +285,6 @@ def _hint(response: SurveyResponse, _: Translate) -> str:
 # -- sending and editing the survey message ----------------------------------------
 
 
-async def _remove_keyboard(context: BotContext, chat_id: int, message_id: int | None) -> None:
-    if message_id is None:
-        return
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-    except TelegramError:  # too old, deleted, or already without buttons: nothing to do
-        pass
-
-
 async def _send_survey_message(
     update: Update,
     context: BotContext,
@@ -306,7 +298,7 @@ async def _send_survey_message(
     async with context.sessions.begin() as session:
         await survey.set_message_id(session, response.id, sent.message_id)
     if response.message_id != sent.message_id:
-        await _remove_keyboard(context, chat_id, response.message_id)
+        await common.remove_keyboard(context, chat_id, response.message_id)
 
 
 async def _show_in_place(update: Update, context: BotContext, response: SurveyResponse) -> None:
@@ -327,7 +319,7 @@ async def _show_in_place(update: Update, context: BotContext, response: SurveyRe
         # An older survey message was pressed: it is the survey message from now on.
         async with context.sessions.begin() as session:
             await survey.set_message_id(session, response.id, message.message_id)
-        await _remove_keyboard(context, update.effective_chat.id, response.message_id)
+        await common.remove_keyboard(context, update.effective_chat.id, response.message_id)
 
 
 # -- survey presses ------------------------------------------------------------------
@@ -547,7 +539,7 @@ async def _open_survey(
         else:
             service_name = service.name
             draft = await survey.current_draft(session, key, now, settings.survey_draft_ttl_hours)
-            today = survey.local_day(now, settings.tz)
+            today = local_day(now, settings.tz)
             previous = draft.message_id if draft is not None else None
             if (
                 draft is not None
@@ -590,7 +582,7 @@ async def _open_survey(
     async with context.sessions.begin() as session:
         await survey.set_message_id(session, draft.id, message_id)
     if previous is not None and previous != message_id:
-        await _remove_keyboard(context, update.effective_chat.id, previous)
+        await common.remove_keyboard(context, update.effective_chat.id, previous)
 
 
 async def _put(
@@ -760,7 +752,7 @@ async def delete_confirmed(update: Update, context: BotContext) -> None:
         update, _("Done. Survey responses deleted: {count}.").format(count=deleted)
     )
     for message_id in open_messages:  # their buttons would only answer "no longer available"
-        await _remove_keyboard(context, update.effective_chat.id, message_id)
+        await common.remove_keyboard(context, update.effective_chat.id, message_id)
 
 
 async def delete_cancelled(update: Update, context: BotContext) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES
@@ -42,6 +42,16 @@ async def edit_pressed(update: Update, text: str) -> None:
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+async def remove_keyboard(context: BotContext, chat_id: int, message_id: int | None) -> None:
+    """Take the buttons off an older message (one that no longer shows where the user is)."""
+    if message_id is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except TelegramError:  # too old, deleted, or already without buttons: nothing to do
+        pass
 
 
 async def start(update: Update, context: BotContext) -> None:

@@ -42,9 +42,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.core.clock import format_day, local_day
 from bot.core.i18n import N_, Translate
 from handlers import common
 from handlers.context import BotContext
@@ -138,7 +139,7 @@ def render_list(
                 ).format(
                     name=cycle.name,
                     state=_(STATE_LABELS.get(cycle.status, cycle.status)),
-                    deadline=review_cycles.format_deadline(cycle.deadline, language),
+                    deadline=format_day(cycle.deadline, language),
                     done=cycle.submitted,
                     total=cycle.assignments,
                     percent=cycle.percent_done,
@@ -178,9 +179,7 @@ def render_status(
             name=status.name, state=_(STATE_LABELS.get(status.status, status.status))
         ),
         _("Scope: {scope}").format(scope=scope),
-        _("Deadline: {deadline}").format(
-            deadline=review_cycles.format_deadline(status.deadline, language)
-        ),
+        _("Deadline: {deadline}").format(deadline=format_day(status.deadline, language)),
         _(
             "Submitted: {done} of {total} ({percent}%); in progress: {progress}; "
             "not started: {pending}"
@@ -282,7 +281,7 @@ def render_deadline_step(
             InlineKeyboardButton(
                 _("+{days} days ({date})").format(
                     days=days,
-                    date=review_cycles.format_deadline(today + timedelta(days=days), language),
+                    date=format_day(today + timedelta(days=days), language),
                 ),
                 callback_data=f"{DEADLINE}{flow['nonce']}:{days}",
             )
@@ -345,9 +344,7 @@ def render_confirm_step(
             "",
             _("Name: {name}").format(name=flow["name"]),
             _("Deadline: {deadline}").format(
-                deadline=review_cycles.format_deadline(
-                    date.fromisoformat(flow["deadline"]), language
-                )
+                deadline=format_day(date.fromisoformat(flow["deadline"]), language)
             ),
             _("Scope: {scope}").format(scope=scope),
             _("Employees rated: {employees}; reviews: {reviews}; raters: {raters}").format(
@@ -438,15 +435,6 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
     return sent.message_id
 
 
-async def _remove_keyboard(context: BotContext, chat_id: int, message_id: int | None) -> None:
-    if message_id is None:
-        return
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-    except TelegramError:  # too old, deleted, or already without buttons: nothing to do
-        pass
-
-
 def _id(context: BotContext) -> int:
     """The cycle or unit id of a press (the pattern allows digits only)."""
     return int(context.match.group("id"))
@@ -525,7 +513,7 @@ async def _render_step(
 
 
 def _today(context: BotContext) -> date:
-    return review_cycles.local_today(context.clock.now(), context.settings)
+    return local_day(context.clock.now(), context.settings.tz)
 
 
 async def _show_step_in_place(
@@ -553,7 +541,7 @@ async def _send_step(
     old = flow.get("message_id")
     flow["message_id"] = sent.message_id
     if old != sent.message_id:
-        await _remove_keyboard(context, chat_id, old)
+        await common.remove_keyboard(context, chat_id, old)
 
 
 # -- list, status, close ------------------------------------------------------------------------

@@ -36,17 +36,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.core.clock import format_day
 from bot.core.i18n import Translate, gettext_for
 from handlers import common
 from handlers.context import BotContext
@@ -125,11 +125,6 @@ def data(token: str, *parts: str) -> str:
     return ":".join((REVIEW, token, *parts))
 
 
-def format_deadline(deadline: date, language: str) -> str:
-    """A deadline as people write it: "31 Juli 2025" / "31 July 2025"."""
-    return format_date(deadline, "d MMMM y", locale="en" if language == "en" else "id")
-
-
 # -- rendering (pure: a review in, text and buttons out) ---------------------------------
 
 
@@ -155,7 +150,7 @@ def _header(assignment: ReviewAssignment, _: Translate, language: str) -> str:
     return "\n".join(
         [
             _("360° review “{cycle}”, until {deadline}").format(
-                cycle=cycle.name, deadline=format_deadline(cycle.deadline, language)
+                cycle=cycle.name, deadline=format_day(cycle.deadline, language)
             ),
             _("Rating: {who}").format(who=_who(assignment, _)),
         ]
@@ -341,7 +336,7 @@ def _confirm_screen(
         *_summary_lines(assignment, instrument, answers, _),
         "",
         _("Submit this review? You can still change it until {deadline}.").format(
-            deadline=format_deadline(assignment.cycle.deadline, language)
+            deadline=format_day(assignment.cycle.deadline, language)
         ),
     ]
     token = assignment.token
@@ -369,7 +364,7 @@ def _submitted_screen(
         _(
             "You can change it until {deadline}. While you change it, it does not count "
             "until you submit it again."
-        ).format(deadline=format_deadline(assignment.cycle.deadline, language)),
+        ).format(deadline=format_day(assignment.cycle.deadline, language)),
     ]
     rows = [
         [InlineKeyboardButton(_("Change answers"), callback_data=data(assignment.token, CHANGE))],
@@ -411,7 +406,7 @@ def render_done(
     parts = [
         thanks,
         _("You can still change it with /nilai until {deadline}.").format(
-            deadline=format_deadline(assignment.cycle.deadline, language)
+            deadline=format_day(assignment.cycle.deadline, language)
         ),
     ]
     if remaining:
@@ -431,7 +426,7 @@ def render_paused(
         "Stopped for now. Your answers so far are kept as a draft and nothing has been "
         "submitted. You can continue at any time until {deadline}: press Continue, or "
         "use /nilai."
-    ).format(deadline=format_deadline(assignment.cycle.deadline, language))
+    ).format(deadline=format_day(assignment.cycle.deadline, language))
     rows = [
         [InlineKeyboardButton(_("Continue"), callback_data=data(assignment.token, OPEN))],
         [InlineKeyboardButton(_("My reviews"), callback_data=LIST_HERE)],
@@ -476,7 +471,7 @@ def render_list(
     for cycle in cycles.values():
         parts.append(
             _("• “{cycle}”, until {deadline}").format(
-                cycle=cycle.name, deadline=format_deadline(cycle.deadline, language)
+                cycle=cycle.name, deadline=format_day(cycle.deadline, language)
             )
         )
     parts.append("")
@@ -538,13 +533,6 @@ async def _answer(update: Update, text: str | None = None, *, alert: bool = Fals
     await common.answer_query(update, text, alert=alert)
 
 
-async def _remove_keyboard(context: BotContext, chat_id: int, message_id: int) -> None:
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-    except TelegramError:  # too old, deleted, or already without buttons: nothing to do
-        pass
-
-
 async def _activate(
     context: BotContext, assignment: ReviewAssignment, chat_id: int, message_id: int
 ) -> None:
@@ -552,7 +540,7 @@ async def _activate(
     async with context.sessions.begin() as session:
         released = await ratings.activate(session, assignment, message_id, now=context.clock.now())
     for old in released:
-        await _remove_keyboard(context, chat_id, old)
+        await common.remove_keyboard(context, chat_id, old)
 
 
 async def _put(
@@ -613,7 +601,7 @@ async def _refuse(update: Update, context: BotContext, refusal: Refusal) -> None
     if refusal in (Refusal.CLOSED, Refusal.DEADLINE_PASSED):
         message = update.effective_message
         if message is not None:  # its buttons can never work again
-            await _remove_keyboard(context, message.chat_id, message.message_id)
+            await common.remove_keyboard(context, message.chat_id, message.message_id)
 
 
 async def _instrument_missing(update: Update, context: BotContext, exc: InstrumentError) -> None:
@@ -755,7 +743,7 @@ async def _press(update: Update, context: BotContext, action: Action) -> None:
             After.REOPENED: _(
                 "Reopened for changes. Until you submit it again it does not count; please "
                 "submit it again by {deadline}."
-            ).format(deadline=format_deadline(assignment.cycle.deadline, language)),
+            ).format(deadline=format_day(assignment.cycle.deadline, language)),
         }.get(after)
         if lead:
             text = f"{lead}\n\n{text}"

@@ -29,6 +29,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.core.clock import format_day
 from bot.core.i18n import Translate, gettext_for
 from handlers import common
 from handlers.context import BotContext
@@ -44,7 +45,6 @@ from scheduler.review_reports import (
 from scheduler.scoring.review_instrument import Expectation
 from storage.directory import employee_by_telegram
 from storage.models import Employee
-from storage.review_cycles import format_deadline
 from storage.review_results import (
     RateeResults,
     ResultsError,
@@ -147,7 +147,7 @@ async def hasil(update: Update, context: BotContext) -> None:
                 "Your results of the cycle “{cycle}” are released when the cycle closes "
                 "(deadline {deadline}), never while ratings come in. You will receive them "
                 "here then."
-            ).format(cycle=pending.name, deadline=format_deadline(pending.deadline, language))
+            ).format(cycle=pending.name, deadline=format_day(pending.deadline, language))
         else:
             text = _("You have no results yet: no review cycle that includes you has closed.")
         await message.reply_text(text)

@@ -17,6 +17,7 @@ from babel.dates import format_datetime
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
+from bot.core.clock import babel_locale
 from bot.core.i18n import N_, Translate
 from handlers.context import BotContext
 from scheduler.runner import ERROR, NEW, OK, RUNNING, JobInfo, job_overview
@@ -46,7 +47,7 @@ def _when(value: datetime, tz: tzinfo, language: str) -> str:
     return format_datetime(
         value.astimezone(tz),
         "d MMM y, HH:mm",
-        locale="en" if language == "en" else "id",
+        locale=babel_locale(language),
     )
 
 
