@@ -24,7 +24,7 @@ import click
 from bot.cli import fail, format_option, get_settings, run_reading
 from bot.core.clock import utcnow
 from bot.core.settings import Settings
-from scheduler.jobs import JOB_SPECS
+from scheduler.jobs.specs import JOB_SPECS
 from scheduler.runner import JobInfo, JobOutcome, UnknownJob, job_overview, run_job
 from storage.db import create_engine, session_factory
 

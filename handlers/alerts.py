@@ -1,6 +1,6 @@
 """The "Balas" (Reply) relay of a low-score alert: unit head ⇄ citizen, identities hidden.
 
-A low-score alert (``scheduler/low_score_alerts.py``) whose citizen agreed to be
+A low-score alert (``scheduler/jobs/low_score_alerts.py``) whose citizen agreed to be
 contacted carries a button ``al:<alert token>:reply``. The flow:
 
 1. The head (or an admin) presses it. Only someone the alert was queued for
@@ -49,7 +49,7 @@ from bot.core.clock import format_moment
 from bot.core.settings import Settings
 from handlers import common
 from handlers.context import BotContext
-from scheduler import low_score_alerts as alerts
+from scheduler.jobs import low_score_alerts as alerts
 from storage.directory import employee_by_telegram
 from storage.masking import clean_text, mask_personal_data
 from storage.review_ratings import active_review, citizen_draft_touched_after

@@ -41,7 +41,7 @@ from bot.core.clock import local_day
 from bot.core.i18n import Translate, gettext_for
 from handlers import common
 from handlers.context import BotContext
-from scheduler import low_score_alerts
+from scheduler.jobs import low_score_alerts
 from scheduler.scoring.skm_instrument import PROFILE, PROFILE_TITLES, UNSUR, UNSUR_BY_CODE
 from storage import survey
 from storage.masking import clean_text

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.core.settings import Settings, parse_hours, parse_weekdays
-from scheduler.jobs import Window
+from scheduler.jobs.specs import Window
 
 
 def next_allowed(now: datetime, window: Window, settings: Settings) -> datetime:

@@ -84,7 +84,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -133,9 +133,6 @@ from storage.rollup_models import (
     SkmUnitMonthly,
 )
 from storage.survey_models import SUBMITTED, SurveyResponse
-
-if TYPE_CHECKING:
-    from scheduler.jobs import JobContext
 
 log = logging.getLogger(__name__)
 
@@ -1264,20 +1261,6 @@ async def refresh(
     return await refresh_reviews(session, min_raters=min_raters, now=now, full=full, stats=stats)
 
 
-async def run(ctx: JobContext) -> str:
-    """The scheduled job (and ``ulasan job run rollup [--full]``): a one-line summary."""
-    tz = ctx.settings.tz
-    m = ctx.settings.min_anonymous_raters
-    if not ctx.full:
-        # A cheap look first, without the write lock: nothing to do writes nothing.
-        async with ctx.sessions() as session:
-            if not await needs_refresh(session, tz, m):
-                return RollupStats().summary()
-    async with ctx.sessions.begin() as session:
-        stats = await refresh(session, tz=tz, now=ctx.now, min_raters=m, full=ctx.full)
-    return stats.summary()
-
-
 __all__ = [
     "JOB_NAME",
     "RollupStats",
@@ -1289,7 +1272,6 @@ __all__ = [
     "refresh",
     "refresh_reviews",
     "refresh_scores",
-    "run",
     "scores_need_refresh",
     "triggers_present",
 ]

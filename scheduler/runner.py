@@ -1,7 +1,7 @@
 """Runs the scheduled jobs: when each is due, one run at a time, every run recorded.
 
-Each `JobSpec` of ``scheduler.jobs`` names a module ``scheduler.<name>`` with an
-``async def run(ctx: JobContext) -> str``. Modules are imported lazily, when the
+Each `JobSpec` of ``scheduler.jobs.specs`` names a module ``scheduler.jobs.<name>``
+with an ``async def run(ctx: JobContext) -> str``. Modules are imported lazily, when the
 job runs, so one broken module (a syntax error, a missing import) is recorded
 as that job's error and never stops the others.
 
@@ -57,7 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
-from scheduler.jobs import JOB_SPECS, SPECS_BY_NAME, JobContext, JobFunc, JobSpec
+from scheduler.jobs.specs import JOB_SPECS, SPECS_BY_NAME, JobContext, JobFunc, JobSpec
 from storage.db import SessionFactory
 from storage.outbox import insert_ignore
 from storage.outbox_models import JobRun
@@ -374,11 +374,11 @@ async def _running_since(sessions: SessionFactory, name: str) -> datetime | None
 
 
 def load_job(name: str) -> JobFunc:
-    """The ``run`` of module ``scheduler.<name>``, imported now (not at startup)."""
-    module = importlib.import_module(f"scheduler.{name}")
+    """The ``run`` of module ``scheduler.jobs.<name>``, imported now (not at startup)."""
+    module = importlib.import_module(f"scheduler.jobs.{name}")
     func = getattr(module, "run", None)
     if not callable(func):
-        raise TypeError(f"scheduler.{name} has no run(ctx) function")
+        raise TypeError(f"scheduler.jobs.{name} has no run(ctx) function")
     return func  # type: ignore[no-any-return]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.app import BotApplication
 from bot.core.settings import Settings
-from scheduler.jobs import JOB_SPECS
+from scheduler.jobs.specs import JOB_SPECS
 from scheduler.runner import NEW, OK, RUNNING, run_job
 from scheduler.services import services_of
 from storage.db import SessionFactory

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from bot.core.settings import Settings
-from scheduler import housekeeping
-from scheduler.jobs import JobContext
+from scheduler.jobs import housekeeping
+from scheduler.jobs.specs import JobContext
 from storage.crypto import new_token
 from storage.db import SessionFactory
 from storage.models import LinkFailure, Service, Unit

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 
 from bot.cli import cli, register_commands
 from bot.core.settings import Settings
-from scheduler.jobs import JOB_SPECS, SPECS_BY_NAME, JobContext, JobFunc
+from scheduler.jobs.specs import JOB_SPECS, SPECS_BY_NAME, JobContext, JobFunc
 from scheduler.runner import (
     BUSY,
     ERROR,
@@ -206,10 +206,11 @@ async def test_a_broken_module_does_not_stop_the_others(
     settings: Settings, sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
 ):
     # The real loader: a module without run() (as if half-written) fails alone.
-    monkeypatch.setitem(sys.modules, "scheduler.rollup", types.ModuleType("scheduler.rollup"))
+    module = types.ModuleType("scheduler.jobs.rollup")
+    monkeypatch.setitem(sys.modules, "scheduler.jobs.rollup", module)
     now = datetime.now(UTC)
     broken = await run_job("rollup", settings, sessions, now)
-    assert broken.status == ERROR and "scheduler.rollup has no run" in broken.result
+    assert broken.status == ERROR and "scheduler.jobs.rollup has no run" in broken.result
     fine = await run_job("housekeeping", settings, sessions, now)
     assert fine.ok, fine.result
 
@@ -357,13 +358,13 @@ def test_cli_unknown_job_is_one_line(run_cli):
 
 
 def test_cli_failing_job_is_one_line(run_cli, monkeypatch: pytest.MonkeyPatch):
-    module = types.ModuleType("scheduler.weekly_digest")
+    module = types.ModuleType("scheduler.jobs.weekly_digest")
 
     async def run(ctx: JobContext) -> str:
         raise ValueError("chart library missing")
 
     module.run = run  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "scheduler.weekly_digest", module)
+    monkeypatch.setitem(sys.modules, "scheduler.jobs.weekly_digest", module)
     result = run_cli("run", "weekly_digest")
     assert result.exit_code == 1
     assert "Traceback" not in result.output

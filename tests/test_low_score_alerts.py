@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.core.settings import Settings
-from scheduler import low_score_alerts as alerts
-from scheduler.jobs import JobContext
+from scheduler.jobs import low_score_alerts as alerts
+from scheduler.jobs.specs import JobContext
 from storage import survey
 from storage.crypto import new_token
 from storage.db import SessionFactory, create_engine, session_factory

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 
 from bot.core.settings import Settings
-from scheduler import review_reminders
-from scheduler.jobs import JobContext
+from scheduler.jobs import review_reminders
+from scheduler.jobs.specs import JobContext
 from storage import review_cycles
 from storage.db import SessionFactory
 from storage.models import TelegramAccount

@@ -534,15 +534,16 @@ async def _changed_rows(url: str) -> int:
 
 
 async def test_a_second_run_writes_nothing(world: World, sessions: SessionFactory, settings):
-    from scheduler.jobs import JobContext
+    from scheduler.jobs import rollup as rollup_job
+    from scheduler.jobs.specs import JobContext
 
     a = world.services["A"]
     await add(world.url, *(response(a, ALL_3, local(JAKARTA, 2026, 9, d)) for d in (1, 2)))
     ctx = JobContext(settings=settings, sessions=sessions, now=datetime.now(UTC))
-    first = await rollup.run(ctx)
+    first = await rollup_job.run(ctx)
     assert "2 responses added" in first
     before = await _changed_rows(world.url)
-    assert await rollup.run(ctx) == "rollup: up to date"
+    assert await rollup_job.run(ctx) == "rollup: up to date"
     assert await _changed_rows(world.url) == before
     # Even inside the transaction, a run with nothing to do issues no write.
     writes: list[str] = []

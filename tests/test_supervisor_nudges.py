@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 
 from bot.core.settings import Settings
-from scheduler import supervisor_nudges
-from scheduler.jobs import JobContext
+from scheduler.jobs import supervisor_nudges
+from scheduler.jobs.specs import JobContext
 from storage.db import SessionFactory
 from storage.models import TelegramAccount
 from storage.outbox_models import OutboxMessage

@@ -32,8 +32,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from scheduler import weekly_digest as digest
-from scheduler.jobs import JobContext
+from scheduler.jobs import weekly_digest as digest
+from scheduler.jobs.specs import JobContext
 from storage.db import SessionFactory
 from storage.ikm_report import build_ikm_report
 from storage.models import Employee, Service, TelegramAccount, Unit

@@ -49,8 +49,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
-from scheduler.jobs import JobContext
-from scheduler.low_score_alerts import language_of_chat
+from scheduler.jobs.low_score_alerts import language_of_chat
+from scheduler.jobs.specs import JobContext
 from scheduler.quiet_hours import next_allowed
 from scheduler.scoring import skm
 from scheduler.scoring.skm_instrument import UNSUR_BY_CODE

@@ -75,7 +75,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
-from scheduler.jobs import JobContext
+from scheduler.jobs.specs import JobContext
 from scheduler.quiet_hours import next_allowed
 from scheduler.scoring import skm
 from scheduler.scoring.skm_instrument import UNSUR

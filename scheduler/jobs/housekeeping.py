@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.jobs import JobContext
+from scheduler.jobs.specs import JobContext
 from storage.models import LinkFailure
 from storage.outbox_models import CANCELLED, SENT, OutboxMessage
 from storage.survey import abandon_stale_drafts

@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import Translate, gettext_for
 from bot.core.settings import Settings, parse_weekdays
-from scheduler.jobs import JobContext
+from scheduler.jobs.specs import JobContext
 from scheduler.quiet_hours import next_allowed
 from storage.directory import accounts_by_employee
 from storage.models import Employee, TelegramAccount

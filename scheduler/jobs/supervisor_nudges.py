@@ -36,8 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import Translate, gettext_for
 from bot.core.settings import Settings
-from scheduler.jobs import JobContext
-from scheduler.review_reminders import (
+from scheduler.jobs.review_reminders import (
     TEXT_LIMIT,
     continue_button,
     covered_days,
@@ -45,6 +44,7 @@ from scheduler.review_reminders import (
     language_of,
     open_cycles,
 )
+from scheduler.jobs.specs import JobContext
 from storage.directory import accounts_by_employee
 from storage.models import Employee
 from storage.outbox import enqueue

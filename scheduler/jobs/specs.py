@@ -1,8 +1,9 @@
 """The scheduled jobs: what each is, when it runs, and the context it runs with.
 
-Every job is an ``async def run(ctx: JobContext) -> str`` in its own module
-that returns a one-line summary of what it did. Jobs are idempotent: a second
-run in a row queues and writes nothing new (outbox dedupe keys, watermarks).
+Every job is an ``async def run(ctx: JobContext) -> str`` in its own module,
+``scheduler/jobs/<name>.py``, that returns a one-line summary of what it did.
+Jobs are idempotent: a second run in a row queues and writes nothing new
+(outbox dedupe keys, watermarks).
 The runner (`scheduler.runner`) records each run in `JobRun`, runs a missed run
 once at start, and serves ``ulasan job list``/``ulasan job run`` and ``/status``.
 """

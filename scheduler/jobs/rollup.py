@@ -1,0 +1,25 @@
+"""Job ``rollup``: citizen scores into the daily and monthly tables, closed cycles into results.
+
+The work is storage's (`scheduler.rollup` for now: the SQL, the triggers, the
+incremental run and the full rebuild); the job decides only whether there is
+anything to do and runs it in one transaction.
+"""
+
+from __future__ import annotations
+
+from scheduler.jobs.specs import JobContext
+from scheduler.rollup import RollupStats, needs_refresh, refresh
+
+
+async def run(ctx: JobContext) -> str:
+    """The scheduled job (and ``ulasan job run rollup [--full]``): a one-line summary."""
+    tz = ctx.settings.tz
+    m = ctx.settings.min_anonymous_raters
+    if not ctx.full:
+        # A cheap look first, without the write lock: nothing to do writes nothing.
+        async with ctx.sessions() as session:
+            if not await needs_refresh(session, tz, m):
+                return RollupStats().summary()
+    async with ctx.sessions.begin() as session:
+        stats = await refresh(session, tz=tz, now=ctx.now, min_raters=m, full=ctx.full)
+    return stats.summary()
