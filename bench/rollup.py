@@ -10,7 +10,7 @@ What it does, on a migrated SQLite file (WAL, the deployment default):
    cycle of 2,000 review assignments (self, supervisor and 8 peers for each
    of the 200 officers; 90 % submitted);
 2. times the **full rollup** through the code path of ``ulasan job run rollup
-   --full`` (`bot.cli_jobs.run_now`, in process: the job runner, its JobRun
+   --full`` (`bot.cli.job.run_now`, in process: the job runner, its JobRun
    claim, the rebuild, the review cycle);
 3. adds 10,000 new responses (the last two days of the year and the first of
    the next, 5 % of them *late*: started before responses that were stored
@@ -343,7 +343,7 @@ def bench_settings(path: Path, data_dir: Path) -> Settings:
 
 def run_rollup(settings: Settings, *, full: bool) -> tuple[float, str]:
     """One ``ulasan job run rollup [--full]``, in process: (seconds, the job's summary)."""
-    from bot.cli_jobs import run_now
+    from bot.cli.job import run_now
 
     started, cpu = time.perf_counter(), time.process_time()
     outcome = asyncio.run(run_now(settings, "rollup", False, full))
@@ -371,7 +371,7 @@ def report_in_process(path: Path, data_dir: Path) -> tuple[float, str]:
     """``ulasan report ikm --unit U00 --from … --to …`` run by click in this process."""
     from click.testing import CliRunner
 
-    from bot.cli import cli, register_commands
+    from bot.cli.main import cli, register_commands
 
     register_commands()
     runner = CliRunner()
@@ -388,7 +388,7 @@ def report_subprocess(path: Path, data_dir: Path) -> tuple[float, str]:
     command = (
         [str(script)]
         if script.exists()
-        else [sys.executable, "-c", "import bot.cli; bot.cli.main()"]
+        else [sys.executable, "-c", "from bot.cli.main import main; main()"]
     )
     env = {**os.environ, **_cli_env(path, data_dir)}
     started = time.perf_counter()

@@ -47,6 +47,7 @@ from bot.core.clock import utcnow
 from bot.core.i18n import N_, Translate, gettext_for
 from bot.core.settings import Settings
 from scheduler.scoring.assignments import (
+    MAX_PEERS_LIMIT,
     AssignmentPlan,
     NoteCode,
     RosterEntry,
@@ -75,10 +76,7 @@ START_RATING_CALLBACK = "rv:list"
 OPEN_KIND = "cycle_open"
 ASSIGN_KIND = "cycle_assign"
 NAME_MAX = 100  # ReviewCycle.name is String(100)
-MAX_PEERS_LIMIT = 50
 STATUSES = (PENDING, IN_PROGRESS, SUBMITTED)
-# Relations an operator may add by hand; self-assessments come from the plan only.
-ASSIGNABLE = ("peer", "subordinate", "supervisor")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

@@ -70,7 +70,7 @@ class Ulasan:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
-            "from bot.cli import main; main()",
+            "from bot.cli.main import main; main()",
             *args,
             cwd=self.folder,
             env=environment,

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
-from bot.cli import cli, register_commands
+from bot.cli.main import cli, register_commands
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.outbox_models import OutboxMessage

@@ -416,30 +416,16 @@ CASES: dict[str, tuple[str, ...]] = {
 
 
 @pytest.fixture
-def fixed_now(monkeypatch: pytest.MonkeyPatch) -> ManualClock:
-    """Every "now" the commands read is NOW."""
-    import bot.cli_jobs
-    import bot.cli_outbox
-    import bot.cli_reports
-    import bot.cli_review_report
-
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
-            return NOW if tz is None else NOW.astimezone(tz)
-
-    monkeypatch.setattr(bot.cli_jobs, "utcnow", lambda: NOW)
-    monkeypatch.setattr(bot.cli_outbox, "utcnow", lambda: NOW)
-    monkeypatch.setattr(bot.cli_reports, "datetime", Frozen)
-    monkeypatch.setattr(bot.cli_review_report, "datetime", Frozen)
+def fixed_now() -> ManualClock:
+    """Every "now" the commands read is NOW: the CLI takes its clock from click's ``obj``."""
     return ManualClock(NOW)
 
 
 def run(env: dict[str, str], clock: ManualClock, args: tuple[str, ...]) -> str:
-    from bot.cli import cli, register_commands
+    from bot.cli.main import cli, register_commands
 
     register_commands()
-    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    result = CliRunner().invoke(cli, list(args), env=env, obj=clock, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.stdout
 

@@ -14,16 +14,16 @@ import pytest
 from click.testing import CliRunner, Result
 from PIL import Image, ImageChops
 
-from bot import cli_citizen
-from bot.cli import cli
-from bot.telegram_info import PAYLOAD
+from bot.cli import qr
+from bot.cli.main import cli, register_commands
+from bot.core.links import PAYLOAD
+from scheduler.documents import qr_poster
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from tests.support.citizen import OFFICER_NIP, QR, seed_roster
 from tests.support.fakebot import FakeBotApi
 
-# Only this feature's command, so a half-finished command elsewhere cannot break these tests.
-cli_citizen.register(cli)
+register_commands()
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,7 +85,7 @@ def test_json_lists_every_active_service_and_writes_valid_files(
         with Image.open(row["qr_png"]) as qr:
             assert qr.format == "PNG" and qr.width == qr.height
             # The file is exactly the QR code of the link.
-            expected = cli_citizen.qr_image(row["link"])
+            expected = qr_poster.qr_image(row["link"])
             assert ImageChops.difference(qr.convert("RGB"), expected).getbbox() is None
         with Image.open(row["poster_png"]) as poster:
             assert poster.format == "PNG" and poster.size == (874, 1240)
@@ -175,10 +175,7 @@ async def test_username_from_get_me(tmp_path: Path, fake_api: FakeBotApi):
         "BOT_TOKEN": fake_api.token,
         "TELEGRAM_BASE_URL": fake_api.base_url,
     }
-    script = (
-        "from bot.cli import cli; from bot import cli_citizen; "
-        "cli_citizen.register(cli); cli(prog_name='ulasan')"
-    )
+    script = "from bot.cli.main import main; main()"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -201,7 +198,5 @@ async def test_username_from_get_me(tmp_path: Path, fake_api: FakeBotApi):
 
 
 def test_registered_with_the_other_commands():
-    from bot.cli import register_commands
-
     register_commands()
-    assert cli.commands["qr"] is cli_citizen.qr_command
+    assert cli.commands["qr"] is qr.qr_command

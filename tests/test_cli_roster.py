@@ -30,7 +30,7 @@ class Ulasan:
 
     def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-c", "from bot.cli import main; main()", *args],
+            [sys.executable, "-c", "from bot.cli.main import main; main()", *args],
             cwd=self.folder,
             env=self.env,
             capture_output=True,

@@ -23,8 +23,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from bot import cli_reports
-from bot.cli import cli
+from bot.cli.main import cli, register_commands
 from scheduler.scoring import skm
 from storage.db import create_engine, session_factory
 from storage.ikm_report import ReportError, build_ikm_report, respondent_rows
@@ -345,8 +344,8 @@ async def test_service_outside_the_unit_is_refused(seed: Seed):
 
 
 def run_cli(seed: Seed, tmp_path: Path, *args: str):
-    cli_reports.register(cli)
-    cli_reports.register(cli)  # a second registration is harmless
+    register_commands()
+    register_commands()  # a second registration is harmless
     env = {
         "DATABASE_URL": seed.url,
         "DATA_DIR": str(tmp_path / "data"),

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select, update
 
-from bot.cli import cli, register_commands
+from bot.cli.main import cli, register_commands
 from bot.core.settings import Settings
 from scheduler.jobs.specs import JOB_SPECS, SPECS_BY_NAME, JobContext, JobFunc
 from scheduler.runner import (

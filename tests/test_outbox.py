@@ -383,7 +383,7 @@ def run_cli(tmp_path: Path, database_url: str, *args: str) -> subprocess.Complet
         "SECRET_KEY": "cli-test-secret-0123456789",
     }
     return subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", *args],
+        [sys.executable, "-c", "from bot.cli.main import main; main()", *args],
         cwd=tmp_path,
         env=env,
         capture_output=True,

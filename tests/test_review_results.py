@@ -613,12 +613,10 @@ def test_split_text_limits():
 
 
 def cli_runner(tmp_path: Path, settings: Settings) -> Any:
-    from bot import cli_review_report
-    from bot.cli import cli, register_commands
+    from bot.cli.main import cli, register_commands
 
     register_commands()
-    cli_review_report.register(cli)
-    cli_review_report.register(cli)  # a second registration is harmless
+    register_commands()  # a second registration is harmless
     env = {
         "DATABASE_URL": settings.database_url,
         "DATA_DIR": str(tmp_path / "data"),

@@ -25,8 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, text, update
 
-from bot import cli_jobs, cli_reports
-from bot.cli import cli
+from bot.cli.main import cli, register_commands
 from scheduler import rollup
 from scheduler.scoring import skm
 from storage import review_results
@@ -574,8 +573,7 @@ def _env(url: str, tmp_path: Path) -> dict[str, str]:
 
 
 def _invoke(url: str, tmp_path: Path, *args: str):
-    cli_jobs.register(cli)
-    cli_reports.register(cli)
+    register_commands()
     work = tmp_path / "cwd"
     work.mkdir(exist_ok=True)
     previous = Path.cwd()

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.links import deep_link
 from bot.core.settings import SettingsError
-from bot.telegram_info import deep_link, resolve_bot_username
+from scheduler.bot_identity import resolve_bot_username
 from tests.support.app import make_settings
 from tests.support.fakebot import BOT_USERNAME, FakeBotApi
 

@@ -52,6 +52,9 @@ from typing import NamedTuple
 from scheduler.scoring.review_instrument import Relation
 
 DEFAULT_MAX_PEERS = 4
+MAX_PEERS_LIMIT = 50
+# Relations an operator may add by hand; self-assessments come from the plan only.
+ASSIGNABLE = ("peer", "subordinate", "supervisor")
 
 _RELATION_ORDER = {
     Relation.SELF: 0,

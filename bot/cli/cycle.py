@@ -13,22 +13,22 @@ or what anyone answered.
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli import fail, get_settings, run_async
-from bot.core.settings import Settings
-from storage import review_cycles
-from storage.db import create_engine, session_factory
-from storage.review_cycles import ASSIGNABLE, Counts, CycleError, CycleStatus
+from bot.cli.common import actor, clock, fail, get_settings, in_transaction, run_async
+from scheduler.scoring.assignments import ASSIGNABLE, MAX_PEERS_LIMIT
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.core.settings import Settings
+    from storage.review_cycles import Counts, CycleStatus
 
 T = TypeVar("T")
 
@@ -58,25 +58,14 @@ class OneLineErrors(click.Group):
             fail(f"Error: {exc.format_message()} (see `{where} --help`)", 1)
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):  # no login name in some containers
-        return "cli:unknown"
-
-
-async def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    try:
-        async with session_factory(engine).begin() as session:
-            return await work(session)
-    finally:
-        await engine.dispose()
-
-
 def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """``work`` in one transaction: a cycle error exits 1, an unusable database 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.review_cycles import CycleError
+
     try:
-        return run_async(lambda: _in_transaction(settings, work))
+        return run_async(lambda: in_transaction(settings, work))
     except CycleError as exc:
         fail(f"Error: {exc}", 1)
     except OSError as exc:
@@ -227,7 +216,7 @@ def cycle_group() -> None:
 @click.option("--unit", "unit_code", metavar="CODE", help="Only this unit and its sub-units.")
 @click.option(
     "--max-peers",
-    type=click.IntRange(0, review_cycles.MAX_PEERS_LIMIT),
+    type=click.IntRange(0, MAX_PEERS_LIMIT),
     default=4,
     show_default=True,
     help="At most this many peers rate each person.",
@@ -241,6 +230,8 @@ def open_command(
     Every rater with a linked Telegram account gets one message saying how
     many colleagues to rate and by when, with a button to start.
     """
+    from storage import review_cycles
+
     day = parse_deadline(deadline)
     settings = get_settings()
     opened = _run(
@@ -252,8 +243,8 @@ def open_command(
             unit_code=unit_code,
             max_peers=max_peers,
             no_self=no_self,
-            actor=_actor(),
-            now=datetime.now(UTC),
+            actor=actor(),
+            now=clock().now(),
             settings=settings,
         ),
     )
@@ -288,6 +279,8 @@ def assign_command(name: str, rater_nip: str, ratee_nip: str, relation: str) -> 
 
     A rater with a linked Telegram account is told there is one more review to do.
     """
+    from storage import review_cycles
+
     settings = get_settings()
     change = _run(
         settings,
@@ -297,9 +290,9 @@ def assign_command(name: str, rater_nip: str, ratee_nip: str, relation: str) -> 
             rater_nip,
             ratee_nip,
             relation,
-            _actor(),
+            actor(),
             settings=settings,
-            now=datetime.now(UTC),
+            now=clock().now(),
         ),
     )
     told = "; the rater was notified" if change.notified else ""
@@ -319,11 +312,13 @@ def unassign_command(name: str, rater_nip: str, ratee_nip: str) -> None:
     A submitted review cannot be removed. An unfinished one is removed with
     its draft answers (they were never counted).
     """
+    from storage import review_cycles
+
     settings = get_settings()
     change = _run(
         settings,
         lambda session: review_cycles.unassign(
-            session, name, rater_nip, ratee_nip, _actor(), now=datetime.now(UTC)
+            session, name, rater_nip, ratee_nip, actor(), now=clock().now()
         ),
     )
     dropped = (
@@ -353,6 +348,8 @@ def status_command(name: str, output_format: str) -> None:
     Also lists raters with no linked Telegram account. Shows how many reviews
     each rater finished, never whom they rated or what they answered.
     """
+    from storage import review_cycles
+
     settings = get_settings()
     status = _run(settings, lambda session: review_cycles.cycle_status(session, name))
     if output_format.lower() == "json":
@@ -369,12 +366,12 @@ def close_command(name: str) -> None:
     Nothing can be rated or changed in the cycle afterwards. Each ratee with a
     linked account gets their report, each supervisor their team summary.
     """
+    from storage import review_cycles
+
     settings = get_settings()
     closed = _run(
         settings,
-        lambda session: review_cycles.close_cycle(
-            session, name, _actor(), datetime.now(UTC), settings
-        ),
+        lambda session: review_cycles.close_cycle(session, name, actor(), clock().now(), settings),
     )
     click.echo(
         f'Closed cycle "{closed.name}": {_done(closed.counts)} reviews submitted; '
@@ -385,6 +382,8 @@ def close_command(name: str) -> None:
 @cycle_group.command("list")
 def list_command() -> None:
     """All cycles, newest first, with their completion."""
+    from storage import review_cycles
+
     settings = get_settings()
     cycles = _run(settings, review_cycles.list_cycles)
     if not cycles:
@@ -405,9 +404,3 @@ def list_command() -> None:
     headers = ["name", "status", "deadline", "scope", "submitted", "opened", "closed"]
     for line in _table(headers, rows):
         click.echo(line)
-
-
-def register(cli: click.Group) -> None:
-    """Add the ``cycle`` group (idempotent: a second call changes nothing)."""
-    if "cycle" not in cli.commands:
-        cli.add_command(cycle_group)

@@ -11,25 +11,26 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli import fail, format_option, get_settings, log, run_reading
-from bot.core.clock import utcnow
-from bot.core.settings import Settings, SettingsError
-from scheduler.sender import OutboxSender
-from storage import outbox
-from storage.db import create_engine, session_factory
+from bot.cli.common import clock, format_option, get_settings, log, require_token, run_reading
+
+if TYPE_CHECKING:
+    from bot.core.settings import Settings
 
 FORMATS = ("table", "json")
 
 
-async def load_status(settings: Settings) -> dict[str, Any]:
+async def load_status(settings: Settings, now: datetime) -> dict[str, Any]:
+    from storage import outbox
+    from storage.db import create_engine, session_factory
+
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     try:
         async with session_factory(engine)() as session:
-            now = utcnow()
             status = await outbox.outbox_status(session, now)
     finally:
         await engine.dispose()
@@ -44,6 +45,9 @@ async def load_status(settings: Settings) -> dict[str, Any]:
 
 async def serve_outbox(settings: Settings, *, once: bool) -> None:
     """The sender alone: ``--once`` prints what it did as JSON; otherwise until SIGTERM."""
+    from scheduler.sender import OutboxSender
+    from storage.db import create_engine, session_factory
+
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     sender = OutboxSender.from_settings(settings, session_factory(engine))
     try:
@@ -79,7 +83,9 @@ def human_age(seconds: float | None) -> str:
 
 
 def render_table(data: dict[str, Any]) -> str:
-    rows = [(status, str(data[status])) for status in outbox.STATUSES]
+    from storage.outbox import STATUSES
+
+    rows = [(status, str(data[status])) for status in STATUSES]
     rows += [
         ("due now", str(data["due"])),
         ("oldest queued age", human_age(data["oldest_queued_age_seconds"])),
@@ -90,33 +96,27 @@ def render_table(data: dict[str, Any]) -> str:
     return "".join(f"{name:<{width}}  {value:>{value_width}}\n" for name, value in rows)
 
 
-def register(cli: click.Group) -> None:
-    """Add the ``outbox`` group (idempotent: a second call changes nothing)."""
-    if "outbox" in cli.commands:
-        return
+@click.group("outbox")
+def outbox_group() -> None:
+    """The outbox of reminders, nudges, alerts and digests."""
 
-    @cli.group("outbox")
-    def outbox_group() -> None:
-        """The outbox of reminders, nudges, alerts and digests."""
 
-    @outbox_group.command("status")
-    @format_option(*FORMATS)
-    def status(output_format: str) -> None:
-        """Messages per status, due now, the oldest queued message's age, unreachable chats."""
-        settings = get_settings()
-        data = run_reading("outbox status", load_status(settings))
-        if output_format == "json":
-            click.echo(json.dumps(data))
-        else:
-            click.echo(render_table(data), nl=False)
+@outbox_group.command("status")
+@format_option(*FORMATS)
+def status(output_format: str) -> None:
+    """Messages per status, due now, the oldest queued message's age, unreachable chats."""
+    settings = get_settings()
+    data = run_reading("outbox status", load_status(settings, clock().now()))
+    if output_format == "json":
+        click.echo(json.dumps(data))
+    else:
+        click.echo(render_table(data), nl=False)
 
-    @outbox_group.command("send")
-    @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
-    def send(once: bool) -> None:
-        """Run only the outbox sender (the bot runs one itself; for tests and benchmarks)."""
-        settings = get_settings()
-        try:
-            settings.token()
-        except SettingsError as exc:
-            fail(f"Setting error: {exc}", 2)
-        asyncio.run(serve_outbox(settings, once=once))
+
+@outbox_group.command("send")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+def send(once: bool) -> None:
+    """Run only the outbox sender (the bot runs one itself; for tests and benchmarks)."""
+    settings = get_settings()
+    require_token(settings)
+    asyncio.run(serve_outbox(settings, once=once))

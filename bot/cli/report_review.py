@@ -30,7 +30,7 @@ from typing import Any
 
 import click
 
-from bot.cli import fail, format_option, get_settings, run_reading
+from bot.cli.common import clock, fail, format_option, get_settings, run_reading
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
 from scheduler.scoring.review_instrument import Expectation, Instrument
@@ -687,74 +687,68 @@ def default_xlsx_name(report: ReviewReport) -> Path:
 # -- the command ------------------------------------------------------------------------------
 
 
-def register(cli: click.Group) -> None:
-    """Add ``report review`` to the ``report`` group (idempotent)."""
-    group = cli.commands.get("report")
-    if group is None:
-        from bot import cli_reports
-
-        cli_reports.register(cli)
-        group = cli.commands["report"]
-    if not isinstance(group, click.Group) or "review" in group.commands:
-        return
-
-    @group.command("review")
-    @click.option("--cycle", "cycle_name", required=True, help="The cycle's name.")
-    @click.option("--employee", "employee_nip", help="Only this ratee (NIP).")
-    @click.option("--unit", "unit_code", help="Only ratees of this unit and its sub-units.")
-    @format_option(*FORMATS)
-    @click.option(
-        "--out",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Write to this file (xlsx default: review-<cycle>.xlsx).",
+@click.command("review")
+@click.option("--cycle", "cycle_name", required=True, help="The cycle's name.")
+@click.option("--employee", "employee_nip", help="Only this ratee (NIP).")
+@click.option("--unit", "unit_code", help="Only ratees of this unit and its sub-units.")
+@format_option(*FORMATS)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (xlsx default: review-<cycle>.xlsx).",
+)
+@click.option("--patterns", is_flag=True, help="Add the rater patterns worth a look (admins only).")
+def review_command(
+    cycle_name: str,
+    employee_nip: str | None,
+    unit_code: str | None,
+    output_format: str,
+    out: Path | None,
+    patterns: bool,
+) -> None:
+    """360° results of a CLOSED cycle under the anonymity rule (no per-rater rows)."""
+    settings = get_settings()
+    report = run_reading(
+        "report review",
+        load_report(
+            settings,
+            cycle_name=cycle_name,
+            employee_nip=employee_nip,
+            unit_code=unit_code,
+            patterns=patterns,
+        ),
+        (ResultsError,),
     )
-    @click.option(
-        "--patterns", is_flag=True, help="Add the rater patterns worth a look (admins only)."
-    )
-    def review(
-        cycle_name: str,
-        employee_nip: str | None,
-        unit_code: str | None,
-        output_format: str,
-        out: Path | None,
-        patterns: bool,
-    ) -> None:
-        """360° results of a CLOSED cycle under the anonymity rule (no per-rater rows)."""
-        settings = get_settings()
-        report = run_reading(
-            "report review",
-            load_report(
-                settings,
-                cycle_name=cycle_name,
-                employee_nip=employee_nip,
-                unit_code=unit_code,
-                patterns=patterns,
-            ),
-            (ResultsError,),
-        )
 
-        if output_format == "xlsx":
-            path = out or default_xlsx_name(report)
-            try:
-                write_xlsx(report, path)
-            except OSError as exc:
-                fail(f"--out: cannot write {path}: {exc.strerror}")
-            click.echo(str(path))
-            return
-        text = (
-            json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
-            if output_format == "json"
-            else render_table(report)
-        )
-        if out is None:
-            click.echo(text, nl=False)
-            return
+    if output_format == "xlsx":
+        path = out or default_xlsx_name(report)
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8")
+            write_xlsx(report, path)
         except OSError as exc:
-            fail(f"--out: cannot write {out}: {exc.strerror}")
-        click.echo(str(out))
+            fail(f"--out: cannot write {path}: {exc.strerror}")
+        click.echo(str(path))
+        return
+    text = (
+        json.dumps(report_json(report, clock().now()), ensure_ascii=False, indent=2) + "\n"
+        if output_format == "json"
+        else render_table(report)
+    )
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"--out: cannot write {out}: {exc.strerror}")
+    click.echo(str(out))
 
 
-__all__ = ["ReviewReport", "load_report", "register", "render_table", "report_json", "write_xlsx"]
+__all__ = [
+    "ReviewReport",
+    "load_report",
+    "render_table",
+    "report_json",
+    "review_command",
+    "write_xlsx",
+]

@@ -1,15 +1,15 @@
-"""What the CLI needs to know about the bot itself: its username and deep links."""
+"""The bot's own username, which deep links need: BOT_USERNAME, else Telegram's getMe.
+
+Asking Telegram makes this a scheduler module rather than a pure one; the
+links themselves are built by `bot.core.links`.
+"""
 
 from __future__ import annotations
-
-import re
 
 from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.core.settings import Settings, SettingsError
-
-PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 async def resolve_bot_username(settings: Settings) -> str:
@@ -34,10 +34,3 @@ async def resolve_bot_username(settings: Settings) -> str:
     if not me.username:
         raise SettingsError("BOT_USERNAME: the bot has no username; set BOT_USERNAME")
     return me.username
-
-
-def deep_link(username: str, payload: str) -> str:
-    """``https://t.me/<bot>?start=<payload>``; the payload is at most 64 of A-Za-z0-9_-."""
-    if not PAYLOAD.match(payload):
-        raise ValueError(f"invalid deep-link payload {payload!r}")
-    return f"https://t.me/{username}?start={payload}"

@@ -15,28 +15,21 @@ database that cannot be used.
 from __future__ import annotations
 
 import csv
-import getpass
 import io
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import fail, get_settings, run_async
-from bot.core.settings import Settings, SettingsError
-from bot.telegram_info import deep_link, resolve_bot_username
-from storage import accounts
-from storage.db import create_engine, session_factory
+from bot.cli.common import actor, bot_username, fail, get_settings, run_in_transaction
+from bot.core.links import deep_link
+
+if TYPE_CHECKING:
+    from bot.core.settings import Settings
+    from storage.accounts import IssuedCode
 
 FIELDS = ("nip", "name", "unit_code", "unit_name", "code", "link", "expires_at")
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):  # no login name in some containers
-        return "cli:unknown"
 
 
 def _local(moment: datetime, settings: Settings) -> str:
@@ -44,24 +37,22 @@ def _local(moment: datetime, settings: Settings) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
-async def _issue(
-    settings: Settings, unit_code: str | None, renew: bool
-) -> list[accounts.IssuedCode]:
-    engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+def _issue(settings: Settings, unit_code: str | None, renew: bool) -> list[IssuedCode]:
+    from storage import accounts
+
+    policy = accounts.LinkPolicy.from_settings(settings)
     try:
-        async with session_factory(engine).begin() as session:
-            return await accounts.issue_link_codes(
-                session,
-                accounts.LinkPolicy.from_settings(settings),
-                actor=_actor(),
-                unit_code=unit_code,
-                renew=renew,
-            )
-    finally:
-        await engine.dispose()
+        return run_in_transaction(
+            settings,
+            lambda session: accounts.issue_link_codes(
+                session, policy, actor=actor(), unit_code=unit_code, renew=renew
+            ),
+        )
+    except accounts.UnknownUnit as exc:
+        fail(f"link-codes: {exc}; nothing issued.", 1)
 
 
-def _rows(issued: list[accounts.IssuedCode], username: str) -> list[dict[str, str]]:
+def _rows(issued: list[IssuedCode], username: str) -> list[dict[str, str]]:
     return [
         {
             "nip": item.nip,
@@ -116,7 +107,7 @@ def _csv(rows: list[dict[str, str]]) -> str:
     help="csv/json: fields nip, name, unit_code, unit_name, code, link, expires_at "
     "on stdout, the note on stderr.",
 )
-def link_codes(unit_code: str | None, renew: bool, output_format: str) -> None:
+def link_codes_command(unit_code: str | None, renew: bool, output_format: str) -> None:
     """Issue one-time account-link codes and print each employee's deep link.
 
     Without --renew: active employees who have no linked Telegram account yet.
@@ -126,20 +117,8 @@ def link_codes(unit_code: str | None, renew: bool, output_format: str) -> None:
     """
     settings = get_settings()
     # The username first: codes issued without a printable link would be lost.
-    try:
-        username = run_async(lambda: resolve_bot_username(settings))
-    except SettingsError as exc:
-        fail(f"Setting error: {exc}", 2)
-    try:
-        issued = run_async(lambda: _issue(settings, unit_code, renew))
-    except accounts.UnknownUnit as exc:
-        fail(f"link-codes: {exc}; nothing issued.", 1)
-    except SQLAlchemyError as exc:
-        reason = getattr(exc, "orig", None) or exc
-        fail(
-            f"Database error: {reason}. Is DATABASE_URL right and migrated (`ulasan db upgrade`)?",
-            2,
-        )
+    username = bot_username(settings)
+    issued = _issue(settings, unit_code, renew)
     rows = _rows(issued, username)
     if output_format == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -147,8 +126,18 @@ def link_codes(unit_code: str | None, renew: bool, output_format: str) -> None:
         click.echo(_csv(rows))
     elif rows:
         click.echo(_table(rows))
+    _note(issued, settings, unit_code, renew, to_stderr=output_format != "table")
 
-    to_stderr = output_format != "table"
+
+def _note(
+    issued: list[IssuedCode],
+    settings: Settings,
+    unit_code: str | None,
+    renew: bool,
+    *,
+    to_stderr: bool,
+) -> None:
+    """What was issued and until when (stderr when stdout holds only the data)."""
     if not issued:
         who = "active employee" if renew else "active employee without a linked account"
         where = f" in unit {unit_code} or its sub-units" if unit_code else ""
@@ -161,7 +150,3 @@ def link_codes(unit_code: str | None, renew: bool, output_format: str) -> None:
         "Earlier unused codes of these employees no longer work.",
         err=to_stderr,
     )
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(link_codes)

@@ -17,16 +17,15 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli import fail, format_option, get_settings, run_reading
-from bot.core.clock import utcnow
-from bot.core.settings import Settings
-from scheduler.jobs.specs import JOB_SPECS
-from scheduler.runner import JobInfo, JobOutcome, UnknownJob, job_overview, run_job
-from storage.db import create_engine, session_factory
+from bot.cli.common import clock, fail, format_option, get_settings, run_reading
+
+if TYPE_CHECKING:
+    from bot.core.settings import Settings
+    from scheduler.runner import JobInfo, JobOutcome
 
 FORMATS = ("table", "json")
 RESULT_WIDTH = 70
@@ -38,18 +37,29 @@ def local_time(value: datetime | None, settings: Settings) -> str:
     return value.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
 
 
-async def load_jobs(settings: Settings) -> list[JobInfo]:
+async def load_jobs(settings: Settings, now: datetime) -> list[JobInfo]:
+    from scheduler.runner import job_overview
+    from storage.db import create_engine, session_factory
+
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     try:
-        return await job_overview(settings, session_factory(engine), utcnow())
+        return await job_overview(settings, session_factory(engine), now)
     finally:
         await engine.dispose()
 
 
-async def run_now(settings: Settings, name: str, force: bool, full: bool) -> JobOutcome:
+async def run_now(
+    settings: Settings, name: str, force: bool, full: bool, now: datetime | None = None
+) -> JobOutcome:
+    """Run the job ``name`` now in this process (``now``: the clock's, else the system's)."""
+    from bot.core.clock import Clock
+    from scheduler.runner import run_job
+    from storage.db import create_engine, session_factory
+
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     try:
-        return await run_job(name, settings, session_factory(engine), utcnow(), force, full)
+        moment = now or Clock().now()
+        return await run_job(name, settings, session_factory(engine), moment, force, full)
     finally:
         await engine.dispose()
 
@@ -96,46 +106,46 @@ class _QuietTracebacks(logging.Filter):
         return True
 
 
-def register(cli: click.Group) -> None:
-    """Add the ``job`` group (idempotent: a second call changes nothing)."""
-    if "job" in cli.commands:
-        return
+@click.group("job")
+def job_group() -> None:
+    """The scheduled jobs: list them, or run one now."""
 
-    @cli.group("job")
-    def job_group() -> None:
-        """The scheduled jobs: list them, or run one now."""
 
-    @job_group.command("list")
-    @format_option(*FORMATS)
-    def list_jobs(output_format: str) -> None:
-        """Each job: schedule, last run, status, next run and last result."""
-        settings = get_settings()
-        jobs = run_reading("job list", load_jobs(settings))
-        if output_format == "json":
-            data: list[dict[str, Any]] = [job.as_dict() for job in jobs]
-            click.echo(json.dumps(data))
-        else:
-            click.echo(render_table(jobs, settings), nl=False)
+@job_group.command("list")
+@format_option(*FORMATS)
+def list_jobs(output_format: str) -> None:
+    """Each job: schedule, last run, status, next run and last result."""
+    settings = get_settings()
+    jobs = run_reading("job list", load_jobs(settings, clock().now()))
+    if output_format == "json":
+        data: list[dict[str, Any]] = [job.as_dict() for job in jobs]
+        click.echo(json.dumps(data))
+    else:
+        click.echo(render_table(jobs, settings), nl=False)
 
-    @job_group.command("run")
-    @click.argument("name")
-    @click.option("--force", is_flag=True, help="Ignore quiet hours: messages are due now.")
-    @click.option("--full", is_flag=True, help="Rebuild instead of incremental (rollup).")
-    def run(name: str, force: bool, full: bool) -> None:
-        """Run the job NAME now (its messages go out through the running bot)."""
-        name = name.strip()
-        if name not in {spec.name for spec in JOB_SPECS}:
-            fail(f"job run: {UnknownJob(name)}")
-        settings = get_settings()
-        quiet = _QuietTracebacks()
-        runner_log = logging.getLogger("scheduler.runner")
-        if settings.log_level != "DEBUG":
-            runner_log.addFilter(quiet)
-        try:
-            outcome = run_reading("job run", run_now(settings, name, force, full))
-        finally:
-            runner_log.removeFilter(quiet)
-        line = f"{outcome.name}: {outcome.status} in {outcome.seconds:.1f} s: {outcome.result}"
-        if not outcome.ok:
-            fail(line)
-        click.echo(line)
+
+@job_group.command("run")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Ignore quiet hours: messages are due now.")
+@click.option("--full", is_flag=True, help="Rebuild instead of incremental (rollup).")
+def run(name: str, force: bool, full: bool) -> None:
+    """Run the job NAME now (its messages go out through the running bot)."""
+    from scheduler.jobs.specs import JOB_SPECS
+    from scheduler.runner import UnknownJob
+
+    name = name.strip()
+    if name not in {spec.name for spec in JOB_SPECS}:
+        fail(f"job run: {UnknownJob(name)}")
+    settings = get_settings()
+    quiet = _QuietTracebacks()
+    runner_log = logging.getLogger("scheduler.runner")
+    if settings.log_level != "DEBUG":
+        runner_log.addFilter(quiet)
+    try:
+        outcome = run_reading("job run", run_now(settings, name, force, full, clock().now()))
+    finally:
+        runner_log.removeFilter(quiet)
+    line = f"{outcome.name}: {outcome.status} in {outcome.seconds:.1f} s: {outcome.result}"
+    if not outcome.ok:
+        fail(line)
+    click.echo(line)

@@ -27,7 +27,7 @@ from typing import Any
 
 import click
 
-from bot.cli import fail, format_option, get_settings, run_reading
+from bot.cli.common import clock, fail, format_option, get_settings, run_reading
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
 from scheduler import rollup
@@ -542,83 +542,74 @@ async def load_report(
         await engine.dispose()
 
 
-def register(cli: click.Group) -> None:
-    """Add the ``report`` group (idempotent: a second call changes nothing)."""
-    if "report" in cli.commands:
-        return
-
-    @cli.group("report")
-    def report_group() -> None:
-        """Reports: the SKM/IKM index of PermenPANRB 14/2017."""
-
-    @report_group.command("ikm")
-    @click.option("--unit", "unit_code", help="Unit code; its sub-units are pooled in.")
-    @click.option("--service", "service_code", help="Only this service (code).")
-    @click.option("--employee", "employee_nip", help="Only responses naming this officer (NIP).")
-    @click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First local day, inclusive.")
-    @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last local day, inclusive.")
-    @click.option(
-        "--population", metavar="N", help="Service users in the period (Krejcie–Morgan check)."
+@click.command("ikm")
+@click.option("--unit", "unit_code", help="Unit code; its sub-units are pooled in.")
+@click.option("--service", "service_code", help="Only this service (code).")
+@click.option("--employee", "employee_nip", help="Only responses naming this officer (NIP).")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First local day, inclusive.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last local day, inclusive.")
+@click.option(
+    "--population", metavar="N", help="Service users in the period (Krejcie–Morgan check)."
+)
+@format_option(*FORMATS)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (xlsx default: ikm-<unit>-<from>-<to>.xlsx).",
+)
+def ikm_command(
+    unit_code: str | None,
+    service_code: str | None,
+    employee_nip: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    population: str | None,
+    output_format: str,
+    out: Path | None,
+) -> None:
+    """IKM per service and for the unit: n, NRR per unsur, IKM, konversi, mutu, profile."""
+    start = parse_date("--from", date_from)
+    end = parse_date("--to", date_to)
+    if start and end and start > end:
+        fail(f"--from {start} is after --to {end}")
+    population_n = parse_population(population)
+    settings = get_settings()
+    report, rows = run_reading(
+        "report ikm",
+        load_report(
+            settings,
+            with_rows=output_format == "xlsx",
+            # The table prints only how many comments there are.
+            with_comments=output_format != "table",
+            unit_code=unit_code,
+            service_code=service_code,
+            employee_nip=employee_nip,
+            date_from=start,
+            date_to=end,
+            population=population_n,
+        ),
+        (ReportError,),
     )
-    @format_option(*FORMATS)
-    @click.option(
-        "--out",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Write to this file (xlsx default: ikm-<unit>-<from>-<to>.xlsx).",
-    )
-    def ikm(
-        unit_code: str | None,
-        service_code: str | None,
-        employee_nip: str | None,
-        date_from: str | None,
-        date_to: str | None,
-        population: str | None,
-        output_format: str,
-        out: Path | None,
-    ) -> None:
-        """IKM per service and for the unit: n, NRR per unsur, IKM, konversi, mutu, profile."""
-        start = parse_date("--from", date_from)
-        end = parse_date("--to", date_to)
-        if start and end and start > end:
-            fail(f"--from {start} is after --to {end}")
-        population_n = parse_population(population)
-        settings = get_settings()
-        report, rows = run_reading(
-            "report ikm",
-            load_report(
-                settings,
-                with_rows=output_format == "xlsx",
-                # The table prints only how many comments there are.
-                with_comments=output_format != "table",
-                unit_code=unit_code,
-                service_code=service_code,
-                employee_nip=employee_nip,
-                date_from=start,
-                date_to=end,
-                population=population_n,
-            ),
-            (ReportError,),
-        )
 
-        if output_format == "xlsx":
-            path = out or default_xlsx_name(report)
-            try:
-                write_xlsx(report, rows, path)
-            except OSError as exc:
-                fail(f"--out: cannot write {path}: {exc.strerror}")
-            click.echo(str(path))
-            return
-        text = (
-            json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
-            if output_format == "json"
-            else render_table(report)
-        )
-        if out is None:
-            click.echo(text, nl=False)
-            return
+    if output_format == "xlsx":
+        path = out or default_xlsx_name(report)
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8")
+            write_xlsx(report, rows, path)
         except OSError as exc:
-            fail(f"--out: cannot write {out}: {exc.strerror}")
-        click.echo(str(out))
+            fail(f"--out: cannot write {path}: {exc.strerror}")
+        click.echo(str(path))
+        return
+    text = (
+        json.dumps(report_json(report, clock().now()), ensure_ascii=False, indent=2) + "\n"
+        if output_format == "json"
+        else render_table(report)
+    )
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"--out: cannot write {out}: {exc.strerror}")
+    click.echo(str(out))

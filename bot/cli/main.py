@@ -1,0 +1,62 @@
+"""The ``ulasan`` root group and the one place every command is registered.
+
+``python -m bot`` is ``ulasan run``. Each command lives in the module named
+after it (``ulasan qr`` in ``qr.py``, ``ulasan report ikm`` in
+``report_ikm.py``); those modules import their heavy libraries inside the
+commands, so ``ulasan --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ulasan")
+def cli() -> None:
+    """Ulasan: citizen satisfaction surveys (SKM) and 360° BerAKHLAK reviews on Telegram."""
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports: the SKM/IKM index of PermenPANRB 14/2017."""
+
+
+def register_commands() -> None:
+    """Attach every command to the root group (a second call changes nothing)."""
+    from bot.cli import (
+        check,
+        cycle,
+        db,
+        import_roster,
+        job,
+        link_codes,
+        outbox,
+        qr,
+        report_ikm,
+        report_review,
+        roster,
+        run,
+    )
+
+    for command in (
+        run.run_command,
+        check.check_command,
+        db.db_group,
+        import_roster.import_group,
+        roster.roster_group,
+        link_codes.link_codes_command,
+        qr.qr_command,
+        report_group,
+        cycle.cycle_group,
+        outbox.outbox_group,
+        job.job_group,
+    ):
+        cli.add_command(command)
+    report_group.add_command(report_ikm.ikm_command)
+    report_group.add_command(report_review.review_command)
+
+
+def main() -> None:
+    register_commands()
+    cli(prog_name="ulasan")
