@@ -20,7 +20,7 @@ from storage import preferences
 log = logging.getLogger(__name__)
 
 LANGUAGE_CALLBACK = "lang:"
-# The greeting's "Rate a service" button; handlers/citizen.py answers it.
+# The greeting's "Rate a service" button; handlers/citizen_entry.py answers it.
 RATE_SERVICE_CALLBACK = "sp:rate"
 
 

@@ -1,0 +1,228 @@
+"""How a citizen arrives at the survey: the QR code's deep link, or the chooser.
+
+- ``/start s_<payload>`` from the QR code at the counter names a service (and
+  maybe an officer); an unknown or inactive payload falls back to the chooser.
+- the "Rate a service" button of the greeting opens the chooser: unit → service
+  (``sp:…`` presses, a page of eight at a time), edited in place.
+
+Either way the citizen gets a new draft at the intro step, or their open draft
+of the same service and officer again ("please continue here"); a service they
+rated ``SURVEY_MAX_PER_DAY`` times today is refused until tomorrow. The message
+that shows the draft becomes the survey message (``handlers/citizen.py`` takes
+the steps from there); an older one loses its buttons. Registered before
+``handlers/citizen.py``, whose catch-all answers any other ``sp:`` data.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.core.clock import local_day
+from bot.core.i18n import gettext_for
+from handlers import citizen_screens as screens
+from handlers import common
+from handlers.citizen_screens import render
+from handlers.context import BotContext
+from storage import survey
+from storage.survey_models import SurveyResponse
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What asking for a survey of a service found (`_start_or_resume`)."""
+
+    outcome: str  # new | resume | limit | gone
+    draft: SurveyResponse | None = None
+    service_name: str = ""
+    previous: int | None = None  # the message that showed the citizen's open draft
+
+
+async def _start_or_resume(
+    context: BotContext,
+    key: str,
+    language: str,
+    service_id: int,
+    employee_id: int | None,
+    entry_id: int | None,
+) -> Opening:
+    """The citizen's draft of this service (and officer), a new one, or why there is none."""
+    settings = context.settings
+    now = context.clock.now()
+    async with context.sessions.begin() as session:
+        service = await survey.open_service(session, service_id)
+        if service is None:
+            return Opening("gone")
+        draft = await survey.current_draft(session, key, now, settings.survey_draft_ttl_hours)
+        previous = draft.message_id if draft is not None else None
+        if (
+            draft is not None
+            and draft.service_id == service_id
+            and draft.employee_id == employee_id
+        ):
+            return Opening("resume", draft, service.name, previous)
+        today = local_day(now, settings.tz)
+        submitted = await survey.submitted_on(session, key, service_id, today)
+        if submitted >= settings.survey_max_per_day:
+            return Opening("limit", None, service.name, previous)
+        draft = await survey.start_draft(
+            session,
+            user_key=key,
+            service_id=service_id,
+            employee_id=employee_id,
+            entry_id=entry_id,
+            language=language,
+            now=now,
+            local_date=today,
+        )
+        return Opening("new", draft, service.name, previous)
+
+
+async def _open_survey(
+    update: Update,
+    context: BotContext,
+    service_id: int,
+    *,
+    employee_id: int | None = None,
+    entry_id: int | None = None,
+    edit: bool = False,
+) -> None:
+    """Start (or resume) a survey of a service, in a new message or the pressed one."""
+    key = context.user_key(update)
+    language = await context.language(update)
+    opening = await _start_or_resume(context, key, language, service_id, employee_id, entry_id)
+    if opening.outcome == "gone":
+        lead = screens.gone_text(gettext_for(language))
+        await _show_units(update, context, 0, lead, edit=edit)
+        return
+    if opening.outcome == "limit":
+        text = screens.limit_text(opening.service_name, gettext_for(language))
+        await _put(update, text, None, edit=edit)
+        return
+    await _show_opened(update, context, opening, edit=edit)
+
+
+async def _show_opened(
+    update: Update, context: BotContext, opening: Opening, *, edit: bool
+) -> None:
+    """Show a new or resumed draft; it becomes the survey message."""
+    draft = opening.draft
+    assert draft is not None
+    _ = gettext_for(draft.language)
+    text, markup = render(draft, _, context.settings.survey_comment_max_chars)
+    if opening.outcome == "resume":
+        text = screens.resumed_lead(_) + "\n\n" + text
+    message_id = await _put(update, text, markup, edit=edit)
+    async with context.sessions.begin() as session:
+        await survey.set_message_id(session, draft.id, message_id)
+    if opening.previous is not None and opening.previous != message_id:
+        await common.remove_keyboard(context, update.effective_chat.id, opening.previous)
+
+
+async def _put(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None, *, edit: bool
+) -> int:
+    """Edit the pressed message (chooser) or send a new one; the message id shown."""
+    query = update.callback_query
+    if edit and query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+            return query.message.message_id
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return query.message.message_id
+            log.info("could not edit the chooser (%s); sending a new message", exc)
+    sent = await update.effective_chat.send_message(text, reply_markup=markup)
+    return sent.message_id
+
+
+async def _show_units(
+    update: Update, context: BotContext, page: int, lead: str | None = None, *, edit: bool
+) -> None:
+    _ = await context.gettext(update)
+    async with context.sessions() as session:
+        units = await survey.units_with_active_services(session)
+    text, markup = screens.units_screen(units, page, lead, _)
+    await _put(update, text, markup, edit=edit)
+
+
+async def start_from_qr(update: Update, context: BotContext) -> None:
+    """``/start s_<payload>``: the QR code at the counter. Stores a new draft of its
+    service (and officer) at intro and asks to start; an unknown code shows the chooser."""
+    payload = (context.args or [""])[0]
+    entry = None
+    if survey.PAYLOAD_RE.match(payload):
+        async with context.sessions() as session:
+            entry = await survey.open_entry(session, payload)
+    if entry is None:
+        _ = await context.gettext(update)
+        log.info("unknown or inactive survey payload in update %s", update.update_id)
+        lead = _("This QR code is not known or is no longer active.")
+        await _show_units(update, context, 0, lead, edit=False)
+        return
+    employee = entry.employee
+    # An officer who left keeps the poster usable; the answers are then not attributed.
+    employee_id = employee.id if employee is not None and employee.active else None
+    await _open_survey(
+        update, context, entry.service_id, employee_id=employee_id, entry_id=entry.id
+    )
+
+
+async def rate_a_service(update: Update, context: BotContext) -> None:
+    """The greeting's "Rate a service" button: the chooser, as its own message.
+
+    The greeting stays as it was (it also serves employees); the chooser
+    message is edited from then on.
+    """
+    await common.answer_query(update)
+    await _show_units(update, context, 0, edit=False)
+
+
+async def choose_units(update: Update, context: BotContext) -> None:
+    """``sp:u:<page>``: a page of the list of units."""
+    page = int(context.match.group("page"))
+    await common.answer_query(update)
+    await _show_units(update, context, page, edit=True)
+
+
+async def choose_unit(update: Update, context: BotContext) -> None:
+    """``sp:n:<unit id>[:<page>]``: the active services of one unit."""
+    unit_id = int(context.match.group("unit"))
+    page = int(context.match.group("page") or 0)
+    _ = await context.gettext(update)
+    async with context.sessions() as session:
+        unit = await survey.get_unit(session, unit_id)
+        services = await survey.active_services(session, unit_id) if unit else []
+    await common.answer_query(update)
+    if unit is None or not services:
+        await _show_units(update, context, 0, screens.gone_text(_), edit=True)
+        return
+    text, markup = screens.services_screen(unit, services, page, _)
+    await _put(update, text, markup, edit=True)
+
+
+async def choose_service(update: Update, context: BotContext) -> None:
+    """``sp:s:<service id>``: validated like any input; stores a new draft of that
+    service at intro (or resumes the open one) and asks to start."""
+    service_id = int(context.match.group("service"))
+    await common.answer_query(update)
+    await _open_survey(update, context, service_id, edit=True)
+
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler(
+        "start",
+        start_from_qr,
+        filters=filters.ChatType.PRIVATE & filters.Regex(rf"^/start(@\w+)? {survey.ENTRY_PREFIX}"),
+    ),
+    CallbackQueryHandler(rate_a_service, pattern=f"^{common.RATE_SERVICE_CALLBACK}$"),
+    CallbackQueryHandler(choose_units, pattern=screens.PATTERN_CHOOSE_UNITS),
+    CallbackQueryHandler(choose_unit, pattern=screens.PATTERN_CHOOSE_UNIT),
+    CallbackQueryHandler(choose_service, pattern=screens.PATTERN_CHOOSE_SERVICE),
+]
