@@ -49,9 +49,12 @@ from bot.core.clock import format_moment
 from bot.core.settings import Settings
 from handlers import common
 from handlers.context import BotContext
-from scheduler.jobs import low_score_alerts as alerts
+from scheduler import alert_relay as relay
+from scheduler.messages import alerts as alert_texts
+from storage import outbox, survey_alerts
 from storage.directory import employee_by_telegram
 from storage.masking import clean_text, mask_personal_data
+from storage.preferences import language_of_chat
 from storage.review_ratings import active_review, citizen_draft_touched_after
 
 log = logging.getLogger(__name__)
@@ -63,9 +66,9 @@ HEAD = "head"
 CITIZEN = "citizen"
 
 _TOKEN = r"(?P<token>[A-Za-z0-9_-]{1,16})"
-PATTERN_REPLY = rf"^{alerts.CALLBACK_PREFIX}:{_TOKEN}:{alerts.REPLY}$"
-PATTERN_ANSWER = rf"^{alerts.CALLBACK_PREFIX}:{_TOKEN}:{alerts.ANSWER}$"
-PATTERN_CANCEL = rf"^{alerts.CALLBACK_PREFIX}:{_TOKEN}:{alerts.CANCEL}$"
+PATTERN_REPLY = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.REPLY}$"
+PATTERN_ANSWER = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.ANSWER}$"
+PATTERN_CANCEL = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.CANCEL}$"
 
 
 class _NotQueued(Exception):
@@ -78,7 +81,7 @@ class _NotQueued(Exception):
 @dataclass(frozen=True)
 class Verdict:
     outcome: str  # ok | unknown | not_recipient | no_consent | not_yours | answered | no_reply
-    case: alerts.AlertCase | None = None
+    case: survey_alerts.AlertCase | None = None
     employee_id: int | None = None
 
 
@@ -86,10 +89,10 @@ async def check_head(
     session: AsyncSession, settings: Settings, token: str, user_id: int
 ) -> Verdict:
     """May this Telegram user reply to the citizen of alert ``token``?"""
-    case = await alerts.alert_case(session, token)
+    case = await survey_alerts.alert_case(session, token)
     if case is None:
         return Verdict("unknown")
-    row = await alerts.alert_recipient(session, case, user_id)
+    row = await survey_alerts.alert_recipient(session, case, user_id)
     employee = await employee_by_telegram(session, user_id)
     employee_id = employee.id if employee is not None else None
     addressed = employee_id is not None and row is not None and row.employee_id == employee_id
@@ -102,14 +105,14 @@ async def check_head(
 
 async def check_citizen(session: AsyncSession, token: str, user_id: int) -> Verdict:
     """May this Telegram user answer the unit's reply of alert ``token`` (once)?"""
-    case = await alerts.alert_case(session, token)
+    case = await survey_alerts.alert_case(session, token)
     if case is None:
         return Verdict("unknown")
     if case.contact_chat_id != user_id:
         return Verdict("not_yours", case)
-    if not await alerts.head_has_replied(session, case.response_id):
+    if not await survey_alerts.head_has_replied(session, case.response_id):
         return Verdict("no_reply", case)
-    if await alerts.citizen_has_answered(session, case.response_id):
+    if await survey_alerts.citizen_has_answered(session, case.response_id):
         return Verdict("answered", case)
     return Verdict("ok", case)
 
@@ -174,7 +177,7 @@ async def _moved_on(update: Update, context: BotContext, since: datetime) -> boo
 
 
 def _cancel_markup(token: str, label: str) -> InlineKeyboardMarkup:
-    data = alerts.callback(token, alerts.CANCEL)
+    data = alert_texts.callback(token, alert_texts.CANCEL)
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
 
@@ -350,23 +353,23 @@ async def _relay_from_head(update: Update, context: BotContext, token: str, text
         )
         return
     now = context.clock.now()
-    not_before = alerts.relay_not_before(context.clock.now(), settings)
+    not_before = relay.relay_not_before(context.clock.now(), settings)
     dedupe_key = f"relay:{case.token}:{user.id}:{message.message_id}"
     outcome = "queued"
     try:
         async with context.sessions.begin() as session:
-            relay_id = await alerts.insert_relay(
-                session, case, alerts.TO_CITIZEN, text, verdict.employee_id, now
+            relay_id = await survey_alerts.insert_relay(
+                session, case, survey_alerts.TO_CITIZEN, text, verdict.employee_id, now
             )
             if relay_id is None:
                 outcome = "gone"
                 raise _NotQueued
-            can_answer = not await alerts.citizen_has_answered(session, case.response_id)
-            queued = await alerts.queue_relay(
+            can_answer = not await survey_alerts.citizen_has_answered(session, case.response_id)
+            queued = await relay.queue_relay(
                 session,
                 chat_id=case.contact_chat_id,
-                text=alerts.relay_to_citizen_text(case, text, settings),
-                buttons=alerts.citizen_answer_buttons(case) if can_answer else None,
+                text=alert_texts.relay_to_citizen_text(case, text, settings),
+                buttons=alert_texts.citizen_answer_buttons(case) if can_answer else None,
                 dedupe_key=dedupe_key,
                 not_before=not_before,
             )
@@ -377,7 +380,7 @@ async def _relay_from_head(update: Update, context: BotContext, token: str, text
         pass
     if outcome == "not_queued":
         async with context.sessions() as session:
-            outcome = "queued" if await alerts.queued_already(session, dedupe_key) else "blocked"
+            outcome = "queued" if await outbox.queued_already(session, dedupe_key) else "blocked"
     _end_pending(context)
     if outcome == "gone":
         await message.reply_text(
@@ -410,8 +413,8 @@ async def _relay_from_citizen(update: Update, context: BotContext, token: str, t
         case = verdict.case
         recipients: list[tuple[int, int | None, str]] = []
         if verdict.outcome == "ok" and case is not None:
-            for chat_id, employee_id in await alerts.alert_recipients(session, case):
-                language = await alerts.language_of_chat(session, settings, chat_id)
+            for chat_id, employee_id in await survey_alerts.alert_recipients(session, case):
+                language = await language_of_chat(session, settings, chat_id)
                 recipients.append((chat_id, employee_id, language))
     if verdict.outcome != "ok" or case is None:
         _end_pending(context)
@@ -421,22 +424,22 @@ async def _relay_from_citizen(update: Update, context: BotContext, token: str, t
             await message.reply_text(_("This conversation is no longer available."))
         return
     now = context.clock.now()
-    not_before = alerts.relay_not_before(context.clock.now(), settings)
+    not_before = relay.relay_not_before(context.clock.now(), settings)
     stored = True
     try:
         async with context.sessions.begin() as session:
-            relay_id = await alerts.insert_relay(
-                session, case, alerts.FROM_CITIZEN, text, None, now
+            relay_id = await survey_alerts.insert_relay(
+                session, case, survey_alerts.FROM_CITIZEN, text, None, now
             )
             if relay_id is None:  # answered already (a second device, a double send)
                 stored = False
                 raise _NotQueued
             for chat_id, employee_id, language in recipients:
-                await alerts.queue_relay(
+                await relay.queue_relay(
                     session,
                     chat_id=chat_id,
-                    text=alerts.relay_to_head_text(case, text, language),
-                    buttons=alerts.alert_buttons(case.token, language),
+                    text=alert_texts.relay_to_head_text(case, text, language),
+                    buttons=alert_texts.alert_buttons(case.token, language),
                     dedupe_key=f"relay:{case.token}:answer:{chat_id}",
                     not_before=not_before,
                     employee_id=employee_id,
@@ -457,6 +460,6 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(press_reply, pattern=PATTERN_REPLY),
     CallbackQueryHandler(press_answer, pattern=PATTERN_ANSWER),
     CallbackQueryHandler(press_cancel, pattern=PATTERN_CANCEL),
-    CallbackQueryHandler(forged_press, pattern=rf"^{alerts.CALLBACK_PREFIX}:"),
+    CallbackQueryHandler(forged_press, pattern=rf"^{alert_texts.CALLBACK_PREFIX}:"),
 ]
 # Typed replies reach `handle_alert_text` through handlers/typed_input.py.

@@ -41,7 +41,7 @@ from handlers import citizen_screens as screens
 from handlers import common
 from handlers.citizen_screens import Notice, render
 from handlers.context import BotContext
-from scheduler.jobs import low_score_alerts
+from scheduler import alert_trigger
 from storage import survey
 from storage.masking import clean_text
 from storage.survey_models import DRAFT, SUBMITTED, SurveyResponse
@@ -153,7 +153,7 @@ async def _press(update: Update, context: BotContext, action: Action) -> None:
         return
     await common.answer_query(update)
     if pressed.response.status == SUBMITTED:  # committed: alert the unit head now
-        low_score_alerts.trigger(context.services)
+        alert_trigger.trigger(context.services)
     await _show_in_place(update, context, pressed.response)
 
 

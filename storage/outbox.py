@@ -167,6 +167,14 @@ async def enqueue(
     return (await session.execute(statement)).first() is not None
 
 
+async def queued_already(session: AsyncSession, dedupe_key: str) -> bool:
+    """Whether a row with this dedupe key exists, whatever its status."""
+    found = await session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    return found is not None
+
+
 async def has_due(session: AsyncSession, now: datetime) -> bool:
     """Whether any queued row is due: a cheap read before taking the write lock to claim."""
     due = select(OUTBOX.c.id).where(OUTBOX.c.status == QUEUED, OUTBOX.c.not_before <= now)

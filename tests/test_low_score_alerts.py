@@ -20,7 +20,8 @@ from sqlalchemy import func, select, update
 from bot.core.settings import Settings
 from scheduler.jobs import low_score_alerts as alerts
 from scheduler.jobs.specs import JobContext
-from storage import survey
+from scheduler.scoring import alert_rules, skm
+from storage import survey, survey_alerts
 from storage.crypto import new_token
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Employee, Service, TelegramAccount, Unit
@@ -135,10 +136,10 @@ async def world(sessions: SessionFactory) -> World:
 
 
 def test_threshold_bound_is_exact():
-    assert alerts.max_total(2.0) == 18
-    assert alerts.max_total(2.5) == 22
-    assert alerts.max_total(2.2) == 19  # 19.8 → a sum of 20 has mean 2.22 > 2.2
-    assert alerts.max_total(1.0) == 9
+    assert alert_rules.max_total(2.0) == 18
+    assert alert_rules.max_total(2.5) == 22
+    assert alert_rules.max_total(2.2) == 19  # 19.8 → a sum of 20 has mean 2.22 > 2.2
+    assert alert_rules.max_total(1.0) == 9
 
 
 @pytest.mark.parametrize(
@@ -156,8 +157,8 @@ def test_threshold_bound_is_exact():
     ],
 )
 def test_reasons(scores, comment, free, expected):
-    answers = dict(zip(alerts.skm.UNSUR_CODES, scores, strict=True))
-    assert alerts.reasons_for(answers, comment, free=free, threshold=2.0) == expected
+    answers = dict(zip(skm.UNSUR_CODES, scores, strict=True))
+    assert alert_rules.reasons_for(answers, comment, free=free, threshold=2.0) == expected
 
 
 # -- the job -------------------------------------------------------------------------------
@@ -229,7 +230,7 @@ async def test_recipients_are_the_head_and_the_admins(settings, sessions, world)
     rows = await outbox_rows(sessions)
     assert sorted(r.chat_id for r in rows) == sorted([HEAD_TG, ADMIN_ID])
     for row in rows:
-        assert row.kind == alerts.KIND and row.priority == PRIORITY_ALERT
+        assert row.kind == survey_alerts.ALERT_KIND and row.priority == PRIORITY_ALERT
     head_row = next(r for r in rows if r.chat_id == HEAD_TG)
     assert head_row.employee_id == world.head_id
     text = text_of(head_row)
@@ -402,7 +403,9 @@ async def test_a_response_deleted_meanwhile_is_not_alerted(settings, sessions, w
     async with sessions.begin() as session:
         await survey.delete_user_data(session, CITIZEN_KEY)
     async with sessions.begin() as session:
-        assert not await alerts.insert_alert(session, response_id, ("low_mean",), "t" * 12, NOON)
+        assert not await survey_alerts.insert_alert(
+            session, response_id, ("low_mean",), "t" * 12, NOON
+        )
 
 
 # -- /hapusdata ---------------------------------------------------------------------------
@@ -413,7 +416,7 @@ async def test_hapusdata_removes_alerts_and_relays_and_counts_responses(settings
     other = await submit(sessions, world.ktp_id, (1,) * 9, user_key="o" * 64)
     await alerts.run(context(settings, sessions))
     async with sessions.begin() as session:
-        for direction in (alerts.TO_CITIZEN, alerts.FROM_CITIZEN):
+        for direction in (survey_alerts.TO_CITIZEN, survey_alerts.FROM_CITIZEN):
             session.add(
                 SurveyRelay(response_id=mine, direction=direction, employee_id=None, text="x")
             )

@@ -49,15 +49,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
-from scheduler.jobs.low_score_alerts import language_of_chat
 from scheduler.jobs.specs import JobContext
 from scheduler.quiet_hours import next_allowed
 from scheduler.scoring import skm
 from scheduler.scoring.skm_instrument import UNSUR_BY_CODE
 from storage.ikm_report import Scope, Totals, period_bounds, totals_by_service
 from storage.models import Employee, Service, TelegramAccount, Unit
-from storage.outbox import MAX_CAPTION, MAX_TEXT, enqueue
-from storage.outbox_models import PRIORITY_DIGEST, OutboxMessage
+from storage.outbox import MAX_CAPTION, MAX_TEXT, enqueue, queued_already
+from storage.outbox_models import PRIORITY_DIGEST
+from storage.preferences import language_of_chat
 from storage.survey_models import SUBMITTED, SurveyAlert, SurveyResponse
 
 # A server has no display; the object API below needs no pyplot state either.
@@ -150,13 +150,6 @@ async def alerts_by_service(session: AsyncSession, scope: Scope) -> dict[int, in
         statement = statement.where(SurveyResponse.submitted_at < scope.end)
     rows = await session.execute(statement)
     return {int(service_id): int(count) for service_id, count in rows.all()}
-
-
-async def queued_already(session: AsyncSession, dedupe_key: str) -> bool:
-    found = await session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    )
-    return found is not None
 
 
 # -- one unit's week -------------------------------------------------------------------------
