@@ -9,9 +9,10 @@ What runs where
     synthetic organisation (5,000 linked raters, one open 360° cycle; see
     ``bench/_outbox_seed.py``), has the real ``review_reminders`` job queue the
     reminders (``ulasan job run review_reminders --force``, a subprocess), and
-    serves the fake Bot API (``bench/_outbox_fake.py``: 429 with retry_after past
-    30 accepted sends in any one-second window). The bot is started as a user
-    starts it, ``ulasan run``, in its own process, pointed at the fake server by
+    serves the fake Bot API (``tests/support/fakebot.py`` with Telegram's pushback,
+    ``tests/support/pushback.py``: 429 with retry_after past 30 accepted sends in
+    any one-second window). The bot is started as a user starts it, ``ulasan
+    run``, in its own process, pointed at the fake server by
     ``TELEGRAM_BASE_URL``; its outbox sender delivers the reminders.
 
 Runs
@@ -47,17 +48,26 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bench._outbox_fake import LimitedBotApi, max_in_window
 from bench._outbox_seed import FIRST_CHAT_ID, chat_ids, seed
 from bot.core.settings import Settings
 from storage.db import create_engine, session_factory
 from storage.outbox_models import SENT, OutboxMessage
+from tests.support.fakebot import FakeBotApi
+from tests.support.pushback import (
+    BAD_GATEWAY,
+    SEND_METHODS,
+    EveryNth,
+    Pushback,
+    RateLimit,
+    max_in_window,
+)
 
 LIMIT = 30  # messages per second, overall (Telegram's, and the fake server's)
 FULL_COUNT = 5000
@@ -106,7 +116,20 @@ class Run:
         return self.rate_limited / self.sends if self.sends else 0.0
 
 
-def bot_env(workdir: Path, api: LimitedBotApi, database_url: str, rate: int) -> dict[str, str]:
+def telegram_pushback(
+    limit: int | None, fail_every: int | None, rtt: float, on_accept: Callable[[int], None] | None
+) -> Pushback:
+    """Every ``fail_every``-th send (counted over all arrivals) answered 502, then 429 with
+    retry_after = 1 past ``limit`` sends accepted in any one-second window."""
+    rules: list[EveryNth | RateLimit] = []
+    if fail_every:
+        rules.append(EveryNth(fail_every, BAD_GATEWAY, methods=SEND_METHODS))
+    if limit is not None:
+        rules.append(RateLimit(per_second=limit, retry_after=1, methods=SEND_METHODS))
+    return Pushback(*rules, rtt=rtt, on_accept=on_accept)
+
+
+def bot_env(workdir: Path, api: FakeBotApi, database_url: str, rate: int) -> dict[str, str]:
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH")
     env = {name: os.environ[name] for name in keep if name in os.environ}
     env.update(
@@ -176,9 +199,8 @@ async def scenario(
             os.kill(process.pid, signal.SIGKILL)  # the server has not answered yet
             killed_at.append(time.monotonic())
 
-    api = LimitedBotApi(
-        limit=limit, fail_every=fail_every, rtt=rtt, on_accept=kill_in_flight if kill_at else None
-    )
+    pushback = telegram_pushback(limit, fail_every, rtt, kill_in_flight if kill_at else None)
+    api = FakeBotApi(pushback=pushback)
     await api.start()
     env = bot_env(workdir, api, database_url, rate)
     logs: list[Path] = []
@@ -210,7 +232,7 @@ async def scenario(
         launched = time.monotonic()
         bot["process"] = await launch()
         deadline = launched + count / min(LIMIT, rate) * 3 + 120
-        while not expected <= set(api.per_chat()):
+        while not expected <= set(pushback.per_chat()):
             process = bot["process"]
             if process.returncode is not None:
                 if killed_at and result.restarts == 0:
@@ -241,11 +263,11 @@ async def scenario(
         await api.stop()
 
     counts = await outbox_counts(database_url)
-    per_chat = api.per_chat()
-    times = [at for at, _ in api.accepted]
-    result.sends = api.arrivals
-    result.rate_limited = api.rate_limited
-    result.bad_gateway = api.bad_gateway
+    per_chat = pushback.per_chat()
+    times = [at for at, _ in pushback.accepted]
+    result.sends = pushback.arrivals
+    result.rate_limited = pushback.refused[429]
+    result.bad_gateway = pushback.refused[502]
     result.delivered = len(expected & set(per_chat))
     result.duplicates = sum(n - 1 for chat, n in per_chat.items() if n > 1)
     result.losses = len(expected - set(per_chat))
@@ -278,7 +300,7 @@ async def scenario(
 
 async def bare_floor(count: int) -> dict[str, float]:
     """The bare PTB loop against the same server with no limit, in its own process."""
-    api = LimitedBotApi(limit=None)
+    api = FakeBotApi()
     await api.start()
     try:
         process = await asyncio.create_subprocess_exec(

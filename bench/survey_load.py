@@ -2,8 +2,9 @@
 
 ``python -m bench.survey_load [--quick]`` (or ``make bench BENCH=survey_load``).
 
-This process is the driver: it runs the fake Bot API server
-(`bench._survey_api`, aiohttp on 127.0.0.1) and the simulated citizens. The bot
+This process is the driver: it runs the fake Bot API server (the tests' own,
+``tests/support/fakebot.py``, in its lean mode; aiohttp on 127.0.0.1) and the
+simulated citizens (`bench._survey_citizens`). The bot
 runs in its own process, started as a user starts it: ``ulasan run`` with its
 settings in the environment and a SQLite file database (seeded with the CLI from
 ``examples/``, QR payload from ``ulasan qr --format json``). The floor is
@@ -54,7 +55,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench._survey_api import TOKEN, BenchApi, Citizen, SurveyFailed, survey_script
+from bench._survey_citizens import (
+    TOKEN,
+    Citizen,
+    Phones,
+    SurveyFailed,
+    bench_api,
+    survey_script,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "survey_load.json"
@@ -251,7 +259,8 @@ async def run_once(
     rundir = workdir / name.replace(" ", "-").replace("+", "")
     rundir.mkdir()
     database = rundir / "ulasan.db"
-    api = BenchApi(tracked_from=USER_BASE, tracked_to=USER_BASE + size.citizens)
+    api = bench_api()
+    phones = Phones(api, tracked_from=USER_BASE, tracked_to=USER_BASE + size.citizens)
     await api.start()
     if not floor:
         shutil.copy(template, database)
@@ -275,17 +284,17 @@ async def run_once(
     try:
         await asyncio.wait_for(api.polled.wait(), 60)
         if reminders:  # start once the outbox sender is under way
-            api.others_from = min(30, reminders)
-            await asyncio.wait_for(api.others_flowing.wait(), 60)
+            phones.others_from = min(30, reminders)
+            await asyncio.wait_for(phones.others_flowing.wait(), 60)
         await asyncio.sleep(0.5)
 
         rng = random.Random(7)
         scores = {USER_BASE + n: answers(rng) for n in range(size.citizens)}
         citizens = [
-            Citizen(api, user_id, payload, survey_script(s), think, random.Random(user_id))
+            Citizen(phones, user_id, payload, survey_script(s), think, random.Random(user_id))
             for user_id, s in scores.items()
         ]
-        sends_before = len(api.other_sends)
+        sends_before = len(phones.other_sends)
         load_before = os.getloadavg()[0]
         driver_before = time.process_time()
         cpu_before = cpu_seconds(process.pid)
@@ -294,7 +303,7 @@ async def run_once(
         finished = time.perf_counter()
         cpu = cpu_seconds(process.pid) - cpu_before
         driver_cpu = time.process_time() - driver_before
-        reminders_during = len(api.other_sends) - sends_before
+        reminders_during = len(phones.other_sends) - sends_before
         await asyncio.sleep(0.2)
         memory = memory_kb(process.pid)
     finally:
@@ -345,7 +354,7 @@ async def run_once(
     if reminders:
         result["reminders_queued"] = reminders
         result["reminders_sent_during_load"] = reminders_during
-        result["reminders_received_in_all"] = len(api.other_sends)
+        result["reminders_received_in_all"] = len(phones.other_sends)
         result["reminder_rate_during_load"] = round(reminders_during / (finished - started), 1)
         result["outbox_after"] = outbox_counts(database)
     return result

@@ -20,7 +20,8 @@ from bot.app import BotApplication
 from bot.core.settings import Settings
 from storage.db import SessionFactory
 from tests.support.citizen import QR, Roster, choose, responses, seed_roster
-from tests.support.fakebot import FakeBotApi, FakeUser
+from tests.support.fakebot import FakeBotApi
+from tests.support.fakeuser import FakeUser
 from tests.support.fuzz import database_locked, unanswered_queries, watch_errors
 
 CITIZENS = 12

@@ -24,7 +24,8 @@ from tests.support.citizen import (
     snapshot,
     survey_message,
 )
-from tests.support.fakebot import FakeBotApi, FakeUser, Reply
+from tests.support.fakebot import FakeBotApi
+from tests.support.fakeuser import FakeUser, Reply
 
 UNEXPECTED = gettext_for("id")(
     "I only understand commands and buttons here. To rate a service, scan the QR "

@@ -21,7 +21,9 @@ from handlers import review
 from storage.db import SessionFactory
 from storage.review_models import ReviewAnswer, ReviewAssignment, ReviewCycle
 from tests.support.app import start_bot, stop_bot
-from tests.support.fakebot import FakeBotApi, FakeUser, Reply, Sent
+from tests.support.fakebot import FakeBotApi
+from tests.support.fakeuser import FakeUser, Reply
+from tests.support.records import Sent
 from tests.test_review_ratings import (
     ANI_TG,
     BUDI_TG,

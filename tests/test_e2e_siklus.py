@@ -21,7 +21,8 @@ from storage.models import AuditLog
 from storage.outbox_models import OutboxMessage
 from storage.review_models import CLOSED, OPEN, ReviewAssignment, ReviewCycle
 from tests.support.app import ADMIN_ID
-from tests.support.fakebot import FakeBotApi, FakeUser
+from tests.support.fakebot import FakeBotApi
+from tests.support.fakeuser import FakeUser
 from tests.test_review_cycles import TG, seed_roster
 
 

@@ -30,8 +30,10 @@ import pytest
 from bot.core.settings import Settings
 from storage.db import SessionFactory
 from tests.support.citizen import QR, Roster, responses, seed_roster
-from tests.support.fakebot import Call, FakeBotApi, FakeUser, Fault, Sent
+from tests.support.fakebot import FakeBotApi, Fault
+from tests.support.fakeuser import FakeUser
 from tests.support.fuzz import press_update, text_update
+from tests.support.records import Call, Sent
 
 SCORES = (4, 3, 2, 1, 4, 3, 2, 1, 3)
 

@@ -28,7 +28,8 @@ from bot.app import BotApplication
 from storage.db import SessionFactory
 from storage.review_models import ReviewAnswer, ReviewAssignment
 from tests.support.citizen import QR, Roster, responses, seed_roster
-from tests.support.fakebot import FakeBotApi, FakeUser, Sent
+from tests.support.fakebot import FakeBotApi
+from tests.support.fakeuser import FakeUser
 from tests.support.fuzz import (
     deliver,
     deliver_again,
@@ -38,6 +39,7 @@ from tests.support.fuzz import (
     unanswered_queries,
     watch_errors,
 )
+from tests.support.records import Sent
 from tests.test_review_ratings import ANI_TG, ITEMS, Seeded, seed_review
 
 SCORES = (4, 3, 2, 1, 4, 3, 2, 1, 3)

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from storage.db import SessionFactory
 from storage.models import Employee, Service, Unit
 from storage.survey_models import SurveyEntry, SurveyResponse
-from tests.support.fakebot import FakeUser, Reply, Sent
+from tests.support.fakeuser import FakeUser, Reply
+from tests.support.records import Sent
 
 QR = "s_ktpdesk0001"
 QR_OFFICER = "s_budidesk001"

@@ -1,13 +1,25 @@
-"""A fake Telegram Bot API server over real HTTP (aiohttp, 127.0.0.1), and scripted users.
+"""A fake Telegram Bot API server over real HTTP (aiohttp, 127.0.0.1): the one fake of
+the tests and the benchmarks.
 
 The bot under test talks to it exactly as to Telegram: long-polling
-``getUpdates``, ``sendMessage``, ``editMessageText``, ``answerCallbackQuery``…
-Tests act as users (`FakeUser.send`, `FakeUser.press`) and read what the bot
-sent. Faults (429 with retry_after, 5xx, 403) are injected with `FakeBotApi.fault`.
+``getUpdates``, ``sendMessage``, ``editMessageText``, ``answerCallbackQuery``,
+``getFile`` and the download route (``GET /file/bot<token>/<file_path>``, PTB's
+``base_file_url``, which ``Settings.telegram_file_url`` derives)… Tests act as
+users (`FakeBotApi.user` → ``tests/support/fakeuser.py``) and read what the bot
+sent (``tests/support/records.py``: each call, each message as the user sees it).
 
-Waiting: an action returns once the bot has finished processing that update.
-In-process tests connect `processed()` to the application's update processor
-(see ``tests/support/app.py``); subprocess tests use `wait_for_calls`.
+Failing like Telegram: `FakeBotApi.fault` is a test's hook that may refuse any
+call (429 with retry_after, 5xx, 403, 400 …); ``pushback=`` adds Telegram's own
+pushback as rules (``tests/support/pushback.py``: a rate limit, every n-th call
+of chosen methods answered 502 or 429 or stalled past a timeout, a round trip).
+
+Lean mode, for a benchmark's driver: ``record_calls=False`` keeps no call log
+(every call is still counted in `counts`); ``message_listeners`` hear of each
+message the bot sends or edits, as it arrives.
+
+Waiting: a user's action returns once the bot has finished processing that
+update. In-process tests connect `processed()` to the application's update
+processor (see ``tests/support/app.py``); subprocess tests use `wait_for_calls`.
 """
 
 from __future__ import annotations
@@ -18,68 +30,29 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from aiohttp import web
 
-BOT_ID = 777000
+from tests.support.fakeuser import FakeUser
+from tests.support.pushback import Pushback, Refusal, Stall
+from tests.support.records import BOT_ID, Call, Sent, StoredFile
+
 BOT_USERNAME = "UlasanTestBot"
+TOKEN = "123456:TEST-TOKEN"
 
 Fault = Callable[[str, dict[str, Any]], "tuple[int, str, int | None] | None"]
+# Hears of each message the bot sends or edits: (method, the message as shown now).
+MessageListener = Callable[[str, Sent], None]
 
 
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    at: float
+class ApiError(Exception):
+    """Raised by a method of the fake to answer like Telegram's errors."""
 
-    @property
-    def chat_id(self) -> int | None:
-        value = self.params.get("chat_id")
-        return int(value) if value not in (None, "") else None
-
-    @property
-    def text(self) -> str:
-        return str(self.params.get("text") or self.params.get("caption") or "")
-
-
-@dataclass
-class Sent:
-    """A message as the user sees it now (edits applied)."""
-
-    chat_id: int
-    message_id: int
-    text: str
-    reply_markup: dict[str, Any] | None
-    kind: str = "text"
-    edits: int = 0
-    file: bytes | None = None
-
-    def buttons(self) -> list[dict[str, Any]]:
-        if not self.reply_markup:
-            return []
-        rows = self.reply_markup.get("inline_keyboard") or []
-        return [button for row in rows for button in row]
-
-    def button_texts(self) -> list[str]:
-        return [b["text"] for b in self.buttons()]
-
-    def as_message(self) -> dict[str, Any]:
-        message: dict[str, Any] = {
-            "message_id": self.message_id,
-            "date": int(time.time()),
-            "chat": {"id": self.chat_id, "type": "private"},
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Ulasan"},
-        }
-        if self.kind == "text":
-            message["text"] = self.text
-        else:
-            message["caption"] = self.text
-        if self.reply_markup:
-            message["reply_markup"] = self.reply_markup
-        return message
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.refusal = Refusal(status, description)
 
 
 def _decode(value: Any) -> Any:
@@ -92,11 +65,26 @@ def _decode(value: Any) -> Any:
 
 
 class FakeBotApi:
-    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+    def __init__(
+        self,
+        token: str = TOKEN,
+        *,
+        username: str = BOT_USERNAME,
+        pushback: Pushback | None = None,
+        record_calls: bool = True,
+        max_poll_seconds: float = 0.5,
+    ) -> None:
         self.token = token
+        self.username = username
+        self.pushback = pushback
+        self.record_calls = record_calls  # False: the lean mode, no call log
         self.calls: list[Call] = []
+        self.counts: Counter[str] = Counter()  # every call by method, getUpdates too
         self.messages: dict[tuple[int, int], Sent] = {}
+        self.message_listeners: list[MessageListener] = []
+        self.files: dict[str, StoredFile] = {}
         self.fault: Fault | None = None
+        self.polled = asyncio.Event()  # set by the first getUpdates
         self.processed_ids: set[int] = set()
         # How many times each update was processed (a redelivered one counts again).
         self.processed_times: Counter[int] = Counter()
@@ -110,9 +98,11 @@ class FakeBotApi:
         self._new_update = asyncio.Event()
         self._processed = asyncio.Event()
         self._call_event = asyncio.Event()
+        self._file_ids = itertools.count(1)
+        self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
-        self.max_poll_seconds = 0.5
+        self.max_poll_seconds = max_poll_seconds
 
     # -- server lifecycle ---------------------------------------------------
     @property
@@ -123,6 +113,8 @@ class FakeBotApi:
         """Listen on ``port`` (0: any free port; a stopped server's port to reopen it)."""
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{file_path:.+}", self._download)
+        self._stopping.clear()
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -133,8 +125,9 @@ class FakeBotApi:
     async def stop(self) -> None:
         if self._runner is not None:
             # Wake a pending long poll: the client has gone, and cleanup would
-            # otherwise wait for its handler to time out.
+            # otherwise wait for its handler to time out. Likewise a stalled answer.
             self._new_update.set()
+            self._stopping.set()
             await self._runner.cleanup()
             self._runner = None
 
@@ -144,43 +137,61 @@ class FakeBotApi:
 
     # -- HTTP -----------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
+        rtt = self.pushback.rtt if self.pushback is not None else 0.0
+        if rtt:
+            await asyncio.sleep(rtt / 2)
+        response = await self._respond(request)
+        if rtt:
+            await asyncio.sleep(rtt / 2)
+        return response
+
+    async def _respond(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return web.json_response(
-                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
-            )
+            return _refuse(Refusal(401, "Unauthorized"))
         method = request.match_info["method"]
-        params: dict[str, Any] = {}
-        files: dict[str, bytes] = {}
-        if request.content_type == "application/json":
-            params = await request.json()
-        elif request.can_read_body:
-            form = await request.post()
-            for key, value in form.items():
-                if hasattr(value, "file"):
-                    files[key] = value.file.read()
-                else:
-                    params[key] = _decode(value)
-        params.update({k: _decode(v) for k, v in request.query.items()})
+        self.counts[method] += 1
+        params, files = await _read(request)
+        stall: Stall | None = None
         if method != "getUpdates":
-            self.calls.append(Call(method, params, time.monotonic()))
-            self._call_event.set()
-            if self.fault is not None:
-                outcome = self.fault(method, params)
-                if outcome is not None:
-                    status, description, retry_after = outcome
-                    body: dict[str, Any] = {
-                        "ok": False,
-                        "error_code": status,
-                        "description": description,
-                    }
-                    if retry_after is not None:
-                        body["parameters"] = {"retry_after": retry_after}
-                    return web.json_response(body, status=status)
+            if self.record_calls:
+                self.calls.append(Call(method, params, time.monotonic()))
+                self._call_event.set()
+            verdict = self._verdict(method, params)
+            if isinstance(verdict, Refusal):
+                return _refuse(verdict)
+            stall = verdict
         handler = getattr(self, f"_m_{method}", None)
-        if handler is None:
-            return web.json_response({"ok": True, "result": True})
-        result = await handler(params, files)
+        try:
+            result = True if handler is None else await handler(params, files)
+        except ApiError as error:
+            return _refuse(error.refusal)
+        if stall is not None:
+            await self._hold(stall.seconds)
         return web.json_response({"ok": True, "result": result})
+
+    def _verdict(self, method: str, params: dict[str, Any]) -> Refusal | Stall | None:
+        """The test's fault hook first, then Telegram's pushback."""
+        if self.fault is not None:
+            outcome = self.fault(method, params)
+            if outcome is not None:
+                return Refusal(*outcome)
+        if self.pushback is not None:
+            return self.pushback.decide(method, params)
+        return None
+
+    async def _hold(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            pass
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """``GET /file/bot<token>/<file_path>``: a file's bytes, as Telegram serves them."""
+        path = request.match_info["file_path"]
+        found = [f for f in self.files.values() if f.file_path == path]
+        if request.match_info["token"] != self.token or not found:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=found[0].content, content_type="application/octet-stream")
 
     # -- Bot API methods ------------------------------------------------------
     async def _m_getMe(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
@@ -188,13 +199,14 @@ class FakeBotApi:
             "id": BOT_ID,
             "is_bot": True,
             "first_name": "Ulasan",
-            "username": BOT_USERNAME,
+            "username": self.username,
             "can_join_groups": False,
             "can_read_all_group_messages": False,
             "supports_inline_queries": False,
         }
 
     async def _m_getUpdates(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        self.polled.set()
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), self.max_poll_seconds)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -216,9 +228,14 @@ class FakeBotApi:
         self.messages[(chat_id, sent.message_id)] = sent
         return sent
 
+    def _shown(self, method: str, sent: Sent) -> dict[str, Any]:
+        for listener in self.message_listeners:
+            listener(method, sent)
+        return sent.as_message()
+
     async def _m_sendMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         sent = self._new_message(int(params["chat_id"]), params["text"], params.get("reply_markup"))
-        return sent.as_message()
+        return self._shown("sendMessage", sent)
 
     async def _m_sendPhoto(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         sent = self._new_message(
@@ -228,10 +245,9 @@ class FakeBotApi:
             "photo",
             files.get("photo"),
         )
-        message = sent.as_message()
-        message["photo"] = [
-            {"file_id": f"photo{sent.message_id}", "file_unique_id": "p", "width": 1, "height": 1}
-        ]
+        stored = self._upload(params, files, "photo", "photos", "photo.jpg")
+        message = self._shown("sendPhoto", sent)
+        message["photo"] = [stored.described(width=1, height=1)]
         return message
 
     async def _m_sendDocument(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
@@ -242,8 +258,9 @@ class FakeBotApi:
             "document",
             files.get("document"),
         )
-        message = sent.as_message()
-        message["document"] = {"file_id": f"doc{sent.message_id}", "file_unique_id": "d"}
+        stored = self._upload(params, files, "document", "documents", "document")
+        message = self._shown("sendDocument", sent)
+        message["document"] = stored.described()
         return message
 
     def _existing(self, params: dict[str, Any]) -> Sent:
@@ -255,7 +272,7 @@ class FakeBotApi:
         sent.text = params["text"]
         sent.reply_markup = params.get("reply_markup") or None
         sent.edits += 1
-        return sent.as_message()
+        return self._shown("editMessageText", sent)
 
     async def _m_editMessageReplyMarkup(
         self, params: dict[str, Any], files: dict[str, bytes]
@@ -263,14 +280,40 @@ class FakeBotApi:
         sent = self._existing(params)
         sent.reply_markup = params.get("reply_markup") or None
         sent.edits += 1
-        return sent.as_message()
+        return self._shown("editMessageReplyMarkup", sent)
 
     async def _m_editMessageCaption(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         sent = self._existing(params)
         sent.text = params.get("caption", "")
         sent.reply_markup = params.get("reply_markup") or None
         sent.edits += 1
-        return sent.as_message()
+        return self._shown("editMessageCaption", sent)
+
+    # -- files ----------------------------------------------------------------
+    def store_file(self, content: bytes, folder: str, name: str) -> StoredFile:
+        """Hold ``content`` under a new file id, at ``<folder>/file_<n><suffix of name>``."""
+        number = next(self._file_ids)
+        suffix = PurePosixPath(name).suffix
+        stored = StoredFile(
+            f"file{number}", f"unique{number}", f"{folder}/file_{number}{suffix}", content
+        )
+        self.files[stored.file_id] = stored
+        return stored
+
+    def _upload(
+        self, params: dict[str, Any], files: dict[str, bytes], field: str, folder: str, name: str
+    ) -> StoredFile:
+        """The file a send method carries: uploaded bytes, or a known file id sent again."""
+        if field in files:
+            return self.store_file(files[field], folder, name)
+        known = self.files.get(str(params.get(field)))
+        return known if known is not None else self.store_file(b"", folder, name)
+
+    async def _m_getFile(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        stored = self.files.get(str(params.get("file_id")))
+        if stored is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return stored.as_file()
 
     # -- driving ---------------------------------------------------------------
     def push_update(self, update: dict[str, Any]) -> int:
@@ -349,141 +392,22 @@ class FakeBotApi:
         ]
 
 
-@dataclass
-class Reply:
-    """What the bot did in answer to one user action."""
-
-    calls: list[Call] = field(default_factory=list)
-    alerts: list[str] = field(default_factory=list)
-
-    @property
-    def texts(self) -> list[str]:
-        return [c.text for c in self.calls if c.text]
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.texts)
+def _refuse(refusal: Refusal) -> web.Response:
+    return web.json_response(refusal.body(), status=refusal.status)
 
 
-class FakeUser:
-    def __init__(
-        self, api: FakeBotApi, user_id: int, first_name: str, language_code: str | None
-    ) -> None:
-        self.api = api
-        self.id = user_id
-        self.first_name = first_name
-        self.language_code = language_code
-        self._message_ids = itertools.count(1)
-        self._query_ids = itertools.count(1)
-
-    def _from(self) -> dict[str, Any]:
-        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        if self.language_code:
-            user["language_code"] = self.language_code
-        return user
-
-    def _message(self, **content: Any) -> dict[str, Any]:
-        if self.api.shared_message_ids:
-            message_id = next(self.api._message_ids.setdefault(self.id, itertools.count(1)))
-        else:
-            message_id = 10_000 + next(self._message_ids)
-        return {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": {"id": self.id, "type": "private", "first_name": self.first_name},
-            "from": self._from(),
-            **content,
-        }
-
-    async def _act(self, update: dict[str, Any], query_id: str | None = None) -> Reply:
-        before = len(self.api.calls)
-        update_id = self.api.push_update(update)
-        await self.api.wait_processed(update_id)
-        calls = self.api.calls[before:]
-        mine = [c for c in calls if c.chat_id == self.id]
-        alerts = [
-            str(c.params.get("text", ""))
-            for c in calls
-            if c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == query_id
-        ]
-        answered = [
-            c
-            for c in calls
-            if c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == query_id
-        ]
-        return Reply(calls=mine + answered, alerts=[a for a in alerts if a])
-
-    async def send(self, text: str) -> Reply:
-        content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            command = text.split()[0]
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return await self._act({"message": self._message(**content)})
-
-    async def send_sticker(self) -> Reply:
-        sticker = {
-            "file_id": "sticker1",
-            "file_unique_id": "s1",
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-        }
-        return await self._act({"message": self._message(sticker=sticker)})
-
-    async def send_photo(self) -> Reply:
-        photo = [{"file_id": "photo1", "file_unique_id": "p1", "width": 90, "height": 90}]
-        return await self._act({"message": self._message(photo=photo)})
-
-    async def send_voice(self) -> Reply:
-        voice = {"file_id": "voice1", "file_unique_id": "v1", "duration": 2}
-        return await self._act({"message": self._message(voice=voice)})
-
-    @property
-    def messages(self) -> list[Sent]:
-        return self.api.chat_messages(self.id)
-
-    @property
-    def last(self) -> Sent:
-        messages = self.messages
-        if not messages:
-            raise AssertionError(f"the bot sent nothing to user {self.id}")
-        return messages[-1]
-
-    def last_with_buttons(self) -> Sent:
-        for message in reversed(self.messages):
-            if message.buttons():
-                return message
-        raise AssertionError(f"no message with buttons for user {self.id}")
-
-    async def press(self, label: str, message: Sent | None = None) -> Reply:
-        """Press the button whose text equals (or starts with) ``label``."""
-        message = message or self.last_with_buttons()
-        buttons = message.buttons()
-        match = [b for b in buttons if b["text"] == label] or [
-            b for b in buttons if b["text"].startswith(label)
-        ]
-        if not match:
-            raise AssertionError(f"no button {label!r} in {message.button_texts()}")
-        button = match[0]
-        if "url" in button:
-            raise AssertionError(f"button {label!r} is a URL button")
-        return await self.press_data(button["callback_data"], message)
-
-    async def press_data(self, data: str, message: Sent | None = None) -> Reply:
-        """Send a callback query with any data (also forged) from ``message``."""
-        if message is None:
-            messages = self.messages
-            message = messages[-1] if messages else Sent(self.id, 1, "", None)
-        query_id = f"{self.id}-{next(self._query_ids)}"
-        update = {
-            "callback_query": {
-                "id": query_id,
-                "from": self._from(),
-                "chat_instance": str(self.id),
-                "data": data,
-                "message": message.as_message(),
-            }
-        }
-        return await self._act(update, query_id)
+async def _read(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """A call's parameters (JSON-encoded values decoded) and its uploaded files."""
+    params: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
+    if request.content_type == "application/json":
+        params = await request.json()
+    elif request.can_read_body:
+        form = await request.post()
+        for key, value in form.items():
+            if hasattr(value, "file"):
+                files[key] = value.file.read()
+            else:
+                params[key] = _decode(value)
+    params.update({k: _decode(v) for k, v in request.query.items()})
+    return params, files

@@ -19,7 +19,9 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from tests.support.fakebot import Call, FakeBotApi, FakeUser, Fault, Sent
+from tests.support.fakebot import FakeBotApi, Fault
+from tests.support.fakeuser import FakeUser
+from tests.support.records import Call, Sent
 
 # The error handler's apology (handlers/common.py), in both languages and its fallback.
 APOLOGIES = ("Sorry, something went wrong", "Maaf, terjadi kesalahan")

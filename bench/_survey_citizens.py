@@ -1,10 +1,10 @@
-"""The survey benchmark's fake Bot API server and its simulated citizens.
+"""The survey benchmark's simulated citizens and what their phones show.
 
-A lean cousin of ``tests/support/fakebot.py`` (aiohttp on 127.0.0.1): it answers
-``getUpdates`` by long polling and every sending method the bot and its outbox
-sender use, keeps only the *current* message of each simulated citizen, and
-stamps the moment the bot's answer to each press arrives. It keeps no call log
-(the 5,000 reminders are only counted), so the driver stays light on its core.
+The server is the tests' fake Bot API (``tests/support/fakebot.py``) in its
+lean mode: it keeps no call log (the 5,000 reminders are only counted), so the
+driver stays light on its core. `Phones` listens to it and keeps only the
+*current* message of each simulated citizen, stamped with the moment the
+server received it; messages to other chats (the reminders) are only timed.
 
 A citizen (`Citizen.run`) sends ``/start <payload>``, then presses the buttons
 of its script one after another, each after an optional think time, waiting for
@@ -16,19 +16,21 @@ offered to ``getUpdates`` to the moment the server receives that answer.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
 import random
 import time
-from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from tests.support.fakebot import FakeBotApi
+from tests.support.records import BOT_ID, Sent
 
-BOT_ID = 777000
 BOT_USERNAME = "UlasanBenchBot"
 TOKEN = "123456:BENCH-TOKEN"
+
+
+def bench_api() -> FakeBotApi:
+    """The fake Bot API in its lean mode, long polls held up to 5 s."""
+    return FakeBotApi(TOKEN, username=BOT_USERNAME, record_calls=False, max_poll_seconds=5.0)
 
 
 @dataclass
@@ -59,9 +61,8 @@ class Shown:
 
 @dataclass
 class Chat:
-    """What the server knows of one simulated citizen's chat."""
+    """What a simulated citizen's phone shows."""
 
-    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     current: Shown | None = None
     version: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -72,138 +73,47 @@ class Chat:
         self.changed.set()
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+class Phones:
+    """The phones of the ``tracked`` chats (the citizens); all other chats only count."""
 
-
-class BenchApi:
-    """The fake Bot API. ``tracked`` chats are citizens; all other chats only count."""
-
-    def __init__(self, token: str = TOKEN, *, tracked_from: int, tracked_to: int) -> None:
-        self.token = token
+    def __init__(self, api: FakeBotApi, *, tracked_from: int, tracked_to: int) -> None:
+        self.api = api
         self.tracked = range(tracked_from, tracked_to)
         self.chats: dict[int, Chat] = {}
-        self.counts: Counter[str] = Counter()
         self.other_sends: list[float] = []  # perf_counter() of each message to another chat
         self.others_from = 30  # `others_flowing` is set once this many were sent
         self.others_flowing = asyncio.Event()
-        self.get_updates_calls = 0
-        self.polled = asyncio.Event()
-        self._updates: deque[dict[str, Any]] = deque()
-        self._update_ids = itertools.count(1)
-        self._new_update = asyncio.Event()
-        self._other_ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_route("POST", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        api.message_listeners.append(self.heard)
 
     def chat(self, chat_id: int) -> Chat:
         return self.chats.setdefault(chat_id, Chat())
 
-    def push(self, update: dict[str, Any]) -> float:
+    def offer(self, update: dict[str, Any]) -> float:
         """Offer an update to getUpdates; returns the perf_counter() it was offered at."""
-        update["update_id"] = next(self._update_ids)
-        self._updates.append(update)
-        self._new_update.set()
+        self.api.push_update(update)
         return time.perf_counter()
 
-    # -- HTTP ---------------------------------------------------------------------
-    async def _handle(self, request: web.Request) -> web.Response:
-        if request.match_info["token"] != self.token:
-            unauthorized = {"ok": False, "error_code": 401, "description": "Unauthorized"}
-            return web.json_response(unauthorized)
-        method = request.match_info["method"]
-        self.counts[method] += 1
-        if request.content_type == "application/json":
-            params: dict[str, Any] = await request.json()
-        else:
-            params = {k: _decode(v) for k, v in (await request.post()).items()}
-        handler = getattr(self, f"_m_{method}", None)
-        result = True if handler is None else await handler(params)
-        return web.json_response({"ok": True, "result": result})
-
-    async def _m_getMe(self, params: dict[str, Any]) -> Any:
-        return {
-            "id": BOT_ID,
-            "is_bot": True,
-            "first_name": "Ulasan",
-            "username": BOT_USERNAME,
-            "can_join_groups": False,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-        }
-
-    async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
-        self.get_updates_calls += 1
-        self.polled.set()
-        offset = int(params.get("offset") or 0)
-        while self._updates and self._updates[0]["update_id"] < offset:
-            self._updates.popleft()
-        timeout = min(float(params.get("timeout") or 0), 5.0)
-        if not self._updates and timeout > 0:
-            self._new_update.clear()
-            try:
-                await asyncio.wait_for(self._new_update.wait(), timeout)
-            except TimeoutError:
-                pass
-        limit = int(params.get("limit") or 100)
-        return list(itertools.islice(self._updates, limit))
-
-    def _answer(self, params: dict[str, Any], message_id: int | None) -> Any:
+    def heard(self, method: str, sent: Sent) -> None:
+        """A message the bot sent or edited, as the server receives it."""
         at = time.perf_counter()
-        chat_id = int(params["chat_id"])
-        text = str(params.get("text", ""))
-        markup = params.get("reply_markup") or None
-        if chat_id not in self.tracked:
+        if method == "editMessageReplyMarkup":
+            chat = self.chats.get(sent.chat_id)
+            if chat is not None and chat.current is not None:
+                if chat.current.message_id == sent.message_id:
+                    chat.current.markup = sent.reply_markup
+            return
+        if method not in ("sendMessage", "editMessageText"):
+            return
+        if sent.chat_id not in self.tracked:
             self.other_sends.append(at)
             if len(self.other_sends) >= self.others_from:
                 self.others_flowing.set()
-            shown = Shown(message_id or next(self._other_ids), text, markup, at)
-            return shown.as_message(chat_id)
-        chat = self.chat(chat_id)
-        if message_id is None:
-            message_id = next(chat.ids)
-        elif chat.current is not None and chat.current.message_id != message_id:
-            # An edit of an older message: the simulated phone keeps showing the newest one.
-            return Shown(message_id, text, markup, at).as_message(chat_id)
-        shown = Shown(message_id, text, markup, at)
-        chat.show(shown)
-        return shown.as_message(chat_id)
-
-    async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
-        return self._answer(params, None)
-
-    async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
-        return self._answer(params, int(params["message_id"]))
-
-    async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
-        chat = self.chats.get(int(params["chat_id"]))
-        if chat is not None and chat.current is not None:
-            if chat.current.message_id == int(params["message_id"]):
-                chat.current.markup = params.get("reply_markup") or None
-        return True
+            return
+        chat = self.chat(sent.chat_id)
+        if method == "editMessageText" and chat.current is not None:
+            if chat.current.message_id != sent.message_id:
+                return  # an edit of an older message: the phone keeps showing the newest one
+        chat.show(Shown(sent.message_id, sent.text, sent.reply_markup, at))
 
 
 class SurveyFailed(Exception):
@@ -216,7 +126,7 @@ Step = str | int
 
 @dataclass
 class Citizen:
-    api: BenchApi
+    phones: Phones
     user_id: int
     payload: str
     script: list[Step]
@@ -232,9 +142,9 @@ class Citizen:
         return {"id": self.user_id, "is_bot": False, "first_name": "Warga", "language_code": "id"}
 
     async def _act(self, update: dict[str, Any]) -> tuple[Shown, float]:
-        chat = self.api.chat(self.user_id)
+        chat = self.phones.chat(self.user_id)
         before = chat.version
-        offered = self.api.push(update)
+        offered = self.phones.offer(update)
         deadline = offered + self.answer_timeout
         while chat.version <= before:
             chat.changed.clear()
