@@ -18,8 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core.clock import local_day
@@ -103,7 +102,7 @@ async def _open_survey(
         return
     if opening.outcome == "limit":
         text = screens.limit_text(opening.service_name, gettext_for(language))
-        await _put(update, text, None, edit=edit)
+        await common.edit_or_send(update, text, None, edit=edit)
         return
     await _show_opened(update, context, opening, edit=edit)
 
@@ -118,28 +117,12 @@ async def _show_opened(
     text, markup = render(draft, _, context.settings.survey_comment_max_chars)
     if opening.outcome == "resume":
         text = screens.resumed_lead(_) + "\n\n" + text
-    message_id = await _put(update, text, markup, edit=edit)
+    shown = await common.edit_or_send(update, text, markup, edit=edit)
+    message_id = shown.message_id
     async with context.sessions.begin() as session:
         await survey.set_message_id(session, draft.id, message_id)
     if opening.previous is not None and opening.previous != message_id:
         await common.remove_keyboard(context, update.effective_chat.id, opening.previous)
-
-
-async def _put(
-    update: Update, text: str, markup: InlineKeyboardMarkup | None, *, edit: bool
-) -> int:
-    """Edit the pressed message (chooser) or send a new one; the message id shown."""
-    query = update.callback_query
-    if edit and query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(text, reply_markup=markup)
-            return query.message.message_id
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                return query.message.message_id
-            log.info("could not edit the chooser (%s); sending a new message", exc)
-    sent = await update.effective_chat.send_message(text, reply_markup=markup)
-    return sent.message_id
 
 
 async def _show_units(
@@ -149,7 +132,7 @@ async def _show_units(
     async with context.sessions() as session:
         units = await survey.units_with_active_services(session)
     text, markup = screens.units_screen(units, page, lead, _)
-    await _put(update, text, markup, edit=edit)
+    await common.edit_or_send(update, text, markup, edit=edit)
 
 
 async def start_from_qr(update: Update, context: BotContext) -> None:
@@ -204,7 +187,7 @@ async def choose_unit(update: Update, context: BotContext) -> None:
         await _show_units(update, context, 0, screens.gone_text(_), edit=True)
         return
     text, markup = screens.services_screen(unit, services, page, _)
-    await _put(update, text, markup, edit=True)
+    await common.edit_or_send(update, text, markup, edit=True)
 
 
 async def choose_service(update: Update, context: BotContext) -> None:

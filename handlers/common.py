@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -42,6 +42,24 @@ async def edit_pressed(update: Update, text: str) -> None:
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+async def edit_or_send(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None, *, edit: bool = True
+) -> MaybeInaccessibleMessage:
+    """Show ``text`` in the pressed message (``edit``), else as a new message; the message
+    that shows it. A message that can no longer be edited (too old, deleted) is replaced
+    by a new one; pressed again with the same text, the pressed message is kept as it is."""
+    query = update.callback_query
+    if edit and query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+            return query.message
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return query.message
+            log.info("could not edit the pressed message (%s); sending a new one", exc)
+    return await update.effective_chat.send_message(text, reply_markup=markup)
 
 
 async def remove_keyboard(context: BotContext, chat_id: int, message_id: int | None) -> None:

@@ -22,6 +22,7 @@ from handlers import (
     delete_data,
     reachability,
     review,
+    review_list,
     review_results,
     status,
     typed_input,
@@ -31,6 +32,7 @@ from handlers import (
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     ordered = [
         *account.HANDLERS,
+        *review_list.HANDLERS,
         *review.HANDLERS,
         *review_results.HANDLERS,
         *cycles_admin.HANDLERS,

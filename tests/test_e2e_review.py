@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from bot.app import BotApplication
 from bot.core.settings import Settings
-from handlers import review
+from handlers import review_screens
 from storage.db import SessionFactory
 from storage.review_models import ReviewAnswer, ReviewAssignment, ReviewCycle
 from tests.support.app import start_bot, stop_bot
@@ -665,10 +665,10 @@ def test_callback_data_fits_telegram_limit():
 
     token = "T" * 16
     longest = max(
-        len(review.data(token, review.ANSWER, item.code, str(value)).encode())
+        len(review_screens.data(token, review_screens.ANSWER, item.code, str(value)).encode())
         for instrument in INSTRUMENTS.values()
         for item in instrument.items
-        for value in (*instrument.scale.values, review.CANNOT_ASSESS_VALUE)
+        for value in (*instrument.scale.values, review_screens.CANNOT_ASSESS_VALUE)
     )
     assert longest <= 64
-    assert len(review.data(token, review.BACK, "x" * 16).encode()) <= 64
+    assert len(review_screens.data(token, review_screens.BACK, "x" * 16).encode()) <= 64

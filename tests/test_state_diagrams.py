@@ -14,9 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from storage import survey
+from scheduler.scoring.review_instrument import INSTRUMENTS
+from storage import review_ratings, survey
+from storage.review_models import PEER, SELF, SUBORDINATE, SUPERVISOR
 
 HANDLERS = Path(__file__).resolve().parent.parent / "handlers"
+
+# The review's diagram draws every item of an instrument as this one state.
+REVIEW_ITEM = "item"
 
 # ID((label)):::state — a state node where it is first drawn.
 _STATE = re.compile(r"\b(?P<id>\w+)\(\((?P<label>[^()]+)\)\):::state\b")
@@ -65,6 +70,23 @@ def test_citizen_survey_diagram_names_every_stored_step():
     assert_connected(diagram, set(found))
 
 
-@pytest.mark.parametrize("name", ["citizen.mmd"])
+def review_steps() -> set[str]:
+    """Every step a review can store, for every instrument and relation, items as one."""
+    return {
+        REVIEW_ITEM if step in instrument.item_codes else step
+        for instrument in INSTRUMENTS.values()
+        for relation in (SELF, SUPERVISOR, PEER, SUBORDINATE)
+        for step in review_ratings.steps_for(instrument, relation)
+    }
+
+
+def test_review_diagram_names_every_step():
+    diagram = read("review.mmd")
+    found = states(diagram)
+    assert sorted(found.values()) == sorted(review_steps())
+    assert_connected(diagram, set(found))
+
+
+@pytest.mark.parametrize("name", ["citizen.mmd", "review.mmd"])
 def test_diagrams_sit_beside_their_module(name: str):
     assert (HANDLERS / name).with_suffix(".py").is_file()
