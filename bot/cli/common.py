@@ -15,6 +15,7 @@ import getpass
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -170,3 +171,25 @@ def run_in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaita
         return run_async(lambda: in_transaction(settings, work))
     except SQLAlchemyError as exc:
         fail(unusable_database(exc), 2)
+
+
+def write_document(path: Path, write: Callable[[Path], None]) -> None:
+    """``write(path)`` (an XLSX report, say), then print the path; a failure is one line."""
+    try:
+        write(path)
+    except OSError as exc:
+        fail(f"--out: cannot write {path}: {exc.strerror}")
+    click.echo(str(path))
+
+
+def emit_text(text: str, out: Path | None) -> None:
+    """A text report on stdout, or into ``--out`` (then only its path is printed)."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+
+    def write(path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    write_document(out, write)
