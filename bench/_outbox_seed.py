@@ -13,11 +13,10 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from bot.core.clock import utcnow
+from bot.core.clock import local_day, utcnow
 from bot.core.settings import Settings
 from storage.db import create_engine, session_factory
 from storage.models import Employee, TelegramAccount, Unit
-from storage.review_cycles import local_today
 from storage.review_models import OPEN, PENDING, SELF, ReviewAssignment, ReviewCycle
 
 FIRST_CHAT_ID = 700_000_000
@@ -41,7 +40,7 @@ async def seed(settings: Settings, count: int) -> None:
             await session.flush()
             cycle = ReviewCycle(
                 name="Benchmark 360",
-                deadline=local_today(now, settings) + timedelta(days=10),
+                deadline=local_day(now, settings.tz) + timedelta(days=10),
                 status=OPEN,
                 opened_at=opened,
                 opened_by="bench",

@@ -49,6 +49,7 @@ from bot.core.clock import format_day, local_day
 from bot.core.i18n import N_, Translate
 from handlers import common
 from handlers.context import BotContext
+from scheduler.cycles import close_cycle, open_cycle
 from storage import review_cycles
 from storage.crypto import new_token
 from storage.review_cycles import (
@@ -625,9 +626,9 @@ async def close_confirmed(update: Update, context: BotContext) -> None:
         await _notice(update, context)
         return
     try:
-        # Its own transaction, which begins with a write (see storage.review_cycles).
+        # Its own transaction, which begins with a write (see scheduler.cycles).
         async with context.sessions.begin() as session:
-            closed = await review_cycles.close_cycle(
+            closed = await close_cycle(
                 session, cycle.name, actor, context.clock.now(), context.settings
             )
     except CycleError as exc:  # closed meanwhile (another admin, a double tap)
@@ -731,7 +732,7 @@ async def confirm_open(update: Update, context: BotContext) -> None:
     actor = f"telegram:{context.user_key(update)[:16]}"
     try:
         async with context.sessions.begin() as session:
-            opened = await review_cycles.open_cycle(
+            opened = await open_cycle(
                 session,
                 name=flow["name"],
                 deadline=date.fromisoformat(flow["deadline"]),

@@ -1,6 +1,6 @@
 """Personal 360° reports and team summaries: text, chart, and queueing them at close.
 
-`queue_close_reports` runs inside ``storage.review_cycles.close_cycle``'s
+`queue_close_reports` runs inside ``scheduler.cycles.close_cycle``'s
 transaction when a cycle closes. It loads the cycle's results once
 (`storage.review_results.cycle_report`, which enforces the anonymity rule and
 refuses an open cycle) and queues in the outbox, for every ratee with a linked
@@ -61,6 +61,7 @@ from storage.directory import accounts_by_employee
 from storage.models import TelegramAccount
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_REPORT
+from storage.preferences import language_of
 from storage.review_results import (
     RateeResults,
     TeamMember,
@@ -105,12 +106,6 @@ class OutMessage:
 
 
 # -- formatting -----------------------------------------------------------------------
-
-
-def language_of(account: TelegramAccount | None, settings: Settings) -> str:
-    if account is not None and account.language in ("id", "en"):
-        return account.language
-    return settings.default_language
 
 
 def number(value: float, language: str) -> str:
@@ -560,7 +555,6 @@ __all__ = [
     "TEAM_KIND",
     "OutMessage",
     "chart_caption",
-    "language_of",
     "number",
     "queue_close_reports",
     "render_chart",

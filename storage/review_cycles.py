@@ -1,30 +1,25 @@
-"""360° review cycles: open, adjust, watch, close and list them.
+"""360° review cycles as stored: the cycle, its assignments, the audit line, their progress.
 
 Every function takes an `AsyncSession` and never commits: the caller (one CLI
-command, one Telegram update) owns the transaction, so opening a cycle writes
-the cycle, its assignments, the audit line and the opening messages together
-or not at all. Queries are dialect-neutral (SQLite and PostgreSQL).
+command, one Telegram update, through the use cases of ``scheduler/cycles.py``)
+owns the transaction, so opening a cycle writes the cycle, its assignments,
+the audit line and the opening messages together or not at all. Queries are
+dialect-neutral (SQLite and PostgreSQL).
 
-- `open_cycle` takes the active employees of a unit with its sub-units (or of
-  the whole roster), asks `scheduler.scoring.assignments` who rates whom (seeded with
-  the cycle name, so the plan is reproducible), gives every assignment a random
-  token for callback data and queues ONE opening message per rater with a
-  linked Telegram account (outbox kind ``cycle_open``, dedupe key per cycle
-  and rater): how many colleagues, by when, and a "Start rating" button
-  (``rv:list``, answered by the rating conversation).
-- `assign` / `unassign` adjust assignments while the cycle is open. `unassign`
-  refuses a submitted review (its answers may already be counted and it is the
-  rater's finished work; removing it silently would change results). A pending
-  or in-progress assignment is removed with its draft answers, which were never
-  counted; the result says how many were discarded.
+- `assignment_plan` takes the active employees of a unit with its sub-units
+  (or of the whole roster) and asks `scheduler.scoring.assignments` who rates
+  whom (seeded with the cycle name, so the plan is reproducible);
+  `insert_assignments` gives every assignment a random token for callback data.
+- `remove_assignment` refuses a submitted review (its answers may already be
+  counted and it is the rater's finished work; removing it silently would
+  change results). A pending or in-progress assignment is removed with its
+  draft answers, which were never counted.
 - `cycle_status` counts pending / in progress / submitted per relation group,
   per unit (the RATER's current unit: completion is what HR chases, and the
   rater is who has to act) and per rater, and lists raters with no linked
   account. It says how many of their assignments a rater finished, never whom
   they rated or what they answered.
-- `close_cycle` closes with one conditional UPDATE (two closes cannot both
-  win) and asks `scheduler.review_reports.queue_close_reports` to queue the
-  reports in the same transaction.
+- `mark_closed` closes with one conditional UPDATE (two closes cannot both win).
 
 After close nothing changes: assign, unassign and close again raise
 `CycleClosed`. Errors are `CycleError` subclasses whose ``template`` is an
@@ -35,19 +30,18 @@ for the CLI, ``error.translated(_)`` the text for a Telegram admin.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from babel.dates import format_date
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import utcnow
-from bot.core.i18n import N_, Translate, gettext_for
-from bot.core.settings import Settings
+from bot.core.i18n import N_, Translate
 from scheduler.scoring.assignments import (
     MAX_PEERS_LIMIT,
+    Assignment,
     AssignmentPlan,
     NoteCode,
     RosterEntry,
@@ -55,29 +49,31 @@ from scheduler.scoring.assignments import (
 )
 from storage.crypto import new_token
 from storage.directory import accounts_by_employee, unit_subtree_ids
-from storage.models import AuditLog, Employee, TelegramAccount, Unit
-from storage.outbox import enqueue
-from storage.outbox_models import PRIORITY_NOTICE
+from storage.models import AuditLog, Employee, Unit
 from storage.review_models import (
     CLOSED,
     IN_PROGRESS,
     OPEN,
     PENDING,
     RELATIONS,
-    SELF,
     SUBMITTED,
     ReviewAnswer,
     ReviewAssignment,
     ReviewCycle,
 )
 
-# The rating conversation (handlers/review.py) answers this: the rater's pending colleagues.
-START_RATING_CALLBACK = "rv:list"
+# Outbox kinds of the messages a cycle sends (scheduler/cycles.py); the reminders
+# look the opening messages up by their dedupe key (`opening_key`).
 OPEN_KIND = "cycle_open"
 ASSIGN_KIND = "cycle_assign"
 NAME_MAX = 100  # ReviewCycle.name is String(100)
 STATUSES = (PENDING, IN_PROGRESS, SUBMITTED)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def opening_key(cycle_id: int, rater_id: int) -> str:
+    """The dedupe key of a cycle's opening message to one rater."""
+    return f"{OPEN_KIND}:{cycle_id}:{rater_id}"
 
 
 # -- errors ------------------------------------------------------------------------------
@@ -327,7 +323,7 @@ class ClosedCycle:
     counts: Counts
 
 
-# -- helpers -----------------------------------------------------------------------------
+# -- lookups -----------------------------------------------------------------------------
 
 
 def clean_name(name: str) -> str:
@@ -339,22 +335,7 @@ def clean_name(name: str) -> str:
     return text
 
 
-def local_today(now: datetime, settings: Settings) -> date:
-    return now.astimezone(settings.tz).date()
-
-
-def format_deadline(deadline: date, language: str) -> str:
-    """A deadline as people write it: "31 Juli 2025" / "31 July 2025" (Babel's locale data)."""
-    return format_date(deadline, "d MMMM y", locale="en" if language == "en" else "id")
-
-
-def _language(account: TelegramAccount | None, settings: Settings) -> str:
-    if account is not None and account.language in ("id", "en"):
-        return account.language
-    return settings.default_language
-
-
-async def _cycle(session: AsyncSession, name: str) -> ReviewCycle:
+async def cycle_named(session: AsyncSession, name: str) -> ReviewCycle:
     wanted = " ".join((name or "").split())  # as `clean_name` stored it
     cycle = await session.scalar(select(ReviewCycle).where(ReviewCycle.name == wanted))
     if cycle is None:
@@ -362,8 +343,8 @@ async def _cycle(session: AsyncSession, name: str) -> ReviewCycle:
     return cycle
 
 
-async def _open(session: AsyncSession, name: str) -> ReviewCycle:
-    cycle = await _cycle(session, name)
+async def open_cycle_named(session: AsyncSession, name: str) -> ReviewCycle:
+    cycle = await cycle_named(session, name)
     if cycle.status != OPEN:
         raise CycleClosed(name=cycle.name)
     return cycle
@@ -399,7 +380,7 @@ async def list_units(session: AsyncSession) -> list[Unit]:
     return list((await session.scalars(select(Unit).order_by(Unit.code))).all())
 
 
-async def _employee(session: AsyncSession, nip: str) -> Employee:
+async def active_employee(session: AsyncSession, nip: str) -> Employee:
     text = "".join((nip or "").split())  # NIPs are often written in groups
     person = await session.scalar(select(Employee).where(Employee.nip == text))
     if person is None:
@@ -409,7 +390,7 @@ async def _employee(session: AsyncSession, nip: str) -> Employee:
     return person
 
 
-async def _plan(
+async def assignment_plan(
     session: AsyncSession, unit: Unit | None, max_peers: int, no_self: bool, seed: str
 ) -> tuple[AssignmentPlan, dict[int, Employee]]:
     statement = select(Employee)
@@ -424,11 +405,11 @@ async def _plan(
     return plan, people
 
 
-async def _scope_unit(session: AsyncSession, unit_code: str | None) -> Unit | None:
+async def scope_unit(session: AsyncSession, unit_code: str | None) -> Unit | None:
     return await unit_by_code(session, unit_code) if unit_code else None
 
 
-async def _audit(session: AsyncSession, actor: str, action: str, now: datetime) -> AuditLog:
+async def write_audit(session: AsyncSession, actor: str, action: str, now: datetime) -> AuditLog:
     """Write the audit row FIRST; the caller fills in ``detail`` before the transaction ends.
 
     Beginning with a write makes SQLite take the write lock at the first
@@ -442,116 +423,26 @@ async def _audit(session: AsyncSession, actor: str, action: str, now: datetime) 
     return entry
 
 
-def _check_max_peers(max_peers: int) -> None:
+def check_max_peers(max_peers: int) -> None:
     if not 0 <= max_peers <= MAX_PEERS_LIMIT:
         raise InvalidMaxPeers(limit=MAX_PEERS_LIMIT)
 
 
-# -- messages ----------------------------------------------------------------------------
+# -- writes --------------------------------------------------------------------------------
 
 
-def opening_text(
-    _: Translate, *, name: str, colleagues: int, self_review: bool, deadline: str
-) -> str:
-    """The opening message: how many colleagues, whether to assess oneself, by when."""
-    if colleagues == 0:
-        ask = _("You are asked to complete a self-assessment on the BerAKHLAK core values.")
-    elif colleagues == 1 and self_review:
-        ask = _(
-            "You are asked to rate 1 colleague on the BerAKHLAK core values, and to "
-            "assess yourself."
-        )
-    elif colleagues == 1:
-        ask = _("You are asked to rate 1 colleague on the BerAKHLAK core values.")
-    elif self_review:
-        ask = _(
-            "You are asked to rate {count} colleagues on the BerAKHLAK core values, and "
-            "to assess yourself."
-        ).format(count=colleagues)
-    else:
-        ask = _("You are asked to rate {count} colleagues on the BerAKHLAK core values.").format(
-            count=colleagues
-        )
-    return "\n\n".join(
-        [
-            _("The 360° review “{name}” has opened.").format(name=name),
-            ask,
-            _("Please finish by {deadline}.").format(deadline=deadline),
-            _(
-                "Ratings from peers and subordinates are only ever shown as group results, "
-                "never by name."
-            ),
-        ]
-    )
-
-
-def assigned_text(_: Translate, *, name: str, self_review: bool, deadline: str) -> str:
-    if self_review:
-        ask = _("You are asked to complete a self-assessment in the 360° review “{name}”.")
-    else:
-        ask = _("You are asked to rate one more colleague in the 360° review “{name}”.")
-    return "\n\n".join(
-        [
-            ask.format(name=name),
-            _("Please finish by {deadline}.").format(deadline=deadline),
-        ]
-    )
-
-
-def start_button(_: Translate) -> list[list[dict[str, str]]]:
-    return [[{"text": _("Start rating"), "callback_data": START_RATING_CALLBACK}]]
-
-
-# -- open --------------------------------------------------------------------------------
-
-
-async def preview_cycle(
-    session: AsyncSession,
-    *,
-    unit_code: str | None = None,
-    max_peers: int = 4,
-    no_self: bool = False,
-) -> CyclePreview:
-    """Counts of what `open_cycle` would create with these options; writes nothing."""
-    _check_max_peers(max_peers)
-    unit = await _scope_unit(session, unit_code)
-    plan, _people = await _plan(session, unit, max_peers, no_self, seed="preview")
-    raters = sorted(plan.load())
-    linked = await accounts_by_employee(session, raters)
-    return CyclePreview(
-        employees=sum(1 for e in _people.values() if e.active),
-        assignments=len(plan.assignments),
-        raters=len(raters),
-        linked_raters=len(linked),
-        unit_code=unit.code if unit else None,
-        unit_name=unit.name if unit else None,
-    )
-
-
-async def open_cycle(
+async def insert_cycle(
     session: AsyncSession,
     *,
     name: str,
+    unit: Unit | None,
     deadline: date,
-    unit_code: str | None = None,
-    max_peers: int = 4,
-    no_self: bool = False,
+    max_peers: int,
+    no_self: bool,
     actor: str,
     now: datetime,
-    settings: Settings,
-) -> OpenedCycle:
-    """Create the cycle, its assignments and one opening message per linked rater."""
-    name = clean_name(name)
-    _check_max_peers(max_peers)
-    if deadline < local_today(now, settings):
-        raise DeadlineInPast(deadline=deadline.isoformat())
-    audit = await _audit(session, actor, "cycle.open", now)
-    if await name_taken(session, name):
-        raise CycleExists(name=name)
-    unit = await _scope_unit(session, unit_code)
-    plan, people = await _plan(session, unit, max_peers, no_self, seed=name)
-    ratees = sum(1 for e in people.values() if e.active)
-
+) -> ReviewCycle:
+    """A new open cycle (flushed, so it has its id)."""
     cycle = ReviewCycle(
         name=name,
         unit_id=unit.id if unit else None,
@@ -564,9 +455,16 @@ async def open_cycle(
     )
     session.add(cycle)
     await session.flush()
+    return cycle
+
+
+async def insert_assignments(
+    session: AsyncSession, cycle_id: int, assignments: Iterable[Assignment], now: datetime
+) -> None:
+    """The planned assignments, pending, each with a random token for callback data."""
     session.add_all(
         ReviewAssignment(
-            cycle_id=cycle.id,
+            cycle_id=cycle_id,
             rater_id=a.rater_id,
             ratee_id=a.ratee_id,
             relation=str(a.relation),
@@ -575,67 +473,139 @@ async def open_cycle(
             created_at=now,
             updated_at=now,
         )
-        for a in plan.assignments
+        for a in assignments
     )
     await session.flush()
 
-    load = plan.load()
-    own = {a.rater_id for a in plan.assignments if a.relation == SELF}
-    accounts = await accounts_by_employee(session, sorted(load))
-    notified = 0
-    for rater_id in sorted(load):
-        account = accounts.get(rater_id)
-        if account is None:
-            continue
-        language = _language(account, settings)
-        _ = gettext_for(language)
-        text = opening_text(
-            _,
-            name=name,
-            colleagues=load[rater_id] - (1 if rater_id in own else 0),
-            self_review=rater_id in own,
-            deadline=format_deadline(deadline, language),
-        )
-        if await enqueue(
-            session,
-            chat_id=account.telegram_user_id,
-            kind=OPEN_KIND,
-            text=text,
-            buttons=start_button(_),
-            dedupe_key=f"{OPEN_KIND}:{cycle.id}:{rater_id}",
-            priority=PRIORITY_NOTICE,
-            employee_id=rater_id,
-            now=now,
-        ):
-            notified += 1
 
+async def find_assignment(
+    session: AsyncSession, cycle_id: int, rater_id: int, ratee_id: int
+) -> ReviewAssignment | None:
+    return await session.scalar(
+        select(ReviewAssignment).where(
+            ReviewAssignment.cycle_id == cycle_id,
+            ReviewAssignment.rater_id == rater_id,
+            ReviewAssignment.ratee_id == ratee_id,
+        )
+    )
+
+
+async def add_assignment(
+    session: AsyncSession,
+    cycle: ReviewCycle,
+    rater: Employee,
+    ratee: Employee,
+    relation: str,
+    now: datetime,
+) -> ReviewAssignment:
+    """One more pending assignment (flushed); `AssignmentExists` if the pair has one."""
+    existing = await find_assignment(session, cycle.id, rater.id, ratee.id)
+    if existing is not None:
+        raise AssignmentExists(rater=rater.nip, ratee=ratee.nip, relation=existing.relation)
+    assignment = ReviewAssignment(
+        cycle_id=cycle.id,
+        rater_id=rater.id,
+        ratee_id=ratee.id,
+        relation=relation,
+        status=PENDING,
+        token=new_token(),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(assignment)
+    await session.flush()
+    return assignment
+
+
+async def remove_assignment(
+    session: AsyncSession, assignment: ReviewAssignment, rater: Employee, ratee: Employee
+) -> int:
+    """Delete an unsubmitted assignment with its draft answers; how many answers went."""
+    answers = await session.scalar(
+        select(func.count(ReviewAnswer.id)).where(ReviewAnswer.assignment_id == assignment.id)
+    )
+    # Answers first, explicitly: do not rely on ON DELETE CASCADE being enforced.
+    await session.execute(delete(ReviewAnswer).where(ReviewAnswer.assignment_id == assignment.id))
+    # Conditional: on PostgreSQL the rater may submit while this runs; then nothing is deleted
+    # and the raise rolls the whole transaction back (answers included).
+    removed = await session.execute(
+        delete(ReviewAssignment).where(
+            ReviewAssignment.id == assignment.id, ReviewAssignment.status != SUBMITTED
+        )
+    )
+    if removed.rowcount != 1:
+        raise AssignmentSubmitted(rater=rater.nip, ratee=ratee.nip)
+    session.expunge(assignment)
+    return answers or 0
+
+
+async def mark_closed(session: AsyncSession, name: str, now: datetime) -> ReviewCycle:
+    """Close the open cycle ``name``; `CycleClosed` if it is closed (or another close won)."""
+    cycle = await cycle_named(session, name)
+    # One conditional UPDATE: of two concurrent closes exactly one matches the row.
+    changed = await session.execute(
+        update(ReviewCycle)
+        .where(ReviewCycle.id == cycle.id, ReviewCycle.status == OPEN)
+        .values(status=CLOSED, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        raise CycleClosed(name=cycle.name)
+    await session.refresh(cycle)
+    return cycle
+
+
+async def status_counts(session: AsyncSession, cycle_id: int) -> Counts:
+    """The cycle's assignments by status."""
+    counts = Counts()
+    for status, n in await session.execute(
+        select(ReviewAssignment.status, func.count(ReviewAssignment.id))
+        .where(ReviewAssignment.cycle_id == cycle_id)
+        .group_by(ReviewAssignment.status)
+    ):
+        counts.add(status, n)
+    return counts
+
+
+# -- preview and notes ---------------------------------------------------------------------
+
+
+async def preview_cycle(
+    session: AsyncSession,
+    *,
+    unit_code: str | None = None,
+    max_peers: int = 4,
+    no_self: bool = False,
+) -> CyclePreview:
+    """Counts of what `open_cycle` would create with these options; writes nothing."""
+    check_max_peers(max_peers)
+    unit = await scope_unit(session, unit_code)
+    plan, _people = await assignment_plan(session, unit, max_peers, no_self, seed="preview")
+    raters = sorted(plan.load())
+    linked = await accounts_by_employee(session, raters)
+    return CyclePreview(
+        employees=sum(1 for e in _people.values() if e.active),
+        assignments=len(plan.assignments),
+        raters=len(raters),
+        linked_raters=len(linked),
+        unit_code=unit.code if unit else None,
+        unit_name=unit.name if unit else None,
+    )
+
+
+async def plan_notes(
+    session: AsyncSession, plan: AssignmentPlan, people: dict[int, Employee]
+) -> tuple[CycleNote, ...]:
+    """The plan's notes with names; ``people`` are the employees in scope."""
+    known = dict(people)
     # Supervisors outside the scope are not in `people`; name them in the notes too.
-    outside = {n.other_id for n in plan.notes if n.other_id is not None} - set(people)
+    outside = {n.other_id for n in plan.notes if n.other_id is not None} - set(known)
     if outside:
-        people.update(
+        known.update(
             (e.id, e)
             for e in (await session.scalars(select(Employee).where(Employee.id.in_(outside))))
         )
-    notes = tuple(_note(n.code, n.employee_id, n.other_id, people) for n in plan.notes)
-    audit.detail = (
-        f"name={name}; unit={unit.code if unit else 'all'}; deadline={deadline}; "
-        f"max_peers={max_peers}; self={'no' if no_self else 'yes'}; "
-        f"employees={ratees}; assignments={len(plan.assignments)}; "
-        f"raters={len(load)}; notified={notified}"
-    )
-    await session.flush()
-    return OpenedCycle(
-        cycle_id=cycle.id,
-        name=name,
-        deadline=deadline,
-        unit_code=unit.code if unit else None,
-        employees=ratees,
-        assignments=len(plan.assignments),
-        raters=len(load),
-        notified=notified,
-        unlinked_raters=len(load) - len(accounts),
-        notes=notes,
-    )
+    return tuple(_note(n.code, n.employee_id, n.other_id, known) for n in plan.notes)
 
 
 def _note(
@@ -652,143 +622,12 @@ def _note(
     )
 
 
-# -- assign / unassign ---------------------------------------------------------------------
-
-
-async def assign(
-    session: AsyncSession,
-    cycle_name: str,
-    rater_nip: str,
-    ratee_nip: str,
-    relation: str,
-    actor: str,
-    *,
-    settings: Settings | None = None,
-    now: datetime | None = None,
-) -> AssignmentChange:
-    """Add one assignment to an open cycle; with ``settings``, tell a linked rater."""
-    stamp = now or utcnow()
-    audit = await _audit(session, actor, "cycle.assign", stamp)
-    cycle = await _open(session, cycle_name)
-    relation = (relation or "").strip().lower()
-    if relation not in RELATIONS:
-        raise InvalidRelation(relation=relation)
-    rater = await _employee(session, rater_nip)
-    ratee = await _employee(session, ratee_nip)
-    if (rater.id == ratee.id) != (relation == SELF):
-        raise SelfAssignment()
-    existing = await session.scalar(
-        select(ReviewAssignment).where(
-            ReviewAssignment.cycle_id == cycle.id,
-            ReviewAssignment.rater_id == rater.id,
-            ReviewAssignment.ratee_id == ratee.id,
-        )
-    )
-    if existing is not None:
-        raise AssignmentExists(rater=rater.nip, ratee=ratee.nip, relation=existing.relation)
-    assignment = ReviewAssignment(
-        cycle_id=cycle.id,
-        rater_id=rater.id,
-        ratee_id=ratee.id,
-        relation=relation,
-        status=PENDING,
-        token=new_token(),
-        created_at=stamp,
-        updated_at=stamp,
-    )
-    session.add(assignment)
-    await session.flush()
-    notified = False
-    if settings is not None:
-        account = (await accounts_by_employee(session, [rater.id])).get(rater.id)
-        if account is not None:
-            language = _language(account, settings)
-            _ = gettext_for(language)
-            notified = await enqueue(
-                session,
-                chat_id=account.telegram_user_id,
-                kind=ASSIGN_KIND,
-                text=assigned_text(
-                    _,
-                    name=cycle.name,
-                    self_review=relation == SELF,
-                    deadline=format_deadline(cycle.deadline, language),
-                ),
-                buttons=start_button(_),
-                dedupe_key=f"{ASSIGN_KIND}:{assignment.token}",
-                priority=PRIORITY_NOTICE,
-                employee_id=rater.id,
-                now=stamp,
-            )
-    audit.detail = (
-        f"cycle={cycle.name}; rater={rater.nip}; ratee={ratee.nip}; relation={relation}; "
-        f"notified={'yes' if notified else 'no'}"
-    )
-    await session.flush()
-    return AssignmentChange(cycle.name, rater.nip, ratee.nip, relation, notified=notified)
-
-
-async def unassign(
-    session: AsyncSession,
-    cycle_name: str,
-    rater_nip: str,
-    ratee_nip: str,
-    actor: str,
-    *,
-    now: datetime | None = None,
-) -> AssignmentChange:
-    """Remove one assignment of an open cycle (refused once submitted; drafts go with it)."""
-    audit = await _audit(session, actor, "cycle.unassign", now or utcnow())
-    cycle = await _open(session, cycle_name)
-    rater = await _employee(session, rater_nip)
-    ratee = await _employee(session, ratee_nip)
-    assignment = await session.scalar(
-        select(ReviewAssignment).where(
-            ReviewAssignment.cycle_id == cycle.id,
-            ReviewAssignment.rater_id == rater.id,
-            ReviewAssignment.ratee_id == ratee.id,
-        )
-    )
-    if assignment is None:
-        raise NoSuchAssignment(rater=rater.nip, ratee=ratee.nip)
-    if assignment.status == SUBMITTED:
-        raise AssignmentSubmitted(rater=rater.nip, ratee=ratee.nip)
-    answers = await session.scalar(
-        select(func.count(ReviewAnswer.id)).where(ReviewAnswer.assignment_id == assignment.id)
-    )
-    # Answers first, explicitly: do not rely on ON DELETE CASCADE being enforced.
-    await session.execute(delete(ReviewAnswer).where(ReviewAnswer.assignment_id == assignment.id))
-    # Conditional: on PostgreSQL the rater may submit while this runs; then nothing is deleted
-    # and the raise rolls the whole transaction back (answers included).
-    removed = await session.execute(
-        delete(ReviewAssignment).where(
-            ReviewAssignment.id == assignment.id, ReviewAssignment.status != SUBMITTED
-        )
-    )
-    if removed.rowcount != 1:
-        raise AssignmentSubmitted(rater=rater.nip, ratee=ratee.nip)
-    session.expunge(assignment)
-    audit.detail = (
-        f"cycle={cycle.name}; rater={rater.nip}; ratee={ratee.nip}; "
-        f"relation={assignment.relation}; status={assignment.status}; "
-        f"answers_discarded={answers or 0}"
-    )
-    await session.flush()
-    return AssignmentChange(
-        cycle.name,
-        rater.nip,
-        ratee.nip,
-        assignment.relation,
-        discarded_answers=answers or 0,
-    )
-
-
 # -- status / list -----------------------------------------------------------------------------
 
 
 async def cycle_status(session: AsyncSession, cycle_name: str) -> CycleStatus:
     """Completion per relation group, per rater's unit and per rater (no pairs, no answers)."""
-    cycle = await _cycle(session, cycle_name)
+    cycle = await cycle_named(session, cycle_name)
     rows = (
         await session.execute(
             select(
@@ -881,41 +720,3 @@ async def list_cycles(session: AsyncSession) -> list[CycleSummary]:
             )
         )
     return out
-
-
-# -- close ---------------------------------------------------------------------------------
-
-
-async def close_cycle(
-    session: AsyncSession, name: str, actor: str, now: datetime, settings: Settings
-) -> ClosedCycle:
-    """Close an open cycle and queue its reports (see `scheduler.review_reports`)."""
-    audit = await _audit(session, actor, "cycle.close", now)
-    cycle = await _cycle(session, name)
-    # One conditional UPDATE: of two concurrent closes exactly one matches the row.
-    changed = await session.execute(
-        update(ReviewCycle)
-        .where(ReviewCycle.id == cycle.id, ReviewCycle.status == OPEN)
-        .values(status=CLOSED, closed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if changed.rowcount != 1:
-        raise CycleClosed(name=cycle.name)
-    await session.refresh(cycle)
-    counts = Counts()
-    for status, n in await session.execute(
-        select(ReviewAssignment.status, func.count(ReviewAssignment.id))
-        .where(ReviewAssignment.cycle_id == cycle.id)
-        .group_by(ReviewAssignment.status)
-    ):
-        counts.add(status, n)
-    # Imported here: the reports draw charts with matplotlib, which the CLI and the bot
-    # should load only when a cycle actually closes.
-    from scheduler.review_reports import queue_close_reports
-
-    queued = await queue_close_reports(session, settings, cycle.id, now)
-    audit.detail = (
-        f"name={cycle.name}; submitted={counts.submitted}/{counts.total}; reports={queued}"
-    )
-    await session.flush()
-    return ClosedCycle(cycle.id, cycle.name, now, queued, counts)

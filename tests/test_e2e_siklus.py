@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import BotApplication
+from bot.core.clock import format_day, local_day
 from bot.core.settings import Settings
-from storage import review_cycles
 from storage.db import SessionFactory
 from storage.models import AuditLog
 from storage.outbox_models import OutboxMessage
@@ -112,8 +112,8 @@ async def test_admin_opens_watches_and_closes_a_cycle(
     )
     rater = fake_api.user(TG["A1"], "Pegawai A1", language_code="id")
     assert "Anda diminta menilai 3 rekan kerja" in rater.last.text
-    deadline = review_cycles.local_today(datetime.now(UTC), settings) + timedelta(days=14)
-    assert f"paling lambat {review_cycles.format_deadline(deadline, 'id')}" in rater.last.text
+    deadline = local_day(datetime.now(UTC), settings.tz) + timedelta(days=14)
+    assert f"paling lambat {format_day(deadline, 'id')}" in rater.last.text
     reply = await rater.press("Mulai menilai")
     assert reply.calls and not reply.alerts
     # A double tap on "Open" opens nothing more; after the flow, text is not captured.

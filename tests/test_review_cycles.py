@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.core.settings import Settings
+from scheduler import cycles
 from storage import review_cycles
 from storage.db import SessionFactory
 from storage.models import AuditLog, Employee, TelegramAccount, Unit
@@ -130,7 +131,7 @@ async def open_default(
     sessions: SessionFactory, settings: Settings, name: str = "Siklus 1", **options: object
 ) -> review_cycles.OpenedCycle:
     async with sessions.begin() as session:
-        return await review_cycles.open_cycle(
+        return await cycles.open_cycle(
             session,
             name=name,
             deadline=DEADLINE,
@@ -308,7 +309,7 @@ async def test_open_refuses_bad_requests(sessions: SessionFactory, settings: Set
         await open_default(sessions, settings, unit_code="NOPE")
     with pytest.raises(DeadlineInPast, match="2030-01-09"):
         async with sessions.begin() as session:
-            await review_cycles.open_cycle(
+            await cycles.open_cycle(
                 session,
                 name="Lalu",
                 deadline=date(2030, 1, 9),
@@ -334,7 +335,7 @@ async def test_open_refuses_bad_requests(sessions: SessionFactory, settings: Set
     assert roster.ids  # the roster itself is untouched
     # Today (local) is still allowed as the deadline.
     async with sessions.begin() as session:
-        opened = await review_cycles.open_cycle(
+        opened = await cycles.open_cycle(
             session,
             name="Hari ini",
             deadline=date(2030, 1, 10),
@@ -366,7 +367,7 @@ async def test_assign_and_unassign_while_open(sessions: SessionFactory, settings
     roster = await seed_roster(sessions)
     await open_default(sessions, settings)
     async with sessions.begin() as session:
-        change = await review_cycles.assign(
+        change = await cycles.assign(
             session, "Siklus 1", NIPS["H"], NIPS["O"], "peer", "test", settings=settings, now=NOW
         )
     assert change.notified and change.relation == "peer"
@@ -375,7 +376,7 @@ async def test_assign_and_unassign_while_open(sessions: SessionFactory, settings
     # Spaces between the NIP groups are fine; an unlinked rater gets no message.
     spaced = f"{NIPS['B'][:8]} {NIPS['B'][8:14]} {NIPS['B'][14]} {NIPS['B'][15:]}"
     async with sessions.begin() as session:
-        change = await review_cycles.assign(
+        change = await cycles.assign(
             session, "Siklus 1", spaced, NIPS["O"], "PEER", "test", settings=settings
         )
     assert not change.notified
@@ -392,18 +393,18 @@ async def test_assign_and_unassign_while_open(sessions: SessionFactory, settings
     for (rater, ratee, relation), error in errors:
         with pytest.raises(error):
             async with sessions.begin() as session:
-                await review_cycles.assign(session, "Siklus 1", rater, ratee, relation, "test")
+                await cycles.assign(session, "Siklus 1", rater, ratee, relation, "test")
     with pytest.raises(UnknownCycle):
         async with sessions.begin() as session:
-            await review_cycles.assign(session, "Nope", NIPS["A"], NIPS["O"], "peer", "test")
+            await cycles.assign(session, "Nope", NIPS["A"], NIPS["O"], "peer", "test")
 
     async with sessions.begin() as session:
-        change = await review_cycles.unassign(session, "Siklus 1", NIPS["H"], NIPS["O"], "test")
+        change = await cycles.unassign(session, "Siklus 1", NIPS["H"], NIPS["O"], "test")
     assert change.relation == "peer" and change.discarded_answers == 0
     assert ("H", "O", "peer") not in await pairs(sessions, roster, 1)
     with pytest.raises(NoSuchAssignment):
         async with sessions.begin() as session:
-            await review_cycles.unassign(session, "Siklus 1", NIPS["H"], NIPS["O"], "test")
+            await cycles.unassign(session, "Siklus 1", NIPS["H"], NIPS["O"], "test")
     async with sessions() as session:
         actions = (await session.scalars(select(AuditLog.action).order_by(AuditLog.id))).all()
     assert actions == ["cycle.open", "cycle.assign", "cycle.assign", "cycle.unassign"]
@@ -435,9 +436,9 @@ async def test_unassign_keeps_submitted_reviews_and_drops_drafts(
     await _set_status(sessions, roster, "A2", "A3", IN_PROGRESS, answers=3)
     with pytest.raises(AssignmentSubmitted, match="cannot be removed"):
         async with sessions.begin() as session:
-            await review_cycles.unassign(session, "Siklus 1", NIPS["A1"], NIPS["A2"], "test")
+            await cycles.unassign(session, "Siklus 1", NIPS["A1"], NIPS["A2"], "test")
     async with sessions.begin() as session:
-        change = await review_cycles.unassign(session, "Siklus 1", NIPS["A2"], NIPS["A3"], "test")
+        change = await cycles.unassign(session, "Siklus 1", NIPS["A2"], NIPS["A3"], "test")
     assert change.discarded_answers == 3
     async with sessions() as session:
         assert await session.scalar(select(func.count(ReviewAnswer.id))) == 7
@@ -514,7 +515,7 @@ async def test_list_cycles_newest_first_with_completion(
     roster = await seed_roster(sessions)
     await open_default(sessions, settings, name="Lama")
     async with sessions.begin() as session:
-        await review_cycles.open_cycle(
+        await cycles.open_cycle(
             session,
             name="Baru",
             deadline=DEADLINE,
@@ -525,12 +526,12 @@ async def test_list_cycles_newest_first_with_completion(
         )
     await _set_status(sessions, roster, "O", "O", SUBMITTED)
     async with sessions() as session:
-        cycles = await review_cycles.list_cycles(session)
-    assert [(c.name, c.unit_code, c.assignments, c.submitted) for c in cycles] == [
+        listed = await review_cycles.list_cycles(session)
+    assert [(c.name, c.unit_code, c.assignments, c.submitted) for c in listed] == [
         ("Baru", "SEKSI-A1", 9, 0),
         ("Lama", None, 25, 1),
     ]
-    assert cycles[1].percent_done == 4
+    assert listed[1].percent_done == 4
 
 
 # -- close -------------------------------------------------------------------------------------
@@ -543,7 +544,7 @@ async def test_close_then_nothing_changes(sessions: SessionFactory, settings: Se
     later = NOW.replace(day=31)
     before = len(await outbox(sessions))
     async with sessions.begin() as session:
-        closed = await review_cycles.close_cycle(session, "Siklus 1", "test", later, settings)
+        closed = await cycles.close_cycle(session, "Siklus 1", "test", later, settings)
     assert (closed.counts.submitted, closed.counts.total) == (1, 25)
     # queue_close_reports ran in the same transaction: its rows are what close reports.
     reports = (await outbox(sessions))[before:]
@@ -556,9 +557,9 @@ async def test_close_then_nothing_changes(sessions: SessionFactory, settings: Se
     assert f"reports={closed.reports_queued}" in audit.detail
 
     refused = [
-        lambda s: review_cycles.close_cycle(s, "Siklus 1", "test", later, settings),
-        lambda s: review_cycles.assign(s, "Siklus 1", NIPS["H"], NIPS["O"], "peer", "test"),
-        lambda s: review_cycles.unassign(s, "Siklus 1", NIPS["A1"], NIPS["A2"], "test"),
+        lambda s: cycles.close_cycle(s, "Siklus 1", "test", later, settings),
+        lambda s: cycles.assign(s, "Siklus 1", NIPS["H"], NIPS["O"], "peer", "test"),
+        lambda s: cycles.unassign(s, "Siklus 1", NIPS["A1"], NIPS["A2"], "test"),
     ]
     for attempt in refused:
         with pytest.raises(CycleClosed, match="is closed"):
@@ -569,4 +570,4 @@ async def test_close_then_nothing_changes(sessions: SessionFactory, settings: Se
         assert (await session.get(ReviewCycle, closed.cycle_id)).closed_at == later
     with pytest.raises(UnknownCycle):
         async with sessions.begin() as session:
-            await review_cycles.close_cycle(session, "Nope", "test", later, settings)
+            await cycles.close_cycle(session, "Nope", "test", later, settings)

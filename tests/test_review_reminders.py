@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 
 from bot.core.settings import Settings
+from scheduler import cycles
 from scheduler.jobs import review_reminders
 from scheduler.jobs.specs import JobContext
-from storage import review_cycles
 from storage.db import SessionFactory
 from storage.models import TelegramAccount
 from storage.outbox_models import (
@@ -49,7 +49,7 @@ async def open_cycle(
     deadline: date = DEADLINE,
 ) -> int:
     async with sessions.begin() as session:
-        result = await review_cycles.open_cycle(
+        result = await cycles.open_cycle(
             session,
             name=name,
             deadline=deadline,
@@ -308,8 +308,6 @@ async def test_nothing_after_the_deadline_or_for_a_closed_cycle(
     await run(sessions, settings, wib(DEADLINE + timedelta(days=3), 8, 30))  # Monday after
     assert await reminders(sessions) == []
     async with sessions.begin() as session:
-        await review_cycles.close_cycle(
-            session, "Siklus 1", "test", wib(date(2030, 1, 9), 12), settings
-        )
+        await cycles.close_cycle(session, "Siklus 1", "test", wib(date(2030, 1, 9), 12), settings)
     await run(sessions, settings, wib(date(2030, 1, 10), 8, 30))
     assert await reminders(sessions) == []

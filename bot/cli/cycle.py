@@ -1,8 +1,9 @@
 """``ulasan cycle …``: open, adjust, watch, close and list 360° review cycles.
 
 The transaction boundary is here: each command runs in one transaction around
-one `storage.review_cycles` call, so a failed ``open`` leaves no half cycle
-and no queued message behind. Output is for the operator, in English.
+one `scheduler.cycles` use case or `storage.review_cycles` query, so a failed
+``open`` leaves no half cycle and no queued message behind. Output is for the
+operator, in English.
 
 Every user error (unknown cycle, unit or NIP, a bad date, a closed cycle, a
 missing option) prints ONE line on stderr and exits with code 1; a database
@@ -230,13 +231,13 @@ def open_command(
     Every rater with a linked Telegram account gets one message saying how
     many colleagues to rate and by when, with a button to start.
     """
-    from storage import review_cycles
+    from scheduler import cycles
 
     day = parse_deadline(deadline)
     settings = get_settings()
     opened = _run(
         settings,
-        lambda session: review_cycles.open_cycle(
+        lambda session: cycles.open_cycle(
             session,
             name=name,
             deadline=day,
@@ -279,12 +280,12 @@ def assign_command(name: str, rater_nip: str, ratee_nip: str, relation: str) -> 
 
     A rater with a linked Telegram account is told there is one more review to do.
     """
-    from storage import review_cycles
+    from scheduler import cycles
 
     settings = get_settings()
     change = _run(
         settings,
-        lambda session: review_cycles.assign(
+        lambda session: cycles.assign(
             session,
             name,
             rater_nip,
@@ -312,12 +313,12 @@ def unassign_command(name: str, rater_nip: str, ratee_nip: str) -> None:
     A submitted review cannot be removed. An unfinished one is removed with
     its draft answers (they were never counted).
     """
-    from storage import review_cycles
+    from scheduler import cycles
 
     settings = get_settings()
     change = _run(
         settings,
-        lambda session: review_cycles.unassign(
+        lambda session: cycles.unassign(
             session, name, rater_nip, ratee_nip, actor(), now=clock().now()
         ),
     )
@@ -366,12 +367,12 @@ def close_command(name: str) -> None:
     Nothing can be rated or changed in the cycle afterwards. Each ratee with a
     linked account gets their report, each supervisor their team summary.
     """
-    from storage import review_cycles
+    from scheduler import cycles
 
     settings = get_settings()
     closed = _run(
         settings,
-        lambda session: review_cycles.close_cycle(session, name, actor(), clock().now(), settings),
+        lambda session: cycles.close_cycle(session, name, actor(), clock().now(), settings),
     )
     click.echo(
         f'Closed cycle "{closed.name}": {_done(closed.counts)} reviews submitted; '

@@ -45,20 +45,18 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.clock import format_day, local_day
 from bot.core.i18n import Translate, gettext_for
 from bot.core.settings import Settings, parse_weekdays
 from scheduler.jobs.specs import JobContext
+from scheduler.messages.cycles import START_RATING_CALLBACK
 from scheduler.quiet_hours import next_allowed
 from storage.directory import accounts_by_employee
-from storage.models import Employee, TelegramAccount
+from storage.models import Employee
 from storage.outbox import enqueue
 from storage.outbox_models import CANCELLED, PRIORITY_REMINDER, QUEUED, OutboxMessage
-from storage.review_cycles import (
-    OPEN_KIND,
-    START_RATING_CALLBACK,
-    format_deadline,
-    local_today,
-)
+from storage.preferences import language_of
+from storage.review_cycles import opening_key
 from storage.review_models import OPEN, SELF, SUBMITTED, ReviewAssignment, ReviewCycle
 
 KIND = "review_reminder"
@@ -168,7 +166,7 @@ async def unfinished(
             todo = todos[(rater_id, cycle_id)] = Todo(
                 cycle_id,
                 cycle.name,
-                local_today(cycle.opened_at, settings),
+                local_day(cycle.opened_at, settings.tz),
                 cycle.deadline,
             )
             raters.setdefault(rater_id, Rater(rater_id)).todos.append(todo)
@@ -183,7 +181,7 @@ async def unfinished(
 
 async def opening_messages(session: AsyncSession, pairs: Iterable[tuple[int, int]]) -> set[str]:
     """Which (cycle, rater) pairs got the cycle's opening message (their dedupe keys)."""
-    keys = [f"{OPEN_KIND}:{cycle_id}:{rater_id}" for cycle_id, rater_id in pairs]
+    keys = [opening_key(cycle_id, rater_id) for cycle_id, rater_id in pairs]
     found: set[str] = set()
     for start in range(0, len(keys), 500):
         rows = await session.scalars(
@@ -227,12 +225,6 @@ async def cancel_queued(session: AsyncSession, kind: str, employee_ids: Sequence
     return cancelled
 
 
-def language_of(account: TelegramAccount, settings: Settings) -> str:
-    if account.language in ("id", "en"):
-        return account.language
-    return settings.default_language
-
-
 # -- the message -------------------------------------------------------------------------------
 
 
@@ -249,7 +241,7 @@ def remaining_phrase(_: Translate, colleagues: int, self_review: bool) -> str:
 
 
 def deadline_line(_: Translate, deadline: date, day: date, language: str) -> str:
-    when = format_deadline(deadline, language)
+    when = format_day(deadline, language)
     left = (deadline - day).days
     if left <= 0:
         return _("Today, {deadline}, is the last day.").format(deadline=when)
@@ -278,7 +270,7 @@ def reminder_text(_: Translate, todos: Sequence[Todo], day: date, language: str)
             _("• “{name}”: {what}; deadline {deadline}").format(
                 name=todo.name,
                 what=remaining_phrase(_, todo.colleagues, todo.self_review),
-                deadline=format_deadline(todo.deadline, language),
+                deadline=format_day(todo.deadline, language),
             )
         )
     text = "\n".join(lines)
@@ -312,7 +304,7 @@ async def run(ctx: JobContext) -> str:
         cycles = await open_cycles(session, day)
         raters = await unfinished(session, cycles, settings)
         # For the cancellation: who still has something to do today.
-        today_cycles = await open_cycles(session, local_today(ctx.now, settings))
+        today_cycles = await open_cycles(session, local_day(ctx.now, settings.tz))
         busy_today = set(await unfinished(session, today_cycles, settings))
         finished = sorted(await queued_to(session, KIND) - busy_today)
         accounts = await accounts_by_employee(session, sorted(raters))
@@ -331,7 +323,7 @@ async def run(ctx: JobContext) -> str:
             any(is_reminder_day(d, todo.opened, todo.deadline, every) for d in days)
             or (
                 todo.opened in days
-                and f"{OPEN_KIND}:{todo.cycle_id}:{rater.employee_id}" not in opened_for
+                and opening_key(todo.cycle_id, rater.employee_id) not in opened_for
             )
             for todo in rater.todos
         )

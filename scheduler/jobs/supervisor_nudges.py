@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.clock import format_day, local_day
 from bot.core.i18n import Translate, gettext_for
 from bot.core.settings import Settings
 from scheduler.jobs.review_reminders import (
@@ -41,7 +42,6 @@ from scheduler.jobs.review_reminders import (
     continue_button,
     covered_days,
     delivery,
-    language_of,
     open_cycles,
 )
 from scheduler.jobs.specs import JobContext
@@ -49,7 +49,7 @@ from storage.directory import accounts_by_employee
 from storage.models import Employee
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_REMINDER
-from storage.review_cycles import format_deadline, local_today
+from storage.preferences import language_of
 from storage.review_models import SUBMITTED, SUPERVISOR, ReviewAssignment, ReviewCycle
 
 KIND = "supervisor_nudge"
@@ -101,7 +101,7 @@ def nudge_text(_: Translate, cycles: list[TeamCycle], language: str) -> str:
     for cycle in cycles:
         lines = [
             _("“{name}”, deadline {deadline}").format(
-                name=cycle.name, deadline=format_deadline(cycle.deadline, language)
+                name=cycle.name, deadline=format_day(cycle.deadline, language)
             )
         ]
         if cycle.own_pending:
@@ -174,7 +174,7 @@ async def team_cycles(
             found = views[(boss_id, cycle_id)] = TeamCycle(
                 cycle_id,
                 cycle.name,
-                local_today(cycle.opened_at, settings),
+                local_day(cycle.opened_at, settings.tz),
                 cycle.deadline,
             )
         return found
