@@ -24,11 +24,11 @@ from bot.core.settings import Settings
 from storage.db import SessionFactory
 from storage.models import Employee, TelegramAccount
 from storage.survey_models import SurveyAlert, SurveyRelay
+from tests.support.alert_world import HEAD_NAME, HEAD_TG, World, seed_world
 from tests.support.app import make_settings, start_bot, stop_bot
 from tests.support.citizen import OFFICER_NIP, QR, QR_OFFICER, complete
 from tests.support.fakebot import FakeBotApi
 from tests.support.records import Call, Sent
-from tests.test_low_score_alerts import HEAD_NAME, HEAD_TG, World, seed_world
 
 WIB = ZoneInfo("Asia/Jakarta")
 CITIZEN_TG = 5550001

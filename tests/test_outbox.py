@@ -13,18 +13,17 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from bot.core.clock import utcnow
 from storage import outbox
 from storage.db import SessionFactory, create_engine, session_factory
-from storage.models import Employee, TelegramAccount, Unit
+from storage.models import TelegramAccount
 from storage.outbox_models import (
     CANCELLED,
     PRIORITY_ALERT,
@@ -35,37 +34,11 @@ from storage.outbox_models import (
     SENDING,
     UNREACHABLE,
     OutboxMessage,
-    UnreachableChat,
 )
+from tests.support.outbox import clear_outbox, linked_account
 
 # Telegram ids these tests link to an employee (removed before and after each test).
 TEST_ACCOUNTS = (555, 777)
-
-
-async def clear_outbox(sessions: SessionFactory, telegram_ids: tuple[int, ...] = ()) -> None:
-    """Empty the outbox tables, and remove the test's linked accounts and their roster."""
-    async with sessions.begin() as session:
-        await session.execute(delete(OutboxMessage))
-        await session.execute(delete(UnreachableChat))
-        if not telegram_ids:
-            return
-        employee_ids = list(
-            await session.scalars(
-                select(TelegramAccount.employee_id).where(
-                    TelegramAccount.telegram_user_id.in_(telegram_ids)
-                )
-            )
-        )
-        if not employee_ids:
-            return
-        unit_ids = list(
-            await session.scalars(select(Employee.unit_id).where(Employee.id.in_(employee_ids)))
-        )
-        await session.execute(
-            delete(TelegramAccount).where(TelegramAccount.employee_id.in_(employee_ids))
-        )
-        await session.execute(delete(Employee).where(Employee.id.in_(employee_ids)))
-        await session.execute(delete(Unit).where(Unit.id.in_(unit_ids)))
 
 
 @pytest.fixture
@@ -105,20 +78,6 @@ async def rows(sessions: SessionFactory) -> list[OutboxMessage]:
 async def claim(sessions: SessionFactory, limit: int = 100) -> list[OutboxMessage]:
     async with sessions.begin() as session:
         return await outbox.claim_due(session, utcnow(), limit)
-
-
-async def linked_account(sessions: SessionFactory, telegram_user_id: int) -> int:
-    """A unit, an employee and their linked Telegram account; returns the employee id."""
-    suffix = uuid.uuid4().hex[:8]
-    async with sessions.begin() as session:
-        unit = Unit(code=f"U{suffix}", name="Dinas Uji")
-        session.add(unit)
-        await session.flush()
-        employee = Employee(nip=f"19{suffix}00000000"[:18], name="Budi", unit_id=unit.id)
-        session.add(employee)
-        await session.flush()
-        session.add(TelegramAccount(telegram_user_id=telegram_user_id, employee_id=employee.id))
-        return employee.id
 
 
 async def account_reachable(sessions: SessionFactory, telegram_user_id: int) -> bool:

@@ -52,7 +52,7 @@ from storage.outbox_models import (
     OutboxMessage,
 )
 from tests.support.fakebot import FakeBotApi
-from tests.test_outbox import clear_outbox, linked_account
+from tests.support.outbox import clear_outbox, linked_account
 
 # PTB itself warns while building a RetryAfter (retry_after becomes a timedelta in v23).
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

@@ -39,7 +39,7 @@ from storage.ikm_report import build_ikm_report
 from storage.models import Employee, Service, TelegramAccount, Unit
 from storage.outbox_models import PRIORITY_DIGEST, OutboxMessage
 from storage.survey_models import SurveyAlert
-from tests.test_low_score_alerts import HEAD_TG, World, seed_world, submit
+from tests.support.alert_world import HEAD_TG, World, seed_world, submit
 
 WIB = ZoneInfo("Asia/Jakarta")
 RUN = datetime(2026, 11, 23, 8, 30, tzinfo=WIB).astimezone(UTC)
