@@ -12,12 +12,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from handlers import alerts, citizen, cycles_admin, review
+from handlers import alerts, citizen, cycle_opening, review
 from handlers.context import BotContext
 
 
 async def route_message(update: Update, context: BotContext) -> None:
-    if await cycles_admin.handle_admin_text(update, context):
+    if await cycle_opening.handle_admin_text(update, context):
         return
     if await alerts.handle_alert_text(update, context):
         return

@@ -1,7 +1,7 @@
 """An admin runs 360° cycles from Telegram with /siklus, through the real Application
 and the fake Bot API server: list, open (guided), watch, close; others are refused.
 
-Typed steps (name, date, unit code) reach `handlers.cycles_admin.handle_admin_text`
+Typed steps (name, date, unit code) reach `handlers.cycle_opening.handle_admin_text`
 through the shared text router, handlers/typed_input.py.
 """
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from handlers import cycle_opening
 from scheduler.scoring.review_instrument import INSTRUMENTS
 from storage import review_ratings, survey
 from storage.review_models import PEER, SELF, SUBORDINATE, SUPERVISOR
@@ -87,6 +88,13 @@ def test_review_diagram_names_every_step():
     assert_connected(diagram, set(found))
 
 
-@pytest.mark.parametrize("name", ["citizen.mmd", "review.mmd"])
+def test_cycle_opening_diagram_names_every_step():
+    diagram = read("cycle_opening.mmd")
+    found = states(diagram)
+    assert sorted(found.values()) == sorted(cycle_opening.STEPS)
+    assert_connected(diagram, set(found))
+
+
+@pytest.mark.parametrize("name", ["citizen.mmd", "review.mmd", "cycle_opening.mmd"])
 def test_diagrams_sit_beside_their_module(name: str):
     assert (HANDLERS / name).with_suffix(".py").is_file()
