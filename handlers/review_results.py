@@ -2,11 +2,11 @@
 
 - ``/hasil``: a linked employee gets the report of the latest CLOSED cycle in
   which they were rated, sent directly as a reply (the chart, then the text),
-  exactly as it was queued at close (`scheduler.review_reports`). While their
-  cycle is still open they get a clear "results come at close" message, and
-  nothing else: nobody can watch their score move. An unlinked user is told
-  how to link. Results are personal, so the command works in private chats
-  only.
+  exactly as it was queued at close (`scheduler.messages.review_reports`).
+  While their cycle is still open they get a clear "results come at close"
+  message, and nothing else: nobody can watch their score move. An unlinked
+  user is told how to link. Results are personal, so the command works in
+  private chats only.
 - A direct supervisor in that cycle also gets a "Team summary" button
   (``rs:t:<cycle>``): completion, each member's overall and predikat, never
   individual answers. From there, per member (``rs:m:<cycle>:<ratee>``), the
@@ -33,13 +33,13 @@ from bot.core.clock import format_day
 from bot.core.i18n import Translate, gettext_for
 from handlers import common
 from handlers.context import BotContext
-from scheduler.review_reports import (
+from scheduler.documents.review_chart import render_chart
+from scheduler.messages.limits import split_text
+from scheduler.messages.review_reports import (
     TEAM_CALLBACK,
     OutMessage,
     number,
-    render_chart,
     report_messages,
-    split_text,
     team_text,
 )
 from scheduler.scoring.review_instrument import Expectation

@@ -13,12 +13,23 @@ no half cycle and no queued message behind. Each begins with its audit line
 - `assign` / `unassign` adjust assignments while the cycle is open; `assign`
   tells a linked rater (kind ``cycle_assign``) when given the settings;
   `unassign` refuses a submitted review and says how many draft answers went.
-- `close_cycle` closes the cycle and queues the reports in the same
-  transaction (`scheduler.review_reports.queue_close_reports`).
+- `close_cycle` closes the cycle and, in the same transaction,
+  `queue_close_reports`: it loads the cycle's results once
+  (`storage.review_results.cycle_report`, which enforces the anonymity rule
+  and refuses an open cycle) and queues, for every ratee with a linked account,
+  their report (kind ``review_report``, with its chart) and, for every direct
+  supervisor with a linked account, their team summary (kind
+  ``team_summary``), each in the recipient's language
+  (``scheduler/messages/review_reports.py``, which ``/hasil`` renders too).
+  Dedupe keys are per cycle, recipient and part, so queueing twice adds
+  nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,14 +37,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import format_day, local_day, utcnow
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
-from scheduler.messages import cycles as messages
-from scheduler.review_reports import queue_close_reports
+from scheduler.documents.review_chart import render_chart
+from scheduler.messages import cycles as cycle_texts
+from scheduler.messages.review_reports import OutMessage, report_messages, team_messages
 from scheduler.scoring.assignments import AssignmentPlan
 from storage import review_cycles as stored
 from storage.directory import accounts_by_employee
 from storage.models import TelegramAccount
 from storage.outbox import enqueue
-from storage.outbox_models import PRIORITY_NOTICE
+from storage.outbox_models import PRIORITY_NOTICE, PRIORITY_REPORT
 from storage.preferences import language_of
 from storage.review_cycles import (
     AssignmentChange,
@@ -47,6 +59,12 @@ from storage.review_cycles import (
     SelfAssignment,
 )
 from storage.review_models import RELATIONS, SELF, SUBMITTED, ReviewAssignment, ReviewCycle
+from storage.review_results import RateeResults, TeamSummary, cycle_report
+
+log = logging.getLogger(__name__)
+
+REPORT_KIND = "review_report"
+TEAM_KIND = "team_summary"
 
 # -- open --------------------------------------------------------------------------------
 
@@ -128,7 +146,7 @@ async def _announce(
             continue
         language = language_of(account, settings)
         _ = gettext_for(language)
-        text = messages.opening_text(
+        text = cycle_texts.opening_text(
             _,
             name=cycle.name,
             colleagues=load[rater_id] - (1 if rater_id in own else 0),
@@ -140,7 +158,7 @@ async def _announce(
             chat_id=account.telegram_user_id,
             kind=stored.OPEN_KIND,
             text=text,
-            buttons=messages.start_button(_),
+            buttons=cycle_texts.start_button(_),
             dedupe_key=stored.opening_key(cycle.id, rater_id),
             priority=PRIORITY_NOTICE,
             employee_id=rater_id,
@@ -205,13 +223,13 @@ async def _tell_assigned(
         session,
         chat_id=account.telegram_user_id,
         kind=stored.ASSIGN_KIND,
-        text=messages.assigned_text(
+        text=cycle_texts.assigned_text(
             _,
             name=cycle.name,
             self_review=assignment.relation == SELF,
             deadline=format_day(cycle.deadline, language),
         ),
-        buttons=messages.start_button(_),
+        buttons=cycle_texts.start_button(_),
         dedupe_key=f"{stored.ASSIGN_KIND}:{assignment.token}",
         priority=PRIORITY_NOTICE,
         employee_id=rater_id,
@@ -256,7 +274,7 @@ async def unassign(
 async def close_cycle(
     session: AsyncSession, name: str, actor: str, now: datetime, settings: Settings
 ) -> ClosedCycle:
-    """Close an open cycle and queue its reports (see `scheduler.review_reports`)."""
+    """Close an open cycle and queue its reports (`queue_close_reports`)."""
     audit = await stored.write_audit(session, actor, "cycle.close", now)
     cycle = await stored.mark_closed(session, name, now)
     counts = await stored.status_counts(session, cycle.id)
@@ -266,3 +284,105 @@ async def close_cycle(
     )
     await session.flush()
     return ClosedCycle(cycle.id, cycle.name, now, queued, counts)
+
+
+async def queue_close_reports(
+    session: AsyncSession, settings: Settings, cycle_id: int, now: datetime
+) -> int:
+    """Queue every linked ratee's report and every linked supervisor's team summary.
+
+    Runs in the caller's transaction (never commits); refuses an open cycle
+    (`storage.review_results.ResultsNotReleased`). Returns how many outbox
+    rows were added: 0 when run again.
+    """
+    min_raters = settings.min_anonymous_raters
+    results, teams = await cycle_report(session, cycle_id, min_raters=min_raters)
+    people = {r.ratee.id for r in results} | {t.supervisor.id for t in teams}
+    accounts = await accounts_by_employee(session, sorted(people))
+    queued = await _queue_reports(session, results, accounts, settings, cycle_id, now)
+    queued += await _queue_team_summaries(session, teams, accounts, settings, cycle_id, now)
+    log.info("cycle %s closed at %s: %d report messages queued", cycle_id, now, queued)
+    return queued
+
+
+async def _queue_reports(
+    session: AsyncSession,
+    results: Sequence[RateeResults],
+    accounts: dict[int, TelegramAccount],
+    settings: Settings,
+    cycle_id: int,
+    now: datetime,
+) -> int:
+    queued = 0
+    for item in results:
+        account = accounts.get(item.ratee.id)
+        if account is None:
+            continue
+        language = language_of(account, settings)
+        # Drawing takes tens of milliseconds: keep the event loop free meanwhile.
+        chart = await asyncio.to_thread(render_chart, item, language)
+        queued += await _queue(
+            session,
+            account=account,
+            kind=REPORT_KIND,
+            key=f"{REPORT_KIND}:{cycle_id}:{item.ratee.id}",
+            messages=report_messages(item, language, chart),
+            employee_id=item.ratee.id,
+            now=now,
+        )
+    return queued
+
+
+async def _queue_team_summaries(
+    session: AsyncSession,
+    teams: Sequence[TeamSummary],
+    accounts: dict[int, TelegramAccount],
+    settings: Settings,
+    cycle_id: int,
+    now: datetime,
+) -> int:
+    queued = 0
+    for team in teams:
+        account = accounts.get(team.supervisor.id)
+        if account is None:
+            continue
+        language = language_of(account, settings)
+        queued += await _queue(
+            session,
+            account=account,
+            kind=TEAM_KIND,
+            key=f"{TEAM_KIND}:{cycle_id}:{team.supervisor.id}",
+            messages=team_messages(team, language, settings.min_anonymous_raters),
+            employee_id=team.supervisor.id,
+            now=now,
+        )
+    return queued
+
+
+async def _queue(
+    session: AsyncSession,
+    *,
+    account: TelegramAccount,
+    kind: str,
+    key: str,
+    messages: Sequence[OutMessage],
+    employee_id: int,
+    now: datetime,
+) -> int:
+    """One recipient's messages, part by part (dedupe key ``<key>:<part>``)."""
+    queued = 0
+    for index, message in enumerate(messages):
+        added = await enqueue(
+            session,
+            chat_id=account.telegram_user_id,
+            kind=kind,
+            text=message.text,
+            buttons=message.buttons,
+            image=message.image,
+            dedupe_key=f"{key}:{index}",
+            priority=PRIORITY_REPORT,
+            employee_id=employee_id,
+            now=now,
+        )
+        queued += int(added)
+    return queued

@@ -31,7 +31,8 @@ from sqlalchemy import select
 
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
-from scheduler import review_reports
+from scheduler import cycles
+from scheduler.messages import limits, review_reports
 from scheduler.scoring.review_instrument import BERAKHLAK_3, Expectation, Instrument
 from scheduler.scoring.review_math import PREDIKAT_MATRIX, Direction, Extreme, Figure, Group, Reason
 from scheduler.scoring.review_math import Suppressed as SuppressedCell
@@ -240,7 +241,7 @@ async def test_every_function_refuses_an_open_cycle(sessions: SessionFactory, se
             now=NOW,
             min_raters=m,
         ),
-        lambda x: review_reports.queue_close_reports(x, settings, seeded.cycle_id, NOW),
+        lambda x: cycles.queue_close_reports(x, settings, seeded.cycle_id, NOW),
     ]
     for attempt in attempts:
         with pytest.raises(ResultsNotReleased, match="released when the cycle closes"):
@@ -542,15 +543,15 @@ async def test_team_summary_and_units(sessions: SessionFactory, settings: Settin
 async def test_queue_close_reports(sessions: SessionFactory, settings: Settings):
     seeded = await seed(sessions, team_reviews())
     async with sessions.begin() as session:
-        queued = await review_reports.queue_close_reports(session, settings, seeded.cycle_id, NOW)
+        queued = await cycles.queue_close_reports(session, settings, seeded.cycle_id, NOW)
     async with sessions.begin() as session:
-        again = await review_reports.queue_close_reports(session, settings, seeded.cycle_id, NOW)
+        again = await cycles.queue_close_reports(session, settings, seeded.cycle_id, NOW)
     assert again == 0
     async with sessions() as session:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     assert queued == len(rows)
-    reports = [row for row in rows if row.kind == review_reports.REPORT_KIND]
-    teams = [row for row in rows if row.kind == review_reports.TEAM_KIND]
+    reports = [row for row in rows if row.kind == cycles.REPORT_KIND]
+    teams = [row for row in rows if row.kind == cycles.TEAM_KIND]
     # Linked ratees: R and P1 (S is not rated in this cycle); linked supervisor: S.
     assert {row.chat_id for row in reports} == {TG["R"], TG["P1"]}
     assert {row.employee_id for row in reports} == {seeded.ids["R"], seeded.ids["P1"]}
@@ -584,7 +585,7 @@ async def test_long_reports_are_split(sessions: SessionFactory, settings: Settin
         review.improve = f"{review.rater}: {long}"
     seeded = await seed(sessions, reviews)
     async with sessions.begin() as session:
-        queued = await review_reports.queue_close_reports(session, settings, seeded.cycle_id, NOW)
+        queued = await cycles.queue_close_reports(session, settings, seeded.cycle_id, NOW)
     async with sessions() as session:
         rows = (
             await session.scalars(
@@ -603,7 +604,7 @@ async def test_long_reports_are_split(sessions: SessionFactory, settings: Settin
 
 def test_split_text_limits():
     text = "\n".join(["a" * 50] * 10 + ["b" * 130])
-    parts = review_reports.split_text(text, 100)
+    parts = limits.split_text(text, 100)
     assert all(len(part) <= 100 for part in parts)
     assert parts[0] == "a" * 50
     assert "".join(parts).count("a") == 500
