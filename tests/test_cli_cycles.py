@@ -2,7 +2,7 @@
 
 Settings come from the environment given to the runner (DATABASE_URL, DATA_DIR,
 SECRET_KEY), with the working directory moved to the test's folder so no
-``.env`` is read. The roster is seeded with the models (tests/test_review_cycles.py).
+``.env`` is read. The roster is seeded with the models (tests/support/review_roster.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.outbox_models import OutboxMessage
 from storage.review_models import ReviewAssignment, ReviewCycle
-from tests.test_review_cycles import NIPS, seed_roster
+from tests.support.review_roster import NIPS, seed_roster
 
 Run = Callable[..., Result]
 DEADLINE = (date.today() + timedelta(days=30)).isoformat()

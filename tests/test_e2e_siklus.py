@@ -23,7 +23,7 @@ from storage.review_models import CLOSED, OPEN, ReviewAssignment, ReviewCycle
 from tests.support.app import ADMIN_ID
 from tests.support.fakebot import FakeBotApi
 from tests.support.fakeuser import FakeUser
-from tests.test_review_cycles import TG, seed_roster
+from tests.support.review_roster import TG, seed_roster
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Review cycles in storage: open (assignments and opening messages), adjust, status, close.
 
-The roster is seeded with the models directly (not through the importer)::
+The roster (tests/support/review_roster.py) is seeded with the models directly::
 
     DINAS (head H)                       OTHER (O, no supervisor)
     ├── BIDANG-A: A (supervisor H)
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
@@ -52,79 +51,10 @@ from storage.review_models import (
     ReviewAssignment,
     ReviewCycle,
 )
+from tests.support.review_roster import NIPS, TG, Roster, seed_roster
 
 NOW = datetime(2030, 1, 10, 3, 0, tzinfo=UTC)  # 10:00 in Jakarta
 DEADLINE = date(2030, 1, 31)
-TG = {"H": 101, "A1": 102, "O": 103}
-
-
-NIPS = {
-    "H": "198001012005011001",
-    "A": "198102022006012002",
-    "B": "198203032007013003",
-    "A1": "199001012015011004",
-    "A2": "199102022016012005",
-    "A3": "199203032017013006",
-    "X": "199304042018014007",
-    "O": "198504052010011008",
-}
-
-
-@dataclass
-class Roster:
-    ids: dict[str, int]  # person label → employee id
-    units: dict[str, int]  # unit code → id
-
-    def label(self, employee_id: int) -> str:
-        return {v: k for k, v in self.ids.items()}[employee_id]
-
-
-async def seed_roster(sessions: SessionFactory, *, link: bool = True) -> Roster:
-    async with sessions.begin() as session:
-        dinas = Unit(code="DINAS", name="Dinas Kependudukan")
-        other = Unit(code="OTHER", name="Unit Lain")
-        session.add_all([dinas, other])
-        await session.flush()
-        bidang_a = Unit(code="BIDANG-A", name="Bidang A", parent_id=dinas.id)
-        bidang_b = Unit(code="BIDANG-B", name="Bidang B", parent_id=dinas.id)
-        session.add_all([bidang_a, bidang_b])
-        await session.flush()
-        seksi = Unit(code="SEKSI-A1", name="Seksi A1", parent_id=bidang_a.id)
-        session.add(seksi)
-        await session.flush()
-
-        def person(label: str, unit: Unit, boss: Employee | None, active: bool = True) -> Employee:
-            return Employee(
-                nip=NIPS[label],
-                name=f"Pegawai {label}",
-                unit_id=unit.id,
-                supervisor_id=boss.id if boss else None,
-                active=active,
-            )
-
-        h = person("H", dinas, None)
-        o = person("O", other, None)
-        session.add_all([h, o])
-        await session.flush()
-        a = person("A", bidang_a, h)
-        b = person("B", bidang_b, h)
-        session.add_all([a, b])
-        await session.flush()
-        a1, a2, a3 = (person(x, seksi, a) for x in ("A1", "A2", "A3"))
-        x = person("X", seksi, a, active=False)
-        session.add_all([a1, a2, a3, x])
-        await session.flush()
-        people = {"H": h, "A": a, "B": b, "A1": a1, "A2": a2, "A3": a3, "X": x, "O": o}
-        if link:
-            session.add_all(
-                [
-                    TelegramAccount(telegram_user_id=TG["H"], employee_id=h.id, language="en"),
-                    TelegramAccount(telegram_user_id=TG["A1"], employee_id=a1.id),
-                    TelegramAccount(telegram_user_id=TG["O"], employee_id=o.id),
-                ]
-            )
-        units = {u.code: u.id for u in (dinas, other, bidang_a, bidang_b, seksi)}
-        return Roster({k: v.id for k, v in people.items()}, units)
 
 
 async def open_default(

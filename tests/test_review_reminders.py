@@ -1,7 +1,7 @@
 """``review_reminders`` with a clock the tests control: the cadence across a cycle, stop
 when done, one a day across cycles, quiet hours, ``--force``, who is skipped, idempotency.
 
-The roster of tests/test_review_cycles.py (H in English, A1 and O in Indonesian are
+The roster of tests/support/review_roster.py (H in English, A1 and O in Indonesian are
 linked; the others are not). The cycle "Siklus 1" opens on Monday 7 January 2030 at
 09:00 WIB with the deadline Friday 25 January; REMINDER_EVERY_DAYS is 3, working days
 Monday–Friday 08:00–16:00.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
@@ -29,35 +28,17 @@ from storage.outbox_models import (
     UnreachableChat,
 )
 from storage.review_models import SELF, SUBMITTED, ReviewAssignment
-from tests.test_review_cycles import TG, Roster, seed_roster
+from tests.support.review_roster import (
+    DEADLINE,
+    OPENED,
+    TG,
+    Roster,
+    open_cycle,
+    seed_roster,
+    wib,
+)
 
-WIB = ZoneInfo("Asia/Jakarta")
-OPENED = date(2030, 1, 7)  # a Monday
-DEADLINE = date(2030, 1, 25)  # a Friday
 KIND = review_reminders.KIND
-
-
-def wib(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=WIB)
-
-
-async def open_cycle(
-    sessions: SessionFactory,
-    settings: Settings,
-    name: str = "Siklus 1",
-    opened: date = OPENED,
-    deadline: date = DEADLINE,
-) -> int:
-    async with sessions.begin() as session:
-        result = await cycles.open_cycle(
-            session,
-            name=name,
-            deadline=deadline,
-            actor="test",
-            now=wib(opened, 9),
-            settings=settings,
-        )
-    return result.cycle_id
 
 
 async def run(

@@ -1,7 +1,7 @@
 """``supervisor_nudges`` with a clock the tests control: weekly while the cycle is open,
 daily in its last 3 days; what a nudge says; who gets none.
 
-The roster of tests/test_review_cycles.py: H (English) supervises A and B; A supervises
+The roster of tests/support/review_roster.py: H (English) supervises A and B; A supervises
 A1, A2, A3 (and X, inactive). H and A1 are linked; here A links too. "Siklus 1" opens on
 Monday 7 January 2030 at 09:00 WIB, deadline Friday 25 January.
 """
@@ -20,8 +20,7 @@ from storage.db import SessionFactory
 from storage.models import TelegramAccount
 from storage.outbox_models import OutboxMessage
 from storage.review_models import SUBMITTED, ReviewAssignment
-from tests.test_review_cycles import TG, Roster, seed_roster
-from tests.test_review_reminders import DEADLINE, OPENED, open_cycle, wib
+from tests.support.review_roster import DEADLINE, OPENED, TG, Roster, open_cycle, seed_roster, wib
 
 KIND = supervisor_nudges.KIND
 A_CHAT = 104
