@@ -1,7 +1,7 @@
 """Queries behind the IKM report (``ulasan report ikm``) of the citizen survey.
 
 Scores and the respondent profile come from the rollup tables
-(`storage.rollup_models`, kept by the ``rollup`` job, `scheduler.rollup`):
+(`storage.rollup_models`, kept by the ``rollup`` job, `storage.rollup`):
 per service (per officer and service with ``--employee``), month rows for
 the whole months of the period and day rows for the days at either end, so a
 year costs a few dozen rows per service, however many responses there are.
@@ -40,15 +40,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler import rollup
+from bot.core.clock import day_bounds, local_day, next_month
 from scheduler.scoring import skm
 from storage.models import Employee, Service, Unit
+from storage.rollup import refresh as rollup
 from storage.rollup_models import (
     MEASURES,
     NOT_ANSWERED,
@@ -94,11 +95,8 @@ def period_bounds(
     """UTC instants for local dates [from, to] inclusive: [from 00:00, to+1 00:00)."""
     if date_from and date_to and date_from > date_to:
         raise ReportError(f"the period starts ({date_from}) after it ends ({date_to})")
-    start = end = None
-    if date_from is not None:
-        start = datetime.combine(date_from, time.min, tzinfo=tz).astimezone(UTC)
-    if date_to is not None:
-        end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+    start = None if date_from is None else day_bounds(date_from, tz)[0]
+    end = None if date_to is None else day_bounds(date_to, tz)[1]
     return start, end
 
 
@@ -249,7 +247,7 @@ def rollup_periods(
     of months; None = unbounded) or None when no whole month is inside, and
     up to two inclusive day ranges. Without bounds, every month row.
     """
-    month_from = None if first is None else (first if first.day == 1 else _next_month(first))
+    month_from = None if first is None else (first if first.day == 1 else next_month(first))
     month_to = None
     if last is not None:
         after = last + timedelta(days=1)
@@ -262,10 +260,6 @@ def rollup_periods(
     if last is not None and month_to is not None and month_to <= last:
         days.append((month_to, last))
     return (month_from, month_to), days
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _rollup_parts(
@@ -383,7 +377,7 @@ async def comment_rows(session: AsyncSession, scope: Scope, tz: tzinfo) -> list[
     rows = []
     for submitted_at, code, name, text in (await session.execute(statement)).all():
         if text.strip():
-            rows.append(CommentRow(submitted_at.astimezone(tz).date(), code, name, text.strip()))
+            rows.append(CommentRow(local_day(submitted_at, tz), code, name, text.strip()))
     return rows
 
 
@@ -421,7 +415,7 @@ async def respondent_rows(session: AsyncSession, scope: Scope, tz: tzinfo) -> li
         rows.append(
             RespondentRow(
                 number=number,
-                local_date=submitted_at.astimezone(tz).date(),
+                local_date=local_day(submitted_at, tz),
                 service_code=code,
                 service_name=name,
                 officer_nip=nip,

@@ -1,7 +1,7 @@
 """Rollup tables: SKM score sums per day and month, and released 360° results per ratee.
 
 Everything here is derived data, written only by the rollup job
-(`scheduler.rollup`) and rebuilt from scratch by ``ulasan job run rollup
+(`storage.rollup`) and rebuilt from scratch by ``ulasan job run rollup
 --full``; reports read it instead of the raw answers.
 
 Citizen survey (SKM), over *complete submitted* responses (status

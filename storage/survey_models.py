@@ -73,7 +73,7 @@ class SurveyResponse(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The local day (TIMEZONE) of submitted_at, written by the rollup job when it
-    # counts the response (scheduler.rollup): NULL on a submitted response means
+    # counts the response (storage.rollup): NULL on a submitted response means
     # "not rolled up yet". A plain date column lets both databases group by day.
     rollup_day: Mapped[date | None] = mapped_column(Date)
     u1: Mapped[int | None] = mapped_column(SmallInteger)

@@ -26,12 +26,13 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, text, update
 
 from bot.cli.main import cli, register_commands
-from scheduler import rollup
 from scheduler.scoring import skm
 from storage import review_results
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.ikm_report import build_ikm_report, resolve_scope, totals_by_service
 from storage.models import Employee, Service, Unit
+from storage.rollup import local_days, progress, sql, triggers
+from storage.rollup import refresh as rollup
 from storage.rollup_models import (
     ReviewResultCycle,
     ReviewResultItem,
@@ -152,7 +153,7 @@ async def add(url: str, *rows: SurveyResponse) -> None:
         await engine.dispose()
 
 
-async def roll(url: str, tz: ZoneInfo, *, full: bool = False) -> rollup.RollupStats:
+async def roll(url: str, tz: ZoneInfo, *, full: bool = False) -> progress.RollupStats:
     engine = create_engine(url)
     try:
         async with session_factory(engine).begin() as session:
@@ -170,7 +171,7 @@ async def tables(url: str) -> dict[str, list[tuple[Any, ...]]]:
     try:
         async with session_factory(engine)() as session:
             for name, keys in KEYS.items():
-                table = rollup.SCORE_TABLES[list(KEYS).index(name)]
+                table = sql.SCORE_TABLES[list(KEYS).index(name)]
                 assert table.name == name
                 measures = ("n",) if "profile" in name else MEASURES
                 rows = await session.execute(select(*(table.c[c] for c in (*keys, *measures))))
@@ -499,7 +500,7 @@ async def test_lost_triggers_and_a_new_timezone_force_a_rebuild(world: World):
     postgres = engine.dialect.name == "postgresql"
     try:
         async with session_factory(engine).begin() as session:
-            for name in rollup.TRIGGER_NAMES:
+            for name in triggers.TRIGGER_NAMES:
                 suffix = " ON survey_responses" if postgres else ""
                 await session.execute(text(f"DROP TRIGGER {name}{suffix}"))
             await session.execute(delete(SurveyResponse))  # unseen by the rollup
@@ -525,7 +526,7 @@ async def _changed_rows(url: str) -> int:
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as session:
-            mark = await rollup.read_watermark(session)
+            mark = await progress.read_watermark(session)
             cycles = await session.scalar(select(func.count()).select_from(ReviewResultCycle))
     finally:
         await engine.dispose()
@@ -726,8 +727,8 @@ async def test_watermark_and_counts(world: World):
 def test_offset_segments_find_every_change_to_the_microsecond():
     first = datetime(2026, 1, 1, tzinfo=UTC)
     last = datetime(2027, 1, 1, tzinfo=UTC)
-    assert rollup._offset_segments(first, last, JAKARTA) == [(first, 7 * 3600)]
-    segments = rollup._offset_segments(first, last, BERLIN)
+    assert local_days.offset_segments(first, last, JAKARTA) == [(first, 7 * 3600)]
+    segments = local_days.offset_segments(first, last, BERLIN)
     assert segments == [
         (first, 3600),
         (datetime(2026, 3, 29, 1, tzinfo=UTC), 7200),

@@ -78,9 +78,9 @@ async def load_report(
     with_comments: bool = True,
     **filters: Any,
 ) -> tuple[IkmReport, list[RespondentRow]]:
-    from scheduler import rollup
     from storage.db import create_engine, session_factory
     from storage.ikm_report import build_ikm_report, respondent_rows
+    from storage.rollup import refresh as rollup
 
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     sessions = session_factory(engine)

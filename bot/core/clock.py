@@ -79,6 +79,23 @@ def local_day(moment: datetime, tz: tzinfo) -> date:
     return moment.astimezone(tz).date()
 
 
+def day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """UTC instants of a local day: [00:00, next day 00:00), daylight saving included."""
+    after = day + timedelta(days=1)
+    start = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+    end = datetime(after.year, after.month, after.day, tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def babel_locale(language: str) -> str:
     """The Babel locale of one of the bot's languages (Indonesian unless English)."""
     return "en" if language == "en" else "id"

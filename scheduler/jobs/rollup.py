@@ -1,6 +1,6 @@
 """Job ``rollup``: citizen scores into the daily and monthly tables, closed cycles into results.
 
-The work is storage's (`scheduler.rollup` for now: the SQL, the triggers, the
+The work is storage's (`storage.rollup`: the SQL, the triggers, the
 incremental run and the full rebuild); the job decides only whether there is
 anything to do and runs it in one transaction.
 """
@@ -8,7 +8,8 @@ anything to do and runs it in one transaction.
 from __future__ import annotations
 
 from scheduler.jobs.specs import JobContext
-from scheduler.rollup import RollupStats, needs_refresh, refresh
+from storage.rollup.progress import RollupStats
+from storage.rollup.refresh import needs_refresh, refresh
 
 
 async def run(ctx: JobContext) -> str:

@@ -1,0 +1,136 @@
+"""The tables the rollup reads and writes, and the small SQL pieces its steps share.
+
+Core `Table` objects rather than ORM classes: the rollup's statements are
+set-based (``INSERT … SELECT``, upserts over many rows), and the tables'
+columns are addressed by name (``UNSUR``, ``MEASURES``, the profile fields).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, Table, and_, case, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from scheduler.scoring.skm_instrument import PROFILE
+from storage.models import Service
+from storage.rollup_models import (
+    MEASURES,
+    NOT_ANSWERED,
+    SkmOfficerDaily,
+    SkmOfficerMonthly,
+    SkmProfileDaily,
+    SkmProfileMonthly,
+    SkmRollupRetraction,
+    SkmRollupServiceUnit,
+    SkmServiceDaily,
+    SkmServiceMonthly,
+    SkmUnitDaily,
+    SkmUnitMonthly,
+)
+from storage.survey_models import SUBMITTED, SurveyResponse
+
+UNSUR: tuple[str, ...] = tuple(f"u{i}" for i in range(1, 10))
+PROFILE_FIELDS: tuple[str, ...] = ("age_group", "gender", "education", "occupation")
+KNOWN_VALUES: dict[str, tuple[str, ...]] = {
+    name: tuple(value for value, _label in PROFILE[name]) for name in PROFILE_FIELDS
+}
+# Below this many ids an IN list is one statement; above, it is chunked (SQLite's
+# limit on bound parameters, and plans that stay simple).
+CHUNK = 500
+
+SR = SurveyResponse.__table__
+RETRACTIONS = SkmRollupRetraction.__table__
+SERVICE_UNITS = SkmRollupServiceUnit.__table__
+SERVICE_DAILY = SkmServiceDaily.__table__
+SERVICE_MONTHLY = SkmServiceMonthly.__table__
+UNIT_DAILY = SkmUnitDaily.__table__
+UNIT_MONTHLY = SkmUnitMonthly.__table__
+OFFICER_DAILY = SkmOfficerDaily.__table__
+OFFICER_MONTHLY = SkmOfficerMonthly.__table__
+PROFILE_DAILY = SkmProfileDaily.__table__
+PROFILE_MONTHLY = SkmProfileMonthly.__table__
+SCORE_TABLES: tuple[Table, ...] = (
+    SERVICE_DAILY,
+    SERVICE_MONTHLY,
+    UNIT_DAILY,
+    UNIT_MONTHLY,
+    OFFICER_DAILY,
+    OFFICER_MONTHLY,
+    PROFILE_DAILY,
+    PROFILE_MONTHLY,
+)
+SERVICES = Service.__table__
+
+
+async def dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+class month_start(FunctionElement[date]):
+    """The first day of the month of a date column (one spelling per database)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+def _only(element: month_start) -> Any:
+    return next(iter(element.clauses))
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element: month_start, compiler: Any, **kw: Any) -> str:
+    # SQLite keeps dates as 'YYYY-MM-DD' text, which is what date() returns.
+    return f"date({compiler.process(_only(element), **kw)}, 'start of month')"
+
+
+@compiles(month_start, "postgresql")
+def _month_start_postgresql(element: month_start, compiler: Any, **kw: Any) -> str:
+    return f"CAST(date_trunc('month', {compiler.process(_only(element), **kw)}) AS DATE)"
+
+
+def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    ordered = sorted(values)
+    for index in range(0, len(ordered), size):
+        yield ordered[index : index + size]
+
+
+def upsert(dialect_name: str, table: Table) -> Any:
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    if dialect_name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upsert is not written for {dialect_name}")  # pragma: no cover
+
+
+def has_comment(column: Any) -> ColumnElement[int]:
+    return case((and_(column.is_not(None), column != ""), 1), else_=0)
+
+
+def counted() -> list[ColumnElement[bool]]:
+    """The responses every table sums: submitted, all nine answers, rolled up.
+
+    For the full scans only: ``coalesce`` (a no-op on this NOT NULL column)
+    keeps SQLite from reading a million rows in random order through the
+    (status, submitted_at) index when one sequential scan is several times
+    cheaper; PostgreSQL scans sequentially anyway.
+    """
+    return [
+        func.coalesce(SR.c.status, "") == SUBMITTED,
+        SR.c.rollup_day.is_not(None),
+        *(SR.c[u].is_not(None) for u in UNSUR),
+    ]
+
+
+def sums(table: Table, measures: Sequence[str] = MEASURES) -> list[Any]:
+    return [func.sum(table.c[m]) for m in measures]
+
+
+def profile_value(value: str | None) -> str:
+    """A profile answer as the profile tables store it ("not answered" included)."""
+    return value if value not in (None, "") else NOT_ANSWERED
