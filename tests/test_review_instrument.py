@@ -18,12 +18,14 @@ from scheduler.scoring.review_instrument import (
     InstrumentError,
     Relation,
     get_instrument,
+)
+from scheduler.scoring.review_instrument_config import (
     instrument_from_dict,
     instrument_from_json,
     instrument_to_dict,
     load_instrument,
 )
-from scheduler.scoring.review_math import recommend_perilaku
+from scheduler.scoring.review_recommendation import recommend_perilaku
 
 FIVE_POINT = {
     "code": "peer5",

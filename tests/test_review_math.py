@@ -11,37 +11,36 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scheduler.scoring.rater_patterns import CycleRating, Direction, Extreme, rater_patterns
 from scheduler.scoring.review_instrument import (
     BERAKHLAK_3,
     BERAKHLAK_5,
     Expectation,
     Relation,
-    instrument_from_dict,
 )
+from scheduler.scoring.review_instrument_config import instrument_from_dict
 from scheduler.scoring.review_math import (
     IMPROVE,
     KEEP,
     MIN_ANONYMOUS_RATERS,
     Comment,
-    CycleRating,
-    Direction,
-    Extreme,
     Figure,
     Gap,
     GapFlag,
     Group,
-    Predikat,
     Rating,
     Reason,
     Suppressed,
     aggregate,
-    predikat,
-    rater_patterns,
-    recommend,
-    recommend_perilaku,
     release_comments,
     round_mean,
     shrunk_mean,
+)
+from scheduler.scoring.review_recommendation import (
+    Predikat,
+    predikat,
+    recommend,
+    recommend_perilaku,
 )
 
 B, S, A = Expectation.DI_BAWAH, Expectation.SESUAI, Expectation.DI_ATAS

@@ -33,9 +33,11 @@ from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
 from scheduler import cycles
 from scheduler.messages import limits, review_reports
+from scheduler.scoring.rater_patterns import Direction, Extreme
 from scheduler.scoring.review_instrument import BERAKHLAK_3, Expectation, Instrument
-from scheduler.scoring.review_math import PREDIKAT_MATRIX, Direction, Extreme, Figure, Group, Reason
+from scheduler.scoring.review_math import Figure, Group, Reason
 from scheduler.scoring.review_math import Suppressed as SuppressedCell
+from scheduler.scoring.review_recommendation import PREDIKAT_MATRIX
 from storage import review_results
 from storage.db import SessionFactory
 from storage.models import AuditLog, Employee, TelegramAccount, Unit

@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select, text, update
 
 from bot.cli.main import cli, register_commands
 from scheduler.scoring import skm
-from storage import review_results
+from storage import review_result_store, review_results
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.ikm_report import build_ikm_report, resolve_scope, totals_by_service
 from storage.models import Employee, Service, Unit
@@ -692,7 +692,7 @@ async def test_review_cycles_are_materialised_once_and_read_back(
         ).cycles == 0
         rows = await session.scalar(select(func.count()).select_from(ReviewResultItem))
         assert rows and rows > 0
-        stored = await review_results.materialised_results(
+        stored = await review_result_store.materialised_results(
             session, await review_results.closed_cycle(session, seeded.cycle_id), min_raters=3
         )
         read = await review_results.cycle_results(session, seeded.cycle_id, min_raters=3)
@@ -701,7 +701,7 @@ async def test_review_cycles_are_materialised_once_and_read_back(
     # report computes (never serves the old rule) until the rollup rewrites them.
     async with sessions() as session:
         assert (
-            await review_results.materialised_results(
+            await review_result_store.materialised_results(
                 session, await review_results.closed_cycle(session, seeded.cycle_id), min_raters=4
             )
             is None

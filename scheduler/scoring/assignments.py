@@ -45,7 +45,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -117,66 +117,102 @@ def generate_assignments(
     """The assignments of a new cycle for the employees in ``roster`` (see module doc)."""
     if max_peers < 0:
         raise ValueError("max_peers must not be negative")
+    entries = _entries(roster)
+    in_scope = sorted(e for e, entry in entries.items() if entry.active)
+    plan = _Plan()
+    supervisor_of = _supervisors(entries, in_scope, plan)
+    if not no_self:
+        for employee in in_scope:
+            plan.add(employee, employee, Relation.SELF)
+    reachable = _reachable(entries, in_scope, supervisor_of, plan)
+    for employee, boss in reachable:
+        plan.add(boss, employee, Relation.SUPERVISOR)
+    for employee, boss in reachable:
+        plan.add(employee, boss, Relation.SUBORDINATE)
+    groups = _peer_groups(in_scope, supervisor_of)
+    for boss in sorted(groups):
+        for rater, ratee in _ring_peers(groups[boss], max_peers, f"{seed}:{boss}"):
+            plan.add(rater, ratee, Relation.PEER)
+    return plan.result()
+
+
+@dataclass
+class _Plan:
+    """The pairs so far (one relation each) and the notes, in the order they arose."""
+
+    pairs: dict[tuple[int, int], Relation] = field(default_factory=dict)
+    notes: list[PlanNote] = field(default_factory=list)
+
+    def add(self, rater: int, ratee: int, relation: Relation) -> None:
+        if (rater, ratee) in self.pairs:
+            self.notes.append(PlanNote(ratee, NoteCode.DUPLICATE_PAIR, rater))
+            return
+        self.pairs[rater, ratee] = relation
+
+    def result(self) -> AssignmentPlan:
+        assignments = sorted(
+            (Assignment(rater, ratee, relation) for (rater, ratee), relation in self.pairs.items()),
+            key=lambda a: (a.ratee_id, _RELATION_ORDER[a.relation], a.rater_id),
+        )
+        return AssignmentPlan(tuple(assignments), tuple(self.notes))
+
+
+def _entries(
+    roster: Iterable[RosterEntry | tuple[int, int | None, bool, int | None]],
+) -> dict[int, RosterEntry]:
     entries: dict[int, RosterEntry] = {}
     for row in roster:
         entry = RosterEntry(*row)
         if entry.employee_id in entries:
             raise ValueError(f"employee {entry.employee_id} is in the roster twice")
         entries[entry.employee_id] = entry
-    in_scope = sorted(e for e, entry in entries.items() if entry.active)
+    return entries
 
-    pairs: dict[tuple[int, int], Relation] = {}
-    notes: list[PlanNote] = []
 
-    def add(rater: int, ratee: int, relation: Relation) -> None:
-        if (rater, ratee) in pairs:
-            notes.append(PlanNote(ratee, NoteCode.DUPLICATE_PAIR, rater))
-            return
-        pairs[rater, ratee] = relation
-
+def _supervisors(
+    entries: dict[int, RosterEntry], in_scope: list[int], plan: _Plan
+) -> dict[int, int | None]:
+    """Each employee's direct supervisor; one who is their own supervisor has none (noted)."""
     supervisor_of: dict[int, int | None] = {}
     for employee in in_scope:
         boss = entries[employee].supervisor_id
         if boss == employee:
-            notes.append(PlanNote(employee, NoteCode.SUPERVISOR_IS_SELF, boss))
+            plan.notes.append(PlanNote(employee, NoteCode.SUPERVISOR_IS_SELF, boss))
             boss = None
         supervisor_of[employee] = boss
+    return supervisor_of
 
-    if not no_self:
-        for employee in in_scope:
-            add(employee, employee, Relation.SELF)
 
-    reachable: list[tuple[int, int]] = []  # (employee, supervisor) both in scope
+def _reachable(
+    entries: dict[int, RosterEntry],
+    in_scope: list[int],
+    supervisor_of: dict[int, int | None],
+    plan: _Plan,
+) -> list[tuple[int, int]]:
+    """(employee, supervisor) pairs both in scope; why the others are not is noted."""
+    reachable: list[tuple[int, int]] = []
     for employee in in_scope:
         boss = supervisor_of[employee]
         if boss is None:
             if entries[employee].supervisor_id is None:
-                notes.append(PlanNote(employee, NoteCode.NO_SUPERVISOR))
+                plan.notes.append(PlanNote(employee, NoteCode.NO_SUPERVISOR))
         elif boss not in entries:
-            notes.append(PlanNote(employee, NoteCode.SUPERVISOR_OUT_OF_SCOPE, boss))
+            plan.notes.append(PlanNote(employee, NoteCode.SUPERVISOR_OUT_OF_SCOPE, boss))
         elif not entries[boss].active:
-            notes.append(PlanNote(employee, NoteCode.SUPERVISOR_INACTIVE, boss))
+            plan.notes.append(PlanNote(employee, NoteCode.SUPERVISOR_INACTIVE, boss))
         else:
             reachable.append((employee, boss))
-    for employee, boss in reachable:
-        add(boss, employee, Relation.SUPERVISOR)
-    for employee, boss in reachable:
-        add(employee, boss, Relation.SUBORDINATE)
+    return reachable
 
+
+def _peer_groups(in_scope: list[int], supervisor_of: dict[int, int | None]) -> dict[int, list[int]]:
+    """Supervisor → the employees in scope who report to them (in id order)."""
     groups: dict[int, list[int]] = defaultdict(list)
     for employee in in_scope:
         boss = supervisor_of[employee]
         if boss is not None:
             groups[boss].append(employee)
-    for boss in sorted(groups):
-        for rater, ratee in _ring_peers(groups[boss], max_peers, f"{seed}:{boss}"):
-            add(rater, ratee, Relation.PEER)
-
-    assignments = sorted(
-        (Assignment(rater, ratee, relation) for (rater, ratee), relation in pairs.items()),
-        key=lambda a: (a.ratee_id, _RELATION_ORDER[a.relation], a.rater_id),
-    )
-    return AssignmentPlan(tuple(assignments), tuple(notes))
+    return groups
 
 
 def _ring_peers(members: list[int], max_peers: int, seed: str) -> list[tuple[int, int]]:

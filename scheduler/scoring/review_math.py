@@ -1,26 +1,12 @@
-"""Score math of 360° reviews: aggregation with anonymity, recommendation, predikat.
+"""Score math of 360° reviews: aggregation under the anonymity rule, gaps, comments.
 
 Pure functions over plain values; the storage queries, the bot, the CLI and the
 exports all call these, so every one of them shows the same figures and, above
 all, suppresses the same ones. Nothing here reads a database or a clock.
 
-Predikat kinerja (PermenPANRB 6/2022), perilaku kerja ↓ × hasil kerja →:
-
-=================  ===============  =================  =================
-perilaku \\ hasil  di bawah         sesuai             di atas
-=================  ===============  =================  =================
-di atas            Butuh Perbaikan  Baik               Sangat Baik
-sesuai             Butuh Perbaikan  Baik               Baik
-di bawah           Sangat Kurang    Kurang/Misconduct  Kurang/Misconduct
-=================  ===============  =================  =================
-
-Recommended perilaku rating: the mean is first rounded half-up to two decimals
-(`round_mean`, the figure every report prints, so the printed mean and the
-recommendation never disagree), then compared with the instrument's bands:
-on the 3-level scale < 1.67 di bawah, 1.67 ≤ m < 2.34 sesuai, ≥ 2.34 di atas;
-on 1–5 < 2.6, < 3.8, ≥ 3.8. The basis is the "others" overall (everyone but
-self) when it is shown, else the supervisor's own overall, else there is none;
-self-ratings never count. The supervisor confirms or overrides it.
+The recommended perilaku rating and the predikat kinerja are
+`scheduler.scoring.review_recommendation`; rater patterns (for admins) are
+`scheduler.scoring.rater_patterns`.
 
 Figures. For each relation group (self, supervisor, peers, subordinates) and
 for "others" (supervisor + peers + subordinates): the mean per item over the
@@ -88,21 +74,6 @@ shuffled with the given RNG, so the order depends on the seed only).
 
 Result types cannot hold a suppressed figure: a cell is either a `Figure`
 (mean, n) or a `Suppressed` (reason only).
-
-Rater patterns (`rater_patterns`, for admins, never blocking); self-ratings
-are ignored and a rater's answers on a ratee count only with ≥
-`PATTERN_MIN_SCORES` scores:
-
-- reciprocal extremes: A rated B and B rated A, and every score each gave the
-  other is the scale's highest (both "all-highest") or both gave only the
-  lowest;
-- straight-lining: a rater who rated ≥ 2 colleagues and gave every one of
-  them exactly the same answer on every item (cannot-assess included);
-- leniency / severity: for raters who rated ≥ `OUTLIER_MIN_RATEES` colleagues,
-  the rater's mean (of their per-ratee means) as a z-score against the mean
-  and population standard deviation of all such raters' means; |z| ≥
-  `OUTLIER_Z` (2) flags lenient (z > 0) or severe. With N such raters |z| can
-  never exceed √(N − 1), so flags need at least 5 of them.
 """
 
 from __future__ import annotations
@@ -117,97 +88,25 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from bot.core.i18n import N_
-from scheduler.scoring.review_instrument import Expectation, Instrument, Relation
+from scheduler.scoring.review_instrument import Instrument, Relation
 
 MIN_ANONYMOUS_RATERS = 3
 # Pseudo-raters at the unit mean added by `shrunk_mean`: a mean of 3 raters
 # moves halfway to the unit mean; one of 12 keeps 80% of its own weight.
 DEFAULT_PRIOR_WEIGHT = 3.0
-PATTERN_MIN_SCORES = 3
-OUTLIER_MIN_RATEES = 3
-OUTLIER_Z = 2.0
-_Z_TOLERANCE = 1e-9  # z computed as exactly 2 can land at 1.9999999999999998
 
 # Comment kinds (the two free-text questions), as in ReviewAssignment columns.
 KEEP = "keep"
 IMPROVE = "improve"
 
 
-# -- predikat -------------------------------------------------------------
-
-
-class Predikat(StrEnum):
-    SANGAT_BAIK = "sangat_baik"
-    BAIK = "baik"
-    BUTUH_PERBAIKAN = "butuh_perbaikan"
-    KURANG = "kurang_misconduct"
-    SANGAT_KURANG = "sangat_kurang"
-
-    @property
-    def label(self) -> str:
-        """English message id (translate for display)."""
-        return _PREDIKAT_LABELS[self]
-
-    @property
-    def label_id(self) -> str:
-        """The regulation's Indonesian wording."""
-        return _PREDIKAT_LABELS_ID[self]
-
-
-_PREDIKAT_LABELS = {
-    Predikat.SANGAT_BAIK: N_("Excellent"),
-    Predikat.BAIK: N_("Good"),
-    Predikat.BUTUH_PERBAIKAN: N_("Needs improvement"),
-    Predikat.KURANG: N_("Poor/Misconduct"),
-    Predikat.SANGAT_KURANG: N_("Very poor"),
-}
-_PREDIKAT_LABELS_ID = {
-    Predikat.SANGAT_BAIK: "Sangat Baik",
-    Predikat.BAIK: "Baik",
-    Predikat.BUTUH_PERBAIKAN: "Butuh Perbaikan",
-    Predikat.KURANG: "Kurang/Misconduct",
-    Predikat.SANGAT_KURANG: "Sangat Kurang",
-}
-
-_E = Expectation
-# (perilaku, hasil kerja) → predikat, the nine cells of the regulation's matrix.
-PREDIKAT_MATRIX: Mapping[tuple[Expectation, Expectation], Predikat] = MappingProxyType(
-    {
-        (_E.DI_ATAS, _E.DI_BAWAH): Predikat.BUTUH_PERBAIKAN,
-        (_E.DI_ATAS, _E.SESUAI): Predikat.BAIK,
-        (_E.DI_ATAS, _E.DI_ATAS): Predikat.SANGAT_BAIK,
-        (_E.SESUAI, _E.DI_BAWAH): Predikat.BUTUH_PERBAIKAN,
-        (_E.SESUAI, _E.SESUAI): Predikat.BAIK,
-        (_E.SESUAI, _E.DI_ATAS): Predikat.BAIK,
-        (_E.DI_BAWAH, _E.DI_BAWAH): Predikat.SANGAT_KURANG,
-        (_E.DI_BAWAH, _E.SESUAI): Predikat.KURANG,
-        (_E.DI_BAWAH, _E.DI_ATAS): Predikat.KURANG,
-    }
-)
-
-
-def predikat(perilaku: Expectation | int, hasil_kerja: Expectation | int) -> Predikat:
-    """The predikat kinerja for a perilaku and a hasil kerja rating (1, 2 or 3)."""
-    return PREDIKAT_MATRIX[Expectation(perilaku), Expectation(hasil_kerja)]
-
-
-# -- recommendation and small helpers --------------------------------------
+# -- small helpers --------------------------------------------------------------
 
 
 def round_mean(value: float, digits: int = 2) -> float:
     """Round half-up as people expect (2.335 → 2.34), not half-even on binary floats."""
     step = Decimal(1).scaleb(-digits)
     return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
-
-
-def recommend_perilaku(mean: float, instrument: Instrument) -> Expectation:
-    """The recommended perilaku rating for a mean on the instrument's scale."""
-    shown = round_mean(mean)
-    if shown >= instrument.bands.di_atas_from:
-        return Expectation.DI_ATAS
-    if shown >= instrument.bands.sesuai_from:
-        return Expectation.SESUAI
-    return Expectation.DI_BAWAH
 
 
 def shrunk_mean(
@@ -355,16 +254,6 @@ class ReviewResult:
         return result.overall if item_code is None else result.items[item_code]
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    basis: Group  # OTHERS, or SUPERVISOR when others are not shown
-    mean: float
-    n: int
-    perilaku: Expectation
-    hasil_kerja: Expectation | None
-    predikat: Predikat | None  # only with a hasil kerja rating
-
-
 def _visibility(peers: int, subordinates: int, anyone: bool, m: int) -> dict[Group, Reason | None]:
     """The anonymity table of the module docstring for one level (None = shown)."""
 
@@ -433,94 +322,125 @@ def aggregate(
     if min_raters < 2:
         raise ValueError("min_raters must be at least 2 (1 would make peers identifiable)")
     m = min_raters
-    answers = _validate(ratings, instrument)
+    scores = _Scores.of(_validate(ratings, instrument))
+    level = scores.visibility(m)
     codes = instrument.item_codes
-
-    # scores[group][item] = {rater: value}; "others" collects every non-self rater.
-    scores: dict[Group, dict[str, dict[int, int]]] = {g: defaultdict(dict) for g in Group}
-    for a in answers:
-        if a.value is None:
-            continue
-        group = GROUP_OF[a.relation]
-        scores[group][a.item_code][a.rater_id] = a.value
-        if group is not Group.SELF:
-            scores[Group.OTHERS][a.item_code][a.rater_id] = a.value
-
-    def raters(group: Group, item: str | None = None) -> set[int]:
-        if item is not None:
-            return set(scores[group].get(item, {}))
-        return {r for per_item in scores[group].values() for r in per_item}
-
-    level = _visibility(
-        len(raters(Group.PEERS)),
-        len(raters(Group.SUBORDINATES)),
-        bool(raters(Group.OTHERS)),
-        m,
-    )
-
-    def item_cell(group: Group, item: str) -> Cell:
-        given = scores[group].get(item, {})
-        if group in (Group.SELF, Group.SUPERVISOR):
-            if not given:
-                return Suppressed(Reason.NO_SCORES)
-            return Figure(_mean(given.values()), len(given))
-        if level[group] is Reason.NO_SCORES:
-            return Suppressed(Reason.NO_SCORES)
-        if level[group] is not None:
-            return Suppressed(Reason.GROUP_SUPPRESSED)
-        reason = _visibility(
-            len(raters(Group.PEERS, item)),
-            len(raters(Group.SUBORDINATES, item)),
-            bool(given),
-            m,
-        )[group]
-        if reason is not None:
-            return Suppressed(reason)
-        return Figure(_mean(given.values()), len(given))
-
-    groups: dict[Group, GroupResult] = {}
-    for group in Group:
-        items = {code: item_cell(group, code) for code in codes}
-        shown = [code for code in codes if isinstance(items[code], Figure)]
-        overall: Cell
-        group_reason = level.get(group)
-        if shown:
-            behind = set().union(*(raters(group, code) for code in shown))
-            overall = Figure(_mean(_figure(items[c]).mean for c in shown), len(behind))
-        elif group_reason is not None:
-            overall = Suppressed(group_reason)
-        elif not raters(group):
-            overall = Suppressed(Reason.NO_SCORES)
-        else:
-            overall = Suppressed(Reason.BELOW_MINIMUM)
-        groups[group] = GroupResult(group, overall, MappingProxyType(items))
-
+    groups = {group: _group_result(scores, group, level, codes, m) for group in Group}
     gaps = {
         code: _gap(groups[Group.SELF].items[code], groups[Group.OTHERS].items[code], instrument)
         for code in codes
     }
-    both = [g for g in gaps.values() if isinstance(g, Gap)]
-    overall_gap: Gap | Suppressed
-    if both:
-        overall_gap = _make_gap(
-            _mean(g.self_mean for g in both), _mean(g.others_mean for g in both), instrument
-        )
-    elif isinstance(groups[Group.SELF].overall, Suppressed):
-        overall_gap = groups[Group.SELF].overall
-    elif isinstance(groups[Group.OTHERS].overall, Suppressed):
-        overall_gap = groups[Group.OTHERS].overall
-    else:
-        overall_gap = Suppressed(Reason.NO_SCORES)  # self and others scored different items
-
     return ReviewResult(
         instrument_code=instrument.code,
         min_raters=m,
         item_codes=codes,
         groups=MappingProxyType(groups),
         gaps=MappingProxyType(gaps),
-        overall_gap=overall_gap,
+        overall_gap=_overall_gap(gaps, groups, instrument),
         comments=release_comments(comments, min_raters=m, rng=rng),
     )
+
+
+@dataclass
+class _Scores:
+    """by_group[group][item] = {rater: value}; "others" collects every non-self rater."""
+
+    by_group: dict[Group, dict[str, dict[int, int]]]
+
+    @classmethod
+    def of(cls, answers: Iterable[Rating]) -> _Scores:
+        by_group: dict[Group, dict[str, dict[int, int]]] = {g: defaultdict(dict) for g in Group}
+        for a in answers:
+            if a.value is None:
+                continue
+            group = GROUP_OF[a.relation]
+            by_group[group][a.item_code][a.rater_id] = a.value
+            if group is not Group.SELF:
+                by_group[Group.OTHERS][a.item_code][a.rater_id] = a.value
+        return cls(by_group)
+
+    def given(self, group: Group, item: str) -> dict[int, int]:
+        return self.by_group[group].get(item, {})
+
+    def raters(self, group: Group, item: str | None = None) -> set[int]:
+        if item is not None:
+            return set(self.given(group, item))
+        return {r for per_item in self.by_group[group].values() for r in per_item}
+
+    def visibility(self, m: int) -> dict[Group, Reason | None]:
+        """`_visibility` at the overall level (every item)."""
+        return _visibility(
+            len(self.raters(Group.PEERS)),
+            len(self.raters(Group.SUBORDINATES)),
+            bool(self.raters(Group.OTHERS)),
+            m,
+        )
+
+
+def _item_cell(
+    scores: _Scores, group: Group, item: str, level: dict[Group, Reason | None], m: int
+) -> Cell:
+    """One item's figure for one group: attributed groups always, anonymous ones by the rule."""
+    given = scores.given(group, item)
+    if group in (Group.SELF, Group.SUPERVISOR):
+        if not given:
+            return Suppressed(Reason.NO_SCORES)
+        return Figure(_mean(given.values()), len(given))
+    if level[group] is Reason.NO_SCORES:
+        return Suppressed(Reason.NO_SCORES)
+    if level[group] is not None:
+        return Suppressed(Reason.GROUP_SUPPRESSED)
+    reason = _visibility(
+        len(scores.raters(Group.PEERS, item)),
+        len(scores.raters(Group.SUBORDINATES, item)),
+        bool(given),
+        m,
+    )[group]
+    if reason is not None:
+        return Suppressed(reason)
+    return Figure(_mean(given.values()), len(given))
+
+
+def _group_result(
+    scores: _Scores,
+    group: Group,
+    level: dict[Group, Reason | None],
+    codes: tuple[str, ...],
+    m: int,
+) -> GroupResult:
+    """A group's item cells and its overall: the mean of the SHOWN item means."""
+    items = {code: _item_cell(scores, group, code, level, m) for code in codes}
+    shown = [code for code in codes if isinstance(items[code], Figure)]
+    overall: Cell
+    group_reason = level.get(group)
+    if shown:
+        behind = set().union(*(scores.raters(group, code) for code in shown))
+        overall = Figure(_mean(_figure(items[c]).mean for c in shown), len(behind))
+    elif group_reason is not None:
+        overall = Suppressed(group_reason)
+    elif not scores.raters(group):
+        overall = Suppressed(Reason.NO_SCORES)
+    else:
+        overall = Suppressed(Reason.BELOW_MINIMUM)
+    return GroupResult(group, overall, MappingProxyType(items))
+
+
+def _overall_gap(
+    gaps: Mapping[str, Gap | Suppressed],
+    groups: Mapping[Group, GroupResult],
+    instrument: Instrument,
+) -> Gap | Suppressed:
+    """The mean of the item gaps where both self and others are shown."""
+    both = [g for g in gaps.values() if isinstance(g, Gap)]
+    if both:
+        return _make_gap(
+            _mean(g.self_mean for g in both), _mean(g.others_mean for g in both), instrument
+        )
+    if isinstance(groups[Group.SELF].overall, Suppressed):
+        return groups[Group.SELF].overall
+    if isinstance(groups[Group.OTHERS].overall, Suppressed):
+        return groups[Group.OTHERS].overall
+    return Suppressed(Reason.NO_SCORES)  # self and others scored different items
 
 
 def _figure(cell: Cell) -> Figure:
@@ -586,151 +506,3 @@ def release_comments(
         supervisor=MappingProxyType({k: tuple(v) for k, v in boss.items()}),
         anonymous=MappingProxyType(anonymous),
     )
-
-
-def recommend(
-    result: ReviewResult, instrument: Instrument, hasil_kerja: Expectation | int | None = None
-) -> Recommendation | None:
-    """The recommended perilaku rating (and predikat with a hasil kerja rating), or None.
-
-    Based on the shown "others" overall, else on the supervisor's overall;
-    None when neither is shown (self-ratings alone never recommend).
-    """
-    if result.instrument_code != instrument.code:
-        raise ValueError("the result was aggregated with another instrument")
-    for basis in (Group.OTHERS, Group.SUPERVISOR):
-        cell = result.groups[basis].overall
-        if isinstance(cell, Figure):
-            perilaku = recommend_perilaku(cell.mean, instrument)
-            hasil = Expectation(hasil_kerja) if hasil_kerja is not None else None
-            return Recommendation(
-                basis=basis,
-                mean=cell.mean,
-                n=cell.n,
-                perilaku=perilaku,
-                hasil_kerja=hasil,
-                predikat=predikat(perilaku, hasil) if hasil is not None else None,
-            )
-    return None
-
-
-# -- rater patterns --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CycleRating:
-    """One answer in a cycle, with both ends named (for rater patterns)."""
-
-    rater_id: int
-    ratee_id: int
-    relation: Relation
-    item_code: str
-    value: int | None
-
-
-class Extreme(StrEnum):
-    HIGHEST = "highest"
-    LOWEST = "lowest"
-
-
-class Direction(StrEnum):
-    LENIENT = "lenient"
-    SEVERE = "severe"
-
-
-@dataclass(frozen=True)
-class ReciprocalPair:
-    rater_a: int  # the smaller id
-    rater_b: int
-    extreme: Extreme
-
-
-@dataclass(frozen=True)
-class StraightLiner:
-    rater_id: int
-    ratees: int  # how many colleagues got the identical answers
-
-
-@dataclass(frozen=True)
-class Outlier:
-    rater_id: int
-    ratees: int
-    z: float  # rounded to two decimals
-    direction: Direction
-
-
-@dataclass(frozen=True)
-class RaterPatterns:
-    reciprocal: tuple[ReciprocalPair, ...]
-    straight_lining: tuple[StraightLiner, ...]
-    outliers: tuple[Outlier, ...]
-
-
-def rater_patterns(
-    ratings: Iterable[CycleRating],
-    instrument: Instrument,
-    *,
-    min_scores: int = PATTERN_MIN_SCORES,
-    min_ratees: int = OUTLIER_MIN_RATEES,
-    z_threshold: float = OUTLIER_Z,
-) -> RaterPatterns:
-    """Patterns worth an admin's look in one cycle (see the module docstring)."""
-    codes = instrument.item_codes
-    # answers[rater][ratee][item] = value (None = cannot assess); self-ratings skipped.
-    answers: dict[int, dict[int, dict[str, int | None]]] = defaultdict(lambda: defaultdict(dict))
-    for r in ratings:
-        if Relation(r.relation) is Relation.SELF or r.rater_id == r.ratee_id:
-            continue
-        answers[r.rater_id][r.ratee_id][r.item_code] = r.value
-
-    def scored(rater: int, ratee: int) -> list[int]:
-        return [v for v in answers[rater][ratee].values() if v is not None]
-
-    low, high = instrument.scale.lowest, instrument.scale.highest
-
-    def extreme(rater: int, ratee: int) -> Extreme | None:
-        values = scored(rater, ratee) if ratee in answers.get(rater, {}) else []
-        if len(values) < min_scores:
-            return None
-        if all(v == high for v in values):
-            return Extreme.HIGHEST
-        if all(v == low for v in values):
-            return Extreme.LOWEST
-        return None
-
-    reciprocal = []
-    for a in sorted(answers):
-        for b in sorted(answers[a]):
-            if a < b and a in answers.get(b, {}):
-                end = extreme(a, b)
-                if end is not None and extreme(b, a) is end:
-                    reciprocal.append(ReciprocalPair(a, b, end))
-
-    straight = []
-    for rater in sorted(answers):
-        vectors = {
-            tuple(answers[rater][ratee].get(code) for code in codes) for ratee in answers[rater]
-        }
-        count = len(answers[rater])
-        if count >= 2 and len(vectors) == 1:
-            (vector,) = vectors
-            if sum(v is not None for v in vector) >= min_scores:
-                straight.append(StraightLiner(rater, count))
-
-    rater_means: dict[int, tuple[float, int]] = {}
-    for rater in sorted(answers):
-        per_ratee = [_mean(vs) for ratee in answers[rater] if (vs := scored(rater, ratee))]
-        if len(per_ratee) >= min_ratees:
-            rater_means[rater] = (_mean(per_ratee), len(per_ratee))
-    outliers = []
-    if len(rater_means) >= 2:
-        means = [mean for mean, _ in rater_means.values()]
-        centre, spread = _mean(means), statistics.pstdev(means)
-        if spread > 0:
-            for rater, (mean, count) in rater_means.items():
-                z = (mean - centre) / spread
-                if abs(z) >= z_threshold - _Z_TOLERANCE:
-                    direction = Direction.LENIENT if z > 0 else Direction.SEVERE
-                    outliers.append(Outlier(rater, count, round_mean(z), direction))
-
-    return RaterPatterns(tuple(reciprocal), tuple(straight), tuple(outliers))

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import false, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import review_results
+from storage import review_result_store as stored_results
 from storage.rollup import incremental, rebuild, sql, triggers
 from storage.rollup.progress import (
     RollupStats,
@@ -63,7 +63,7 @@ async def needs_refresh(session: AsyncSession, tz: tzinfo, min_raters: int | Non
         return True
     if min_raters is None:
         return False
-    stale, dropped = await review_results.cycles_to_materialise(session, min_raters=min_raters)
+    stale, dropped = await stored_results.cycles_to_materialise(session, min_raters=min_raters)
     return bool(stale or dropped)
 
 
@@ -158,13 +158,13 @@ async def refresh_reviews(
 ) -> RollupStats:
     """Materialise closed cycles not yet materialised (all of them with ``full``)."""
     stats = stats or RollupStats()
-    stale, dropped = await review_results.cycles_to_materialise(
+    stale, dropped = await stored_results.cycles_to_materialise(
         session, min_raters=min_raters, everything=full
     )
     for cycle_id in dropped:
-        await review_results.drop_materialised(session, cycle_id)
+        await stored_results.drop_materialised(session, cycle_id)
     for cycle_id in stale:
-        await review_results.materialise_cycle(session, cycle_id, min_raters=min_raters, now=now)
+        await stored_results.materialise_cycle(session, cycle_id, min_raters=min_raters, now=now)
     stats.cycles += len(stale)
     stats.cycles_dropped += len(dropped)
     return stats
