@@ -23,11 +23,12 @@ from bot.core.clock import format_clock_time
 from bot.core.i18n import N_, Translate
 from handlers.context import BotContext
 from storage import accounts
-from storage.accounts import EmployeeCard, LinkPolicy, Outcome, RedeemResult
+from storage.accounts import EmployeeCard, Outcome, RedeemResult
+from storage.link_codes import PAYLOAD_PREFIX, LinkPolicy, code_from_payload
 
 log = logging.getLogger(__name__)
 
-LINK_START = filters.Regex(rf"^/start(@\w+)?\s+{accounts.PAYLOAD_PREFIX}")
+LINK_START = filters.Regex(rf"^/start(@\w+)?\s+{PAYLOAD_PREFIX}")
 
 # Why a code did not link anything, by outcome (English message ids).
 REFUSALS: dict[Outcome, str] = {
@@ -107,7 +108,7 @@ async def start_link(update: Update, context: BotContext) -> None:
         result = await accounts.redeem_link_code(
             session,
             LinkPolicy.from_settings(context.settings),
-            code=accounts.code_from_payload(payload),
+            code=code_from_payload(payload),
             telegram_user_id=update.effective_user.id,
             language=language,
         )

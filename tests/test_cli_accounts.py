@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.settings import load_settings
-from storage import accounts
+from storage import accounts, link_codes
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import AuditLog, Employee, LinkCode, Unit
 from tests.support.fakebot import FakeBotApi
@@ -128,7 +128,7 @@ async def test_json_codes_link_when_opened(ulasan: Ulasan, sessions: SessionFact
     assert "shown only this once" in done.stderr and "expire on" in done.stderr
     assert "WIB" in done.stderr
 
-    policy = accounts.LinkPolicy.from_settings(
+    policy = link_codes.LinkPolicy.from_settings(
         load_settings(_env_file=None, secret_key=SECRET, database_url=ulasan.database_url)
     )
     async with sessions.begin() as session:
@@ -140,7 +140,7 @@ async def test_json_codes_link_when_opened(ulasan: Ulasan, sessions: SessionFact
     async with sessions() as session:
         actors = set(
             await session.scalars(
-                select(AuditLog.actor).where(AuditLog.action == accounts.ACTION_ISSUE)
+                select(AuditLog.actor).where(AuditLog.action == link_codes.ACTION_ISSUE)
             )
         )
     assert len(actors) == 1 and actors.pop().startswith("cli:")

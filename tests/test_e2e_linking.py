@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.app import BotApplication
 from bot.core.clock import utcnow
 from bot.core.settings import Settings
-from storage import accounts
+from storage import link_codes
 from storage.db import SessionFactory
 from storage.models import Employee, TelegramAccount, Unit
 from tests.support.fakebot import FakeBotApi
@@ -33,9 +33,9 @@ class Codes:
     async def issue(self, *, renew: bool = False, days_ago: int = 0) -> dict[str, str]:
         """NIP → deep-link payload (``link_<code>``) for every employee given a code."""
         async with self.sessions.begin() as session:
-            issued = await accounts.issue_link_codes(
+            issued = await link_codes.issue_link_codes(
                 session,
-                accounts.LinkPolicy.from_settings(self.settings),
+                link_codes.LinkPolicy.from_settings(self.settings),
                 actor="cli:test",
                 renew=renew,
                 now=utcnow() - timedelta(days=days_ago),

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 import storage.model_registry  # noqa: F401  (every table, for the whole-database scan)
-from storage import accounts
-from storage.accounts import LinkPolicy, Outcome
+from storage import accounts, link_codes
+from storage.accounts import Outcome
 from storage.crypto import keyed_hash, pseudonym
 from storage.db import SessionFactory, create_engine, session_factory
+from storage.link_codes import LinkPolicy
 from storage.models import (
     AuditLog,
     Base,
@@ -105,10 +106,10 @@ async def roster(sessions: SessionFactory) -> Roster:
 
 async def issue(
     sessions: SessionFactory, policy: LinkPolicy, **kwargs
-) -> dict[str, accounts.IssuedCode]:
+) -> dict[str, link_codes.IssuedCode]:
     kwargs.setdefault("now", T0)
     async with sessions.begin() as session:
-        issued = await accounts.issue_link_codes(session, policy, actor=ACTOR, **kwargs)
+        issued = await link_codes.issue_link_codes(session, policy, actor=ACTOR, **kwargs)
     return {item.nip: item for item in issued}
 
 
@@ -150,7 +151,7 @@ async def test_codes_for_active_unlinked_employees(
 ):
     codes = await issue(sessions, policy)
     assert set(codes) == {roster.ani.nip, roster.budi.nip, roster.citra.nip}  # not inactive Dodi
-    assert accounts.CODE_BYTES * 8 >= 64
+    assert link_codes.CODE_BYTES * 8 >= 64
     assert len({c.code for c in codes.values()}) == 3
     for item in codes.values():
         assert re.fullmatch(r"[A-Za-z0-9_-]{16}", item.code)
@@ -165,7 +166,7 @@ async def test_codes_for_active_unlinked_employees(
         "Seksi Identitas Penduduk",
     )
     [entry] = await audit(sessions)
-    assert (entry.actor, entry.action) == (ACTOR, accounts.ACTION_ISSUE)
+    assert (entry.actor, entry.action) == (ACTOR, link_codes.ACTION_ISSUE)
     assert "3 code(s) issued" in entry.detail and roster.ani.nip in entry.detail
 
 
@@ -190,7 +191,7 @@ async def test_unit_filter_takes_sub_units(
     }
     assert set(await issue(sessions, policy, unit_code="PIAK-KTP")) == {roster.budi.nip}
     assert set(await issue(sessions, policy, unit_code="DINKES")) == {roster.citra.nip}
-    with pytest.raises(accounts.UnknownUnit):
+    with pytest.raises(link_codes.UnknownUnit):
         await issue(sessions, policy, unit_code="NOPE")
 
 
@@ -234,7 +235,9 @@ async def test_new_code_revokes_the_earlier_one(
     first = (await issue(sessions, policy))[roster.budi.nip].code
     second = (await issue(sessions, policy, now=T0 + timedelta(days=1)))[roster.budi.nip].code
     async with sessions() as session:
-        assert await accounts.open_code_count(session, roster.budi.id, T0 + timedelta(days=1)) == 1
+        assert (
+            await link_codes.open_code_count(session, roster.budi.id, T0 + timedelta(days=1)) == 1
+        )
     at = T0 + timedelta(days=2)
     result = await redeem(sessions, policy, first, BUDI_PHONE, at)
     assert result.outcome is Outcome.REVOKED
@@ -486,7 +489,7 @@ async def test_audit_log_never_holds_raw_telegram_ids(
     await redeem(sessions, policy, "wrong", STRANGER)
     entries = await audit(sessions)
     assert {e.action for e in entries} >= {
-        accounts.ACTION_ISSUE,
+        link_codes.ACTION_ISSUE,
         accounts.ACTION_LINK,
         accounts.ACTION_RELINK,
         accounts.ACTION_MOVE,

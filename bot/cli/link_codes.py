@@ -27,7 +27,7 @@ from bot.core.links import deep_link
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
-    from storage.accounts import IssuedCode
+    from storage.link_codes import IssuedCode
 
 FIELDS = ("nip", "name", "unit_code", "unit_name", "code", "link", "expires_at")
 
@@ -38,17 +38,17 @@ def _local(moment: datetime, settings: Settings) -> str:
 
 
 def _issue(settings: Settings, unit_code: str | None, renew: bool) -> list[IssuedCode]:
-    from storage import accounts
+    from storage import link_codes as codes
 
-    policy = accounts.LinkPolicy.from_settings(settings)
+    policy = codes.LinkPolicy.from_settings(settings)
     try:
         return run_in_transaction(
             settings,
-            lambda session: accounts.issue_link_codes(
+            lambda session: codes.issue_link_codes(
                 session, policy, actor=actor(), unit_code=unit_code, renew=renew
             ),
         )
-    except accounts.UnknownUnit as exc:
+    except codes.UnknownUnit as exc:
         fail(f"link-codes: {exc}; nothing issued.", 1)
 
 
