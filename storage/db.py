@@ -3,7 +3,8 @@
 One `AsyncSession` per update or job; the transaction boundary is where the
 session is opened (``async with sessions.begin() as session``), never inside a
 query function. SQLite connections get WAL, foreign keys and a busy timeout on
-every connect, so the same queries behave on SQLite and PostgreSQL.
+every connect, so the same queries behave on SQLite and PostgreSQL; where
+the two spell something differently (upserts), `dialect_insert` picks.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -76,3 +78,22 @@ def create_engine(
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def dialect_name(session: AsyncSession) -> str:
+    """ "sqlite" or "postgresql": the database this session talks to."""
+    return session.get_bind().dialect.name
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """An ``INSERT`` in this session's database's own dialect, for ``on_conflict_do_*``.
+
+    SQLAlchemy spells upserts alike on PostgreSQL and SQLite, but through each
+    dialect's own ``insert``: this is the one place that picks it.
+    """
+    name = dialect_name(session)
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upsert is not written for {name}")  # pragma: no cover

@@ -35,10 +35,10 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import utcnow
+from storage.db import dialect_insert, dialect_name
 from storage.models import TelegramAccount
 from storage.outbox_models import (
     CANCELLED,
@@ -67,18 +67,9 @@ UNREACHABLE_CHATS = UnreachableChat.__table__
 Button = dict[str, str]
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
-
-
 def insert_ignore(session: AsyncSession, table: Any, index_elements: Sequence[str]) -> Insert:
     """``INSERT … ON CONFLICT (index_elements) DO NOTHING`` for this session's database."""
-    dialect = _dialect(session)
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=index_elements)
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=index_elements)
-    raise NotImplementedError(f"insert-or-ignore is not written for {dialect}")
+    return dialect_insert(session, table).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def build_content(
@@ -200,7 +191,7 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Ou
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
     )
-    if _dialect(session) == "postgresql":
+    if dialect_name(session) == "postgresql":
         chosen = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
         condition = OutboxMessage.id == chosen.c.id
     else:

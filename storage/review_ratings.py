@@ -32,16 +32,17 @@ dialect's ``ON CONFLICT`` form).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.core.clock import local_day
 from scheduler.scoring.review_instrument import EXPECTATION_SCALE, Instrument, get_instrument
+from storage.db import dialect_insert
 from storage.masking import clean_text, mask_personal_data
 from storage.review_models import (
     IN_PROGRESS,
@@ -123,22 +124,18 @@ def next_step(instrument: Instrument, relation: str, step: str) -> str:
     return steps[steps.index(step) + 1]
 
 
-def local_today(now: datetime, tz: tzinfo) -> date:
-    return now.astimezone(tz).date()
-
-
 def cycle_refusal(cycle: ReviewCycle, now: datetime, tz: tzinfo) -> Refusal | None:
     """Why the cycle takes no changes any more, or None while it is open."""
     if cycle.status != OPEN:
         return Refusal.CLOSED
-    if local_today(now, tz) > cycle.deadline:
+    if local_day(now, tz) > cycle.deadline:
         return Refusal.DEADLINE_PASSED
     return None
 
 
 def _open_cycle_ids(now: datetime, tz: tzinfo) -> Select[Any]:
     return select(ReviewCycle.id).where(
-        ReviewCycle.status == OPEN, ReviewCycle.deadline >= local_today(now, tz)
+        ReviewCycle.status == OPEN, ReviewCycle.deadline >= local_day(now, tz)
     )
 
 
@@ -325,9 +322,7 @@ async def _upsert_answer(
     session: AsyncSession, assignment_id: int, item_code: str, value: int | None, now: datetime
 ) -> None:
     """Insert or replace one answer (unique on assignment and item) in one statement."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ReviewAnswer).values(
+    statement = dialect_insert(session, ReviewAnswer).values(
         assignment_id=assignment_id, item_code=item_code, value=value, answered_at=now
     )
     statement = statement.on_conflict_do_update(

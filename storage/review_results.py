@@ -69,13 +69,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.scoring import review_units
 from scheduler.scoring.rater_patterns import CycleRating, rater_patterns
 from scheduler.scoring.review_instrument import Expectation, Relation
 from scheduler.scoring.review_units import UnitCell, UnitFigure, UnitSummary
+from storage.db import dialect_insert
 from storage.directory import unit_subtree_ids
 from storage.models import AuditLog, Employee, Unit
 from storage.review_models import (
@@ -404,14 +404,8 @@ async def rater_pattern_list(session: AsyncSession, cycle_id: int) -> PatternLis
 
 
 def _upsert_decision(session: AsyncSession, values: Mapping[str, Any]) -> Any:
-    dialect = session.get_bind().dialect.name
     table = PerilakuDecision.__table__
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table)
-    else:  # pragma: no cover - only the two supported databases
-        raise NotImplementedError(f"upsert is not written for {dialect}")
+    statement = dialect_insert(session, table)
     columns = ("recommended", "decided", "decided_by", "decided_at")
     changed = {name: statement.excluded[name] for name in columns}
     return (

@@ -67,11 +67,6 @@ def profile_values(field: str) -> tuple[str, ...]:
     return tuple(value for value, _label in PROFILE[field])
 
 
-def local_day(now: datetime, tz: Any) -> date:
-    """The calendar day of ``now`` in the deployment's time zone."""
-    return now.astimezone(tz).date()
-
-
 def _loaded(statement: Select[Any]) -> Select[Any]:
     # Many-to-one, so joined in the same SELECT: one statement per read of a
     # response instead of three or four (every press reads it twice).

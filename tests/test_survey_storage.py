@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.core.clock import local_day
 from storage import survey
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Unit
@@ -67,7 +68,7 @@ def test_local_day_uses_the_time_zone():
     from zoneinfo import ZoneInfo
 
     late = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)  # 01:30 on the 24th in Jakarta
-    assert survey.local_day(late, ZoneInfo("Asia/Jakarta")) == date(2026, 11, 24)
+    assert local_day(late, ZoneInfo("Asia/Jakarta")) == date(2026, 11, 24)
 
 
 async def test_answers_are_conditional_and_idempotent(db: SessionFactory, roster: Roster):

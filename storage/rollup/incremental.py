@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import Table
 
 from bot.core.clock import first_of_month, next_month
-from storage.rollup import sql
+from storage.db import dialect_insert
 from storage.rollup.deltas import Deltas
 from storage.rollup.local_days import claim_pending
 from storage.rollup.progress import RollupStats
@@ -39,7 +39,6 @@ from storage.rollup.sql import (
     chunks,
     month_start,
     sums,
-    upsert,
 )
 from storage.rollup_models import MEASURES
 
@@ -192,7 +191,7 @@ async def _add_to_days(
         if any(values)
     ]
     if rows:
-        statement = upsert(await sql.dialect(session), table)
+        statement = dialect_insert(session, table)
         statement = statement.on_conflict_do_update(
             index_elements=list(keys),
             set_={m: table.c[m] + statement.excluded[m] for m in measures},
@@ -269,14 +268,15 @@ async def _moved_units(session: AsyncSession) -> tuple[set[int], int]:
     units: set[int] = set()
     moved = 0
     rows = (await session.execute(moved_services_query())).all()
-    dialect = await sql.dialect(session)
     for service_id, unit_id, old_unit in rows:
         if old_unit is not None:
             moved += 1
             units.update((unit_id, old_unit))
         # A service new to the snapshot has no rows counted under another unit:
         # recording it is enough (its new rows are recomputed as they come).
-        statement = upsert(dialect, SERVICE_UNITS).values(service_id=service_id, unit_id=unit_id)
+        statement = dialect_insert(session, SERVICE_UNITS).values(
+            service_id=service_id, unit_id=unit_id
+        )
         await session.execute(
             statement.on_conflict_do_update(
                 index_elements=["service_id"], set_={"unit_id": statement.excluded.unit_id}

@@ -16,7 +16,7 @@ from sqlalchemy import Date, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import day_bounds, local_day
-from storage.rollup import sql
+from storage.db import dialect_name
 from storage.rollup.deltas import Deltas
 from storage.rollup.sql import PROFILE_FIELDS, SR, UNSUR, has_comment
 from storage.survey_models import SUBMITTED
@@ -126,7 +126,7 @@ async def stamp_pending(session: AsyncSession, tz: tzinfo) -> int:
     one pass over the table instead of an indexed pass per day. PostgreSQL
     (and absurd spans) use the per-day claim.
     """
-    if await sql.dialect(session) != "sqlite":
+    if dialect_name(session) != "sqlite":
         return (await claim_pending(session, tz, None))[0]
     pending = (SR.c.rollup_day.is_(None), SR.c.submitted_at.is_not(None))
     first, last = (

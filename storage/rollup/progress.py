@@ -13,8 +13,8 @@ from datetime import tzinfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import dialect_insert
 from storage.outbox_models import JobRun
-from storage.rollup import sql
 
 JOB_NAME = "rollup"  # the job's JobRun row, which holds the watermark
 
@@ -84,9 +84,7 @@ async def read_watermark(session: AsyncSession) -> Watermark | None:
 
 async def write_watermark(session: AsyncSession, mark: Watermark) -> None:
     table = JobRun.__table__
-    statement = sql.upsert(await sql.dialect(session), table).values(
-        name=JOB_NAME, watermark=mark.encode()
-    )
+    statement = dialect_insert(session, table).values(name=JOB_NAME, watermark=mark.encode())
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["name"], set_={"watermark": statement.excluded.watermark}

@@ -17,7 +17,8 @@ from sqlalchemy import false, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import review_result_store as stored_results
-from storage.rollup import incremental, rebuild, sql, triggers
+from storage.db import dialect_name
+from storage.rollup import incremental, rebuild, triggers
 from storage.rollup.progress import (
     RollupStats,
     Watermark,
@@ -78,7 +79,7 @@ async def _lock(session: AsyncSession, *, writers_too: bool) -> None:
     a table lock that only other rollup runs ask for, plus, for a rebuild, SHARE
     on survey_responses (readers go on; submissions wait until the commit).
     """
-    if await sql.dialect(session) == "postgresql":
+    if dialect_name(session) == "postgresql":
         await session.execute(text("LOCK TABLE skm_rollup_service_units IN EXCLUSIVE MODE"))
         if writers_too:
             await session.execute(text("LOCK TABLE survey_responses IN SHARE MODE"))

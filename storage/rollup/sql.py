@@ -12,8 +12,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Date, Table, and_, case, func
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -68,10 +66,6 @@ SCORE_TABLES: tuple[Table, ...] = (
 SERVICES = Service.__table__
 
 
-async def dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
-
-
 class month_start(FunctionElement[date]):
     """The first day of the month of a date column (one spelling per database)."""
 
@@ -98,14 +92,6 @@ def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     ordered = sorted(values)
     for index in range(0, len(ordered), size):
         yield ordered[index : index + size]
-
-
-def upsert(dialect_name: str, table: Table) -> Any:
-    if dialect_name == "postgresql":
-        return postgresql.insert(table)
-    if dialect_name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"upsert is not written for {dialect_name}")  # pragma: no cover
 
 
 def has_comment(column: Any) -> ColumnElement[int]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.rollup import sql
+from storage.db import dialect_name
 from storage.rollup.sql import PROFILE_FIELDS, UNSUR
 
 # -- the triggers (the same DDL as migration 0007; recreated here if lost) --------------
@@ -80,7 +80,7 @@ EXECUTE FUNCTION skm_rollup_retract()""",
 
 
 async def triggers_present(session: AsyncSession) -> bool:
-    if await sql.dialect(session) == "postgresql":
+    if dialect_name(session) == "postgresql":
         query = text(
             "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal"
             " AND tgrelid = 'survey_responses'::regclass AND tgname IN :names"
@@ -97,7 +97,7 @@ async def triggers_present(session: AsyncSession) -> bool:
 
 async def create_triggers(session: AsyncSession) -> None:
     """(Re)create the retraction triggers (drops any half-present set first)."""
-    postgres = await sql.dialect(session) == "postgresql"
+    postgres = dialect_name(session) == "postgresql"
     for name in TRIGGER_NAMES:
         suffix = " ON survey_responses" if postgres else ""
         await session.execute(text(f"DROP TRIGGER IF EXISTS {name}{suffix}"))
