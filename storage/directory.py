@@ -43,3 +43,30 @@ async def unit_subtree_ids(session: AsyncSession, unit_id: int) -> list[int]:
         seen.update(frontier)
         found.extend(frontier)
     return found
+
+
+async def unit_subtree(session: AsyncSession, unit_id: int) -> list[Unit]:
+    """The unit and all its descendants (breadth first), safe against a cycle."""
+    root = await session.get(Unit, unit_id)
+    if root is None:
+        return []
+    seen = {root.id}
+    found = [root]
+    frontier = [root.id]
+    while frontier:
+        children = (
+            await session.scalars(
+                select(Unit).where(Unit.parent_id.in_(frontier)).order_by(Unit.code)
+            )
+        ).all()
+        frontier = []
+        for child in children:
+            if child.id not in seen:
+                seen.add(child.id)
+                found.append(child)
+                frontier.append(child.id)
+    return found
+
+
+async def employee_by_nip(session: AsyncSession, nip: str) -> Employee | None:
+    return await session.scalar(select(Employee).where(Employee.nip == nip))

@@ -419,10 +419,6 @@ async def delete_user_data(session: AsyncSession, user_key: str) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def employee_by_nip(session: AsyncSession, nip: str) -> Employee | None:
-    return await session.scalar(select(Employee).where(Employee.nip == nip))
-
-
 # -- which services get a QR code (``ulasan qr``) --------------------------------------
 
 

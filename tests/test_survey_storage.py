@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.core.clock import local_day
-from storage import survey
+from storage import directory, survey
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Unit
 from storage.survey_models import SurveyResponse
@@ -231,7 +231,7 @@ async def test_qr_services_scope(db: SessionFactory, roster: Roster):
         assert [s.code for s in child_only] == ["AKTA"]
         named = await survey.qr_services(session, service_codes=("KTP", "KTP"))
         assert [s.code for s in named] == ["KTP"]
-        officer = await survey.employee_by_nip(session, "198001012005011001")
+        officer = await directory.employee_by_nip(session, "198001012005011001")
         assert officer is not None
         mine = await survey.qr_services(session, employee=officer)
         assert [s.code for s in mine] == ["KK", "KTP"]

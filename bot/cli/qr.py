@@ -101,7 +101,7 @@ async def _entries(
     service_codes: tuple[str, ...],
     nip: str | None,
 ) -> list[QrRow]:
-    from storage import survey
+    from storage import directory, survey
     from storage.db import create_engine, session_factory
 
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
@@ -109,7 +109,7 @@ async def _entries(
         async with session_factory(engine).begin() as session:
             employee = None
             if nip is not None:
-                employee = await survey.employee_by_nip(session, nip)
+                employee = await directory.employee_by_nip(session, nip)
                 if employee is None:
                     raise survey.QrScopeError(f"unknown employee NIP '{nip}'")
                 if not employee.active:
