@@ -55,7 +55,8 @@ from storage import outbox, survey_alerts
 from storage.directory import employee_by_telegram
 from storage.masking import clean_text, mask_personal_data
 from storage.preferences import language_of_chat
-from storage.review_ratings import active_review, citizen_draft_touched_after
+from storage.review_ratings import active_review
+from storage.survey import citizen_draft_touched_after
 
 log = logging.getLogger(__name__)
 

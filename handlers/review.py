@@ -46,6 +46,7 @@ from handlers.context import BotContext
 from handlers.review_screens import After, Answers, clip, render
 from scheduler.scoring.review_instrument import Instrument, InstrumentError
 from storage import review_ratings as ratings
+from storage import survey
 from storage.directory import employee_by_telegram
 from storage.masking import clean_text
 from storage.review_models import IN_PROGRESS, SUBMITTED, ReviewAssignment
@@ -358,7 +359,7 @@ async def _review_on_screen(
     active = await ratings.active_review(session, employee.id, now=now, tz=context.settings.tz)
     if active is None:
         return None
-    touched = await ratings.citizen_draft_touched_after(
+    touched = await survey.citizen_draft_touched_after(
         session,
         context.user_key(update),
         active.updated_at,

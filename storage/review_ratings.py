@@ -24,7 +24,8 @@ Rules:
 - A submitted review can be reopened for changes until the deadline; it is a
   draft again (not counted) until it is submitted again.
 
-Nothing here commits; the caller owns the transaction. The clock and the time
+The steps and the refusals are `storage.review_steps` (importable from here
+too, ``__all__``). Nothing here commits; the caller owns the transaction. The clock and the time
 zone are parameters (``now`` is timezone-aware UTC) so tests can move time.
 Statements run unchanged on SQLite and PostgreSQL (the upsert picks the
 dialect's ``ON CONFLICT`` form).
@@ -32,16 +33,15 @@ dialect's ``ON CONFLICT`` form).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
-from enum import StrEnum
+from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.core.clock import local_day
-from scheduler.scoring.review_instrument import EXPECTATION_SCALE, Instrument, get_instrument
+from scheduler.scoring.review_instrument import EXPECTATION_SCALE, Instrument
 from storage.db import dialect_insert
 from storage.masking import clean_text, mask_personal_data
 from storage.review_models import (
@@ -54,83 +54,22 @@ from storage.review_models import (
     ReviewAssignment,
     ReviewCycle,
 )
-from storage.survey_models import DRAFT, SurveyResponse
-
-# Steps after the items (ReviewAssignment.step holds an item code or one of these).
-HASIL = "hasil"
-KEEP = "keep"
-IMPROVE = "improve"
-CONFIRM = "confirm"
-COMMENT_STEPS: tuple[str, ...] = (KEEP, IMPROVE)
-
-# Longest comment accepted (after cleaning, before masking): a screen of text,
-# and the confirmation message must still fit Telegram's 4096 characters.
-COMMENT_MAX_CHARS = 1000
-
-
-class Refusal(StrEnum):
-    """Why a change was not made; the handler turns each into a short notice."""
-
-    CLOSED = "closed"  # the cycle was closed
-    DEADLINE_PASSED = "deadline_passed"  # the cycle is open but its deadline is over
-    SUBMITTED = "submitted"  # the review is submitted; reopen it first
-    STALE = "stale"  # the review is no longer at the step the press names
-    NOT_ALLOWED = "not_allowed"  # e.g. hasil kerja from someone who is not the supervisor
-    INVALID = "invalid"  # a value that is not on the scale, an unknown item
-    EMPTY = "empty"  # a comment with nothing left after cleaning
-    TOO_LONG = "too_long"  # a comment over COMMENT_MAX_CHARS
-    INCOMPLETE = "incomplete"  # submit before every item is answered
-
-
-class RatingRefused(Exception):
-    """A change that cannot be made; ``reason`` says why (``length`` for TOO_LONG)."""
-
-    def __init__(self, reason: Refusal, *, length: int = 0) -> None:
-        self.reason = reason
-        self.length = length
-        super().__init__(reason.value)
-
-
-# -- steps and time ------------------------------------------------------------------
-
-
-def steps_for(instrument: Instrument, relation: str) -> tuple[str, ...]:
-    """Every step of a review in order: items, hasil (supervisor only), comments, confirm."""
-    hasil = (HASIL,) if relation == SUPERVISOR else ()
-    return (*instrument.item_codes, *hasil, KEEP, IMPROVE, CONFIRM)
-
-
-def instrument_of(assignment: ReviewAssignment) -> Instrument:
-    """The cycle's instrument (raises `InstrumentError` for an unknown code)."""
-    return get_instrument(assignment.cycle.instrument)
-
-
-def current_step(assignment: ReviewAssignment, instrument: Instrument) -> str:
-    """Where the rater is; a blank or unknown step (never started) is the first item."""
-    steps = steps_for(instrument, assignment.relation)
-    return assignment.step if assignment.step in steps else steps[0]
-
-
-def previous_step(instrument: Instrument, relation: str, step: str) -> str | None:
-    steps = steps_for(instrument, relation)
-    if step not in steps:
-        return None
-    index = steps.index(step)
-    return steps[index - 1] if index > 0 else None
-
-
-def next_step(instrument: Instrument, relation: str, step: str) -> str:
-    steps = steps_for(instrument, relation)
-    return steps[steps.index(step) + 1]
-
-
-def cycle_refusal(cycle: ReviewCycle, now: datetime, tz: tzinfo) -> Refusal | None:
-    """Why the cycle takes no changes any more, or None while it is open."""
-    if cycle.status != OPEN:
-        return Refusal.CLOSED
-    if local_day(now, tz) > cycle.deadline:
-        return Refusal.DEADLINE_PASSED
-    return None
+from storage.review_steps import (
+    COMMENT_MAX_CHARS,
+    COMMENT_STEPS,
+    CONFIRM,
+    HASIL,
+    IMPROVE,
+    KEEP,
+    RatingRefused,
+    Refusal,
+    current_step,
+    cycle_refusal,
+    instrument_of,
+    next_step,
+    previous_step,
+    steps_for,
+)
 
 
 def _open_cycle_ids(now: datetime, tz: tzinfo) -> Select[Any]:
@@ -240,28 +179,6 @@ async def active_review(
             .limit(1)
         )
     )
-
-
-async def citizen_draft_touched_after(
-    session: AsyncSession, user_key: str, after: datetime, *, now: datetime, ttl_hours: int
-) -> bool:
-    """Whether this person touched a live citizen-survey draft after ``after``.
-
-    An employee can also be a citizen; typed text belongs to whichever of the
-    two conversations they used last, so a survey comment never lands in a
-    peer review (or the other way round). Read-only.
-    """
-    found = await session.scalar(
-        select(func.count())
-        .select_from(SurveyResponse)
-        .where(
-            SurveyResponse.user_key == user_key,
-            SurveyResponse.status == DRAFT,
-            SurveyResponse.updated_at > after,
-            SurveyResponse.updated_at >= now - timedelta(hours=ttl_hours),
-        )
-    )
-    return bool(found)
 
 
 # -- writing -------------------------------------------------------------------------
@@ -625,3 +542,38 @@ async def activate(
         .execution_options(synchronize_session=False)
     )
     return released
+
+
+__all__ = [
+    "COMMENT_MAX_CHARS",
+    "COMMENT_STEPS",
+    "CONFIRM",
+    "HASIL",
+    "IMPROVE",
+    "KEEP",
+    "RatingRefused",
+    "Refusal",
+    "activate",
+    "active_review",
+    "answers_of",
+    "assignment_for_rater",
+    "begin",
+    "change_answers",
+    "clear_comment",
+    "current_step",
+    "cycle_refusal",
+    "go_back",
+    "instrument_of",
+    "next_step",
+    "pause",
+    "previous_step",
+    "rater_reviews",
+    "record_answer",
+    "record_comment",
+    "record_hasil_kerja",
+    "reload",
+    "reopen",
+    "skip_comment",
+    "steps_for",
+    "submit",
+]

@@ -473,3 +473,25 @@ async def qr_services(
         outside = sorted(set(service_codes) - {s.code for s in services})
         raise QrScopeError(f"service '{outside[0]}' is not in unit '{unit_code}'")
     return sorted(services, key=lambda s: (s.unit.code, s.code))
+
+
+async def citizen_draft_touched_after(
+    session: AsyncSession, user_key: str, after: datetime, *, now: datetime, ttl_hours: int
+) -> bool:
+    """Whether this person touched a live citizen-survey draft after ``after``.
+
+    An employee can also be a citizen; typed text belongs to whichever of the
+    two conversations they used last, so a survey comment never lands in a
+    peer review (or the other way round). Read-only.
+    """
+    found = await session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(
+            SurveyResponse.user_key == user_key,
+            SurveyResponse.status == DRAFT,
+            SurveyResponse.updated_at > after,
+            SurveyResponse.updated_at >= now - timedelta(hours=ttl_hours),
+        )
+    )
+    return bool(found)

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from storage import review_ratings as ratings
+from storage import survey
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Employee, TelegramAccount, Unit
 from storage.review_models import (
@@ -463,12 +464,12 @@ async def test_a_newer_citizen_survey_draft_takes_typed_text(db: SessionFactory,
         )
     async with db() as session:
         earlier = now - timedelta(minutes=5)
-        assert await ratings.citizen_draft_touched_after(
+        assert await survey.citizen_draft_touched_after(
             session, "key-ani", earlier, now=now, ttl_hours=24
         )
-        assert not await ratings.citizen_draft_touched_after(
+        assert not await survey.citizen_draft_touched_after(
             session, "key-ani", now, now=now, ttl_hours=24
         )
-        assert not await ratings.citizen_draft_touched_after(
+        assert not await survey.citizen_draft_touched_after(
             session, "key-ani", earlier, now=now + timedelta(hours=25), ttl_hours=24
         )
