@@ -76,7 +76,7 @@ retractions.
 
 Reviews: every CLOSED cycle not yet materialised (or materialised under another
 minimum of anonymous raters, instrument or closing time) is written once
-through `storage.review_results.materialise_cycle`, which stores only what
+through `storage.review_result_store.materialise_cycle`, which stores only what
 `scheduler.scoring.review_math.aggregate` released.
 
 Concurrency: a run starts with a write (SQLite: the single write lock; on
