@@ -14,7 +14,7 @@ greeting and replies.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
@@ -57,47 +57,49 @@ def describe(card: EmployeeCard) -> str:
     return ", ".join(part for part in (card.name, card.position, card.unit_name) if part)
 
 
-def render_redeem(result: RedeemResult, _: Translate, context: BotContext) -> str:
+def render_redeem(result: RedeemResult, _: Translate, tz: tzinfo) -> str:
+    """What a redeemed link code did: linked (to whom), already linked, or why not."""
     card = result.employee
     if result.outcome is Outcome.LINKED and card is not None:
-        lines = [_("Your account is linked: {employee}.").format(employee=describe(card))]
-        if result.moved:
-            lines.append(
-                _(
-                    "The Telegram account that was linked to this employee before is "
-                    "no longer linked."
-                )
-            )
-        if result.replaced is not None:
-            lines.append(
-                _("This Telegram account is no longer linked to {employee}.").format(
-                    employee=describe(result.replaced)
-                )
-            )
-        lines.append(
-            _(
-                "You will receive your 360° review requests and your own results here. "
-                "/akun shows this link at any time."
-            )
-        )
-        return "\n\n".join(lines)
+        return _linked_text(result, card, _)
     if result.outcome is Outcome.ALREADY_LINKED and card is not None:
         return _("Your account is already linked: {employee}. There is nothing more to do.").format(
             employee=describe(card)
         )
     if result.outcome is Outcome.LOCKED_OUT and result.locked_until is not None:
-        return locked_text(result.locked_until, _, context)
+        return locked_text(result.locked_until, _, tz)
     text = _(REFUSALS.get(result.outcome, REFUSALS[Outcome.UNKNOWN]))
     if result.locked_until is not None:  # this wrong code was the one too many
-        text += "\n\n" + locked_text(result.locked_until, _, context)
+        text += "\n\n" + locked_text(result.locked_until, _, tz)
     return text
 
 
-def locked_text(until: datetime, _: Translate, context: BotContext) -> str:
+def _linked_text(result: RedeemResult, card: EmployeeCard, _: Translate) -> str:
+    lines = [_("Your account is linked: {employee}.").format(employee=describe(card))]
+    if result.moved:
+        lines.append(
+            _("The Telegram account that was linked to this employee before is no longer linked.")
+        )
+    if result.replaced is not None:
+        lines.append(
+            _("This Telegram account is no longer linked to {employee}.").format(
+                employee=describe(result.replaced)
+            )
+        )
+    lines.append(
+        _(
+            "You will receive your 360° review requests and your own results here. "
+            "/akun shows this link at any time."
+        )
+    )
+    return "\n\n".join(lines)
+
+
+def locked_text(until: datetime, _: Translate, tz: tzinfo) -> str:
     return _(
         "Too many wrong link codes. For your security, account linking is paused "
         "until {time}. Then open your link again, or ask HR (BKPSDM) for a new code."
-    ).format(time=format_clock_time(until, context.settings.tz))
+    ).format(time=format_clock_time(until, tz))
 
 
 async def start_link(update: Update, context: BotContext) -> None:
@@ -115,7 +117,7 @@ async def start_link(update: Update, context: BotContext) -> None:
     # Outcomes only, never the code or the Telegram id.
     log.info("link code redeemed in update %s: %s", update.update_id, result.outcome.value)
     _ = await context.gettext(update)
-    await update.effective_message.reply_text(render_redeem(result, _, context))
+    await update.effective_message.reply_text(render_redeem(result, _, context.settings.tz))
 
 
 async def show_account(update: Update, context: BotContext) -> None:

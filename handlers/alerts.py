@@ -46,6 +46,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.core.clock import format_moment
+from bot.core.i18n import N_, Translate
 from bot.core.settings import Settings
 from handlers import common
 from handlers.context import BotContext
@@ -54,7 +55,6 @@ from scheduler.messages import alerts as alert_texts
 from storage import outbox, survey_alerts
 from storage.directory import employee_by_telegram
 from storage.masking import clean_text, mask_personal_data
-from storage.preferences import language_of_chat
 from storage.review_ratings import active_review
 from storage.survey import citizen_draft_touched_after
 
@@ -72,8 +72,7 @@ PATTERN_ANSWER = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.ANSWER}
 PATTERN_CANCEL = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.CANCEL}$"
 
 
-class _NotQueued(Exception):
-    """Rolls back a relay's transaction when its message was not queued."""
+GONE = N_("This alert is no longer available, so nothing was sent to the citizen.")
 
 
 # -- who may do what ---------------------------------------------------------------------
@@ -116,6 +115,16 @@ async def check_citizen(session: AsyncSession, token: str, user_id: int) -> Verd
     if await survey_alerts.citizen_has_answered(session, case.response_id):
         return Verdict("answered", case)
     return Verdict("ok", case)
+
+
+def _log_refused(what: str, verdict: Verdict, update: Update, context: BotContext) -> None:
+    log.warning(
+        "alerts: refused %s (%s) from %s in update %s",
+        what,
+        verdict.outcome,
+        _who(update, context),
+        update.update_id,
+    )
 
 
 def _who(update: Update, context: BotContext) -> str:
@@ -185,77 +194,74 @@ def _cancel_markup(token: str, label: str) -> InlineKeyboardMarkup:
 # -- button presses ------------------------------------------------------------------------
 
 
+async def _ask_to_type(
+    update: Update, context: BotContext, role: str, case: survey_alerts.AlertCase, text: str
+) -> None:
+    """Send the prompt (with Cancel); the person's next text is the relayed message."""
+    _ = await context.gettext(update)
+    prompt = await context.bot.send_message(
+        update.effective_chat.id, text, reply_markup=_cancel_markup(case.token, _("Cancel"))
+    )
+    _set_pending(context, role, case.token, prompt.message_id)
+
+
+def _head_refusal(outcome: str, _: Translate) -> str:
+    texts = {
+        "unknown": _("This alert is no longer available."),
+        "not_recipient": _("This button is not for you."),
+        "no_consent": _(
+            "The citizen did not agree to be contacted, so there is nobody to reply to."
+        ),
+    }
+    return texts.get(outcome, texts["unknown"])
+
+
 async def press_reply(update: Update, context: BotContext) -> None:
-    """``al:<token>:reply``: a recipient of the alert wants to answer the citizen."""
-    user = update.effective_user
+    """``al:<token>:reply``: a recipient of the alert wants to answer the citizen. Stores
+    "the next text is a reply to this alert" and asks for it."""
     token = context.match.group("token") if context.match else ""
     _ = await context.gettext(update)
     async with context.sessions() as session:
-        verdict = await check_head(session, context.settings, token, user.id)
-    if verdict.outcome != "ok" or verdict.case is None:
-        log.warning(
-            "alerts: refused Reply (%s) from %s in update %s",
-            verdict.outcome,
-            _who(update, context),
-            update.update_id,
-        )
-        texts = {
-            "unknown": _("This alert is no longer available."),
-            "not_recipient": _("This button is not for you."),
-            "no_consent": _(
-                "The citizen did not agree to be contacted, so there is nobody to reply to."
-            ),
-        }
-        await common.answer_query(update, texts.get(verdict.outcome, texts["unknown"]), alert=True)
-        return
+        verdict = await check_head(session, context.settings, token, update.effective_user.id)
     case = verdict.case
+    if verdict.outcome != "ok" or case is None:
+        _log_refused("Reply", verdict, update, context)
+        await common.answer_query(update, _head_refusal(verdict.outcome, _), alert=True)
+        return
     await common.answer_query(update)
-    prompt = await context.bot.send_message(
-        update.effective_chat.id,
-        _(
-            "Type your reply to the citizen about {service} ({unit}) as one message "
-            "(at most {limit} characters).\n\n"
-            "The citizen reads it as a reply from {unit}: your name and Telegram account "
-            "are not shown, and you do not see theirs. Phone numbers, NIK and e-mail "
-            "addresses are hidden."
-        ).format(service=case.service_name, unit=case.unit_name, limit=RELAY_MAX_CHARS),
-        reply_markup=_cancel_markup(case.token, _("Cancel")),
-    )
-    _set_pending(context, HEAD, case.token, prompt.message_id)
+    text = _(
+        "Type your reply to the citizen about {service} ({unit}) as one message "
+        "(at most {limit} characters).\n\n"
+        "The citizen reads it as a reply from {unit}: your name and Telegram account "
+        "are not shown, and you do not see theirs. Phone numbers, NIK and e-mail "
+        "addresses are hidden."
+    ).format(service=case.service_name, unit=case.unit_name, limit=RELAY_MAX_CHARS)
+    await _ask_to_type(update, context, HEAD, case, text)
 
 
 async def press_answer(update: Update, context: BotContext) -> None:
-    """``al:<token>:answer``: the citizen answers the unit's reply (once)."""
-    user = update.effective_user
+    """``al:<token>:answer``: the citizen answers the unit's reply (once). Stores "the
+    next text is the answer" and asks for it."""
     token = context.match.group("token") if context.match else ""
     _ = await context.gettext(update)
     async with context.sessions() as session:
-        verdict = await check_citizen(session, token, user.id)
-    if verdict.outcome != "ok" or verdict.case is None:
-        log.warning(
-            "alerts: refused a citizen answer (%s) from %s in update %s",
-            verdict.outcome,
-            _who(update, context),
-            update.update_id,
-        )
+        verdict = await check_citizen(session, token, update.effective_user.id)
+    case = verdict.case
+    if verdict.outcome != "ok" or case is None:
+        _log_refused("a citizen answer", verdict, update, context)
         if verdict.outcome == "answered":
             text = _("You have already answered. Thank you!")
         else:
             text = _("This button is not valid.")
         await common.answer_query(update, text, alert=True)
         return
-    case = verdict.case
     await common.answer_query(update)
-    prompt = await context.bot.send_message(
-        update.effective_chat.id,
-        _(
-            "Type your answer to {unit} as one message (at most {limit} characters). "
-            "It reaches the service unit only; your Telegram account is not shown. "
-            "You can answer once."
-        ).format(unit=case.unit_name, limit=RELAY_MAX_CHARS),
-        reply_markup=_cancel_markup(case.token, _("Cancel")),
-    )
-    _set_pending(context, CITIZEN, case.token, prompt.message_id)
+    text = _(
+        "Type your answer to {unit} as one message (at most {limit} characters). "
+        "It reaches the service unit only; your Telegram account is not shown. "
+        "You can answer once."
+    ).format(unit=case.unit_name, limit=RELAY_MAX_CHARS)
+    await _ask_to_type(update, context, CITIZEN, case, text)
 
 
 async def press_cancel(update: Update, context: BotContext) -> None:
@@ -287,6 +293,16 @@ async def forged_press(update: Update, context: BotContext) -> None:
 # -- typed text --------------------------------------------------------------------------
 
 
+def _is_private_text(update: Update) -> bool:
+    """A message (not a command) in a private chat."""
+    message = update.message
+    user = update.effective_user
+    chat = update.effective_chat
+    if message is None or user is None or chat is None or chat.type != chat.PRIVATE:
+        return False
+    return message.text is None or not message.text.startswith("/")
+
+
 async def handle_alert_text(update: Update, context: BotContext) -> bool:
     """A message (not a command): consume it (True) when it is a pending reply or answer.
 
@@ -294,13 +310,9 @@ async def handle_alert_text(update: Update, context: BotContext) -> bool:
     Returns False, touching nothing, when the person pressed no Reply button
     lately, or has used a review or a survey since.
     """
-    message = update.message
-    user = update.effective_user
-    chat = update.effective_chat
-    if message is None or user is None or chat is None or chat.type != chat.PRIVATE:
-        return False
-    if message.text is not None and message.text.startswith("/"):
+    if not _is_private_text(update):
         return False  # commands belong to their handlers
+    message = update.message
     pending = _pending(context)
     if pending is None:
         return False
@@ -310,113 +322,111 @@ async def handle_alert_text(update: Update, context: BotContext) -> bool:
     if await _moved_on(update, context, pending["since"]):
         _end_pending(context)
         return False
-    _ = await context.gettext(update)
-    if message.text is None:
-        await message.reply_text(_("Please type your message as text, or press Cancel."))
-        return True
-    text = mask_personal_data(clean_text(message.text))
-    if not text:
-        await message.reply_text(_("Please type your message as text, or press Cancel."))
-        return True
-    if len(text) > RELAY_MAX_CHARS:
-        await message.reply_text(
-            _(
-                "Your message is {length} characters long; the limit is {limit}. "
-                "Please shorten it and send it again."
-            ).format(length=len(text), limit=RELAY_MAX_CHARS)
-        )
-        return True
-    if pending["role"] == HEAD:
+    text = mask_personal_data(clean_text(message.text)) if message.text is not None else ""
+    problem = _text_problem(text, await context.gettext(update))
+    if problem is not None:
+        await message.reply_text(problem)
+    elif pending["role"] == HEAD:
         await _relay_from_head(update, context, pending["token"], text)
     else:
         await _relay_from_citizen(update, context, pending["token"], text)
     return True
 
 
+def _text_problem(text: str, _: Translate) -> str | None:
+    """Why a typed message cannot be relayed (nothing left after masking, too long)."""
+    if not text:
+        return _("Please type your message as text, or press Cancel.")
+    if len(text) > RELAY_MAX_CHARS:
+        return _(
+            "Your message is {length} characters long; the limit is {limit}. "
+            "Please shorten it and send it again."
+        ).format(length=len(text), limit=RELAY_MAX_CHARS)
+    return None
+
+
+# -- relaying ----------------------------------------------------------------------------
+
+
 async def _relay_from_head(update: Update, context: BotContext, token: str, text: str) -> None:
+    """The head's typed reply: stored and queued for the citizen, or why not."""
     settings = context.settings
-    user = update.effective_user
     message = update.message
     _ = await context.gettext(update)
     async with context.sessions() as session:
-        verdict = await check_head(session, settings, token, user.id)
+        verdict = await check_head(session, settings, token, update.effective_user.id)
     case = verdict.case
     if verdict.outcome != "ok" or case is None or case.contact_chat_id is None:
         _end_pending(context)
-        log.warning(
-            "alerts: refused a typed reply (%s) from %s in update %s",
-            verdict.outcome,
-            _who(update, context),
-            update.update_id,
-        )
-        await message.reply_text(
-            _("This alert is no longer available, so nothing was sent to the citizen.")
-        )
+        _log_refused("a typed reply", verdict, update, context)
+        await message.reply_text(_(GONE))
         return
-    now = context.clock.now()
     not_before = relay.relay_not_before(context.clock.now(), settings)
-    dedupe_key = f"relay:{case.token}:{user.id}:{message.message_id}"
-    outcome = "queued"
-    try:
-        async with context.sessions.begin() as session:
-            relay_id = await survey_alerts.insert_relay(
-                session, case, survey_alerts.TO_CITIZEN, text, verdict.employee_id, now
-            )
-            if relay_id is None:
-                outcome = "gone"
-                raise _NotQueued
-            can_answer = not await survey_alerts.citizen_has_answered(session, case.response_id)
-            queued = await relay.queue_relay(
-                session,
-                chat_id=case.contact_chat_id,
-                text=alert_texts.relay_to_citizen_text(case, text, settings),
-                buttons=alert_texts.citizen_answer_buttons(case) if can_answer else None,
-                dedupe_key=dedupe_key,
-                not_before=not_before,
-            )
-            if not queued:
-                outcome = "not_queued"
-                raise _NotQueued
-    except _NotQueued:
-        pass
-    if outcome == "not_queued":
-        async with context.sessions() as session:
-            outcome = "queued" if await outbox.queued_already(session, dedupe_key) else "blocked"
+    dedupe_key = f"relay:{case.token}:{update.effective_user.id}:{message.message_id}"
+    outcome = await _queue_reply(context, case, verdict.employee_id, text, dedupe_key, not_before)
     _end_pending(context)
     if outcome == "gone":
-        await message.reply_text(
-            _("This alert is no longer available, so nothing was sent to the citizen.")
-        )
-        return
-    if outcome == "blocked":
+        await message.reply_text(_(GONE))
+    elif outcome == "blocked":
         await message.reply_text(
             _("The citizen can no longer be reached on Telegram, so nothing was sent.")
         )
-        return
-    context.services.wake()
+    else:
+        context.services.wake()
+        await message.reply_text(await _sent_text(update, context, case, not_before))
+
+
+async def _queue_reply(
+    context: BotContext,
+    case: survey_alerts.AlertCase,
+    employee_id: int | None,
+    text: str,
+    dedupe_key: str,
+    not_before: datetime,
+) -> str:
+    """Store the head's reply and queue it for the citizen, in one transaction: "queued",
+    "gone", or "blocked" (the citizen is unreachable); nothing is stored unless queued."""
+    try:
+        async with context.sessions.begin() as session:
+            await relay.reply_to_citizen(
+                session,
+                case,
+                text,
+                employee_id=employee_id,
+                dedupe_key=dedupe_key,
+                now=context.clock.now(),
+                not_before=not_before,
+                settings=context.settings,
+            )
+    except relay.NotRelayed as exc:
+        if exc.reason == "gone":
+            return "gone"
+        async with context.sessions() as session:  # a redelivered update queued it before?
+            return "queued" if await outbox.queued_already(session, dedupe_key) else "blocked"
+    return "queued"
+
+
+async def _sent_text(
+    update: Update, context: BotContext, case: survey_alerts.AlertCase, not_before: datetime
+) -> str:
+    _ = await context.gettext(update)
     lines = [_("Sent. The citizen reads it as a reply from {unit}.").format(unit=case.unit_name)]
     if not_before > context.clock.now() + timedelta(minutes=1):
-        lines.append(
-            _("Outside 07:00–21:00 it waits: it goes out at {when}.").format(
-                when=format_moment(not_before, settings.tz, await context.language(update))
-            )
-        )
-    await message.reply_text("\n".join(lines))
+        when = format_moment(not_before, context.settings.tz, await context.language(update))
+        lines.append(_("Outside 07:00–21:00 it waits: it goes out at {when}.").format(when=when))
+    return "\n".join(lines)
 
 
 async def _relay_from_citizen(update: Update, context: BotContext, token: str, text: str) -> None:
-    settings = context.settings
-    user = update.effective_user
+    """The citizen's typed answer: stored and queued for everyone who got the alert."""
     message = update.message
     _ = await context.gettext(update)
     async with context.sessions() as session:
-        verdict = await check_citizen(session, token, user.id)
-        case = verdict.case
-        recipients: list[tuple[int, int | None, str]] = []
-        if verdict.outcome == "ok" and case is not None:
-            for chat_id, employee_id in await survey_alerts.alert_recipients(session, case):
-                language = await language_of_chat(session, settings, chat_id)
-                recipients.append((chat_id, employee_id, language))
+        verdict = await check_citizen(session, token, update.effective_user.id)
+        to: list[relay.Recipient] = []
+        if verdict.outcome == "ok" and verdict.case is not None:
+            to = await relay.recipients(session, context.settings, verdict.case)
+    case = verdict.case
     if verdict.outcome != "ok" or case is None:
         _end_pending(context)
         if verdict.outcome == "answered":
@@ -424,29 +434,7 @@ async def _relay_from_citizen(update: Update, context: BotContext, token: str, t
         else:
             await message.reply_text(_("This conversation is no longer available."))
         return
-    now = context.clock.now()
-    not_before = relay.relay_not_before(context.clock.now(), settings)
-    stored = True
-    try:
-        async with context.sessions.begin() as session:
-            relay_id = await survey_alerts.insert_relay(
-                session, case, survey_alerts.FROM_CITIZEN, text, None, now
-            )
-            if relay_id is None:  # answered already (a second device, a double send)
-                stored = False
-                raise _NotQueued
-            for chat_id, employee_id, language in recipients:
-                await relay.queue_relay(
-                    session,
-                    chat_id=chat_id,
-                    text=alert_texts.relay_to_head_text(case, text, language),
-                    buttons=alert_texts.alert_buttons(case.token, language),
-                    dedupe_key=f"relay:{case.token}:answer:{chat_id}",
-                    not_before=not_before,
-                    employee_id=employee_id,
-                )
-    except _NotQueued:
-        pass
+    stored = await _queue_answer(context, case, text, to)
     _end_pending(context)
     if not stored:
         await message.reply_text(_("You have already answered. Thank you!"))
@@ -455,6 +443,21 @@ async def _relay_from_citizen(update: Update, context: BotContext, token: str, t
     await message.reply_text(
         _("Thank you. Your answer was passed on to {unit}.").format(unit=case.unit_name)
     )
+
+
+async def _queue_answer(
+    context: BotContext, case: survey_alerts.AlertCase, text: str, to: list[relay.Recipient]
+) -> bool:
+    """Store the citizen's answer and queue it for every recipient, in one transaction;
+    False if they had answered already (nothing stored)."""
+    now = context.clock.now()
+    not_before = relay.relay_not_before(context.clock.now(), context.settings)
+    try:
+        async with context.sessions.begin() as session:
+            await relay.answer_to_unit(session, case, text, to, now=now, not_before=not_before)
+    except relay.NotRelayed:
+        return False
+    return True
 
 
 HANDLERS: list[BaseHandler] = [

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -46,6 +47,8 @@ from scheduler.scoring.review_instrument import Expectation
 from storage.directory import employee_by_telegram
 from storage.models import Employee
 from storage.review_results import (
+    CycleInfo,
+    CycleRole,
     RateeResults,
     ResultsError,
     latest_closed_cycle_for,
@@ -114,7 +117,29 @@ def _with_buttons(
 # -- /hasil ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Own:
+    """What ``/hasil`` found for a linked employee."""
+
+    role: CycleRole | None  # the latest closed cycle where they are rated or a supervisor
+    pending: CycleInfo | None  # a cycle of theirs that is still open
+    results: RateeResults | None  # their results in ``role``'s cycle, if rated there
+
+
+async def _own(context: BotContext, employee_id: int) -> Own:
+    m = context.settings.min_anonymous_raters
+    async with context.sessions() as session:
+        role = await latest_closed_cycle_for(session, employee_id)
+        pending = await open_cycle_for(session, employee_id)
+        results = None
+        if role is not None and role.is_ratee:
+            results = await ratee_results(session, role.cycle.id, employee_id, min_raters=m)
+    return Own(role, pending, results)
+
+
 async def hasil(update: Update, context: BotContext) -> None:
+    """``/hasil``: the employee's report of their latest closed cycle, as it was sent at
+    close; before any closed cycle, when the results will come."""
     language = await context.language(update)
     _ = gettext_for(language)
     message = update.effective_message
@@ -123,40 +148,40 @@ async def hasil(update: Update, context: BotContext) -> None:
             _("Results are personal: please send /hasil in a private chat with me.")
         )
         return
-    m = context.settings.min_anonymous_raters
-    results: RateeResults | None = None
-    async with context.sessions() as session:
-        employee = await employee_by_telegram(session, update.effective_user.id)
-        if employee is None:
-            await message.reply_text(
-                _(
-                    "Your Telegram account is not linked to an employee, so there are no "
-                    "results to show. Open the link code you received from HR (BKPSDM) to "
-                    "link it."
-                )
+    employee = await _employee(update, context)
+    if employee is None:
+        await message.reply_text(
+            _(
+                "Your Telegram account is not linked to an employee, so there are no "
+                "results to show. Open the link code you received from HR (BKPSDM) to "
+                "link it."
             )
-            return
-        role = await latest_closed_cycle_for(session, employee.id)
-        pending = await open_cycle_for(session, employee.id)
-        if role is not None and role.is_ratee:
-            results = await ratee_results(session, role.cycle.id, employee.id, min_raters=m)
-
-    if role is None:
-        if pending is not None:
-            text = _(
-                "Your results of the cycle “{cycle}” are released when the cycle closes "
-                "(deadline {deadline}), never while ratings come in. You will receive them "
-                "here then."
-            ).format(cycle=pending.name, deadline=format_day(pending.deadline, language))
-        else:
-            text = _("You have no results yet: no review cycle that includes you has closed.")
-        await message.reply_text(text)
+        )
         return
+    own = await _own(context, employee.id)
+    if own.role is None:
+        await message.reply_text(_no_results_text(own.pending, _, language))
+        return
+    await _send(update, context, await _report(own, own.role, _, language))
 
-    if results is not None:
+
+def _no_results_text(pending: CycleInfo | None, _: Translate, language: str) -> str:
+    if pending is None:
+        return _("You have no results yet: no review cycle that includes you has closed.")
+    return _(
+        "Your results of the cycle “{cycle}” are released when the cycle closes "
+        "(deadline {deadline}), never while ratings come in. You will receive them "
+        "here then."
+    ).format(cycle=pending.name, deadline=format_day(pending.deadline, language))
+
+
+async def _report(own: Own, role: CycleRole, _: Translate, language: str) -> list[OutMessage]:
+    """The report's messages (chart and text), a note on a cycle still open, and for a
+    supervisor the "Team summary" button."""
+    if own.results is not None:
         # Drawing takes tens of milliseconds: keep the other users' updates moving.
-        chart = await asyncio.to_thread(render_chart, results, language)
-        messages = report_messages(results, language, chart)
+        chart = await asyncio.to_thread(render_chart, own.results, language)
+        messages = report_messages(own.results, language, chart)
     else:
         messages = [
             OutMessage(
@@ -166,17 +191,17 @@ async def hasil(update: Update, context: BotContext) -> None:
                 ).format(cycle=role.cycle.name)
             )
         ]
-    if pending is not None and pending.id != role.cycle.id:
+    if own.pending is not None and own.pending.id != role.cycle.id:
         messages.append(
             OutMessage(
                 _("The cycle “{cycle}” is still open; its results come when it closes.").format(
-                    cycle=pending.name
+                    cycle=own.pending.name
                 )
             )
         )
     if role.is_supervisor:
         messages = _with_buttons(messages, _team_button(_, role.cycle.id))
-    await _send(update, context, messages)
+    return messages
 
 
 # -- the team and the perilaku decision --------------------------------------------------------
@@ -227,57 +252,60 @@ async def show_team(update: Update, context: BotContext) -> None:
 def _member_view(
     results: RateeResults, _: Translate, language: str
 ) -> tuple[str, InlineKeyboardMarkup]:
-    rec = results.recommendation
+    """One member's recommendation, ratings and decision, with a button per rating."""
     lines = [
         _("{name}: perilaku kerja in the cycle “{cycle}”").format(
             name=results.ratee.name, cycle=results.cycle.name
         ),
         "",
+        _recommendation_line(results, _, language),
+        *_decision_lines(results, _),
+        "",
+        _("Choose the perilaku kerja rating (you decide; the system only recommends):"),
     ]
-    if rec is not None:
-        lines.append(
-            _("Recommended: {rating} (from {basis} {mean}, n={n})").format(
-                rating=_(rec.perilaku.label),
-                basis=_(rec.basis.label).lower(),
-                mean=number(rec.mean, language),
-                n=rec.n,
-            )
-        )
-    else:
-        lines.append(_("No recommendation: too few ratings from others."))
+    return "\n".join(lines)[:TEXT_LIMIT], _decision_buttons(results, _)
+
+
+def _recommendation_line(results: RateeResults, _: Translate, language: str) -> str:
+    rec = results.recommendation
+    if rec is None:
+        return _("No recommendation: too few ratings from others.")
+    return _("Recommended: {rating} (from {basis} {mean}, n={n})").format(
+        rating=_(rec.perilaku.label),
+        basis=_(rec.basis.label).lower(),
+        mean=number(rec.mean, language),
+        n=rec.n,
+    )
+
+
+def _decision_lines(results: RateeResults, _: Translate) -> list[str]:
     if results.hasil_kerja is not None:
-        lines.append(
-            _("Your hasil kerja rating: {rating}").format(rating=_(results.hasil_kerja.label))
-        )
+        lines = [_("Your hasil kerja rating: {rating}").format(rating=_(results.hasil_kerja.label))]
     else:
-        lines.append(_("You gave no hasil kerja rating, so there is no predikat."))
-    if results.decision is not None:
-        lines.append(_("Your decision: {rating}").format(rating=_(results.decision.decided.label)))
-        if results.predikat is not None:
-            lines.append(
-                _("Predikat kinerja: {predikat}").format(predikat=_(results.predikat.label))
-            )
-    else:
-        lines.append(_("Not decided yet."))
-    lines += ["", _("Choose the perilaku kerja rating (you decide; the system only recommends):")]
-    recommended = rec.perilaku if rec else None
+        lines = [_("You gave no hasil kerja rating, so there is no predikat.")]
+    if results.decision is None:
+        return [*lines, _("Not decided yet.")]
+    lines.append(_("Your decision: {rating}").format(rating=_(results.decision.decided.label)))
+    if results.predikat is not None:
+        lines.append(_("Predikat kinerja: {predikat}").format(predikat=_(results.predikat.label)))
+    return lines
+
+
+def _decision_buttons(results: RateeResults, _: Translate) -> InlineKeyboardMarkup:
+    recommended = results.recommendation.perilaku if results.recommendation else None
+    cycle_id, ratee_id = results.cycle.id, results.ratee.id
     buttons = [
         [
             InlineKeyboardButton(
                 _(level.label) + (" ✓" if level is recommended else ""),
-                callback_data=f"{DECIDE}{results.cycle.id}:{results.ratee.id}:{int(level)}",
+                callback_data=f"{DECIDE}{cycle_id}:{ratee_id}:{int(level)}",
             )
         ]
         for level in Expectation
     ]
-    buttons.append(
-        [
-            InlineKeyboardButton(
-                _("Back to the team"), callback_data=f"{TEAM_CALLBACK}{results.cycle.id}"
-            )
-        ]
-    )
-    return "\n".join(lines)[:TEXT_LIMIT], InlineKeyboardMarkup(buttons)
+    back = _("Back to the team")
+    buttons.append([InlineKeyboardButton(back, callback_data=f"{TEAM_CALLBACK}{cycle_id}")])
+    return InlineKeyboardMarkup(buttons)
 
 
 async def show_member(update: Update, context: BotContext) -> None:
@@ -302,35 +330,45 @@ async def show_member(update: Update, context: BotContext) -> None:
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
 
 
+async def _record(
+    context: BotContext, ids: dict[str, int], supervisor_id: int
+) -> tuple[bool, RateeResults]:
+    """Record the decision; whether it overrides the recommendation, and the member's
+    results with it. Raises `ResultsError` when this supervisor may not decide."""
+    m = context.settings.min_anonymous_raters
+    async with context.sessions.begin() as session:
+        decision = await record_perilaku_decision(
+            session,
+            cycle_id=ids["cycle"],
+            ratee_id=ids["ratee"],
+            supervisor_id=supervisor_id,
+            decided=ids["value"],
+            now=context.clock.now(),
+            min_raters=m,
+        )
+    async with context.sessions() as session:
+        results = await supervised_results(
+            session, ids["cycle"], supervisor_id, ids["ratee"], min_raters=m
+        )
+    return decision.is_override, results
+
+
 async def decide(update: Update, context: BotContext) -> None:
-    """``rs:d:<cycle>:<ratee>:<value>``: record the supervisor's perilaku kerja rating."""
+    """``rs:d:<cycle>:<ratee>:<value>``: stores the supervisor's perilaku kerja rating and
+    shows the member again with it."""
     ids = _ids(context)
     employee = await _employee(update, context) if _private(update) else None
     if employee is None:
         await _notice(update, context, "decide: not a linked employee in a private chat")
         return
-    m = context.settings.min_anonymous_raters
     try:
-        async with context.sessions.begin() as session:
-            decision = await record_perilaku_decision(
-                session,
-                cycle_id=ids["cycle"],
-                ratee_id=ids["ratee"],
-                supervisor_id=employee.id,
-                decided=ids["value"],
-                now=context.clock.now(),
-                min_raters=m,
-            )
-        async with context.sessions() as session:
-            results = await supervised_results(
-                session, ids["cycle"], employee.id, ids["ratee"], min_raters=m
-            )
+        is_override, results = await _record(context, ids, employee.id)
     except ResultsError as error:
         await _notice(update, context, f"decide: {error.__class__.__name__}")
         return
     language = await context.language(update)
     _ = gettext_for(language)
-    saved = _("Saved: you changed the recommended rating.") if decision.is_override else _("Saved.")
+    saved = _("Saved: you changed the recommended rating.") if is_override else _("Saved.")
     await common.answer_query(update, saved)
     text, markup = _member_view(results, _, language)
     try:

@@ -69,28 +69,7 @@ def render_status(
         _("Scheduled jobs:"),
     ]
     for job in jobs:
-        lines.append(_("• {name} ({schedule})").format(name=job.name, schedule=job.schedule))
-        if job.last_started_at is None or job.last_status in (None, NEW):
-            lines.append("  " + _("last run: never"))
-        else:
-            result = job.last_result or "-"
-            if len(result) > RESULT_LIMIT:
-                result = result[: RESULT_LIMIT - 1] + "…"
-            status = job.last_status or ""
-            lines.append(
-                "  "
-                + _("last run: {when}, {status}: {result}").format(
-                    when=_when(job.last_started_at, tz, language),
-                    status=_(STATUS_LABELS[status]) if status in STATUS_LABELS else status,
-                    result=result,
-                )
-            )
-        if job.next_run_at is None:
-            lines.append("  " + _("next run: none (the schedule is not valid)"))
-        else:
-            lines.append(
-                "  " + _("next run: {when}").format(when=_when(job.next_run_at, tz, language))
-            )
+        lines += _job_lines(job, _, language, tz)
     lines += [
         "",
         _("Outbox:")
@@ -99,6 +78,31 @@ def render_status(
     ]
     text = "\n".join(lines)
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+
+
+def _job_lines(job: JobInfo, _: Translate, language: str, tz: tzinfo) -> list[str]:
+    """A job's schedule, its last run with the one-line result, and its next run."""
+    lines = [_("• {name} ({schedule})").format(name=job.name, schedule=job.schedule)]
+    if job.last_started_at is None or job.last_status in (None, NEW):
+        lines.append("  " + _("last run: never"))
+    else:
+        result = job.last_result or "-"
+        if len(result) > RESULT_LIMIT:
+            result = result[: RESULT_LIMIT - 1] + "…"
+        status = job.last_status or ""
+        lines.append(
+            "  "
+            + _("last run: {when}, {status}: {result}").format(
+                when=_when(job.last_started_at, tz, language),
+                status=_(STATUS_LABELS[status]) if status in STATUS_LABELS else status,
+                result=result,
+            )
+        )
+    if job.next_run_at is None:
+        lines.append("  " + _("next run: none (the schedule is not valid)"))
+    else:
+        lines.append("  " + _("next run: {when}").format(when=_when(job.next_run_at, tz, language)))
+    return lines
 
 
 async def status_command(update: Update, context: BotContext) -> None:
