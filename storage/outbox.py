@@ -166,6 +166,38 @@ async def queued_already(session: AsyncSession, dedupe_key: str) -> bool:
     return found is not None
 
 
+async def queued_to(session: AsyncSession, kind: str) -> set[int]:
+    """Employees with a message of ``kind`` still waiting in the outbox."""
+    rows = await session.scalars(
+        select(OutboxMessage.employee_id)
+        .where(
+            OutboxMessage.kind == kind,
+            OutboxMessage.status == QUEUED,
+            OutboxMessage.employee_id.is_not(None),
+        )
+        .distinct()
+    )
+    return {int(employee_id) for employee_id in rows.all()}
+
+
+async def cancel_queued(session: AsyncSession, kind: str, employee_ids: Sequence[int]) -> int:
+    """Cancel the waiting messages of ``kind`` to these employees (nothing left to do)."""
+    cancelled = 0
+    for start in range(0, len(employee_ids), 500):
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.kind == kind,
+                OutboxMessage.status == QUEUED,
+                OutboxMessage.employee_id.in_(list(employee_ids[start : start + 500])),
+            )
+            .values(status=CANCELLED, last_error="nothing left to do when its window opened")
+            .execution_options(synchronize_session=False)
+        )
+        cancelled += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return cancelled
+
+
 async def has_due(session: AsyncSession, now: datetime) -> bool:
     """Whether any queued row is due: a cheap read before taking the write lock to claim."""
     due = select(OUTBOX.c.id).where(OUTBOX.c.status == QUEUED, OUTBOX.c.not_before <= now)

@@ -34,6 +34,8 @@ from sqlalchemy import select
 
 from scheduler.jobs import weekly_digest as digest
 from scheduler.jobs.specs import JobContext
+from scheduler.messages import weekly_digest as digest_texts
+from storage import survey_digest
 from storage.db import SessionFactory
 from storage.ikm_report import build_ikm_report
 from storage.models import Employee, Service, TelegramAccount, Unit
@@ -186,9 +188,11 @@ async def test_the_ikm_is_the_reports_ikm(settings, sessions, seeded):
             tz=settings.tz,
         )
         last, _before = digest.last_weeks(RUN, settings)
-        data = await digest.week_data(session, last, settings)
-        services = await digest.services_by_unit(session)
-        tree = digest.subtree(seeded.world.unit_id, await digest.unit_children(session))
+        data = await survey_digest.week_data(session, last, settings)
+        services = await survey_digest.services_by_unit(session)
+        tree = survey_digest.subtree(
+            seeded.world.unit_id, await survey_digest.unit_children(session)
+        )
     figures = data.figures([s for unit in tree for s, _active in services.get(unit, [])])
     assert figures.result is not None and report.overall.result is not None
     assert figures.result.konversi_rounded == report.overall.result.konversi_rounded
@@ -252,12 +256,12 @@ async def test_the_chart_is_a_png_with_the_caption(settings, sessions, seeded):
 
 def test_a_long_digest_goes_as_photo_and_text():
     long_text = "x" * 1500
-    parts = digest.digest_parts("Title", long_text, PNG + b"rest")
+    parts = digest_texts.digest_parts("Title", long_text, PNG + b"rest")
     assert [(p.suffix, p.text, p.image is not None) for p in parts] == [
         ("", "Title", True),
         (":text", long_text, False),
     ]
-    (single,) = digest.digest_parts("Title", "short", PNG)
+    (single,) = digest_texts.digest_parts("Title", "short", PNG)
     assert single.text == "short" and single.image == PNG
 
 

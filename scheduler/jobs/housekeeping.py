@@ -23,47 +23,14 @@ Sends nothing, so it runs at any hour (no quiet-hours window).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from sqlalchemy import delete, func, or_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import timedelta
 
 from scheduler.jobs.specs import JobContext
-from storage.models import LinkFailure
-from storage.outbox_models import CANCELLED, SENT, OutboxMessage
+from storage.retention import prune_link_failures, prune_outbox, strip_identities
 from storage.survey import abandon_stale_drafts
-from storage.survey_models import SurveyResponse
 
 OUTBOX_KEEP_DAYS = 90
 LINK_FAILURES_KEEP = timedelta(days=7)
-
-
-async def strip_identities(session: AsyncSession, before: datetime) -> int:
-    """Remove pseudonyms and contact chat ids from responses older than ``before``."""
-    age = func.coalesce(SurveyResponse.submitted_at, SurveyResponse.started_at)
-    result = await session.execute(
-        update(SurveyResponse)
-        .where(
-            age < before,
-            or_(SurveyResponse.user_key.is_not(None), SurveyResponse.contact_chat_id.is_not(None)),
-        )
-        .values(user_key=None, contact_chat_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def prune_link_failures(session: AsyncSession, before: datetime) -> int:
-    result = await session.execute(delete(LinkFailure).where(LinkFailure.at < before))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def prune_outbox(session: AsyncSession, before: datetime) -> int:
-    done_at = func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
-    result = await session.execute(
-        delete(OutboxMessage).where(OutboxMessage.status.in_((SENT, CANCELLED)), done_at < before)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def run(ctx: JobContext) -> str:
