@@ -2,10 +2,10 @@
 
 Everything is aggregated in SQL (SUM/COUNT grouped by service, then added up
 per unit tree in Python), never by loading responses: the IKM sums come from
-`storage.ikm_report.totals_by_service` (as ``ulasan report ikm`` computes
+`storage.ikm_queries.totals_by_service` (as ``ulasan report ikm`` computes
 them), the alert counts from the `SurveyAlert` rows of the week's responses.
 Weeks are Monday–Sunday local dates, turned into UTC bounds by
-`storage.ikm_report.period_bounds`.
+`storage.ikm_scope.period_bounds`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.settings import Settings
 from scheduler.scoring import skm
-from storage.ikm_report import Scope, Totals, period_bounds, totals_by_service
+from storage.ikm_queries import Totals, totals_by_service
+from storage.ikm_scope import Scope, period_bounds
 from storage.models import Employee, Service, TelegramAccount, Unit
 from storage.survey_models import SUBMITTED, SurveyAlert, SurveyResponse
 

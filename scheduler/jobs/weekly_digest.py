@@ -7,7 +7,7 @@ covers the head's unit **with its sub-units**, pooled, and says:
 
 - respondents (complete submitted responses, by the local day of submission);
 - the IKM konversi and mutu, computed exactly as ``ulasan report ikm`` does
-  (`storage.ikm_report.totals_by_service` sums in SQL, `scheduler.scoring.skm.compute`
+  (`storage.ikm_queries.totals_by_service` sums in SQL, `scheduler.scoring.skm.compute`
   does the math), and its change from the week before (on the two values as
   printed, so the numbers shown add up);
 - the weakest unsur (every unsur sharing the lowest NRR) and its NRR;
