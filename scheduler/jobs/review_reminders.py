@@ -136,7 +136,7 @@ class _Plan:
 async def run(ctx: JobContext) -> str:
     """Queue a reminder for every rater due one; cancel those no longer needed; one line."""
     send_at = delivery(ctx)
-    day = send_at.astimezone(ctx.settings.tz).date()
+    day = local_day(send_at, ctx.settings.tz)
     days = covered_days(day, ctx.settings)
     seen = await _read(ctx, day, days)
     plan = _plan(seen, day, days, ctx.settings)

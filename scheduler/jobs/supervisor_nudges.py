@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.core.clock import local_day
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
 from scheduler.jobs.review_reminders import Planned, covered_days, delivery, queue_planned
@@ -69,7 +70,7 @@ async def run(ctx: JobContext) -> str:
     """Queue a nudge for every supervisor due one; a one-line summary."""
     settings = ctx.settings
     send_at = delivery(ctx)
-    day = send_at.astimezone(settings.tz).date()
+    day = local_day(send_at, settings.tz)
     async with ctx.sessions() as session:
         cycles = await progress.open_cycles(session, day)
         views = await progress.team_cycles(session, cycles, settings)

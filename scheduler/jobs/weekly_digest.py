@@ -40,6 +40,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.clock import local_day
 from bot.core.settings import Settings
 from scheduler.documents.weekly_digest_chart import render_chart
 from scheduler.jobs.specs import JobContext
@@ -57,7 +58,7 @@ KIND = "weekly_digest"
 
 def last_weeks(now: datetime, settings: Settings) -> tuple[WeekSpan, WeekSpan]:
     """(the week before the run's week, the week before that), Monday–Sunday, local."""
-    today = now.astimezone(settings.tz).date()
+    today = local_day(now, settings.tz)
     this_monday = today - timedelta(days=today.weekday())
     last = WeekSpan(this_monday - timedelta(days=7), this_monday - timedelta(days=1))
     before = WeekSpan(last.start - timedelta(days=7), last.start - timedelta(days=1))
