@@ -4,7 +4,7 @@ A ratee asks for their report after close (a chart and the text, sent as a
 direct reply), before close (a clear "results come at close"), an unlinked
 user asks, forged ``rs:`` presses are refused, and a supervisor opens the team
 summary and confirms or overrides a recommended perilaku kerja rating.
-The cycle is seeded with the models (tests/test_review_results.py).
+The cycle is seeded with the models (tests/support/result_world.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.app import BotApplication
 from storage.db import SessionFactory
 from storage.review_models import OPEN, PerilakuDecision, ReviewCycle
 from tests.support.fakebot import FakeBotApi
-from tests.test_review_results import TG, base_reviews, seed
+from tests.support.result_world import TG, base_reviews, seed
 
 
 async def test_ratee_sees_their_report_after_close(

@@ -2,7 +2,7 @@
 
 The real Application runs against the fake Bot API over HTTP. The roster,
 accounts, cycle and assignments are written directly with the models
-(`tests.test_review_ratings.seed_review`), so these scenarios depend only on
+(`tests.support.rating_world.seed_review`), so these scenarios depend only on
 the rating conversation. The database is checked after each scenario.
 """
 
@@ -23,8 +23,7 @@ from storage.review_models import ReviewAnswer, ReviewAssignment, ReviewCycle
 from tests.support.app import start_bot, stop_bot
 from tests.support.fakebot import FakeBotApi
 from tests.support.fakeuser import FakeUser, Reply
-from tests.support.records import Sent
-from tests.test_review_ratings import (
+from tests.support.rating_world import (
     ANI_TG,
     BUDI_TG,
     HEAD_TG,
@@ -33,6 +32,7 @@ from tests.test_review_ratings import (
     seed_review,
     today_local,
 )
+from tests.support.records import Sent
 
 NOT_VALID = "tidak valid"
 

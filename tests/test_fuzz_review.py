@@ -51,7 +51,7 @@ from storage.review_models import (
 )
 from tests.support.fakebot import FakeBotApi
 from tests.support.fuzz import Driver, telegram_refusals, watch_errors
-from tests.test_review_ratings import today_local
+from tests.support.rating_world import today_local
 
 EXAMPLES = int(os.environ.get("ULASAN_FUZZ_EXAMPLES", "16"))
 DERANDOMIZE = not os.environ.get("ULASAN_FUZZ_RANDOM")

@@ -39,8 +39,8 @@ from tests.support.fuzz import (
     unanswered_queries,
     watch_errors,
 )
+from tests.support.rating_world import ANI_TG, ITEMS, Seeded, seed_review
 from tests.support.records import Sent
-from tests.test_review_ratings import ANI_TG, ITEMS, Seeded, seed_review
 
 SCORES = (4, 3, 2, 1, 4, 3, 2, 1, 3)
 

@@ -41,8 +41,8 @@ from storage.rollup_models import (
 )
 from storage.survey import delete_user_data
 from storage.survey_models import ABANDONED, DRAFT, SUBMITTED, SurveyResponse
-from tests.test_review_results import base_reviews
-from tests.test_review_results import seed as seed_cycle
+from tests.support.result_world import base_reviews
+from tests.support.result_world import seed as seed_cycle
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 BERLIN = ZoneInfo("Europe/Berlin")  # daylight saving: days of 23 and 25 hours
