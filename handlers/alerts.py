@@ -71,7 +71,6 @@ PATTERN_REPLY = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.REPLY}$"
 PATTERN_ANSWER = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.ANSWER}$"
 PATTERN_CANCEL = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.CANCEL}$"
 
-
 GONE = N_("This alert is no longer available, so nothing was sent to the citizen.")
 
 
@@ -122,17 +121,9 @@ def _log_refused(what: str, verdict: Verdict, update: Update, context: BotContex
         "alerts: refused %s (%s) from %s in update %s",
         what,
         verdict.outcome,
-        _who(update, context),
+        common.who(update, context),
         update.update_id,
     )
-
-
-def _who(update: Update, context: BotContext) -> str:
-    """A short pseudonym for the log: enough to follow one person, never their id."""
-    try:
-        return context.user_key(update)[:12]
-    except ValueError:
-        return "?"
 
 
 # -- pending state ------------------------------------------------------------------------
@@ -284,23 +275,13 @@ async def forged_press(update: Update, context: BotContext) -> None:
     _ = await context.gettext(update)
     log.warning(
         "alerts: refused malformed callback data from %s in update %s",
-        _who(update, context),
+        common.who(update, context),
         update.update_id,
     )
     await common.answer_query(update, _("This button is not valid."), alert=True)
 
 
 # -- typed text --------------------------------------------------------------------------
-
-
-def _is_private_text(update: Update) -> bool:
-    """A message (not a command) in a private chat."""
-    message = update.message
-    user = update.effective_user
-    chat = update.effective_chat
-    if message is None or user is None or chat is None or chat.type != chat.PRIVATE:
-        return False
-    return message.text is None or not message.text.startswith("/")
 
 
 async def handle_alert_text(update: Update, context: BotContext) -> bool:
@@ -310,7 +291,7 @@ async def handle_alert_text(update: Update, context: BotContext) -> bool:
     Returns False, touching nothing, when the person pressed no Reply button
     lately, or has used a review or a survey since.
     """
-    if not _is_private_text(update):
+    if not common.is_private_text(update):
         return False  # commands belong to their handlers
     message = update.message
     pending = _pending(context)

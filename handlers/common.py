@@ -3,6 +3,11 @@
 `HANDLERS` come first in group 0; `FALLBACKS` come last, so any text, sticker,
 photo, unknown command or stale button that no feature claimed still gets a
 short helpful answer. `error_handler` logs the update id and apologises.
+
+Also the one home of what every conversation does with Telegram: answer a
+press, edit the pressed message or send a new one, take the buttons off an
+older message, tell who writes (for the log) and whether it is an admin or a
+private message.
 """
 
 from __future__ import annotations
@@ -22,6 +27,33 @@ log = logging.getLogger(__name__)
 LANGUAGE_CALLBACK = "lang:"
 # The greeting's "Rate a service" button; handlers/citizen_entry.py answers it.
 RATE_SERVICE_CALLBACK = "sp:rate"
+
+
+def who(update: Update, context: BotContext) -> str:
+    """A short pseudonym for the log: enough to follow one person, never their Telegram id."""
+    return context.user_key(update)[:12] if update.effective_user is not None else "?"
+
+
+def is_admin_here(update: Update, context: BotContext) -> bool:
+    """An admin (``ADMIN_IDS``) in a private chat, where figures may be shown."""
+    user = update.effective_user
+    chat = update.effective_chat
+    return (
+        user is not None
+        and chat is not None
+        and chat.type == chat.PRIVATE
+        and context.settings.is_admin(user.id)
+    )
+
+
+def is_private_text(update: Update) -> bool:
+    """A message from a user in a private chat that is not a command (typed input)."""
+    message = update.message
+    user = update.effective_user
+    chat = update.effective_chat
+    if message is None or user is None or chat is None or chat.type != chat.PRIVATE:
+        return False
+    return message.text is None or not message.text.startswith("/")
 
 
 async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:

@@ -393,7 +393,7 @@ async def handle_admin_text(update: Update, context: BotContext) -> bool:
     flow = _flow(context)
     if flow is None:
         return False
-    if not context.settings.is_admin(user.id) or chat.type != chat.PRIVATE:
+    if not common.is_admin_here(update, context):
         end_flow(context)  # no longer an admin: the flow must not capture their messages
         return False
     flow["touched"] = context.clock.now()

@@ -50,7 +50,7 @@ Callback = Callable[[Update, BotContext], Awaitable[None]]
 async def refuse(update: Update, context: BotContext, what: str) -> None:
     """Politely refuse someone who is not an admin (in a private chat), and log it."""
     _ = await context.gettext(update)
-    who = context.user_key(update)[:12] if update.effective_user is not None else "?"
+    who = common.who(update, context)
     log.warning("/siklus: refused %s from user %s (not an admin in a private chat)", what, who)
     text = _("Sorry, managing review cycles is only for administrators (BKPSDM).")
     if update.callback_query is not None:
@@ -59,23 +59,12 @@ async def refuse(update: Update, context: BotContext, what: str) -> None:
         await update.effective_message.reply_text(text)
 
 
-def is_admin_here(update: Update, context: BotContext) -> bool:
-    user = update.effective_user
-    chat = update.effective_chat
-    return (
-        user is not None
-        and chat is not None
-        and chat.type == chat.PRIVATE
-        and context.settings.is_admin(user.id)
-    )
-
-
 def admin_only(callback: Callback) -> Callback:
     """Run ``callback`` for admins in a private chat; refuse (and log) anyone else."""
 
     @functools.wraps(callback)
     async def guarded(update: Update, context: BotContext) -> None:
-        if is_admin_here(update, context):
+        if common.is_admin_here(update, context):
             await callback(update, context)
             return
         query = update.callback_query
@@ -211,7 +200,7 @@ async def close_confirmed(update: Update, context: BotContext) -> None:
 
 async def forged_press(update: Update, context: BotContext) -> None:
     """Any ``cy:`` data that no exact pattern accepted: refused, logged, nothing changed."""
-    if not is_admin_here(update, context):
+    if not common.is_admin_here(update, context):
         await refuse(update, context, "malformed cy: data")
         return
     log.warning("/siklus: malformed callback data in update %s", update.update_id)

@@ -2,7 +2,7 @@
 
 A rater opens a review from their list (``handlers/review_list.py``). That
 message becomes the review, edited step after step (named steps,
-`storage.review_ratings.steps_for`, drawn in ``handlers/review.mmd``): each
+`storage.review_steps.steps_for`, drawn in ``handlers/review.mmd``): each
 core value of the instrument with its behaviour indicators and the question
 (first person for the self-assessment), answered with the scale's buttons
 from worst to best plus "cannot assess"; then, only for a direct supervisor
@@ -46,11 +46,12 @@ from handlers.context import BotContext
 from handlers.review_screens import After, Answers, clip, render
 from scheduler.scoring.review_instrument import Instrument, InstrumentError
 from storage import review_ratings as ratings
+from storage import review_steps as steps
 from storage import survey
 from storage.directory import employee_by_telegram
 from storage.masking import clean_text
 from storage.review_models import IN_PROGRESS, SUBMITTED, ReviewAssignment
-from storage.review_ratings import COMMENT_STEPS, RatingRefused, Refusal
+from storage.review_steps import COMMENT_STEPS, RatingRefused, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +69,13 @@ async def _activate(
         await common.remove_keyboard(context, chat_id, old)
 
 
-def _who_pressed(update: Update, context: BotContext) -> str:
-    """The pseudonym of the user (prefix) for the log: enough to correlate, no identity."""
-    return context.user_key(update)[:16] if update.effective_user is not None else "?"
-
-
 async def _refuse_forged(update: Update, context: BotContext, why: str) -> None:
     """A press the user may not make: refused, logged (no answers), nothing written."""
     log.warning(
         "review: refused %s in update %s from user %s",
         why,
         update.update_id,
-        _who_pressed(update, context),
+        common.who(update, context),
     )
     _ = await context.gettext(update)
     await common.answer_query(update, _("This button is not valid."), alert=True)
@@ -91,7 +87,7 @@ async def _refuse_unlinked(update: Update, context: BotContext) -> None:
         "review: refused a press from a user who is not a linked employee "
         "in update %s from user %s",
         update.update_id,
-        _who_pressed(update, context),
+        common.who(update, context),
     )
     _ = await context.gettext(update)
     await common.answer_query(
@@ -158,7 +154,7 @@ async def _apply(context: BotContext, user_id: int, token: str, action: Action) 
         try:
             after = await action(session, assignment, now, tz)
         except RatingRefused as exc:
-            return Pressed(assignment, ratings.instrument_of(assignment), refused=exc)
+            return Pressed(assignment, steps.instrument_of(assignment), refused=exc)
         return await _written(session, assignment, after, now, tz)
 
 
@@ -172,7 +168,7 @@ async def _written(
     if after is After.DONE:
         reviews = await ratings.rater_reviews(session, assignment.rater_id, now=now, tz=tz)
         remaining = sum(1 for a in reviews if a.status != SUBMITTED)
-    instrument = ratings.instrument_of(assignment)
+    instrument = steps.instrument_of(assignment)
     return Pressed(assignment, instrument, after, answers, remaining)
 
 
@@ -237,7 +233,7 @@ async def open_review(update: Update, context: BotContext) -> None:
     async def action(
         session: AsyncSession, assignment: ReviewAssignment, now: datetime, tz: tzinfo
     ) -> After:
-        refusal = ratings.cycle_refusal(assignment.cycle, now, tz)
+        refusal = steps.cycle_refusal(assignment.cycle, now, tz)
         if refusal is not None:
             raise RatingRefused(refusal)
         if assignment.status == SUBMITTED:
@@ -387,8 +383,8 @@ async def _take_typed(context: BotContext, update: Update, message: Message) -> 
             # already answered: a second comment step must not take it as its answer.
             log.info("review: ignored a typed message older than its screen")
             return True
-        instrument = ratings.instrument_of(active)
-        step = ratings.current_step(active, instrument)
+        instrument = steps.instrument_of(active)
+        step = steps.current_step(active, instrument)
         stored, too_long = None, 0
         if step in COMMENT_STEPS and message.text is not None:
             try:
@@ -402,16 +398,6 @@ async def _take_typed(context: BotContext, update: Update, message: Message) -> 
         return Typed(active, instrument, answers, step, stored, too_long)
 
 
-def _is_private_text(update: Update) -> bool:
-    """A message (not a command) in a private chat."""
-    message = update.message
-    user = update.effective_user
-    chat = update.effective_chat
-    if message is None or user is None or chat is None or chat.type != chat.PRIVATE:
-        return False
-    return message.text is None or not message.text.startswith("/")
-
-
 async def handle_review_text(update: Update, context: BotContext) -> bool:
     """A message (not a command) from a rater in the middle of a review: consume it?
 
@@ -423,7 +409,7 @@ async def handle_review_text(update: Update, context: BotContext) -> bool:
     Returns False, touching nothing, for everyone else, and when the person
     used a citizen survey more recently than their review.
     """
-    if not _is_private_text(update):
+    if not common.is_private_text(update):
         return False  # commands belong to their handlers
     message = update.message
     try:

@@ -24,7 +24,7 @@ from telegram.constants import MessageLimit
 from bot.core.clock import format_day
 from bot.core.i18n import Translate
 from scheduler.scoring.review_instrument import EXPECTATION_SCALE, Instrument, Scale
-from storage import review_ratings as ratings
+from storage import review_steps as steps
 from storage.review_models import (
     PEER,
     SELF,
@@ -33,7 +33,7 @@ from storage.review_models import (
     SUPERVISOR,
     ReviewAssignment,
 )
-from storage.review_ratings import COMMENT_MAX_CHARS, COMMENT_STEPS, CONFIRM, HASIL, KEEP, Refusal
+from storage.review_steps import COMMENT_MAX_CHARS, COMMENT_STEPS, CONFIRM, HASIL, KEEP, Refusal
 
 Screen = tuple[str, InlineKeyboardMarkup]
 Answers = dict[str, int | None]
@@ -140,7 +140,7 @@ def _nav(
     assignment: ReviewAssignment, instrument: Instrument, step: str, _: Translate
 ) -> list[InlineKeyboardButton]:
     row = []
-    if ratings.previous_step(instrument, assignment.relation, step) is not None:
+    if steps.previous_step(instrument, assignment.relation, step) is not None:
         row.append(
             InlineKeyboardButton(_("Back"), callback_data=data(assignment.token, BACK, step))
         )
@@ -177,7 +177,7 @@ def render(
     """The review message for the assignment's current step."""
     if assignment.status == SUBMITTED:
         return _submitted_screen(assignment, instrument, answers, _, language)
-    step = ratings.current_step(assignment, instrument)
+    step = steps.current_step(assignment, instrument)
     if step in instrument.item_codes:
         return _item_screen(assignment, instrument, answers, step, _, language)
     if step == HASIL:

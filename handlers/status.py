@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.core.clock import babel_locale
 from bot.core.i18n import N_, Translate
+from handlers import common
 from handlers.context import BotContext
 from scheduler.runner import ERROR, NEW, OK, RUNNING, JobInfo, job_overview
 from storage import outbox
@@ -107,18 +108,11 @@ def _job_lines(job: JobInfo, _: Translate, language: str, tz: tzinfo) -> list[st
 
 async def status_command(update: Update, context: BotContext) -> None:
     _ = await context.gettext(update)
-    user = update.effective_user
-    chat = update.effective_chat
     message = update.effective_message
     if message is None:
         return
-    if (
-        user is None
-        or chat is None
-        or chat.type != chat.PRIVATE
-        or not context.settings.is_admin(user.id)
-    ):
-        who = context.user_key(update)[:12] if user is not None else "?"
+    if not common.is_admin_here(update, context):
+        who = common.who(update, context)
         log.warning("/status: refused user %s (not an admin in a private chat)", who)
         await message.reply_text(_("Sorry, /status is only for administrators."))
         return

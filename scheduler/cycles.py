@@ -1,10 +1,11 @@
 """The use cases of a 360° review cycle: open it, add or remove an assignment, close it.
 
-One function per use case, called by both ``/siklus`` (``handlers/cycles_admin.py``)
-and ``ulasan cycle …`` (``bot/cli/cycle.py``). Each takes the caller's session
-and never commits: the caller owns the transaction, so a failed ``open`` leaves
-no half cycle and no queued message behind. Each begins with its audit line
-(a write first: SQLite's lock, see `storage.review_cycles.write_audit`).
+One function per use case, called by both ``/siklus`` (``handlers/cycles_admin.py``,
+``handlers/cycle_opening.py``) and ``ulasan cycle …`` (``bot/cli/cycle.py``). Each takes
+the caller's session and never commits: the caller owns the transaction, so a
+failed ``open`` leaves no half cycle and no queued message behind. Each begins
+with its audit line (a write first: SQLite's lock, see
+`storage.review_cycles.write_audit`).
 
 - `open_cycle` plans who rates whom, stores the cycle and its assignments and
   queues ONE opening message per rater with a linked Telegram account (outbox

@@ -16,7 +16,7 @@ import pytest
 
 from handlers import cycle_opening
 from scheduler.scoring.review_instrument import INSTRUMENTS
-from storage import review_ratings, survey
+from storage import review_steps, survey
 from storage.review_models import PEER, SELF, SUBORDINATE, SUPERVISOR
 
 HANDLERS = Path(__file__).resolve().parent.parent / "handlers"
@@ -71,20 +71,20 @@ def test_citizen_survey_diagram_names_every_stored_step():
     assert_connected(diagram, set(found))
 
 
-def review_steps() -> set[str]:
+def steps_of_a_review() -> set[str]:
     """Every step a review can store, for every instrument and relation, items as one."""
     return {
         REVIEW_ITEM if step in instrument.item_codes else step
         for instrument in INSTRUMENTS.values()
         for relation in (SELF, SUPERVISOR, PEER, SUBORDINATE)
-        for step in review_ratings.steps_for(instrument, relation)
+        for step in review_steps.steps_for(instrument, relation)
     }
 
 
 def test_review_diagram_names_every_step():
     diagram = read("review.mmd")
     found = states(diagram)
-    assert sorted(found.values()) == sorted(review_steps())
+    assert sorted(found.values()) == sorted(steps_of_a_review())
     assert_connected(diagram, set(found))
 
 
