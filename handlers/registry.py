@@ -32,17 +32,25 @@ from handlers import (
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     ordered = [
+        # Employees: linking (/start link_…, /akun), the 360° review (the list before the
+        # review's presses, whose catch-all answers any other rv:), their results (/hasil).
         *account.HANDLERS,
         *review_list.HANDLERS,
         *review.HANDLERS,
         *review_results.HANDLERS,
+        # Admins and unit heads: /siklus (the opening flow's catch-all answers any other
+        # cy:), the low-score alert's relay (al:), /status.
         *cycles_admin.HANDLERS,
         *cycle_opening.HANDLERS,
         *alerts.HANDLERS,
         *status.HANDLERS,
+        # Citizens: /hapusdata and the way in (QR code, chooser) before the survey's steps,
+        # whose catch-all answers any other sv:, sp: or hd:.
         *delete_data.HANDLERS,
         *citizen_entry.HANDLERS,
         *citizen.HANDLERS,
+        # Typed text, offered to each conversation in turn; the greeting and help; and
+        # last, the replies to anything nobody claimed.
         *typed_input.HANDLERS,
         *common.HANDLERS,
         *common.FALLBACKS,
