@@ -45,7 +45,7 @@ from handlers.cycles_admin import (
 from scheduler.cycles import open_cycle
 from storage import review_cycles
 from storage.crypto import new_token
-from storage.review_cycles import (
+from storage.review_cycle_types import (
     CycleError,
     CycleExists,
     DeadlineInPast,

@@ -34,7 +34,7 @@ from handlers import cycles_screens as screens
 from handlers.context import BotContext
 from scheduler.cycles import close_cycle
 from storage import review_cycles
-from storage.review_cycles import CycleError, CycleStatus
+from storage.review_cycle_types import CycleError, CycleStatus
 from storage.review_models import OPEN
 
 log = logging.getLogger(__name__)

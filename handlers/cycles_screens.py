@@ -22,7 +22,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.clock import format_day
 from bot.core.i18n import N_, Translate
-from storage.review_cycles import (
+from storage.review_cycle_types import (
     ClosedCycle,
     Counts,
     CyclePreview,

@@ -48,7 +48,7 @@ from storage.models import TelegramAccount
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_NOTICE, PRIORITY_REPORT
 from storage.preferences import language_of
-from storage.review_cycles import (
+from storage.review_cycle_types import (
     AssignmentChange,
     AssignmentSubmitted,
     ClosedCycle,

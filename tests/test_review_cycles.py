@@ -26,7 +26,7 @@ from storage import review_cycles
 from storage.db import SessionFactory
 from storage.models import AuditLog, Employee, TelegramAccount, Unit
 from storage.outbox_models import PRIORITY_NOTICE, OutboxMessage
-from storage.review_cycles import (
+from storage.review_cycle_types import (
     AssignmentExists,
     AssignmentSubmitted,
     CycleClosed,
@@ -37,6 +37,7 @@ from storage.review_cycles import (
     InvalidRelation,
     NoEmployees,
     NoSuchAssignment,
+    OpenedCycle,
     SelfAssignment,
     UnknownCycle,
     UnknownEmployee,
@@ -59,7 +60,7 @@ DEADLINE = date(2030, 1, 31)
 
 async def open_default(
     sessions: SessionFactory, settings: Settings, name: str = "Siklus 1", **options: object
-) -> review_cycles.OpenedCycle:
+) -> OpenedCycle:
     async with sessions.begin() as session:
         return await cycles.open_cycle(
             session,

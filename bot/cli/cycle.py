@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.core.settings import Settings
-    from storage.review_cycles import Counts, CycleStatus
+    from storage.review_cycle_types import Counts, CycleStatus
 
 T = TypeVar("T")
 
@@ -63,7 +63,7 @@ def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """``work`` in one transaction: a cycle error exits 1, an unusable database 2."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from storage.review_cycles import CycleError
+    from storage.review_cycle_types import CycleError
 
     try:
         return run_async(lambda: in_transaction(settings, work))
