@@ -48,27 +48,20 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
 from scheduler.jobs.specs import JOB_SPECS, SPECS_BY_NAME, JobContext, JobFunc, JobSpec
+from scheduler.schedules import crontab_trigger, is_due, next_run
+from storage import job_runs
 from storage.db import SessionFactory
-from storage.outbox import insert_ignore
+from storage.job_runs import ERROR, NEW, OK, RUNNING
 from storage.outbox_models import JobRun
 
 log = logging.getLogger(__name__)
 
-# JobRun.last_status
-NEW = "new"  # registered at the bot's first start, never run
-RUNNING = "running"
-OK = "ok"
-ERROR = "error"
 BUSY = "busy"  # (outcome only) refused: the job is running elsewhere
 
 TICK_SECONDS = 15.0
@@ -79,8 +72,6 @@ TICK_MISFIRE_GRACE_SECONDS = 3600
 # A claim older than this is taken over: its process is assumed dead.
 STALE_RUNNING = timedelta(hours=1)
 RESULT_MAX = 500
-
-JOB_RUNS = JobRun.__table__
 
 Loader = Callable[[str], JobFunc]
 
@@ -143,125 +134,26 @@ class JobInfo:
         }
 
 
-# -- schedules ---------------------------------------------------------------------------------
-
-_DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-_DOW_NUMBERS = {name: number for number, name in enumerate(_DOW_NAMES)}
-
-
-def _dow_value(token: str) -> int:
-    token = token.strip().lower()
-    if token.isdigit() and 0 <= int(token) <= 7:
-        return int(token)
-    if token[:3] in _DOW_NUMBERS:
-        return _DOW_NUMBERS[token[:3]]
-    raise ValueError(f"'{token}' is not a day of the week")
-
-
-def _crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler day names.
-
-    APScheduler 3 reads numbers in this field with 0 = Monday (a known mismatch
-    it keeps for compatibility), so ``0 8 * * 1`` would run on Tuesdays. The
-    field is expanded here into explicit names, which both agree on.
-    """
-    if field in ("*", "?"):
-        return "*"
-    days: set[int] = set()
-    for part in field.split(","):
-        span, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if step < 1:
-            raise ValueError(f"'{part}': the step must be at least 1")
-        if span in ("*", "?"):
-            first, last = 0, 6
-        elif "-" in span:
-            low, _, high = span.partition("-")
-            first, last = _dow_value(low), _dow_value(high)
-        else:
-            first = _dow_value(span)
-            last = 7 if step_text else first
-        if last < first:
-            raise ValueError(f"'{part}': the range runs backwards")
-        days.update(day % 7 for day in range(first, last + 1, step))
-    return ",".join(_DOW_NAMES[day] for day in sorted(days))
-
-
-def crontab_trigger(expression: str, tz: tzinfo) -> CronTrigger:
-    """APScheduler's trigger for a crontab expression, with crontab's weekday numbers."""
-    parts = expression.split()
-    if len(parts) != 5:
-        raise ValueError(f"'{expression}' needs 5 fields (minute hour day month weekday)")
-    minute, hour, day, month, weekday = parts
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=_crontab_weekdays(weekday),
-        timezone=tz,
-    )
-
-
-def next_run(spec: JobSpec, settings: Settings, after: datetime) -> datetime:
-    """The first slot of the job's schedule strictly after ``after`` (aware), in UTC."""
-    trigger = crontab_trigger(spec.schedule(settings), settings.tz)
-    # get_next_fire_time returns a slot at or after its start: start one
-    # microsecond later, or a job started exactly on its slot would be due again.
-    found = trigger.get_next_fire_time(
-        None, after.astimezone(settings.tz) + timedelta(microseconds=1)
-    )
-    if found is None:  # e.g. "0 0 30 2 *": a date that never comes
-        raise ValueError(f"the schedule '{spec.schedule(settings)}' never fires")
-    return found.astimezone(UTC)
-
-
-def is_due(spec: JobSpec, settings: Settings, last_started: datetime | None, now: datetime) -> bool:
-    """Due when the first slot after the last start has come (never: not registered yet)."""
-    if last_started is None:
-        return False
-    return next_run(spec, settings, last_started) <= now
-
-
-# -- the job_runs table ---------------------------------------------------------------------------
-
-
 def one_line(text: object, limit: int = RESULT_MAX) -> str:
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-async def _rows(session: AsyncSession) -> dict[str, JobRun]:
-    return {row.name: row for row in (await session.scalars(select(JobRun))).all()}
+async def _rows(sessions: SessionFactory) -> dict[str, JobRun]:
+    async with sessions() as session:
+        return await job_runs.by_name(session)
 
 
 async def register_jobs(sessions: SessionFactory, now: datetime) -> int:
     """Give every job that never ran its baseline (the bot's first start); returns how many."""
     async with sessions.begin() as session:
-        # Writes first: on SQLite the transaction takes the write lock at once.
-        for spec in JOB_SPECS:
-            await session.execute(insert_ignore(session, JOB_RUNS, ["name"]).values(name=spec.name))
-        result = await session.execute(
-            update(JOB_RUNS)
-            .where(JOB_RUNS.c.last_started_at.is_(None))
-            .values(last_started_at=now, last_status=NEW)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return await job_runs.register(session, [spec.name for spec in JOB_SPECS], now)
 
 
 async def release_interrupted(sessions: SessionFactory, now: datetime) -> int:
     """At the bot's start: runs a dead bot left 'running' become errors (they may run again)."""
     async with sessions.begin() as session:
-        result = await session.execute(
-            update(JOB_RUNS)
-            .where(JOB_RUNS.c.last_status == RUNNING)
-            .values(
-                last_status=ERROR,
-                last_finished_at=now,
-                last_result="interrupted: the process stopped during the run",
-            )
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return await job_runs.release_interrupted(session, now)
 
 
 async def due_jobs(settings: Settings, sessions: SessionFactory, now: datetime) -> list[JobSpec]:
@@ -270,8 +162,7 @@ async def due_jobs(settings: Settings, sessions: SessionFactory, now: datetime) 
     A job running right now is not due; a job with a broken schedule is never due
     (``job list`` shows it without a next run).
     """
-    async with sessions() as session:
-        rows = await _rows(session)
+    rows = await _rows(sessions)
     due = []
     for spec in JOB_SPECS:
         row = rows.get(spec.name)
@@ -303,48 +194,31 @@ async def job_overview(
     settings: Settings, sessions: SessionFactory, now: datetime
 ) -> list[JobInfo]:
     """Every job with its schedule, last run and next run (for ``job list`` and ``/status``)."""
-    async with sessions() as session:
-        rows = await _rows(session)
-    out = []
-    for spec in JOB_SPECS:
-        row = rows.get(spec.name)
-        never = row is None or row.last_status in (None, NEW)
-        try:
-            upcoming: datetime | None = _upcoming(spec, settings, row, now)
-        except ValueError:
-            upcoming = None
-        out.append(
-            JobInfo(
-                name=spec.name,
-                description=spec.description,
-                schedule=spec.schedule(settings),
-                last_started_at=None if never or row is None else row.last_started_at,
-                last_finished_at=None if never or row is None else row.last_finished_at,
-                last_status=None if row is None else row.last_status,
-                last_result=None if row is None else row.last_result,
-                next_run_at=upcoming,
-            )
-        )
-    return out
+    rows = await _rows(sessions)
+    return [_info(spec, settings, rows.get(spec.name), now) for spec in JOB_SPECS]
+
+
+def _info(spec: JobSpec, settings: Settings, row: JobRun | None, now: datetime) -> JobInfo:
+    never = row is None or row.last_status in (None, NEW)
+    try:
+        upcoming: datetime | None = _upcoming(spec, settings, row, now)
+    except ValueError:
+        upcoming = None
+    return JobInfo(
+        name=spec.name,
+        description=spec.description,
+        schedule=spec.schedule(settings),
+        last_started_at=None if never or row is None else row.last_started_at,
+        last_finished_at=None if never or row is None else row.last_finished_at,
+        last_status=None if row is None else row.last_status,
+        last_result=None if row is None else row.last_result,
+        next_run_at=upcoming,
+    )
 
 
 async def _claim(sessions: SessionFactory, name: str, now: datetime) -> bool:
     async with sessions.begin() as session:
-        await session.execute(insert_ignore(session, JOB_RUNS, ["name"]).values(name=name))
-        claimed = await session.execute(
-            update(JOB_RUNS)
-            .where(
-                JOB_RUNS.c.name == name,
-                or_(
-                    JOB_RUNS.c.last_status.is_(None),
-                    JOB_RUNS.c.last_status != RUNNING,
-                    JOB_RUNS.c.last_started_at.is_(None),
-                    JOB_RUNS.c.last_started_at < now - STALE_RUNNING,
-                ),
-            )
-            .values(last_started_at=now, last_status=RUNNING)
-        )
-        return int(claimed.rowcount or 0) == 1  # type: ignore[attr-defined]
+        return await job_runs.claim(session, name, now, stale_before=now - STALE_RUNNING)
 
 
 async def _finish(
@@ -356,18 +230,12 @@ async def _finish(
     result: str,
 ) -> None:
     async with sessions.begin() as session:
-        # Only our own claim: a run that was taken over as stale does not overwrite the newer one.
-        await session.execute(
-            update(JOB_RUNS)
-            .where(JOB_RUNS.c.name == name, JOB_RUNS.c.last_started_at == started)
-            .values(last_finished_at=finished, last_status=status, last_result=result)
-        )
+        await job_runs.finish(session, name, started, finished, status, result)
 
 
 async def _running_since(sessions: SessionFactory, name: str) -> datetime | None:
     async with sessions() as session:
-        row = await session.get(JobRun, name)
-        return row.last_started_at if row is not None else None
+        return await job_runs.running_since(session, name)
 
 
 # -- running ---------------------------------------------------------------------------------------

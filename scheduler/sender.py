@@ -85,7 +85,6 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -683,14 +682,7 @@ class OutboxSender:
         for attempt in range(1, DB_RETRY_LIMIT + 1):
             try:
                 async with self.sessions.begin() as session:
-                    if session.get_bind().dialect.name == "postgresql":
-                        # Commit without waiting for the WAL flush: SQLite's WAL with
-                        # synchronous=NORMAL makes the same trade. Only a crash of the
-                        # database server itself can lose the last fraction of a second
-                        # of marks (those messages would be sent again); a crash of the
-                        # bot loses nothing. Without it a commit waits for an fsync,
-                        # ≈15 ms here, half of the 33 ms a message may take at 30/s.
-                        await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                    await outbox.commit_without_flush_wait(session)
                     return await action(session)
             except (DBAPIError, OSError) as exc:
                 transient = isinstance(exc, OSError | OperationalError | InterfaceError) or (

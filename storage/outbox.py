@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     union,
     update,
 )
@@ -476,3 +477,16 @@ __all__ = [
     "status_counts",
     "unreachable_chat_ids",
 ]
+
+
+async def commit_without_flush_wait(session: AsyncSession) -> None:
+    """On PostgreSQL, let this transaction commit without waiting for the WAL flush.
+
+    SQLite's WAL with synchronous=NORMAL makes the same trade. Only a crash of the
+    database server itself can lose the last fraction of a second of the sender's
+    marks (those messages would be sent again); a crash of the bot loses nothing.
+    Without it a commit waits for an fsync, ≈15 ms here, half of the 33 ms a message
+    may take at 30/s.
+    """
+    if dialect_name(session) == "postgresql":
+        await session.execute(text("SET LOCAL synchronous_commit TO OFF"))

@@ -159,11 +159,6 @@ def strongly_connected(graph: dict[str, dict[str, int]]) -> list[list[str]]:
     return found
 
 
-# The restructuring (issue 11) is landing in steps; these markers go with its last step.
-IN_PROGRESS = pytest.mark.xfail(reason="issue 11: restructuring in progress", strict=False)
-
-
-@IN_PROGRESS
 def test_imports_never_run_up_the_layers():
     upward = [
         f"{MODULES[module].relative_to(ROOT)}:{line}: {module} ({LAYER_NAMES.get(rank(module))}) "
@@ -175,7 +170,6 @@ def test_imports_never_run_up_the_layers():
     assert upward == [], "imports that run up the layers:\n" + "\n".join(sorted(upward))
 
 
-@IN_PROGRESS
 def test_no_import_cycles():
     cycles = strongly_connected(GRAPH)
     assert cycles == [], "modules that import each other (directly or not): " + "; ".join(
@@ -230,7 +224,6 @@ def long_functions() -> list[tuple[int, str, bool]]:
     return sorted(found, reverse=True)
 
 
-@IN_PROGRESS
 def test_functions_are_short():
     found = long_functions()
     too_long = [f"{name} ({length} lines)" for length, name, _ in found if length > LONGEST]
