@@ -22,7 +22,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.core.clock import format_clock_time
 from bot.core.i18n import N_, Translate
 from handlers.context import BotContext
-from storage import accounts
+from storage import accounts, unit_admins
 from storage.accounts import EmployeeCard, Outcome, RedeemResult
 from storage.link_codes import PAYLOAD_PREFIX, LinkPolicy, code_from_payload
 
@@ -139,7 +139,26 @@ async def show_account(update: Update, context: BotContext) -> None:
                 "This employee is no longer active in the roster. Please contact HR "
                 "(BKPSDM) if this is a mistake."
             )
+    text += "\n\n" + await _admin_lines(update, context, _)
     await update.effective_message.reply_text(text)
+
+
+async def _admin_lines(update: Update, context: BotContext, _: Translate) -> str:
+    """The user's own Telegram id (HR needs it to make them an admin) and what they
+    administer, if anything."""
+    user_id = update.effective_user.id
+    lines = [_("Your Telegram user id: {id}").format(id=user_id)]
+    if context.settings.is_admin(user_id):
+        lines.append(_("You are an administrator of every unit (BKPSDM)."))
+        return "\n".join(lines)
+    async with context.sessions() as session:
+        units = await unit_admins.granted_units(session, user_id)
+    if units:
+        names = "; ".join(f"{code} {name}" for code, name in units)
+        lines.append(
+            _("You are an administrator of: {units} (with their sub-units).").format(units=names)
+        )
+    return "\n".join(lines)
 
 
 HANDLERS: list[BaseHandler] = [

@@ -70,3 +70,19 @@ async def unit_subtree(session: AsyncSession, unit_id: int) -> list[Unit]:
 
 async def employee_by_nip(session: AsyncSession, nip: str) -> Employee | None:
     return await session.scalar(select(Employee).where(Employee.nip == nip))
+
+
+async def unit_ancestor_ids(session: AsyncSession, unit_id: int) -> list[int]:
+    """This unit and every unit above it, nearest first (safe against bad cycles);
+    [] for an unknown unit."""
+    found: list[int] = []
+    current: int | None = unit_id
+    while current is not None and current not in found:
+        parent = (
+            await session.execute(select(Unit.id, Unit.parent_id).where(Unit.id == current))
+        ).first()
+        if parent is None:
+            break
+        found.append(current)
+        current = parent[1]
+    return found

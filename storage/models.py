@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -176,3 +177,24 @@ class AuditLog(Base):
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class UnitAdmin(Base):
+    """A Telegram user who administers one unit and its sub-units (``ulasan admin add``).
+
+    City-wide admins are ``ADMIN_IDS`` in the settings, not rows here;
+    `storage.unit_admins` answers every scope question from both.
+    """
+
+    __tablename__ = "unit_admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The unique pair's index serves "which units does this user manage".
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    added_by: Mapped[str] = mapped_column(String(100), default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+
+    __table_args__ = (UniqueConstraint("telegram_user_id", "unit_id"),)

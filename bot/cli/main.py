@@ -25,6 +25,7 @@ def report_group() -> None:
 def register_commands() -> None:
     """Attach every command to the root group (a second call changes nothing)."""
     from bot.cli import (
+        admin,
         check,
         cycle,
         db,
@@ -51,6 +52,7 @@ def register_commands() -> None:
         cycle.cycle_group,
         outbox.outbox_group,
         job.job_group,
+        admin.admin_group,
     ):
         cli.add_command(command)
     report_group.add_command(report_ikm.ikm_command)
