@@ -4,8 +4,9 @@ A low-score alert (``scheduler/jobs/low_score_alerts.py``) whose citizen agreed 
 contacted carries a button ``al:<alert token>:reply``. The flow:
 
 1. The head (or an admin) presses it. Only someone the alert was queued for
-   (its outbox row for their chat) may reply: the admin they still are, or the
-   employee the row was addressed to (so a head who left the post cannot). Any
+   (its outbox row for their chat) may reply: an admin who still manages the
+   service's unit (`storage.unit_admins`), or the employee the row was
+   addressed to (so a head who left the post cannot). Any
    other press, a forged or unknown token, and a press on an alert whose
    citizen did not consent are refused, answered briefly and logged (with a
    pseudonym, not the Telegram id).
@@ -52,7 +53,7 @@ from handlers import common
 from handlers.context import BotContext
 from scheduler import alert_relay as relay
 from scheduler.messages import alerts as alert_texts
-from storage import outbox, survey_alerts
+from storage import outbox, survey_alerts, unit_admins
 from storage.directory import employee_by_telegram
 from storage.masking import clean_text, mask_personal_data
 from storage.review_ratings import active_review
@@ -95,7 +96,8 @@ async def check_head(
     employee = await employee_by_telegram(session, user_id)
     employee_id = employee.id if employee is not None else None
     addressed = employee_id is not None and row is not None and row.employee_id == employee_id
-    if row is None or not (settings.is_admin(user_id) or addressed):
+    scope = await unit_admins.admin_scope(session, settings, user_id)
+    if row is None or not (scope.covers(case.unit_id) or addressed):
         return Verdict("not_recipient", case)
     if not case.contactable:
         return Verdict("no_consent", case)

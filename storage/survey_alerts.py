@@ -4,14 +4,18 @@ The low-score alert job (``scheduler/jobs/low_score_alerts.py``) and the
 "Balas" relay (``handlers/alerts.py``, ``scheduler/alert_relay.py``) read and
 write through these functions; each takes a session and never commits.
 
-Recipients (the schema has no per-unit admin, so this is a decision):
+Recipients:
 
 - the linked head of the service's unit; when that unit has no linked, active
   head, the nearest ancestor unit's head, so an alert always reaches someone
   responsible for the service;
-- every admin of ``ADMIN_IDS``, always (the issue says "and to admins"; in a
-  deployment the admins are the unit's or BKPSDM's operators). A head who is
-  also an admin gets one message.
+- that unit's admins (`storage.unit_admins.unit_admin_chats`: granted the unit
+  or a unit above it), never the admins of another unit;
+- the city-wide admins (``ADMIN_IDS``) only when neither exists, so that an
+  alert of a unit nobody looks after still reaches someone (a decision: the
+  issue wants alerts to stop flooding BKPSDM, not to vanish).
+
+A person who is both (a head who is also a unit admin) gets one message.
 
 Incremental and idempotent: the watermark (`JobRun.watermark` of the job's row,
 an ISO UTC instant) is the latest ``submitted_at`` examined; this module owns
@@ -50,6 +54,7 @@ from storage.outbox import insert_ignore
 from storage.outbox_models import JobRun, OutboxMessage
 from storage.preferences import language_of_chat
 from storage.survey_models import SUBMITTED, SurveyAlert, SurveyRelay, SurveyResponse
+from storage.unit_admins import unit_admin_chats
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +90,17 @@ def _alert_worthy(threshold: float) -> Any:
 # -- who gets an alert ------------------------------------------------------------------
 
 
+HEAD = "head"  # Recipient.role: the unit's head (or the nearest head above)
+UNIT_ADMIN = "unit_admin"
+CITY_ADMIN = "city_admin"  # only when the unit has neither
+
+
 @dataclass(frozen=True)
 class Recipient:
     chat_id: int
     employee_id: int | None
     language: str
+    role: str = HEAD
 
 
 async def unit_head(session: AsyncSession, unit_id: int) -> tuple[int, int] | None:
@@ -123,22 +134,26 @@ async def unit_head(session: AsyncSession, unit_id: int) -> tuple[int, int] | No
 async def recipients_for(
     session: AsyncSession, settings: Settings, unit_id: int
 ) -> list[Recipient]:
-    """The unit head (or nearest linked head above), then every admin; one per chat."""
+    """The unit head (or nearest linked head above) and the unit's admins, one per chat;
+    the city-wide admins when the unit has neither."""
     found: dict[int, Recipient] = {}
     head = await unit_head(session, unit_id)
     if head is not None:
         employee_id, chat_id = head
         found[chat_id] = Recipient(
-            chat_id, employee_id, await language_of_chat(session, settings, chat_id)
+            chat_id, employee_id, await language_of_chat(session, settings, chat_id), HEAD
         )
-    for admin_id in settings.admin_ids:
-        if admin_id in found:
+    admins = [(chat, UNIT_ADMIN) for chat in await unit_admin_chats(session, unit_id)]
+    if not found and not admins:
+        admins = [(chat, CITY_ADMIN) for chat in settings.admin_ids]
+    for chat_id, role in admins:
+        if chat_id in found:
             continue
         employee_id = await session.scalar(
-            select(TelegramAccount.employee_id).where(TelegramAccount.telegram_user_id == admin_id)
+            select(TelegramAccount.employee_id).where(TelegramAccount.telegram_user_id == chat_id)
         )
-        found[admin_id] = Recipient(
-            admin_id, employee_id, await language_of_chat(session, settings, admin_id)
+        found[chat_id] = Recipient(
+            chat_id, employee_id, await language_of_chat(session, settings, chat_id), role
         )
     return list(found.values())
 

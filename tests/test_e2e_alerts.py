@@ -24,8 +24,16 @@ from bot.core.settings import Settings
 from storage.db import SessionFactory
 from storage.models import Employee, TelegramAccount
 from storage.survey_models import SurveyAlert, SurveyRelay
-from tests.support.alert_world import HEAD_NAME, HEAD_TG, World, seed_world
-from tests.support.app import make_settings, start_bot, stop_bot
+from tests.support.alert_world import (
+    HEAD_NAME,
+    HEAD_TG,
+    OTHER_ADMIN_TG,
+    UNIT_ADMIN_TG,
+    World,
+    add_unit_admin,
+    seed_world,
+)
+from tests.support.app import ADMIN_ID, make_settings, start_bot, stop_bot
 from tests.support.citizen import OFFICER_NIP, QR, QR_OFFICER, complete
 from tests.support.fakebot import FakeBotApi
 from tests.support.records import Call, Sent
@@ -237,3 +245,34 @@ async def test_cancel_leaves_the_typing_step(
     relayed = message_with(fake_api, OTHER_CITIZEN_TG, "A reply from")
     assert "Kami mohon maaf." in relayed.text
     assert relayed.button_texts() == ["Reply"]
+
+
+async def test_the_units_admin_hears_and_may_reply_the_others_get_nothing(
+    bot, fake_api: FakeBotApi, sessions: SessionFactory, world: World
+):
+    await add_unit_admin(sessions, UNIT_ADMIN_TG, world.unit_id)
+    await add_unit_admin(sessions, OTHER_ADMIN_TG, world.other_unit_id)
+    citizen = fake_api.user(CITIZEN_TG, "Rina", "id")
+    await complete(citizen, QR, scores=LOW, consent=True)
+
+    # The head and Disdukcapil's admin hear of it.
+    await fake_api.wait_for_calls(sent_to(UNIT_ADMIN_TG, "Ulasan warga perlu ditindaklanjuti"))
+    await fake_api.wait_for_calls(sent_to(HEAD_TG, "Ulasan warga perlu ditindaklanjuti"))
+    alert = message_with(fake_api, UNIT_ADMIN_TG, "Ulasan warga perlu ditindaklanjuti")
+
+    # Dinas Kesehatan's admin and the city-wide admin get nothing, and a forged press fails.
+    assert fake_api.chat_messages(OTHER_ADMIN_TG) == []
+    assert fake_api.chat_messages(ADMIN_ID) == []
+    (token,) = await alert_tokens(sessions)
+    outsider = fake_api.user(OTHER_ADMIN_TG, "Andi", "id")
+    refused = await outsider.press_data(f"al:{token}:reply")
+    assert refused.alerts == ["Tombol ini bukan untuk Anda."]
+
+    # The unit admin (no employee of the roster) answers the citizen through Balas.
+    admin = fake_api.user(UNIT_ADMIN_TG, "Admin Dukcapil", "id")
+    await admin.press("Balas", alert)
+    typed = await admin.send("Kami akan menghubungi Anda lewat bot ini.")
+    assert "Terkirim." in typed.text
+    await fake_api.wait_for_calls(sent_to(CITIZEN_TG, "Kami akan menghubungi Anda"))
+    (relay,) = await relays(sessions)
+    assert relay.direction == "to_citizen" and relay.employee_id is None

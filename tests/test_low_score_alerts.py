@@ -28,8 +28,11 @@ from tests.support.alert_world import (
     GOOD,
     HEAD_TG,
     NOON,
+    OTHER_ADMIN_TG,
+    UNIT_ADMIN_TG,
     WIB,
     World,
+    add_unit_admin,
     seed_world,
     submit,
 )
@@ -102,7 +105,7 @@ async def test_mean_of_exactly_the_threshold_alerts(settings, sessions, world):
     at_threshold = await submit(sessions, world.akta_id, (2,) * 9)
     await submit(sessions, world.akta_id, (2,) * 8 + (3,), user_key="d" * 64)
     summary = await alerts.run(context(settings, sessions))
-    assert summary.startswith("1 alert(s), 2 message(s) queued")
+    assert summary.startswith("1 alert(s), 1 message(s) queued")
     (alert,) = await alert_rows(sessions)
     assert alert.response_id == at_threshold and alert.reasons == "low_mean"
     head_row = next(r for r in await outbox_rows(sessions) if r.chat_id == HEAD_TG)
@@ -158,11 +161,14 @@ async def test_a_good_response_without_comment_raises_nothing(settings, sessions
     assert await outbox_rows(sessions) == []
 
 
-async def test_recipients_are_the_head_and_the_admins(settings, sessions, world):
+async def test_recipients_are_the_head_and_the_units_admins_only(settings, sessions, world):
+    await add_unit_admin(sessions, UNIT_ADMIN_TG, world.unit_id)
+    await add_unit_admin(sessions, OTHER_ADMIN_TG, world.other_unit_id)
     await submit(sessions, world.ktp_id, (1,) * 9, officer_id=world.officer_id)
     await alerts.run(context(settings, sessions))
     rows = await outbox_rows(sessions)
-    assert sorted(r.chat_id for r in rows) == sorted([HEAD_TG, ADMIN_ID])
+    # Not the city-wide admin (ADMIN_IDS), not the admin of another unit.
+    assert sorted(r.chat_id for r in rows) == sorted([HEAD_TG, UNIT_ADMIN_TG])
     for row in rows:
         assert row.kind == survey_alerts.ALERT_KIND and row.priority == PRIORITY_ALERT
     head_row = next(r for r in rows if r.chat_id == HEAD_TG)
@@ -175,19 +181,27 @@ async def test_recipients_are_the_head_and_the_admins(settings, sessions, world)
 
 
 async def test_a_sub_unit_without_a_head_alerts_the_head_above(settings, sessions, world):
+    await add_unit_admin(sessions, UNIT_ADMIN_TG, world.unit_id)  # manages the sub-unit too
     await submit(sessions, world.akta_id, (1,) * 9)
     await alerts.run(context(settings, sessions))
     chats = {r.chat_id for r in await outbox_rows(sessions)}
-    assert chats == {HEAD_TG, ADMIN_ID}
+    assert chats == {HEAD_TG, UNIT_ADMIN_TG}
     text = text_of(next(r for r in await outbox_rows(sessions) if r.chat_id == HEAD_TG))
     assert "Unit: Bidang Pelayanan" in text
 
 
-async def test_a_head_who_is_also_admin_gets_one_message(tmp_path, migrated, sessions, world):
-    settings = make_settings(tmp_path, migrated, admin_ids=f"{HEAD_TG},{ADMIN_ID}")
+async def test_a_head_who_is_also_admin_gets_one_message(settings, sessions, world):
+    await add_unit_admin(sessions, HEAD_TG, world.unit_id)
     await submit(sessions, world.ktp_id, (1,) * 9)
     await alerts.run(context(settings, sessions))
-    assert sorted(r.chat_id for r in await outbox_rows(sessions)) == sorted([HEAD_TG, ADMIN_ID])
+    assert [r.chat_id for r in await outbox_rows(sessions)] == [HEAD_TG]
+
+
+async def test_a_unit_nobody_looks_after_alerts_the_city_admins(settings, sessions):
+    roster = await seed_roster(sessions)  # no head, no unit admin
+    await submit(sessions, roster.ktp_id, (1,) * 9)
+    await alerts.run(context(settings, sessions))
+    assert [r.chat_id for r in await outbox_rows(sessions)] == [ADMIN_ID]
 
 
 async def test_no_head_and_no_admin_still_records_the_alert(tmp_path, migrated, sessions):
@@ -201,11 +215,12 @@ async def test_no_head_and_no_admin_still_records_the_alert(tmp_path, migrated, 
 
 async def test_each_recipient_reads_their_own_language(sessions, tmp_path, migrated):
     world = await seed_world(sessions, head_language="en")
+    await add_unit_admin(sessions, UNIT_ADMIN_TG, world.unit_id)
     settings = make_settings(tmp_path, migrated)
     await submit(sessions, world.ktp_id, (4, 4, 4, 3, 4, 4, 4, 1, 4), comment="Kursi kurang")
     await alerts.run(context(settings, sessions))
     rows = {r.chat_id: text_of(r) for r in await outbox_rows(sessions)}
-    english, indonesian = rows[HEAD_TG], rows[ADMIN_ID]
+    english, indonesian = rows[HEAD_TG], rows[UNIT_ADMIN_TG]
     assert "Citizen feedback needs attention" in english
     assert "Possible illegal levy, please check" in english
     assert '"Cheap"' in english
@@ -244,7 +259,7 @@ async def test_running_twice_writes_nothing_new(settings, sessions, world):
     first = await alerts.run(context(settings, sessions))
     before = ([a.token for a in await alert_rows(sessions)], len(await outbox_rows(sessions)))
     second = await alerts.run(context(settings, sessions, NOON + timedelta(minutes=1)))
-    assert first.startswith("1 alert(s), 2 message(s)")
+    assert first.startswith("1 alert(s), 1 message(s)")
     assert second.startswith("0 alert(s), 0 message(s)")
     assert ([a.token for a in await alert_rows(sessions)], len(await outbox_rows(sessions))) == (
         before
@@ -263,7 +278,7 @@ async def test_two_runs_at_once_alert_once(settings, sessions, world):
     finally:
         await other_engine.dispose()
     assert len(await alert_rows(sessions)) == 3
-    assert len(await outbox_rows(sessions)) == 6
+    assert len(await outbox_rows(sessions)) == 3
 
 
 async def test_quiet_hours_hold_alerts_until_seven(settings, sessions, world):

@@ -17,13 +17,15 @@ from sqlalchemy import update
 from storage import survey
 from storage.crypto import new_token
 from storage.db import SessionFactory
-from storage.models import Employee, Service, TelegramAccount, Unit
+from storage.models import Employee, Service, TelegramAccount, Unit, UnitAdmin
 from storage.survey_models import SUBMITTED, SurveyResponse
 from tests.support.citizen import seed_roster
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=WIB).astimezone(UTC)
 HEAD_TG = 700100
+UNIT_ADMIN_TG = 700200  # an admin of Disdukcapil (not in ADMIN_IDS, not an employee)
+OTHER_ADMIN_TG = 700300  # an admin of Dinas Kesehatan
 HEAD_NAME = "Siti Rahmawati"
 CITIZEN_KEY = "c" * 64
 GOOD = (4, 4, 4, 4, 4, 4, 4, 4, 4)
@@ -32,6 +34,7 @@ GOOD = (4, 4, 4, 4, 4, 4, 4, 4, 4)
 @dataclass
 class World:
     unit_id: int  # Disdukcapil (its head is linked)
+    other_unit_id: int  # Dinas Kesehatan, beside it
     sub_unit_id: int  # a sub-unit without a head of its own
     ktp_id: int  # free service of the unit
     akta_id: int  # paid service of the sub-unit
@@ -56,7 +59,21 @@ async def seed_world(sessions: SessionFactory, *, head_language: str | None = "i
             update(Unit).where(Unit.id == roster.unit_id).values(head_employee_id=head.id)
         )
         await session.flush()
-        return World(roster.unit_id, sub.id, roster.ktp_id, akta.id, roster.officer_id, head.id)
+        return World(
+            roster.unit_id,
+            roster.empty_unit_id,
+            sub.id,
+            roster.ktp_id,
+            akta.id,
+            roster.officer_id,
+            head.id,
+        )
+
+
+async def add_unit_admin(sessions: SessionFactory, telegram_user_id: int, unit_id: int) -> None:
+    """A unit admin, as ``ulasan admin add`` leaves it."""
+    async with sessions.begin() as session:
+        session.add(UnitAdmin(telegram_user_id=telegram_user_id, unit_id=unit_id, added_by="test"))
 
 
 async def submit(
