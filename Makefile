@@ -2,14 +2,18 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-DEMO_DATABASE_URL ?= sqlite+aiosqlite:///./data/demo.db
-DEMO_QR_DIR ?= data/demo-qr
+# The demo has a home of its own inside the clone (ignored by git), so example data
+# never mixes into the real home (ULASAN_HOME, default ~/.local/share/ulasan).
+DEMO_HOME ?= $(CURDIR)/data/demo
+DEMO := ULASAN_HOME="$(DEMO_HOME)" DATA_DIR=data SECRET_KEY= \
+	DATABASE_URL="sqlite+aiosqlite:///$(DEMO_HOME)/data/ulasan.db" $(BIN)/ulasan
 
 .PHONY: help install install-test install-bench demo run test test-pg lint format i18n-check bench clean
 
 help:
-	@echo "make demo   - install, load the example organisation into data/demo.db, start the bot (needs BOT_TOKEN)"
-	@echo "make run    - install, migrate DATABASE_URL and start the bot (no example data)"
+	@echo "make install - create .venv and install Ulasan (the first step of a real installation)"
+	@echo "make demo   - install, load the example organisation into its own home data/demo, start the bot (needs BOT_TOKEN)"
+	@echo "make run    - install, migrate the database and start the bot in the foreground (no example data)"
 	@echo "make test   - install the test extras and run the whole suite and ruff"
 	@echo "make test-pg - the same on a throwaway PostgreSQL cluster (installs the server if missing)"
 	@echo "make bench  - run the benchmarks in bench/"
@@ -37,14 +41,14 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 install-bench: $(VENV)/.installed-bench
 
 demo: install
-	@DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan check --require-token
-	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan db upgrade
-	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan import units examples/units.csv
-	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan import services examples/services.csv
-	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan import employees examples/employees.csv
-	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan link-codes
-	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan qr --out $(DEMO_QR_DIR) --format table
-	DATABASE_URL="$(DEMO_DATABASE_URL)" $(BIN)/ulasan run --no-migrate
+	@$(DEMO) check --require-token
+	$(DEMO) db upgrade
+	$(DEMO) import units examples/units.csv
+	$(DEMO) import services examples/services.csv
+	$(DEMO) import employees examples/employees.csv
+	$(DEMO) link-codes
+	$(DEMO) qr --format table
+	$(DEMO) run --no-migrate
 
 run: install
 	$(BIN)/ulasan run

@@ -25,7 +25,7 @@ from tests.support.fakebot import FakeBotApi
 from tests.support.records import BOT_ID, Sent
 
 BOT_USERNAME = "UlasanBenchBot"
-TOKEN = "123456:BENCH-TOKEN"
+TOKEN = "123456:BENCH-TOKEN-0123456789abcdefghijklmn"
 
 
 def bench_api() -> FakeBotApi:

@@ -137,6 +137,7 @@ def bot_env(workdir: Path, api: FakeBotApi, database_url: str, rate: int) -> dic
             "BOT_TOKEN": api.token,
             "TELEGRAM_BASE_URL": api.base_url,
             "DATABASE_URL": database_url,
+            "ULASAN_HOME": str(workdir),
             "DATA_DIR": str(workdir / "data"),
             "SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
             "LOG_LEVEL": "WARNING",
@@ -219,7 +220,7 @@ async def scenario(
             )
 
     try:
-        await run_cli(["db", "upgrade"], env, workdir)
+        await run_cli(["db", "upgrade", "--new-database"], env, workdir)
         await seed(Settings(_env_file=None, database_url=database_url), count)  # type: ignore[call-arg]
         started = time.monotonic()
         summary = await run_cli(["job", "run", "review_reminders", "--force"], env, workdir)

@@ -357,6 +357,7 @@ def run_rollup(settings: Settings, *, full: bool) -> tuple[float, str]:
 def _cli_env(path: Path, data_dir: Path) -> dict[str, str]:
     return {
         "DATABASE_URL": f"sqlite+aiosqlite:///{path}",
+        "ULASAN_HOME": str(data_dir),
         "DATA_DIR": str(data_dir),
         "SECRET_KEY": "bench-secret-key-0123456789",
         "TIMEZONE": TIMEZONE,

@@ -119,6 +119,7 @@ def bot_env(workdir: Path, base_url: str) -> dict[str, str]:
         BOT_USERNAME="UlasanBenchBot",
         TELEGRAM_BASE_URL=base_url,
         DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'ulasan.db'}",
+        ULASAN_HOME=str(workdir),
         DATA_DIR=str(workdir / "data"),
         SECRET_KEY=SECRET,
         PYTHONUNBUFFERED="1",
@@ -138,7 +139,7 @@ def ulasan(env: dict[str, str], cwd: Path, *args: str) -> str:
 def seed(workdir: Path) -> str:
     """Migrate and import the example organisation; the QR payload of one service."""
     env = bot_env(workdir, "http://127.0.0.1:9/bot")
-    ulasan(env, workdir, "db", "upgrade")
+    ulasan(env, workdir, "db", "upgrade", "--new-database")
     for kind in ("units", "services", "employees"):
         ulasan(env, workdir, "import", kind, str(ROOT / "examples" / f"{kind}.csv"))
     out = ulasan(env, workdir, "qr", "--service", SERVICE, "--format", "json", "--out", "qr")

@@ -25,6 +25,15 @@ from tests.support.fakebot import FakeBotApi
 from tests.support.pg import PgAdmin, is_postgresql
 
 
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test has a home of its own (ULASAN_HOME): no test reads or writes the
+    developer's real home, its .env or its secret key."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("ULASAN_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def _pg_admin() -> Iterator[PgAdmin | None]:
     """The PostgreSQL server of ULASAN_TEST_DATABASE_URL, if it names one."""

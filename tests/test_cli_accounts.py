@@ -202,7 +202,7 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.mark.parametrize("token", [None, "123456:TEST-TOKEN"])
+@pytest.mark.parametrize("token", [None, "123456:TEST-TOKEN-0123456789abcdefghijklmn"])
 async def test_no_username_means_exit_2_and_nothing_issued(
     ulasan: Ulasan, sessions: SessionFactory, token: str | None
 ):

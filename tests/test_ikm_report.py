@@ -476,14 +476,16 @@ def test_cli_xlsx_tabulation(seed: Seed, tmp_path: Path):
 def test_cli_xlsx_default_name(seed: Seed, tmp_path: Path):
     result = run_cli(seed, tmp_path, "--unit", seed.parent, *MARCH_ARGS, "--format", "xlsx")
     assert result.exit_code == 0, result.output
-    name = result.output.strip()
-    assert name == f"ikm-{seed.parent}-2026-03-01-2026-03-31.xlsx"
+    # Without --out: DATA_DIR/exports (under the home), never the working folder.
+    path = Path(result.output.strip())
+    assert path == tmp_path / "data" / "exports" / f"ikm-{seed.parent}-2026-03-01-2026-03-31.xlsx"
+    assert path.is_file()
 
 
 def test_cli_unmigrated_database_is_one_line(seed: Seed, tmp_path: Path):
     empty = Seed(**{**seed.__dict__, "url": f"sqlite+aiosqlite:///{tmp_path}/empty.db"})
     result = run_cli(empty, tmp_path)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "ulasan db upgrade" in result.output and len(result.output.strip().splitlines()) == 1
 
 

@@ -1,4 +1,5 @@
-"""Settings: defaults, one clear line per bad setting (exit 2), the generated secret key."""
+"""Settings: defaults under the home, one clear line per bad setting (exit 2), the token's
+shape, the secret key (read here, created only with a new database)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.settings import SettingsError, load_settings
+from bot.core.settings import SettingsError, create_secret_key, load_settings
 
 
 def load(tmp_path: Path, **values):
@@ -20,8 +21,15 @@ def load(tmp_path: Path, **values):
 def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     # `make test-pg` runs the suite with DATABASE_URL set, as a deployer would.
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    settings = load(tmp_path)
-    assert settings.database_url == "sqlite+aiosqlite:///./data/ulasan.db"
+    monkeypatch.delenv("DATA_DIR", raising=False)
+    monkeypatch.setenv("ULASAN_HOME", str(tmp_path / "home"))
+    settings = load_settings(_env_file=None)
+    home = (tmp_path / "home").resolve()
+    assert settings.home == home
+    assert settings.data_dir == home / "data"
+    assert settings.database_url == f"sqlite+aiosqlite:///{home}/data/ulasan.db"
+    assert settings.secret_key_file == home / "data" / "secret_key"
+    assert settings.exports_dir == home / "data" / "exports"
     assert settings.telegram_base_url == "https://api.telegram.org/bot"
     assert settings.timezone == "Asia/Jakarta"
     assert settings.default_language == "id"
@@ -60,18 +68,38 @@ def test_missing_token_is_clear(tmp_path: Path):
         load(tmp_path).token()
 
 
-def test_secret_key_generated_once_and_kept(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+def test_loading_never_creates_a_secret_key(tmp_path: Path):
+    settings = load(tmp_path)
+    assert settings.secret_key is None
+    assert not (tmp_path / "data").exists()
+    with pytest.raises(SettingsError, match=r"^SECRET_KEY: none in the environment"):
+        settings.secret_bytes()
+
+
+def test_secret_key_created_once_and_kept(tmp_path: Path, caplog: pytest.LogCaptureFixture):
     with caplog.at_level(logging.WARNING):
-        first = load(tmp_path).secret_bytes()
+        first = create_secret_key(load(tmp_path)).secret_bytes()
     assert "Generated a new SECRET_KEY" in caplog.text
     key_file = tmp_path / "data" / "secret_key"
-    assert key_file.exists()
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        second = load(tmp_path).secret_bytes()
-    assert first == second
-    assert "Generated" not in caplog.text
+    assert load(tmp_path).secret_bytes() == first
+    # Never over an existing key.
+    with pytest.raises(SettingsError, match="cannot create"):
+        create_secret_key(load(tmp_path))
+    assert load(tmp_path).secret_bytes() == first
+
+
+@pytest.mark.parametrize("token", ["bad", "123456:short", "abc:" + "x" * 35, "1:" + "é" * 35])
+def test_a_token_that_is_not_even_well_formed_is_refused(tmp_path: Path, token: str):
+    with pytest.raises(SettingsError) as error:
+        load(tmp_path, bot_token=token)
+    assert str(error.value).startswith("BOT_TOKEN: not a bot token")
+    assert token not in str(error.value)
+
+
+def test_a_well_formed_token_is_accepted(tmp_path: Path):
+    token = "110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    assert load(tmp_path, bot_token=f" {token} ").token() == token
 
 
 def test_explicit_secret_key_wins(tmp_path: Path):
@@ -82,12 +110,14 @@ def test_explicit_secret_key_wins(tmp_path: Path):
 
 def _cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k.isupper() and "ULASAN" not in k}
-    for key in ("DATABASE_URL", "BOT_TOKEN", "TIMEZONE", "ADMIN_IDS", "SECRET_KEY"):
+    for key in ("DATABASE_URL", "BOT_TOKEN", "TIMEZONE", "ADMIN_IDS", "SECRET_KEY", "DATA_DIR"):
         environment.pop(key, None)
-    environment.update({"DATA_DIR": str(tmp_path / "data"), **env})
+    environment.update({"ULASAN_HOME": str(tmp_path / "home"), **env})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        cwd=tmp_path,
+        cwd=elsewhere,
         env=environment,
         capture_output=True,
         text=True,
@@ -110,9 +140,25 @@ def test_cli_run_without_token_exits_2(tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
-def test_dotenv_file_is_read(tmp_path: Path):
-    (tmp_path / ".env").write_text("TIMEZONE=Asia/Makassar\nADMIN_IDS=5,6\n")
+def test_the_homes_dotenv_file_is_read_from_any_working_folder(tmp_path: Path):
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / ".env").write_text("TIMEZONE=Asia/Makassar\nADMIN_IDS=5,6\n")
+    # A .env in the working folder is not the home's and is not read.
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / ".env").write_text("TIMEZONE=Asia/Jayapura\n")
     result = _cli(tmp_path, "check")
     assert result.returncode == 0, result.stderr
     assert "Asia/Makassar" in result.stdout
     assert "2 admin(s)" in result.stdout
+    assert f"home {(tmp_path / 'home').resolve()}" in result.stdout
+    assert not (tmp_path / "home" / "data").exists()  # check creates nothing
+
+
+def test_check_require_token_refuses_a_malformed_token(tmp_path: Path):
+    result = _cli(tmp_path, "check", "--require-token", BOT_TOKEN="bad")
+    assert result.returncode == 2
+    assert "Settings OK" not in result.stdout
+    assert result.stderr.strip() == (
+        "Setting error: BOT_TOKEN: not a bot token; @BotFather gives one like 123456789:AAH…"
+        " (digits, a colon, 35 letters, digits, _ or -)"
+    )

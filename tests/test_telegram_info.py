@@ -33,7 +33,7 @@ async def test_username_unavailable_is_one_clear_line(
         tmp_path,
         migrated,
         bot_username=None,
-        bot_token="999:WRONG",
+        bot_token="999:WRONG-TOKEN-0123456789abcdefghijklmnop",
         telegram_base_url=fake_api.base_url,
     )
     with pytest.raises(SettingsError, match=r"^BOT_USERNAME: not set, and Telegram did not"):

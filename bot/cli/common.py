@@ -37,7 +37,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
-def get_settings(**overrides: Any) -> Settings:
+def get_settings(*, verify_database: bool = True, **overrides: Any) -> Settings:
+    """The settings (a bad one exits 2); with ``verify_database`` also a database that
+    exists and belongs to the key in use (bot/cli/home_check.py), else one line, exit 2."""
     from bot.core.settings import SettingsError, load_settings
 
     try:
@@ -50,6 +52,13 @@ def get_settings(**overrides: Any) -> Settings:
     )
     for noisy in ("httpx", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if verify_database:
+        from bot.cli import home_check
+
+        try:
+            home_check.verify_database(settings)
+        except home_check.HomeError as exc:
+            fail(str(exc), 2)
     return settings
 
 
@@ -176,6 +185,7 @@ def run_in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaita
 def write_document(path: Path, write: Callable[[Path], None]) -> None:
     """``write(path)`` (an XLSX report, say), then print the path; a failure is one line."""
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         write(path)
     except OSError as exc:
         fail(f"--out: cannot write {path}: {exc.strerror}")

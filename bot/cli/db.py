@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.common import fail, get_settings
+from bot.cli import home_check
+from bot.cli.common import clock, fail, get_settings
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -18,26 +19,39 @@ def db_group() -> None:
     """Database maintenance."""
 
 
-def upgrade_database(settings: Settings) -> None:
-    """Apply every migration; a database that cannot be opened or migrated exits 2."""
+def upgrade_database(settings: Settings, *, new_database: bool = False) -> Settings:
+    """Apply every migration and record the key's check value; a new database gets a new
+    secret key (see home_check). Returns the settings with the key in use. A database
+    that cannot be opened or migrated exits 2."""
     from storage.migrate import upgrade
 
+    try:
+        settings = home_check.prepare_upgrade(settings, new_database)
+    except home_check.HomeError as exc:
+        fail(str(exc), 2)
     try:
         before, after = asyncio.run(upgrade(settings.database_url))
     except OSError as exc:
         fail(f"DATABASE_URL: cannot open the database: {exc}", 2)
     except Exception as exc:  # SQLAlchemy wraps driver errors (wrong host, password…)
         fail(f"DATABASE_URL: cannot migrate the database: {exc.__class__.__name__}: {exc}", 2)
+    home_check.record_key(settings, clock().now())
     if before == after:
         click.echo(f"Database is up to date (revision {after}).")
     else:
         click.echo(f"Database upgraded from {before or 'empty'} to {after}.")
+    return settings
 
 
 @db_group.command("upgrade")
-def db_upgrade() -> None:
-    """Apply all Alembic migrations to DATABASE_URL."""
-    upgrade_database(get_settings())
+@click.option(
+    "--new-database",
+    is_flag=True,
+    help="Create a new, empty database even though a secret key already exists.",
+)
+def db_upgrade(new_database: bool) -> None:
+    """Apply all Alembic migrations to DATABASE_URL (creating it, and a secret key, if new)."""
+    upgrade_database(get_settings(verify_database=False), new_database=new_database)
 
 
 @db_group.command("current")

@@ -39,7 +39,7 @@ FORMATS = ("table", "json", "xlsx")
 
 
 def default_xlsx_name(report: IkmReport, today: date) -> Path:
-    """ikm-<unit or semua>[-<service>][-<nip>]-<from>-<to>.xlsx in the working directory."""
+    """ikm-<unit or semua>[-<service>][-<nip>]-<from>-<to>.xlsx (written to DATA_DIR/exports)."""
     parts = ["ikm", report.unit.code if report.unit else "semua"]
     if report.service:
         parts.append(report.service[0])
@@ -159,18 +159,22 @@ def ikm_command(
         (ReportError,),
     )
 
-    _emit(report, rows, output_format, out)
+    _emit(report, rows, output_format, out, settings.exports_dir)
 
 
 def _emit(
-    report: IkmReport, rows: list[RespondentRow], output_format: str, out: Path | None
+    report: IkmReport,
+    rows: list[RespondentRow],
+    output_format: str,
+    out: Path | None,
+    exports: Path,
 ) -> None:
     """The report in ``output_format``, on stdout or into ``out``."""
     if output_format == "xlsx":
         from scheduler.documents.ikm_xlsx import write_xlsx
 
         today = clock().now().astimezone().date()  # the machine's day, as date.today()
-        path = out or default_xlsx_name(report, today)
+        path = out or exports / default_xlsx_name(report, today)
         write_document(path, lambda target: write_xlsx(report, rows, target))
     elif output_format == "json":
         from scheduler.documents.ikm_json import report_json

@@ -109,15 +109,15 @@ def review_command(
         ),
         (ResultsError,),
     )
-    _emit(report, output_format, out)
+    _emit(report, output_format, out, settings.exports_dir)
 
 
-def _emit(report: ReviewReport, output_format: str, out: Path | None) -> None:
+def _emit(report: ReviewReport, output_format: str, out: Path | None, exports: Path) -> None:
     """The report in ``output_format``, on stdout or into ``out``."""
     if output_format == "xlsx":
         from scheduler.documents.review_xlsx import write_xlsx
 
-        path = out or default_xlsx_name(report)
+        path = out or exports / default_xlsx_name(report)
         write_document(path, lambda target: write_xlsx(report, target))
     elif output_format == "json":
         from scheduler.documents.review_json import report_json

@@ -1,25 +1,47 @@
-"""The one settings object of the service, read from the environment and `.env`.
+"""The one settings object of the service, read from the environment and the home's `.env`.
 
 No other module reads ``os.environ``. `load_settings()` validates everything and
 turns any problem into a `SettingsError` whose message is one line naming the
 setting, so the CLI can print it and exit with code 2.
+
+**One home.** Everything the service keeps on disk resolves against one folder,
+``ULASAN_HOME``, never the working folder: its ``.env`` (the settings file),
+``DATA_DIR`` (default ``<home>/data``: the SQLite file ``ulasan.db``, the
+generated ``secret_key``, QR codes, exported reports, the bot's lock file). A
+relative ``DATA_DIR`` or SQLite path in ``DATABASE_URL`` is relative to the home.
+Without ``ULASAN_HOME`` the home is ``$XDG_DATA_HOME/ulasan`` (usually
+``~/.local/share/ulasan``): the same for every command of one user wherever it
+runs, apart from the code (a new clone or an upgrade never touches the data),
+writable without root. The systemd unit sets it to its ``StateDirectory``
+(``/var/lib/ulasan``), the container image to its volume.
+
+The secret key is only *read* here (``SECRET_KEY``, else ``DATA_DIR/secret_key``);
+it is created together with a new database by ``ulasan db upgrade``
+(`create_secret_key`), so no command quietly makes a second one.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
 import secrets
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = logging.getLogger(__name__)
 
 SECRET_KEY_FILE = "secret_key"
+DATABASE_FILE = "ulasan.db"
+ENV_FILE = ".env"
+# A Bot API token as @BotFather issues it: the bot's numeric id, a colon, 35 characters
+# of A-Z a-z 0-9 _ - (30 or more accepted).
+TOKEN_SHAPE = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,}")
 
 
 class SettingsError(Exception):
@@ -28,17 +50,20 @@ class SettingsError(Exception):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=None,  # load_settings() names the home's .env
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
     )
 
+    # The home folder; load_settings() always sets it (ULASAN_HOME or the default).
+    ulasan_home: Path = Path(".")
     bot_token: SecretStr | None = None
     bot_username: str | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
-    database_url: str = "sqlite+aiosqlite:///./data/ulasan.db"
-    data_dir: Path = Path("./data")
+    # Empty: the SQLite file DATA_DIR/ulasan.db (filled in by _resolve_paths).
+    database_url: str = ""
+    data_dir: Path = Path("data")
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     timezone: str = "Asia/Jakarta"
     secret_key: SecretStr | None = None
@@ -135,11 +160,24 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' is not a known time zone (e.g. Asia/Jakarta)") from None
         return value
 
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not TOKEN_SHAPE.fullmatch(value.get_secret_value().strip()):
+            # Never echo the value: it may be a real token with a typo.
+            raise ValueError(
+                "not a bot token; @BotFather gives one like 123456789:AAH…"
+                " (digits, a colon, 35 letters, digits, _ or -)"
+            )
+        return SecretStr(value.get_secret_value().strip())
+
     @field_validator("database_url")
     @classmethod
     def _async_url(cls, value: str) -> str:
         allowed = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
-        if not value.startswith(allowed):
+        if value and not value.startswith(allowed):
             raise ValueError(
                 f"'{value}' is not supported; use sqlite+aiosqlite:///path.db "
                 "or postgresql+asyncpg://user:pass@host/db"
@@ -163,7 +201,48 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
 
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Settings:
+        """DATA_DIR and a SQLite file resolve against the home, never the working folder."""
+        home = self.ulasan_home.expanduser().resolve()
+        data_dir = home / self.data_dir.expanduser()
+        url = self.database_url or f"sqlite+aiosqlite:///{data_dir / DATABASE_FILE}"
+        prefix = "sqlite+aiosqlite:///"
+        if url.startswith(prefix):
+            path, _, query = url[len(prefix) :].partition("?")
+            if path and path != ":memory:":
+                path = str(home / Path(path).expanduser())
+            url = prefix + path + (f"?{query}" if query else "")
+        self.ulasan_home, self.data_dir, self.database_url = home, data_dir, url
+        return self
+
     # -- derived values -------------------------------------------------
+    @property
+    def home(self) -> Path:
+        return self.ulasan_home
+
+    @property
+    def env_file(self) -> Path:
+        return self.ulasan_home / ENV_FILE
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / SECRET_KEY_FILE
+
+    @property
+    def exports_dir(self) -> Path:
+        """Where reports go when no ``--out`` is given."""
+        return self.data_dir / "exports"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None on PostgreSQL."""
+        prefix = "sqlite+aiosqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        path = self.database_url[len(prefix) :].partition("?")[0]
+        return None if path in ("", ":memory:") else Path(path)
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -182,12 +261,15 @@ class Settings(BaseSettings):
 
     def secret_bytes(self) -> bytes:
         if self.secret_key is None:
-            raise SettingsError("SECRET_KEY: not loaded (call load_settings())")
+            raise SettingsError(
+                f"SECRET_KEY: none in the environment and no {self.secret_key_file}; "
+                "a new database gets one from `ulasan db upgrade`, an old one from its backup"
+            )
         return self.secret_key.get_secret_value().encode()
 
     def token(self) -> str:
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
-            raise SettingsError("BOT_TOKEN: missing; set it in .env or the environment")
+            raise SettingsError(f"BOT_TOKEN: missing; set it in {self.env_file} or the environment")
         return self.bot_token.get_secret_value().strip()
 
     def is_admin(self, telegram_user_id: int) -> bool:
@@ -235,32 +317,61 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def _ensure_secret(settings: Settings) -> Settings:
+def _read_secret(settings: Settings) -> Settings:
+    """SECRET_KEY from the environment, else from DATA_DIR/secret_key, else none yet."""
     if settings.secret_key is not None and settings.secret_key.get_secret_value():
         if len(settings.secret_key.get_secret_value()) < 16:
             raise SettingsError("SECRET_KEY: too short; use at least 16 characters")
         return settings
-    path = settings.data_dir / SECRET_KEY_FILE
+    path = settings.secret_key_file
     try:
-        if path.exists():
-            key = path.read_text(encoding="utf-8").strip()
-        else:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            key = secrets.token_urlsafe(32)
-            path.write_text(key + "\n", encoding="utf-8")
-            path.chmod(0o600)
-            log.warning("Generated a new SECRET_KEY and kept it in %s; back this file up", path)
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return settings.model_copy(update={"secret_key": None})
     except OSError as exc:
-        raise SettingsError(f"SECRET_KEY: cannot read or create {path}: {exc.strerror}") from None
+        raise SettingsError(f"SECRET_KEY: cannot read {path}: {exc.strerror}") from None
     if len(key) < 16:
         raise SettingsError(f"SECRET_KEY: the key in {path} is too short")
     return settings.model_copy(update={"secret_key": SecretStr(key)})
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Read and validate the settings; raise `SettingsError` with one line on any problem."""
+def create_secret_key(settings: Settings) -> Settings:
+    """Write a new random key to DATA_DIR/secret_key (mode 0600); only for a new database."""
+    path = settings.secret_key_file
+    key = secrets.token_urlsafe(32)
     try:
-        settings = Settings(**overrides)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+    except OSError as exc:
+        raise SettingsError(f"SECRET_KEY: cannot create {path}: {exc.strerror}") from None
+    log.warning("Generated a new SECRET_KEY and kept it in %s; back this file up", path)
+    return settings.model_copy(update={"secret_key": SecretStr(key)})
+
+
+def default_home() -> Path:
+    """``$XDG_DATA_HOME/ulasan``, i.e. ``~/.local/share/ulasan`` on most systems."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ulasan"
+
+
+def resolve_home(override: Any = None) -> Path:
+    """The home: an explicit override, else ULASAN_HOME, else `default_home()`."""
+    chosen = override or os.environ.get("ULASAN_HOME") or default_home()
+    return Path(chosen).expanduser().resolve()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings; raise `SettingsError` with one line on any problem.
+
+    The environment wins over the home's ``.env``; ``_env_file`` (tests: None) names
+    another settings file.
+    """
+    home = resolve_home(overrides.pop("ulasan_home", None))
+    overrides.setdefault("_env_file", home / ENV_FILE)
+    try:
+        settings = Settings(ulasan_home=home, **overrides)
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None
-    return _ensure_secret(settings)
+    return _read_secret(settings)

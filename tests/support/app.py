@@ -27,7 +27,7 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settin
         "database_url": database_url,
         "data_dir": tmp_path / "data",
         "secret_key": "test-secret-key-0123456789",
-        "bot_token": "123456:TEST-TOKEN",
+        "bot_token": "123456:TEST-TOKEN-0123456789abcdefghijklmn",
         "admin_ids": str(ADMIN_ID),
         "bot_username": "UlasanTestBot",
     }

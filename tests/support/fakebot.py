@@ -40,7 +40,7 @@ from tests.support.pushback import Pushback, Refusal, Stall
 from tests.support.records import BOT_ID, Call, Sent, StoredFile
 
 BOT_USERNAME = "UlasanTestBot"
-TOKEN = "123456:TEST-TOKEN"
+TOKEN = "123456:TEST-TOKEN-0123456789abcdefghijklmn"
 
 Fault = Callable[[str, dict[str, Any]], "tuple[int, str, int | None] | None"]
 # Hears of each message the bot sends or edits: (method, the message as shown now).
