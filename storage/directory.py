@@ -3,7 +3,9 @@ how to reach an employee, which units lie below a unit."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Employee, TelegramAccount, Unit
@@ -86,3 +88,46 @@ async def unit_ancestor_ids(session: AsyncSession, unit_id: int) -> list[int]:
         found.append(current)
         current = parent[1]
     return found
+
+
+@dataclass(frozen=True)
+class LinkedHead:
+    """The head found for a unit: who (employee, Telegram id) and which unit they head."""
+
+    employee_id: int
+    chat_id: int
+    unit_id: int
+
+
+async def nearest_linked_head(session: AsyncSession, unit_id: int) -> LinkedHead | None:
+    """The linked, active head of the unit, else of the nearest unit above it that has
+    one; None if no unit up the tree has one (safe against bad cycles)."""
+    seen: set[int] = set()
+    current: int | None = unit_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        row = (
+            await session.execute(
+                select(Unit.parent_id, Employee.id, TelegramAccount.telegram_user_id)
+                .select_from(Unit)
+                .outerjoin(
+                    Employee,
+                    and_(Employee.id == Unit.head_employee_id, Employee.active.is_(True)),
+                )
+                .outerjoin(TelegramAccount, TelegramAccount.employee_id == Employee.id)
+                .where(Unit.id == current)
+            )
+        ).first()
+        if row is None:
+            return None
+        parent_id, employee_id, telegram_id = row
+        if employee_id is not None and telegram_id is not None:
+            return LinkedHead(int(employee_id), int(telegram_id), current)
+        current = parent_id
+    return None
+
+
+async def headed_unit_ids(session: AsyncSession, employee_id: int) -> list[int]:
+    """The units this employee heads (active or not is the caller's concern)."""
+    rows = await session.scalars(select(Unit.id).where(Unit.head_employee_id == employee_id))
+    return [int(unit_id) for unit_id in rows]

@@ -1,6 +1,7 @@
 """Imports every model module so that `Base.metadata` knows all tables."""
 
 from storage import (  # noqa: F401
+    case_models,
     key_check_models,
     models,
     outbox_models,

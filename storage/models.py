@@ -198,3 +198,16 @@ class UnitAdmin(Base):
     unit: Mapped[Unit] = relationship()
 
     __table_args__ = (UniqueConstraint("telegram_user_id", "unit_id"),)
+
+
+class NotificationMute(Base):
+    """A kind of alert or note one Telegram user chose not to receive (``/pengaturan``).
+
+    Kinds are `storage.mutes.KINDS`; a head still receives the cases they own.
+    """
+
+    __tablename__ = "notification_mutes"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    muted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -149,3 +149,21 @@ class SurveyRelay(Base):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PraiseNote(Base):
+    """A survey that praised the officer named by its QR code, taken into a daily note.
+
+    The row says "already sent in a daily note" (the praise itself is the
+    response: every answer at 4 and a comment); counts per officer and month
+    come from the responses (`storage.praise`), so they never wait for a note.
+    """
+
+    __tablename__ = "praise_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), unique=True
+    )
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    noted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

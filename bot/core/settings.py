@@ -90,8 +90,12 @@ class Settings(BaseSettings):
     schedule_rollup: str = "*/15 * * * *"
     schedule_weekly_digest: str = "0 8 * * 1"
     schedule_housekeeping: str = "0 2 * * *"
+    schedule_case_followup: str = "*/15 * * * *"
+    schedule_praise_notes: str = "0 10 * * *"
     reminder_every_days: int = Field(default=3, ge=1, le=30)
     low_score_threshold: float = Field(default=2.0, ge=1.0, le=4.0)
+    # Working days a case may wait for its first response (twice that: the head above hears).
+    case_first_response_days: int = Field(default=2, ge=1, le=30)
     # Quiet hours: reminders, nudges and digests only on working days in working hours;
     # alerts in their own, wider window.
     work_days: str = "1-5"
@@ -105,6 +109,8 @@ class Settings(BaseSettings):
         "schedule_rollup",
         "schedule_weekly_digest",
         "schedule_housekeeping",
+        "schedule_case_followup",
+        "schedule_praise_notes",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

@@ -10,6 +10,13 @@ A submitted survey raises an alert (`reasons_for`) when
   request to check, never as an accusation;
 - it carries a comment, reason ``comment``.
 
+What happens then (`opens_case`): a low mean, an unsur at 1 or a levy opens a
+**case** (an owner, a status, a first-response target); a comment alone on an
+otherwise good survey is a **note** to the unit (no case). A survey with every
+answer at 4 and a comment at a QR code that names an officer is **praise**
+(`is_praise`): it goes to the officer and their supervisor in the daily praise
+notes, not to the unit as a comment note.
+
 Exactness: the mean rule compares sums of integers, never floats:
 `max_total` turns the threshold into the largest sum of nine scores whose mean
 is at or below it (the threshold read as the decimal it was written as). The
@@ -20,7 +27,7 @@ same rule as a SQL condition, to select only alert-worthy responses, lives in
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -30,6 +37,8 @@ REASON_LOW_MEAN = "low_mean"
 REASON_UNSUR_1 = "unsur_1"
 REASON_LEVY = "levy"
 REASON_COMMENT = "comment"
+CASE_REASONS = (REASON_LOW_MEAN, REASON_UNSUR_1, REASON_LEVY)
+BEST = 4  # the best answer of every unsur
 
 
 def max_total(threshold: float) -> int:
@@ -61,3 +70,17 @@ def reasons_for(
     if comment is not None and comment.strip():
         reasons.append(REASON_COMMENT)
     return tuple(reasons)
+
+
+def opens_case(reasons: Sequence[str]) -> bool:
+    """Whether an alert needs action (a case), not only reading (a comment note)."""
+    return any(reason in CASE_REASONS for reason in reasons)
+
+
+def is_praise(
+    answers: Mapping[str, int | None], comment: str | None, *, officer_named: bool
+) -> bool:
+    """Every answer at the best (4), a comment, and an officer named by the QR code."""
+    if not officer_named or comment is None or not comment.strip():
+        return False
+    return all(answers.get(code) == BEST for code in skm.UNSUR_CODES)
