@@ -3,10 +3,11 @@
 A low-score alert (``scheduler/jobs/low_score_alerts.py``) whose citizen agreed to be
 contacted carries a button ``al:<alert token>:reply``. The flow:
 
-1. The head (or an admin) presses it. Only someone the alert was queued for
-   (its outbox row for their chat) may reply: an admin who still manages the
-   service's unit (`storage.unit_admins`), or the employee the row was
-   addressed to (so a head who left the post cannot). Any
+1. The head (or an admin) presses it. Only the employee the alert was
+   addressed to, or someone who may act on the unit's cases now
+   (`storage.case_access`: the case's owner, a head of the unit or a unit above
+   it, an admin of the unit) may reply, so a head who left the post cannot,
+   and a staff member the case was handed to can. Any
    other press, a forged or unknown token, and a press on an alert whose
    citizen did not consent are refused, answered briefly and logged (with a
    pseudonym, not the Telegram id).
@@ -50,10 +51,10 @@ from bot.core.clock import format_moment
 from bot.core.i18n import N_, Translate
 from bot.core.settings import Settings
 from handlers import common
-from handlers.context import BotContext
+from handlers.context import RELAY_INPUT_KEY, BotContext, expect_typed_input
 from scheduler import alert_relay as relay
 from scheduler.messages import alerts as alert_texts
-from storage import outbox, survey_alerts, unit_admins
+from storage import case_access, case_queries, outbox, survey_alerts
 from storage.directory import employee_by_telegram
 from storage.masking import clean_text, mask_personal_data
 from storage.review_ratings import active_review
@@ -61,7 +62,7 @@ from storage.survey import citizen_draft_touched_after
 
 log = logging.getLogger(__name__)
 
-PENDING_KEY = "alert_relay"
+PENDING_KEY = RELAY_INPUT_KEY
 PENDING_TTL = timedelta(minutes=15)
 RELAY_MAX_CHARS = 1000
 HEAD = "head"
@@ -93,11 +94,11 @@ async def check_head(
     if case is None:
         return Verdict("unknown")
     row = await survey_alerts.alert_recipient(session, case, user_id)
-    employee = await employee_by_telegram(session, user_id)
-    employee_id = employee.id if employee is not None else None
+    viewer = await case_access.viewer_for(session, settings, user_id)
+    employee_id = viewer.employee_id
     addressed = employee_id is not None and row is not None and row.employee_id == employee_id
-    scope = await unit_admins.admin_scope(session, settings, user_id)
-    if row is None or not (scope.covers(case.unit_id) or addressed):
+    owner = await case_queries.owner_of_response(session, case.response_id)
+    if not (addressed or viewer.may_see(case.unit_id, owner)):
         return Verdict("not_recipient", case)
     if not case.contactable:
         return Verdict("no_consent", case)
@@ -132,13 +133,11 @@ def _log_refused(what: str, verdict: Verdict, update: Update, context: BotContex
 
 
 def _set_pending(context: BotContext, role: str, token: str, prompt_id: int | None) -> None:
-    if context.user_data is not None:
-        context.user_data[PENDING_KEY] = {
-            "role": role,
-            "token": token,
-            "since": context.clock.now(),
-            "prompt": prompt_id,
-        }
+    expect_typed_input(
+        context.user_data,
+        PENDING_KEY,
+        {"role": role, "token": token, "since": context.clock.now(), "prompt": prompt_id},
+    )
 
 
 def _pending(context: BotContext) -> dict[str, Any] | None:
@@ -159,8 +158,9 @@ def _end_pending(context: BotContext) -> None:
         context.user_data.pop(PENDING_KEY, None)
 
 
-async def _moved_on(update: Update, context: BotContext, since: datetime) -> bool:
-    """Whether the person used a peer review or a citizen survey after pressing Reply."""
+async def moved_on(update: Update, context: BotContext, since: datetime) -> bool:
+    """Whether the person used a peer review or a citizen survey since ``since`` (when
+    they were asked to type something): then their text is meant for that."""
     settings = context.settings
     now = context.clock.now()
     async with context.sessions() as session:
@@ -302,7 +302,7 @@ async def handle_alert_text(update: Update, context: BotContext) -> bool:
     if pending.get("prompt") is not None and message.message_id < pending["prompt"]:
         # Older than the prompt: a redelivered update, answered before.
         return True
-    if await _moved_on(update, context, pending["since"]):
+    if await moved_on(update, context, pending["since"]):
         _end_pending(context)
         return False
     text = mask_personal_data(clean_text(message.text)) if message.text is not None else ""

@@ -136,6 +136,12 @@ async def help_command(update: Update, context: BotContext) -> None:
             "/hasil: your latest 360° results\n"
             "/help: this message"
         )
+        + "\n\n"
+        + _(
+            "For unit heads, unit admins and staff handed a case:\n"
+            "/kasus: the cases citizens' feedback opened, and what was done\n"
+            "/pengaturan: which alerts and notes you receive"
+        )
     )
 
 

@@ -16,6 +16,20 @@ from storage.crypto import pseudonym
 from storage.db import SessionFactory
 
 LANGUAGE_KEY = "language"
+# Typed input a person was asked for in ``user_data``, one at a time: a reply to a
+# citizen (handlers/alerts.py) or a case's resolution (handlers/cases.py).
+RELAY_INPUT_KEY = "alert_relay"
+RESOLUTION_INPUT_KEY = "case_resolution"
+TYPED_INPUT_KEYS = (RELAY_INPUT_KEY, RESOLUTION_INPUT_KEY)
+
+
+def expect_typed_input(data: dict[Any, Any] | None, key: str, value: dict[str, Any]) -> None:
+    """Remember what the person's next text is for; asking for one drops the others."""
+    if data is None:
+        return
+    for other in TYPED_INPUT_KEYS:
+        data.pop(other, None)
+    data[key] = value
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -15,12 +15,14 @@ from telegram.ext import Application
 from handlers import (
     account,
     alerts,
+    cases,
     citizen,
     citizen_entry,
     common,
     cycle_opening,
     cycles_admin,
     delete_data,
+    notification_settings,
     reachability,
     review,
     review_list,
@@ -39,11 +41,14 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *review.HANDLERS,
         *review_results.HANDLERS,
         # Admins and unit heads: /siklus (the opening flow's catch-all answers any other
-        # cy:), the low-score alert's relay (al:), /status.
+        # cy:), the low-score alert's relay (al:), cases (/kasus, ks:, kl:), /status.
         *cycles_admin.HANDLERS,
         *cycle_opening.HANDLERS,
         *alerts.HANDLERS,
+        *cases.HANDLERS,
         *status.HANDLERS,
+        # Whoever receives alerts or notes: /pengaturan (pg:).
+        *notification_settings.HANDLERS,
         # Citizens: /hapusdata and the way in (QR code, chooser) before the survey's steps,
         # whose catch-all answers any other sv:, sp: or hd:.
         *delete_data.HANDLERS,

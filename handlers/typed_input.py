@@ -1,7 +1,8 @@
 """The one router for messages that are not commands (text, stickers, photos…).
 
 Several conversations take typed input: an admin's /siklus flow (a cycle name
-or date), a rater's review comments, a citizen's survey comment. Only one
+or date), a case's resolution (/kasus), a reply to a citizen (Balas), a rater's
+review comments, a citizen's survey comment. Only one
 MessageHandler can win in group 0, so this router asks each feature in turn,
 most specific first; the citizen survey answers last and replies with the
 general hint when nobody is in a conversation.
@@ -12,12 +13,14 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from handlers import alerts, citizen, cycle_opening, review
+from handlers import alerts, cases, citizen, cycle_opening, review
 from handlers.context import BotContext
 
 
 async def route_message(update: Update, context: BotContext) -> None:
     if await cycle_opening.handle_admin_text(update, context):
+        return
+    if await cases.handle_case_text(update, context):
         return
     if await alerts.handle_alert_text(update, context):
         return

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.settings import Settings
 from scheduler.messages import alerts as alert_texts
 from scheduler.quiet_hours import next_allowed
-from storage import survey_alerts
+from storage import cases, survey_alerts
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_REPLY
 from storage.preferences import language_of_chat
@@ -85,6 +85,8 @@ async def reply_to_citizen(
     )
     if relay_id is None:
         raise NotRelayed("gone")
+    # A reply through the relay is the case's first response (a new case: "ditangani").
+    await cases.record_reply(session, case.response_id, employee_id, now)
     can_answer = not await survey_alerts.citizen_has_answered(session, case.response_id)
     queued = await queue_relay(
         session,

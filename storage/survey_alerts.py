@@ -42,16 +42,18 @@ from datetime import UTC, datetime
 from functools import reduce
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy import and_, exists, func, literal, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.core.settings import Settings
 from scheduler.scoring import skm
 from scheduler.scoring.alert_rules import max_total
-from storage.models import Employee, Service, TelegramAccount, Unit
+from storage.directory import nearest_linked_head
+from storage.models import Service, TelegramAccount, Unit
 from storage.outbox import insert_ignore
 from storage.outbox_models import JobRun, OutboxMessage
+from storage.praise import praise_condition
 from storage.preferences import language_of_chat
 from storage.survey_models import SUBMITTED, SurveyAlert, SurveyRelay, SurveyResponse
 from storage.unit_admins import unit_admin_chats
@@ -83,7 +85,11 @@ def _alert_worthy(threshold: float) -> Any:
         total <= max_total(threshold),
         *(column == 1 for column in SCORE_COLUMNS),
         and_(Service.free.is_(True), SurveyResponse.u4.is_not(None), SurveyResponse.u4 != 4),
-        and_(SurveyResponse.comment.is_not(None), func.trim(SurveyResponse.comment) != ""),
+        and_(
+            SurveyResponse.comment.is_not(None),
+            func.trim(SurveyResponse.comment) != "",
+            not_(praise_condition()),  # praise goes to the officer (storage.praise)
+        ),
     )
 
 
@@ -106,29 +112,8 @@ class Recipient:
 async def unit_head(session: AsyncSession, unit_id: int) -> tuple[int, int] | None:
     """(employee id, Telegram id) of the linked, active head of the unit, else of the
     nearest ancestor unit that has one; None if no unit up the tree has one."""
-    seen: set[int] = set()
-    current: int | None = unit_id
-    while current is not None and current not in seen:
-        seen.add(current)
-        row = (
-            await session.execute(
-                select(Unit.parent_id, Employee.id, TelegramAccount.telegram_user_id)
-                .select_from(Unit)
-                .outerjoin(
-                    Employee,
-                    and_(Employee.id == Unit.head_employee_id, Employee.active.is_(True)),
-                )
-                .outerjoin(TelegramAccount, TelegramAccount.employee_id == Employee.id)
-                .where(Unit.id == current)
-            )
-        ).first()
-        if row is None:
-            return None
-        parent_id, employee_id, telegram_id = row
-        if employee_id is not None and telegram_id is not None:
-            return int(employee_id), int(telegram_id)
-        current = parent_id
-    return None
+    head = await nearest_linked_head(session, unit_id)
+    return (head.employee_id, head.chat_id) if head is not None else None
 
 
 async def recipients_for(
@@ -161,24 +146,25 @@ async def recipients_for(
 # -- job queries -------------------------------------------------------------------------
 
 
-async def read_watermark(session: AsyncSession) -> datetime | None:
-    value = await session.scalar(select(JobRun.watermark).where(JobRun.name == JOB_NAME))
+async def read_watermark(session: AsyncSession, job: str = JOB_NAME) -> datetime | None:
+    """The latest submission a job examined (the praise notes keep one too)."""
+    value = await session.scalar(select(JobRun.watermark).where(JobRun.name == job))
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        log.warning("low_score_alerts: ignoring an unreadable watermark %r", value)
+        log.warning("%s: ignoring an unreadable watermark %r", job, value)
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-async def write_watermark(session: AsyncSession, value: datetime) -> None:
+async def write_watermark(session: AsyncSession, value: datetime, job: str = JOB_NAME) -> None:
     """Set only the watermark column (the runner owns the others); writes first."""
-    await session.execute(insert_ignore(session, JOB_RUNS, ["name"]).values(name=JOB_NAME))
+    await session.execute(insert_ignore(session, JOB_RUNS, ["name"]).values(name=job))
     await session.execute(
         update(JOB_RUNS)
-        .where(JOB_RUNS.c.name == JOB_NAME)
+        .where(JOB_RUNS.c.name == job)
         .values(watermark=value.astimezone(UTC).isoformat())
     )
 
@@ -216,8 +202,8 @@ async def pending_responses(
 
 async def insert_alert(
     session: AsyncSession, response_id: int, reasons: Sequence[str], token: str, now: datetime
-) -> bool:
-    """One alert row per response; False if it exists already or the response is gone.
+) -> int | None:
+    """One alert row per response, its id; None if it exists already or the response is gone.
 
     One statement (INSERT … SELECT … WHERE the response is still submitted ON
     CONFLICT DO NOTHING): it writes first, and a response deleted by /hapusdata
@@ -238,7 +224,8 @@ async def insert_alert(
         .from_select(list(values), source)
         .returning(ALERTS.c.id)
     )
-    return (await session.execute(statement)).first() is not None
+    row = (await session.execute(statement)).first()
+    return int(row[0]) if row is not None else None
 
 
 # -- relays ----------------------------------------------------------------------------

@@ -126,7 +126,7 @@ async def test_head_replies_and_the_citizen_answers_without_seeing_each_other(
     # Within the test: the unit head gets the alert, with a Balas button.
     await fake_api.wait_for_calls(sent_to(HEAD_TG, "Ulasan warga perlu ditindaklanjuti"))
     alert = message_with(fake_api, HEAD_TG, "Ulasan warga perlu ditindaklanjuti")
-    assert alert.button_texts() == ["Balas"]
+    assert alert.button_texts() == ["Balas", "Buka kasus"]
     assert "Perekaman KTP-el" in alert.text
     assert "Petugas pada kode QR: Budi Santoso" in alert.text
     assert "WA saya [TELEPON]" in alert.text
@@ -214,7 +214,7 @@ async def test_no_consent_means_no_button_and_a_forged_one_is_refused(
     await complete(citizen, QR, scores=LOW, comment="Tidak ramah")
     await fake_api.wait_for_calls(sent_to(HEAD_TG, "Ulasan warga perlu ditindaklanjuti"))
     alert = message_with(fake_api, HEAD_TG, "Ulasan warga perlu ditindaklanjuti")
-    assert alert.buttons() == []
+    assert alert.button_texts() == ["Buka kasus"]
     assert "Warga tidak meminta untuk dihubungi." in alert.text
     (token,) = await alert_tokens(sessions)
     head = fake_api.user(HEAD_TG, "Siti", "id")

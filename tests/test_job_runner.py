@@ -141,12 +141,17 @@ async def test_first_tick_registers_every_job_and_runs_none(
         await JobRunner(settings, sessions, loader=jobs).tick(start + timedelta(seconds=30)) == []
     )
     assert (await rows(sessions))["rollup"].last_started_at == start
-    # The first slot after the first start: every minute for alerts, a quarter hour for rollup.
+    # The first slot after the first start: every minute for alerts, a quarter hour for
+    # the case follow-up and the rollup.
     assert await runner.tick(wib(2030, 1, 7, 10, 1)) == ["low_score_alerts"]
     await runner.wait()
-    assert await runner.tick(wib(2030, 1, 7, 10, 15)) == ["low_score_alerts", "rollup"]
+    assert await runner.tick(wib(2030, 1, 7, 10, 15)) == [
+        "low_score_alerts",
+        "case_followup",
+        "rollup",
+    ]
     await runner.wait()
-    assert jobs.calls == Counter({"low_score_alerts": 2, "rollup": 1})
+    assert jobs.calls == Counter({"low_score_alerts": 2, "case_followup": 1, "rollup": 1})
 
 
 async def test_after_downtime_a_missed_run_runs_once(settings: Settings, sessions: SessionFactory):

@@ -236,7 +236,10 @@ async def test_no_citizen_identity_in_the_alert(settings, sessions, world):
     for row in await outbox_rows(sessions):
         assert str(CITIZEN_CHAT) not in row.content
         assert CITIZEN_KEY not in row.content
-        assert [b["callback_data"] for b in buttons_of(row)] == [f"al:{alert.token}:reply"]
+        assert [b["callback_data"] for b in buttons_of(row)] == [
+            f"al:{alert.token}:reply",
+            f"ks:{alert.token}:1:open",
+        ]
 
 
 async def test_consent_gives_a_reply_button_and_no_consent_none(settings, sessions, world):
@@ -246,11 +249,11 @@ async def test_consent_gives_a_reply_button_and_no_consent_none(settings, sessio
     for row in await outbox_rows(sessions):
         labels = [b["text"] for b in buttons_of(row)]
         if row.dedupe_key.startswith(f"alert:{with_consent}:"):
-            assert labels == ["Balas"]
+            assert labels == ["Balas", "Buka kasus"]
             assert "Warga bersedia dihubungi" in text_of(row)
         else:
             assert row.dedupe_key.startswith(f"alert:{without}:")
-            assert labels == []
+            assert labels == ["Buka kasus"]
             assert "Warga tidak meminta untuk dihubungi." in text_of(row)
 
 

@@ -173,6 +173,8 @@ async def test_the_digest_numbers_by_hand(settings, sessions, seeded):
         "Unsur terlemah: U7 Perilaku pelaksana (NRR 2,50)\n"
         "Saran dan pengaduan: 2\n"
         "Peringatan nilai rendah: 2\n"
+        "Kasus: 0 dibuka minggu lalu; 0 masih terbuka, 0 melewati target tanggapan pertama "
+        "(lihat /kasus)\n"
         "\n"
         "Termasuk sub-unit."
     )

@@ -26,6 +26,7 @@ def register_commands() -> None:
     """Attach every command to the root group (a second call changes nothing)."""
     from bot.cli import (
         admin,
+        alerts,
         check,
         cycle,
         db,
@@ -53,6 +54,7 @@ def register_commands() -> None:
         outbox.outbox_group,
         job.job_group,
         admin.admin_group,
+        alerts.alerts_group,
     ):
         cli.add_command(command)
     report_group.add_command(report_ikm.ikm_command)

@@ -1,14 +1,22 @@
-"""Job ``low_score_alerts``: tell the unit head at once about an unhappy citizen.
+"""Job ``low_score_alerts``: tell the unit head at once about an unhappy citizen, and open
+a case when it needs action.
 
 Which surveys alert is `scheduler.scoring.alert_rules` (a low mean, an unsur at
 1, a levy on a free service, a comment); who hears of it and how alerts are
 stored is `storage.survey_alerts` (the unit's linked head or the nearest one
-above, and every admin); the text is ``scheduler/messages/alerts.py``.
+above, and that unit's admins); the text is ``scheduler/messages/alerts.py``.
 
 Each such response gets one `SurveyAlert` row (its reasons and a random token)
-and, in the same transaction, one outbox message (kind ``low_score_alert``,
+and, in the same transaction, a case when it needs action (a low mean, an
+unsur at 1, a levy: `storage.cases.open_case`, owned by that head, with its
+first-response target) and one outbox message (kind ``low_score_alert``,
 `PRIORITY_ALERT`, dedupe key ``alert:<response id>:<chat id>``) per recipient,
-in the recipient's language.
+in the recipient's language, with an "Open the case" button. A comment alone on
+an otherwise good survey is a note without a case; praise (every answer 4, a
+comment, an officer named) is left to the daily praise notes.
+
+Mutes (``/pengaturan``, `storage.mutes`): a unit admin who muted cases, or anyone
+who muted comment notes, is not told; the head who will own the case always is.
 
 Quiet hours: ``not_before`` is the next moment in the "alerts" window (07:00–21:00
 every day), unless ``--force``.
@@ -33,17 +41,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.settings import Settings
 from scheduler.jobs.specs import JobContext
 from scheduler.messages import alerts as texts
+from scheduler.messages import cases as case_texts
 from scheduler.quiet_hours import next_allowed
-from scheduler.scoring.alert_rules import reasons_for
+from scheduler.scoring import case_rules
+from scheduler.scoring.alert_rules import is_praise, opens_case, reasons_for
+from storage import cases, mutes
 from storage import survey_alerts as stored
 from storage.crypto import new_token
+from storage.directory import LinkedHead, nearest_linked_head
+from storage.models import Employee
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_ALERT
 from storage.survey_alerts import Recipient
+from storage.survey_models import SurveyResponse
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +71,26 @@ FIRST_RUN_LOOKBACK = timedelta(days=1)
 @dataclass
 class _Plan:
     response_id: int
+    unit_id: int
     reasons: tuple[str, ...]
     contact: bool
+    opens_case: bool
+    head: LinkedHead | None  # the case's owner, when it opens one
     messages: list[tuple[Recipient, str]]
 
 
 @dataclass
 class _Tally:
     alerts: int = 0
+    cases: int = 0
     queued: int = 0
     unaddressed: int = 0
     failed: int = 0
 
     def summary(self) -> str:
         text = f"{self.alerts} alert(s), {self.queued} message(s) queued"
+        if self.cases:
+            text += f", {self.cases} case(s) opened"
         if self.unaddressed:
             text += f", {self.unaddressed} without a recipient"
         if self.failed:
@@ -97,50 +120,102 @@ async def run(ctx: JobContext) -> str:
 async def _read(ctx: JobContext) -> tuple[datetime | None, datetime | None, list[_Plan]]:
     """(watermark, latest submission since, what to alert) in one read snapshot."""
     settings = ctx.settings
-    threshold = settings.low_score_threshold
     async with ctx.sessions() as session:
         mark = await stored.read_watermark(session)
         since = mark - OVERLAP if mark is not None else ctx.now - FIRST_RUN_LOOKBACK
         latest = await stored.latest_submission(session, since)
+        is_working_day = await cases.working_days(session, settings)
+        due_day, _due, _twice = case_rules.targets(
+            ctx.now, settings.tz, settings.case_first_response_days, is_working_day
+        )
         plans: list[_Plan] = []
-        for response in await stored.pending_responses(session, since, threshold):
-            reasons = reasons_for(
-                response.answers(),
-                response.comment,
-                free=response.service.free,
-                threshold=threshold,
-            )
-            if not reasons:  # the SQL rule and the Python rule agree; this is a guard
-                continue
-            recipients = await stored.recipients_for(session, settings, response.service.unit_id)
-            plans.append(
-                _Plan(
-                    response.id,
-                    reasons,
-                    bool(response.contact_ok and response.contact_chat_id is not None),
-                    [
-                        (r, texts.alert_text(response, reasons, settings, r.language))
-                        for r in recipients
-                    ],
-                )
-            )
+        pending = await stored.pending_responses(session, since, settings.low_score_threshold)
+        for response in pending:
+            plan = await _plan(session, settings, response, due_day)
+            if plan is not None:
+                plans.append(plan)
     return mark, latest, plans
 
 
+async def _plan(
+    session: AsyncSession, settings: Settings, response: SurveyResponse, due_day: date
+) -> _Plan | None:
+    """What one response raises: a case or a comment note, and the text for each
+    recipient who did not mute it; None when it raises nothing here."""
+    answers = response.answers()
+    if is_praise(answers, response.comment, officer_named=response.employee_id is not None):
+        return None  # the daily praise notes carry it to the officer (jobs/praise_notes.py)
+    reasons = reasons_for(
+        answers,
+        response.comment,
+        free=response.service.free,
+        threshold=settings.low_score_threshold,
+    )
+    if not reasons:  # the SQL rule and the Python rule agree; this is a guard
+        return None
+    unit_id = response.service.unit_id
+    with_case = opens_case(reasons)
+    head = await nearest_linked_head(session, unit_id) if with_case else None
+    owner = await session.get(Employee, head.employee_id) if head is not None else None
+    recipients = await stored.recipients_for(session, settings, unit_id)
+    recipients = await _unmuted(session, recipients, with_case)
+    messages = []
+    for recipient in recipients:
+        line = None
+        if with_case:
+            line = case_texts.opened_line(
+                owner.name if owner is not None else None,
+                due_day,
+                settings.case_first_response_days,
+                recipient.language,
+            )
+        text = texts.alert_text(response, reasons, settings, recipient.language, line)
+        messages.append((recipient, text))
+    contact = bool(response.contact_ok and response.contact_chat_id is not None)
+    return _Plan(response.id, unit_id, reasons, contact, with_case, head, messages)
+
+
+async def _unmuted(
+    session: AsyncSession, recipients: list[Recipient], with_case: bool
+) -> list[Recipient]:
+    """Drop those who muted this kind; the head who will own the case always hears."""
+    kind = mutes.CASES if with_case else mutes.COMMENTS
+    muted = await mutes.muted_chats(session, kind, [r.chat_id for r in recipients])
+    return [
+        r for r in recipients if r.chat_id not in muted or (with_case and r.role == stored.HEAD)
+    ]
+
+
 async def _alert(ctx: JobContext, plan: _Plan, not_before: datetime | None, tally: _Tally) -> None:
-    """One alert row and its messages in one transaction that begins with the insert."""
+    """One alert row, its case and its messages in one transaction that begins with the insert."""
     async with ctx.sessions.begin() as session:
         token = new_token(9)
-        if not await stored.insert_alert(session, plan.response_id, plan.reasons, token, ctx.now):
+        alert_id = await stored.insert_alert(
+            session, plan.response_id, plan.reasons, token, ctx.now
+        )
+        if alert_id is None:
             return  # another run alerted it a moment ago, or it was deleted
+        if plan.opens_case:
+            await cases.open_case(
+                session,
+                ctx.settings,
+                alert_id=alert_id,
+                unit_id=plan.unit_id,
+                head=plan.head,
+                now=ctx.now,
+            )
         for recipient, text in plan.messages:
-            buttons = texts.alert_buttons(token, recipient.language) if plan.contact else None
+            language = recipient.language
+            case_button = case_texts.open_button(token, 1, language) if plan.opens_case else None
+            buttons = texts.alert_buttons(
+                token, language, reply=plan.contact, case_button=case_button
+            )
             added = await enqueue(
                 session,
                 chat_id=recipient.chat_id,
                 kind=stored.ALERT_KIND,
                 text=text,
-                buttons=buttons,
+                buttons=buttons or None,
                 dedupe_key=stored.alert_key(plan.response_id, recipient.chat_id),
                 priority=PRIORITY_ALERT,
                 not_before=not_before,
@@ -148,10 +223,11 @@ async def _alert(ctx: JobContext, plan: _Plan, not_before: datetime | None, tall
             )
             tally.queued += int(added)
     tally.alerts += 1
+    tally.cases += int(plan.opens_case)
     if not plan.messages:
         tally.unaddressed += 1
         log.warning(
             "low_score_alerts: response %s alerted, but nobody to tell "
-            "(no linked unit head, no admins)",
+            "(no linked unit head, no admins, or all muted it)",
             plan.response_id,
         )

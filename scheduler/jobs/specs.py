@@ -65,6 +65,18 @@ JOB_SPECS: tuple[JobSpec, ...] = (
         "alerts",
         "alert unit heads to low scores, free-service levies and comments",
     ),
+    JobSpec(
+        "case_followup",
+        "schedule_case_followup",
+        "alerts",
+        "remind owners of cases past the first-response target; pass cases past it twice up",
+    ),
+    JobSpec(
+        "praise_notes",
+        "schedule_praise_notes",
+        "work",
+        "send officers and their supervisors the day's praise from citizens",
+    ),
     JobSpec("rollup", "schedule_rollup", None, "aggregate scores into daily and monthly tables"),
     JobSpec(
         "weekly_digest",

@@ -13,6 +13,9 @@ covers the head's unit **with its sub-units**, pooled, and says:
 - the weakest unsur (every unsur sharing the lowest NRR) and its NRR;
 - how many comments and how many low-score alerts (`SurveyAlert` rows of the
   week's responses) there were;
+- the unit's cases (`storage.case_queries.counts_by_unit`): opened last week,
+  open now, and how many of those are past their first-response target (also
+  in a digest without respondents, when cases are open);
 - a chart (matplotlib, Agg): NRR per unsur, last week beside the week before.
 
 Everything is aggregated in SQL (SUM/COUNT grouped by service, then added up
@@ -46,7 +49,10 @@ from scheduler.documents.weekly_digest_chart import render_chart
 from scheduler.jobs.specs import JobContext
 from scheduler.messages.weekly_digest import digest_parts, digest_text, digest_title
 from scheduler.quiet_hours import next_allowed
+from storage import case_queries
 from storage import survey_digest as figures
+from storage.case_queries import CaseCounts
+from storage.ikm_scope import period_bounds
 from storage.outbox import enqueue, queued_already
 from storage.outbox_models import PRIORITY_DIGEST
 from storage.preferences import language_of_chat
@@ -76,6 +82,7 @@ class _Plan:
     last: WeekFigures
     before: WeekFigures
     with_sub_units: bool
+    cases: CaseCounts
 
 
 async def run(ctx: JobContext) -> str:
@@ -113,6 +120,8 @@ async def _read(
         services = await figures.services_by_unit(session)
         last_week = await figures.week_data(session, last_span, settings)
         before_week = await figures.week_data(session, before_span, settings)
+        start, end = period_bounds(last_span.start, last_span.end, settings.tz)
+        case_counts = await case_queries.counts_by_unit(session, start, end, ctx.now)
         for head in heads:
             if await queued_already(session, dedupe_key(last_span, head)):
                 continue
@@ -126,7 +135,10 @@ async def _read(
                 skipped += 1  # nothing to serve, nothing to say
                 continue
             language = await language_of_chat(session, settings, head.chat_id)
-            plans.append(_Plan(head, language, last, before, len(units) > 1))
+            cases = CaseCounts()
+            for unit in units:
+                cases.add(case_counts.get(unit, CaseCounts()))
+            plans.append(_Plan(head, language, last, before, len(units) > 1, cases))
     return plans, skipped
 
 
@@ -134,7 +146,12 @@ async def _queue(ctx: JobContext, plan: _Plan, not_before: datetime | None) -> i
     """One head's digest: its text, its chart (drawn in a worker thread), its parts."""
     head = plan.head
     text = digest_text(
-        head.unit_name, plan.last, plan.before, plan.language, with_sub_units=plan.with_sub_units
+        head.unit_name,
+        plan.last,
+        plan.before,
+        plan.language,
+        with_sub_units=plan.with_sub_units,
+        cases=plan.cases,
     )
     chart = None
     if plan.last.result is not None:

@@ -90,13 +90,25 @@ def reason_lines(
 
 
 def alert_text(
-    response: SurveyResponse, reasons: Sequence[str], settings: Settings, language: str
+    response: SurveyResponse,
+    reasons: Sequence[str],
+    settings: Settings,
+    language: str,
+    case_line: str | None = None,
 ) -> str:
-    """The alert as one recipient reads it; never anything that identifies the citizen."""
+    """The alert as one recipient reads it; never anything that identifies the citizen.
+
+    With ``case_line`` (the case it opened: owner and target) it is a case alert;
+    without, a note about a comment on an otherwise good survey."""
     _ = gettext_for(language)
     service = response.service
+    title = (
+        _("⚠️ Citizen feedback needs attention")
+        if case_line is not None
+        else _("💬 A citizen left a suggestion or complaint")
+    )
     lines = [
-        _("⚠️ Citizen feedback needs attention"),
+        title,
         "",
         _("Service: {service}").format(service=service.name),
         _("Unit: {unit}").format(unit=service.unit.name),
@@ -128,18 +140,26 @@ def alert_text(
     comment = mask_personal_data(clean_text(response.comment or ""))
     if comment:
         head = "\n".join(lines)
-        room = MAX_TEXT - len(head) - len(footer) - 200
+        room = MAX_TEXT - len(head) - len(footer) - len(case_line or "") - 200
         comment_line = _("Suggestion or complaint (contact details hidden): {comment}").format(
             comment=shorten(comment, max(min(room, COMMENT_ROOM), 100))
         )
         lines += ["", comment_line]
+    if case_line is not None:
+        lines += ["", case_line]
     lines += ["", footer]
     return shorten("\n".join(lines), MAX_TEXT)
 
 
-def alert_buttons(token: str, language: str) -> list[list[dict[str, str]]]:
+def alert_buttons(
+    token: str, language: str, *, reply: bool = True, case_button: dict[str, str] | None = None
+) -> list[list[dict[str, str]]]:
+    """Reply (when the citizen may be contacted) and Open the case (when one was opened)."""
     _ = gettext_for(language)
-    return [[{"text": _("Reply"), "callback_data": callback(token, REPLY)}]]
+    row = [{"text": _("Reply"), "callback_data": callback(token, REPLY)}] if reply else []
+    if case_button is not None:
+        row.append(case_button)
+    return [row] if row else []
 
 
 # -- the relay ---------------------------------------------------------------------------

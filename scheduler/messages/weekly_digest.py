@@ -1,5 +1,5 @@
 """The weekly digest a unit head reads on Monday: respondents, IKM and its change, the weakest
-unsur, comments and alerts; and how the text and its chart fit into Telegram messages.
+unsur, comments, alerts and cases; and how the text and its chart fit into Telegram messages.
 
 The change from the week before is computed on the two values as printed, so
 the numbers shown add up. The digest is one photo with the text as caption
@@ -20,6 +20,7 @@ from bot.core.i18n import Translate, gettext_for
 from scheduler.messages.limits import shorten
 from scheduler.scoring import skm
 from scheduler.scoring.skm_instrument import UNSUR_BY_CODE
+from storage.case_queries import CaseCounts
 from storage.outbox import MAX_CAPTION, MAX_TEXT
 from storage.survey_digest import WeekFigures, WeekSpan
 
@@ -54,6 +55,7 @@ def digest_text(
     language: str,
     *,
     with_sub_units: bool,
+    cases: CaseCounts | None = None,
 ) -> str:
     _ = gettext_for(language)
     lines = [digest_title(unit_name, last.span, language), ""]
@@ -64,8 +66,12 @@ def digest_text(
                 "service counters?"
             )
         )
+        if cases is not None and cases.open:
+            lines.append(case_line(cases, _))
     else:
         lines += _figures(last, before, _, language)
+        if cases is not None:
+            lines.append(case_line(cases, _))
     if with_sub_units:
         lines += ["", _("Including the sub-units.")]
     return "\n".join(lines)
@@ -105,6 +111,14 @@ def _figures(last: WeekFigures, before: WeekFigures, _: Translate, language: str
     lines.append(_("Suggestions and complaints: {count}").format(count=last.totals.comments))
     lines.append(_("Low-score alerts: {count}").format(count=last.alerts))
     return lines
+
+
+def case_line(cases: CaseCounts, _: Translate) -> str:
+    """Cases opened last week, open now, and past the first-response target now."""
+    return _(
+        "Cases: {opened} opened last week; {open} open now, {late} past the "
+        "first-response target (see /kasus)"
+    ).format(opened=cases.opened, open=cases.open, late=cases.late)
 
 
 @dataclass(frozen=True)
