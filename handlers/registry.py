@@ -14,6 +14,7 @@ from telegram.ext import Application
 
 from handlers import (
     account,
+    admin_grants,
     alerts,
     cases,
     citizen,
@@ -47,6 +48,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *alerts.HANDLERS,
         *cases.HANDLERS,
         *status.HANDLERS,
+        # BKPSDM: unit admins (/admin, ad:).
+        *admin_grants.HANDLERS,
         # Whoever receives alerts or notes: /pengaturan (pg:).
         *notification_settings.HANDLERS,
         # Citizens: /hapusdata and the way in (QR code, chooser) before the survey's steps,

@@ -101,8 +101,9 @@ async def granted_units(session: AsyncSession, telegram_user_id: int) -> list[tu
 
 @dataclass(frozen=True)
 class Grant:
-    """One unit admin as listed by ``ulasan admin list``."""
+    """One unit admin as listed by ``ulasan admin list`` and ``/admin``."""
 
+    id: int
     telegram_user_id: int
     unit_code: str
     unit_name: str
@@ -208,6 +209,7 @@ async def list_grants(session: AsyncSession, unit_code: str | None = None) -> li
     rows = (await session.execute(statement)).all()
     return [
         Grant(
+            int(row.id),
             int(row.telegram_user_id),
             str(code),
             str(name),
@@ -217,3 +219,27 @@ async def list_grants(session: AsyncSession, unit_code: str | None = None) -> li
         )
         for row, code, name, nip, employee in rows
     ]
+
+
+async def grant_by_id(session: AsyncSession, grant_id: int) -> Grant | None:
+    for found in await list_grants(session):
+        if found.id == grant_id:
+            return found
+    return None
+
+
+async def revoke_grant(
+    session: AsyncSession, grant_id: int, *, actor: str, now: datetime
+) -> Grant | None:
+    """Remove one grant by its id (``/admin``); None when it is gone already."""
+    found = await grant_by_id(session, grant_id)
+    if found is None:
+        return None
+    await revoke(session, found.telegram_user_id, found.unit_code, actor=actor, now=now)
+    return found
+
+
+async def units(session: AsyncSession) -> list[tuple[int, str, str]]:
+    """(id, code, name) of every unit, by code (``/admin``'s unit chooser)."""
+    rows = await session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.code))
+    return [(int(unit_id), str(code), str(name)) for unit_id, code, name in rows.all()]

@@ -194,3 +194,63 @@ async def test_akun_tells_a_person_their_id_and_what_they_administer(
     assert "Anda adalah admin: DINKES Dinas Kesehatan (beserta sub-unitnya)." in now_admin.text
     city = await fake_api.user(ADMIN_ID, "Admin", "en").send("/akun")
     assert "You are an administrator of every unit (BKPSDM)." in city.text
+
+
+async def test_bkpsdm_adds_and_removes_a_unit_admin_in_telegram(
+    bot, fake_api: FakeBotApi, sessions: SessionFactory, settings: Settings, tree: dict[str, int]
+):
+    async with sessions() as session:
+        dewi = await session.scalar(select(Employee.id).where(Employee.name == "Dewi Anggraini"))
+    hr = fake_api.user(ADMIN_ID, "Admin BKPSDM", "id")
+    shown = await hr.send("/admin")
+    assert "👥 Admin unit (0)" in shown.text and "Belum ada admin unit." in shown.text
+    await hr.press("Tambah admin unit")
+    assert hr.last.button_texts()[:2] == [
+        "DINKES Dinas Kesehatan",
+        "DUKCAPIL Dinas Kependudukan dan Pencatatan Sipil",
+    ]
+    await hr.press("DUKCAPIL Dinas")
+    assert "Siapa yang menjadi admin DUKCAPIL" in hr.last.text
+    assert hr.last.button_texts() == ["Dewi Anggraini", "« Kembali"]
+    added = await hr.press("Dewi Anggraini")
+    assert added.alerts == ["Ditambahkan; yang bersangkutan sudah diberi tahu."]
+    assert "• DUKCAPIL Dinas Kependudukan dan Pencatatan Sipil: Dewi Anggraini" in hr.last.text
+    await fake_api.wait_for_calls(
+        lambda calls: any(
+            c.chat_id == DUKCAPIL_ADMIN and "Anda sekarang admin DUKCAPIL" in c.text for c in calls
+        )
+    )
+    assert (await scope_of(sessions, settings, DUKCAPIL_ADMIN)).covers(tree["deeper"])
+    again = await hr.press_data(f"ad:g:{tree['top']}:{dewi}")
+    assert again.alerts == ["Yang bersangkutan sudah menjadi admin unit ini."]
+
+    # Refused: a person of another unit, forged data, and anyone who is not BKPSDM.
+    other = await hr.press_data(f"ad:g:{tree['other']}:{dewi}")
+    assert other.alerts == ["Pegawai ini tidak dapat dipilih untuk unit ini."]
+    assert (await hr.press_data("ad:g:x")).alerts == ["Tombol ini tidak valid."]
+    unit_admin = fake_api.user(DUKCAPIL_ADMIN, "Dewi", "id")
+    refused = await unit_admin.send("/admin")
+    assert "hanya untuk administrator BKPSDM" in refused.text
+    assert (await unit_admin.press_data("ad:l")).alerts == [
+        "Maaf, pengelolaan admin unit hanya untuk administrator BKPSDM."
+    ]
+
+    # Removing asks first, and tells her.
+    await hr.send("/admin")
+    await hr.press("Hapus: Dewi Anggraini (DUKCAPIL)")
+    assert "Hapus Dewi Anggraini sebagai admin DUKCAPIL" in hr.last.text
+    confirm = hr.last.buttons()[0]["callback_data"]
+    removed = await hr.press("Ya, hapus")
+    assert removed.alerts == ["Dihapus; yang bersangkutan sudah diberi tahu."]
+    assert "Belum ada admin unit." in hr.last.text
+    assert (await hr.press_data(confirm)).alerts == ["Admin ini sudah dihapus."]
+    assert not (await scope_of(sessions, settings, DUKCAPIL_ADMIN)).is_admin
+    await fake_api.wait_for_calls(
+        lambda calls: any(
+            c.chat_id == DUKCAPIL_ADMIN and "Anda bukan lagi admin DUKCAPIL" in c.text
+            for c in calls
+        )
+    )
+    async with sessions() as session:
+        actors = list(await session.scalars(select(AuditLog.actor).order_by(AuditLog.id)))
+    assert len(actors) == 2 and all(a.startswith("telegram:") for a in actors)
