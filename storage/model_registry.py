@@ -2,6 +2,7 @@
 
 from storage import (  # noqa: F401
     case_models,
+    confirmation_models,
     key_check_models,
     models,
     outbox_models,

@@ -26,7 +26,7 @@ import logging
 import os
 import re
 import secrets
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     outbox_per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=3600)
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     outbox_batch_size: int = Field(default=50, ge=1, le=1000)
+    # Binding confirmations (storage/confirmations.py): how long a "Yes" button stays valid.
+    confirmation_ttl_minutes: int = Field(default=10, ge=1, le=1440)
     # Scheduled jobs: cron expressions (minute hour day month weekday) in TIMEZONE.
     schedule_review_reminders: str = "30 8 * * *"
     schedule_supervisor_nudges: str = "0 9 * * *"
@@ -248,6 +250,10 @@ class Settings(BaseSettings):
             return None
         path = self.database_url[len(prefix) :].partition("?")[0]
         return None if path in ("", ":memory:") else Path(path)
+
+    @property
+    def confirmation_ttl(self) -> timedelta:
+        return timedelta(minutes=self.confirmation_ttl_minutes)
 
     @property
     def tz(self) -> ZoneInfo:

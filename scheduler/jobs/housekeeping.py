@@ -17,6 +17,8 @@ Each step is one conditional statement, so a second run changes nothing:
    relayed reply to a citizen carries the citizen's chat id. Failed and
    unreachable rows stay for the operator. The dedupe keys of the jobs name a
    date, a cycle or a response, so nothing pruned is ever queued again.
+5. Confirmations past their expiry (``storage.confirmations``: the nonces of
+   confirmation buttons nobody pressed in time).
 
 Sends nothing, so it runs at any hour (no quiet-hours window).
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from scheduler.jobs.specs import JobContext
+from storage.confirmations import prune_expired
 from storage.retention import prune_link_failures, prune_outbox, strip_identities
 from storage.survey import abandon_stale_drafts
 
@@ -44,9 +47,10 @@ async def run(ctx: JobContext) -> str:
         stripped = await strip_identities(session, now - timedelta(days=settings.retention_days))
         failures = await prune_link_failures(session, now - max(LINK_FAILURES_KEEP, keep_lockout))
         pruned = await prune_outbox(session, now - timedelta(days=outbox_days))
+        expired = await prune_expired(session, now)
     return (
         f"{abandoned} stale drafts abandoned; {stripped} responses older than "
         f"{settings.retention_days} days stripped of pseudonym and chat id; "
         f"{failures} old link failures and {pruned} done outbox rows older than "
-        f"{outbox_days} days removed"
+        f"{outbox_days} days removed; {expired} expired confirmations removed"
     )
