@@ -1,9 +1,14 @@
 """``/hapusdata`` (``/deletemydata``): a citizen deletes their survey answers.
 
-Everything stored under the citizen's pseudonym (submitted responses, open
-drafts, contact details) goes after one confirmation (``hd:yes``), and the
-buttons of their open survey messages are taken off. A second tap finds
-nothing left and keeps the message that says how many went. Registered before
+``/hapusdata`` counts what is kept under the citizen's pseudonym and asks;
+the confirmation **binds** (``handlers/confirm.py``): its "Yes" button carries
+a nonce issued with the question and stored with the ids of the responses it
+counted, so only that person's press, once and within
+``CONFIRMATION_TTL_MINUTES``, deletes, and only what the question counted (a
+survey made after it was shown stays; ask again). A second press, an old
+``hd:yes`` button, a forged or someone else's nonce write nothing and get a
+short notice. Cancel voids the nonce. The buttons of the citizen's open survey
+messages are taken off after the deletion. Registered before
 ``handlers/citizen.py``, whose catch-all answers any other ``hd:`` data.
 """
 
@@ -15,24 +20,30 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core.i18n import Translate
-from handlers import common
+from handlers import common, confirm
 from handlers.context import BotContext
 from storage import survey
 
 log = logging.getLogger(__name__)
 
-DELETE_YES = "hd:yes"
-DELETE_NO = "hd:no"
+ERASE = "erase"  # the confirmation's action (storage.confirmations)
+DELETE_YES = "hd:y:"
+DELETE_NO = "hd:n:"
+PATTERN_YES = rf"^hd:y:{confirm.NONCE}$"
+PATTERN_NO = rf"^hd:n:{confirm.NONCE}$"
+# A "Yes" without a valid-looking nonce: the constant "hd:yes" of messages sent before
+# confirmations bound, or forged. (Other hd: data gets handlers/citizen.py's catch-all.)
+PATTERN_OTHER = r"^hd:(yes|y:.*)$"
 
 
 def nothing_to_delete_text(_: Translate) -> str:
     return _("We keep no survey answers linked to you, so there is nothing to delete.")
 
 
-def delete_question(count: int, _: Translate) -> tuple[str, InlineKeyboardMarkup]:
+def delete_question(count: int, nonce: str, _: Translate) -> tuple[str, InlineKeyboardMarkup]:
     buttons = [
-        [InlineKeyboardButton(_("Yes, delete"), callback_data=DELETE_YES)],
-        [InlineKeyboardButton(_("Cancel"), callback_data=DELETE_NO)],
+        [InlineKeyboardButton(_("Yes, delete"), callback_data=DELETE_YES + nonce)],
+        [InlineKeyboardButton(_("Cancel"), callback_data=DELETE_NO + nonce)],
     ]
     text = _(
         "Delete all your survey data?\n\n"
@@ -43,29 +54,34 @@ def delete_question(count: int, _: Translate) -> tuple[str, InlineKeyboardMarkup
 
 
 async def delete_my_data(update: Update, context: BotContext) -> None:
-    """``/hapusdata``: how many responses are kept under the citizen's pseudonym; asks
-    whether to delete them."""
+    """``/hapusdata``: counts the responses kept under the citizen's pseudonym and asks,
+    with a confirmation bound to exactly those."""
     _ = await context.gettext(update)
     async with context.sessions() as session:
-        count = await survey.count_user_responses(session, context.user_key(update))
-    if count == 0:
+        ids = await survey.user_response_ids(session, context.user_key(update))
+    if not ids:
         await update.effective_message.reply_text(nothing_to_delete_text(_))
         return
-    text, markup = delete_question(count, _)
+    nonce = await confirm.issue(update, context, ERASE, payload={"responses": ids})
+    text, markup = delete_question(len(ids), nonce, _)
     await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 async def delete_confirmed(update: Update, context: BotContext) -> None:
-    """``hd:yes``: deletes every response under the citizen's pseudonym and says how many."""
+    """``hd:y:<nonce>``: deletes the responses the confirmation counted and says how many."""
     _ = await context.gettext(update)
     key = context.user_key(update)
+    deleted, open_messages = -1, []
     async with context.sessions.begin() as session:
-        open_messages = await survey.open_survey_messages(session, key)
-        deleted = await survey.delete_user_data(session, key)
-    log.info("deleted %d survey responses on request (update %s)", deleted, update.update_id)
-    if deleted == 0:  # a second tap: keep the message that says how many went
-        await common.answer_query(update, nothing_to_delete_text(_))
+        confirmed = await confirm.redeem(session, update, context, ERASE)
+        if confirmed is not None:
+            ids = [int(i) for i in confirmed.payload.get("responses", [])]
+            open_messages = await survey.open_survey_messages(session, key, ids)
+            deleted = await survey.delete_user_data(session, key, ids)
+    if deleted < 0:
+        await confirm.refuse(update, context, _("To delete your data, send /hapusdata again."))
         return
+    log.info("deleted %d survey responses on request (update %s)", deleted, update.update_id)
     await common.answer_query(update)
     await common.edit_pressed(
         update, _("Done. Survey responses deleted: {count}.").format(count=deleted)
@@ -75,14 +91,23 @@ async def delete_confirmed(update: Update, context: BotContext) -> None:
 
 
 async def delete_cancelled(update: Update, context: BotContext) -> None:
-    """``hd:no``: nothing is deleted; says so."""
+    """``hd:n:<nonce>``: nothing is deleted and the confirmation is void; says so."""
     _ = await context.gettext(update)
+    await confirm.discard(update, context, ERASE)
     await common.answer_query(update)
     await common.edit_pressed(update, _("Nothing was deleted; your data is kept."))
 
 
+async def other_press(update: Update, context: BotContext) -> None:
+    """A "Yes" without a well-formed nonce (an old constant button, forged data): nothing
+    happens; says how to ask again."""
+    _ = await context.gettext(update)
+    await confirm.refuse(update, context, _("To delete your data, send /hapusdata again."))
+
+
 HANDLERS: list[BaseHandler] = [
     CommandHandler(["hapusdata", "deletemydata"], delete_my_data, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(delete_confirmed, pattern=f"^{DELETE_YES}$"),
-    CallbackQueryHandler(delete_cancelled, pattern=f"^{DELETE_NO}$"),
+    CallbackQueryHandler(delete_confirmed, pattern=PATTERN_YES),
+    CallbackQueryHandler(delete_cancelled, pattern=PATTERN_NO),
+    CallbackQueryHandler(other_press, pattern=PATTERN_OTHER),
 ]

@@ -15,6 +15,7 @@ PostgreSQL.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -394,11 +395,31 @@ async def count_user_responses(session: AsyncSession, user_key: str) -> int:
     return int(count or 0)
 
 
-async def open_survey_messages(session: AsyncSession, user_key: str) -> list[int]:
-    """Message ids of the citizen's open drafts (their buttons die with the data)."""
+async def user_response_ids(session: AsyncSession, user_key: str) -> list[int]:
+    """Ids of every response (any status) kept under a pseudonym, oldest first."""
+    rows = await session.scalars(
+        select(SurveyResponse.id)
+        .where(SurveyResponse.user_key == user_key)
+        .order_by(SurveyResponse.id)
+    )
+    return [int(r) for r in rows]
+
+
+def _owned(user_key: str, response_ids: Sequence[int] | None) -> list[Any]:
+    conditions: list[Any] = [SurveyResponse.user_key == user_key]
+    if response_ids is not None:
+        conditions.append(SurveyResponse.id.in_(list(response_ids)))
+    return conditions
+
+
+async def open_survey_messages(
+    session: AsyncSession, user_key: str, response_ids: Sequence[int] | None = None
+) -> list[int]:
+    """Message ids of the citizen's open drafts (their buttons die with the data);
+    with ``response_ids``, only among those."""
     rows = await session.scalars(
         select(SurveyResponse.message_id).where(
-            SurveyResponse.user_key == user_key,
+            *_owned(user_key, response_ids),
             SurveyResponse.status == DRAFT,
             SurveyResponse.message_id.is_not(None),
         )
@@ -406,14 +427,19 @@ async def open_survey_messages(session: AsyncSession, user_key: str) -> list[int
     return [int(m) for m in rows if m is not None]
 
 
-async def delete_user_data(session: AsyncSession, user_key: str) -> int:
-    """Delete every response (submitted, draft, any status) of a pseudonym; how many.
+async def delete_user_data(
+    session: AsyncSession, user_key: str, response_ids: Sequence[int] | None = None
+) -> int:
+    """Delete the responses (submitted, draft, any status) of a pseudonym, or only those
+    of ``response_ids`` that are still its own; how many.
 
     Contact chat ids live on those rows, so they go with them.
     """
+    if response_ids is not None and not response_ids:
+        return 0
     result = await session.execute(
         delete(SurveyResponse)
-        .where(SurveyResponse.user_key == user_key)
+        .where(*_owned(user_key, response_ids))
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -204,15 +204,20 @@ async def test_hapusdata_confirm_deletes_and_counts(
     assert len(await responses(sessions)) == 3
 
     await user.send("/deletemydata")
+    confirmation = user.last
+    yes = confirmation.buttons()[0]["callback_data"]
     await user.press("Ya, hapus")
     assert "Jawaban survei yang dihapus: 2." in user.last.text
     rows = await responses(sessions)
     assert len(rows) == 1 and rows[0].contact_chat_id is None  # the other citizen's
     assert open_survey.buttons() == []  # the open survey's buttons are gone too
 
-    # A repeated confirmation deletes nothing more and keeps the count shown.
-    reply = await user.press_data("hd:yes", user.last)
-    assert reply.alerts and "tidak ada yang perlu dihapus" in reply.alerts[0]
+    # A repeated confirmation (its nonce is used up) deletes nothing and keeps the count
+    # shown; so does the constant button of messages sent before confirmations bound.
+    for data in (yes, "hd:yes"):
+        reply = await user.press_data(data, confirmation)
+        assert reply.alerts and "Konfirmasi ini sudah tidak berlaku" in reply.alerts[0]
+        assert "/hapusdata" in reply.alerts[0]
     assert "Jawaban survei yang dihapus: 2." in user.last.text
     reply = await user.send("/hapusdata")
     assert "tidak ada yang perlu dihapus" in reply.text
