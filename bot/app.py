@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.core.clock import Clock, SystemClock
@@ -89,7 +90,10 @@ async def open_resources(application: BotApplication) -> None:
     """Run after ``initialize()`` (PTB's post_init): publish the command menu, start the
     outbox sender, schedule the jobs' tick (it starts with the JobQueue)."""
     services = services_of(application)
-    await _set_commands(application, services.settings)
+    try:
+        await _set_commands(application, services.settings)
+    except TelegramError as exc:  # the menu is a convenience: the next start sets it
+        log.warning("Could not set the command menu: %s", exc.message)
     await services.sender.start()
     services.runner.start_ticking(application.job_queue)
 
@@ -115,9 +119,3 @@ async def _set_commands(application: BotApplication, settings: Settings) -> None
     await application.bot.set_my_commands(
         [BotCommand(name, _(description)) for name, description in COMMANDS]
     )
-
-
-def run_polling(settings: Settings) -> None:
-    """Start the bot with long polling until interrupted (Ctrl+C or SIGTERM)."""
-    application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -33,7 +33,10 @@ log = logging.getLogger("ulasan")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(message, err=True)
+    """One line on stderr (any token-shaped text hidden), then exit ``code``."""
+    from bot.core.redaction import redact
+
+    click.echo(redact(message), err=True)
     sys.exit(code)
 
 
@@ -46,12 +49,7 @@ def get_settings(*, verify_database: bool = True, **overrides: Any) -> Settings:
         settings = load_settings(**overrides)
     except SettingsError as exc:
         fail(f"Setting error: {exc}", 2)
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("httpx", "alembic", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(settings)
     if verify_database:
         from bot.cli import home_check
 
@@ -60,6 +58,16 @@ def get_settings(*, verify_database: bool = True, **overrides: Any) -> Settings:
         except home_check.HomeError as exc:
             fail(str(exc), 2)
     return settings
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log lines on stderr (journald takes them as they are), never with the token."""
+    from bot.core.redaction import install
+
+    secrets = [settings.bot_token.get_secret_value()] if settings.bot_token else []
+    install(settings.log_level, "%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+    for noisy in ("httpx", "alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def require_token(settings: Settings) -> None:

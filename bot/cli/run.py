@@ -1,22 +1,32 @@
-"""``ulasan run``: apply the migrations and start the bot with long polling."""
+"""``ulasan run``: apply the migrations and start the bot with long polling.
+
+The bot waits for Telegram with backoff when it cannot be reached (one log line
+per attempt, bot/startup.py) and stops on SIGINT or SIGTERM after finishing the
+work in hand. A token Telegram rejects stops it with one line, exit 2.
+"""
 
 from __future__ import annotations
 
+import asyncio
+
 import click
 
-from bot.cli.common import get_settings, log, require_token
+from bot.cli.common import fail, get_settings, log, require_token
 from bot.cli.db import upgrade_database
 
 
 @click.command("run")
 @click.option("--no-migrate", is_flag=True, help="Do not apply database migrations first.")
 def run_command(no_migrate: bool) -> None:
-    """Apply migrations and start the bot (long polling) until Ctrl+C."""
+    """Apply migrations and start the bot (long polling) until Ctrl+C or SIGTERM."""
     settings = get_settings(verify_database=no_migrate)
     require_token(settings)
     if not no_migrate:
         settings = upgrade_database(settings)
-    from bot.app import run_polling
+    from bot import startup
 
     log.info("Starting the bot against %s", settings.telegram_base_url)
-    run_polling(settings)
+    try:
+        asyncio.run(startup.serve(settings))
+    except startup.TokenRejected as exc:
+        fail(str(exc), 2)
