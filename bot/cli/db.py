@@ -1,4 +1,5 @@
-"""``ulasan db upgrade|current``: the database's Alembic migrations."""
+"""``ulasan db upgrade|current|backup|restore``: the database's migrations and backups
+(backups in db_backup.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 @click.group("db")
 def db_group() -> None:
-    """Database maintenance."""
+    """Database maintenance: migrations, backup and restore."""
 
 
 def upgrade_database(settings: Settings, *, new_database: bool = False) -> Settings:
@@ -62,3 +63,4 @@ def db_current() -> None:
     settings = get_settings()
     current = asyncio.run(current_revision(settings.database_url))
     click.echo(f"current: {current or 'empty'}; newest: {head_revision()}")
+

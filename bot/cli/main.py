@@ -30,6 +30,7 @@ def register_commands() -> None:
         check,
         cycle,
         db,
+        db_backup,
         import_roster,
         job,
         link_codes,
@@ -59,6 +60,8 @@ def register_commands() -> None:
         cli.add_command(command)
     report_group.add_command(report_ikm.ikm_command)
     report_group.add_command(report_review.review_command)
+    db.db_group.add_command(db_backup.backup_command)
+    db.db_group.add_command(db_backup.restore_command)
 
 
 def main() -> None:
