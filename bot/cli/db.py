@@ -63,4 +63,3 @@ def db_current() -> None:
     settings = get_settings()
     current = asyncio.run(current_revision(settings.database_url))
     click.echo(f"current: {current or 'empty'}; newest: {head_revision()}")
-
