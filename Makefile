@@ -8,7 +8,7 @@ DEMO_HOME ?= $(CURDIR)/data/demo
 DEMO := ULASAN_HOME="$(DEMO_HOME)" DATA_DIR=data SECRET_KEY= \
 	DATABASE_URL="sqlite+aiosqlite:///$(DEMO_HOME)/data/ulasan.db" $(BIN)/ulasan
 
-.PHONY: help install install-test install-bench demo run test test-pg lint format i18n-check bench clean
+.PHONY: help install install-test install-bench deploy-tools demo run test test-pg lint format i18n-check bench clean
 
 help:
 	@echo "make install - create .venv and install Ulasan (the first step of a real installation)"
@@ -53,7 +53,11 @@ demo: install
 run: install
 	$(BIN)/ulasan run
 
-test: install-test
+# systemd-analyze for tests/test_deploy.py (installed from the distribution when missing).
+deploy-tools:
+	@bash .ci/ensure-systemd-analyze.sh
+
+test: install-test deploy-tools
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
