@@ -164,12 +164,19 @@ async def stop(application: BotApplication) -> None:
 
 
 async def serve(settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM; a rejected token raises `TokenRejected`."""
+    """Run until SIGINT, SIGTERM or SIGHUP (a closed terminal), saying which; a rejected
+    token raises `TokenRejected`."""
     application = build_application(settings)
     stopping = asyncio.Event()
+    received: list[str] = []
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
+
+    def on_signal(signum: signal.Signals) -> None:
+        received.append(signum.name)
+        stopping.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(signum, on_signal, signum)
 
     async def sleep(seconds: float) -> None:
         # A stop signal ends the wait between two attempts at once.
@@ -182,7 +189,8 @@ async def serve(settings: Settings) -> None:
     try:
         await start(application, settings, sleep)
         await stopping.wait()
-        log.info("Stopping: finishing the work in hand")
+        cause = received[0] if received else "request"
+        log.info("Stopping on %s: finishing the work in hand", cause)
     except asyncio.CancelledError:
         log.info("Stopped before Telegram was reached")
     finally:

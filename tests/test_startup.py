@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -21,8 +22,10 @@ from aiohttp import web
 from bot import startup
 from bot.app import build_application
 from bot.core.redaction import REDACTED, RedactingFormatter, redact
+from bot.core.settings import Settings
 from bot.processor import PerChatUpdateProcessor
 from tests.support.app import make_settings
+from tests.support.bot_process import BotProcess
 from tests.support.fakebot import FakeBotApi
 
 TOKEN = "123456:TEST-TOKEN-0123456789abcdefghijklmn"
@@ -237,3 +240,21 @@ async def test_run_with_a_rejected_token_exits_2_without_the_token(
     )
     assert wrong not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
+async def test_a_closed_terminal_or_a_stop_ends_the_bot_with_a_log_line(
+    tmp_path: Path, settings: Settings, fake_api: FakeBotApi, signum: signal.Signals
+):
+    bot = BotProcess(tmp_path, settings, fake_api)
+    await bot.start()
+    try:
+        await bot.polling()
+        assert bot.process is not None
+        bot.process.send_signal(signum)
+        code = await asyncio.wait_for(bot.process.wait(), timeout=30)
+    finally:
+        await bot.stop()
+    assert code == 0, bot.log()
+    assert f"Stopping on {signum.name}: finishing the work in hand" in bot.log()
+    assert "Traceback" not in bot.log()
