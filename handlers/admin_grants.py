@@ -3,9 +3,11 @@
 The same as ``ulasan admin add|list|remove`` (`storage.unit_admins`), from
 Telegram: the list of unit admins; "Add a unit admin" → a unit (a page at a
 time) → a linked, active employee of that unit or a unit below it → added,
-and the person is told; "Remove" on one of them → a confirmation → removed,
-and the person is told. Someone who is not in the roster (an operator without
-an NIP) is added with ``ulasan admin add TELEGRAM_ID --unit CODE``.
+and the person is told; "Remove" on one of them → a confirmation (a binding
+nonce, ``handlers/confirm.py``: once, by whom it was shown to, for the grant it
+showed, for a few minutes) → removed, and the person is told. Someone who is
+not in the roster (an operator without an NIP) is added with
+``ulasan admin add TELEGRAM_ID --unit CODE``.
 
 Only city-wide admins in a private chat; anyone else is refused, and the
 refusal is logged under their pseudonym. Callback data ``ad:…`` is user input:
@@ -21,7 +23,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core.i18n import Translate
-from handlers import common
+from handlers import common, confirm
 from handlers.context import BotContext
 from scheduler import unit_admin_flows
 from scheduler.messages.limits import shorten
@@ -39,7 +41,9 @@ PATTERN_UNITS = rf"^{PREFIX}:u:(?P<page>\d{{1,3}})$"
 PATTERN_PEOPLE = rf"^{PREFIX}:p:(?P<unit>\d{{1,9}}):(?P<page>\d{{1,3}})$"
 PATTERN_GRANT = rf"^{PREFIX}:g:(?P<unit>\d{{1,9}}):(?P<employee>\d{{1,12}})$"
 PATTERN_REMOVE = rf"^{PREFIX}:r:(?P<grant>\d{{1,12}})$"
-PATTERN_CONFIRM = rf"^{PREFIX}:rc:(?P<grant>\d{{1,12}})$"
+PATTERN_CONFIRM = rf"^{PREFIX}:rc:{confirm.NONCE}$"
+PATTERN_NOT_NOW = rf"^{PREFIX}:rx:{confirm.NONCE}$"
+REMOVE_ACTION = "unit_admin.remove"
 
 Screen = tuple[str, InlineKeyboardMarkup]
 
@@ -217,7 +221,7 @@ async def press_grant(update: Update, context: BotContext) -> None:
 
 
 async def press_remove(update: Update, context: BotContext) -> None:
-    """``ad:r:<grant>``: ask before removing."""
+    """``ad:r:<grant>``: ask before removing; the Yes button carries a binding nonce."""
     _ = await _guard(update, context)
     if _ is None:
         return
@@ -228,34 +232,54 @@ async def press_remove(update: Update, context: BotContext) -> None:
         await common.answer_query(update, _("This admin was removed already."), alert=True)
         await _show(update, context, await _list_screen(context, _))
         return
+    nonce = await confirm.issue(
+        update, context, REMOVE_ACTION, subject=f"grant:{grant.id}", payload={"grant": grant.id}
+    )
     text = _("Remove {who} as an admin of {code} {unit}? They will be told.").format(
         who=_grant_label(grant, _), code=grant.unit_code, unit=grant.unit_name
     )
     rows = [
-        [_button(_("Yes, remove"), f"{PREFIX}:rc:{grant.id}")],
-        [_button(_("« Back"), f"{PREFIX}:l")],
+        [_button(_("Yes, remove"), f"{PREFIX}:rc:{nonce}")],
+        [_button(_("« Back"), f"{PREFIX}:rx:{nonce}")],
     ]
     await common.answer_query(update)
     await _show(update, context, (text, InlineKeyboardMarkup(rows)))
 
 
 async def press_confirm(update: Update, context: BotContext) -> None:
-    """``ad:rc:<grant>``: remove (a second press finds it gone and changes nothing)."""
+    """``ad:rc:<nonce>``: remove what the confirmation showed (once; forged, used or
+    expired nonces change nothing)."""
     _ = await _guard(update, context)
     if _ is None:
         return
+    gone = None
     async with context.sessions.begin() as session:
-        gone = await unit_admin_flows.revoke(
-            session,
-            context.settings,
-            int(context.match.group("grant")),
-            actor=_actor(update, context),
-            now=context.clock.now(),
-        )
+        confirmed = await confirm.redeem(session, update, context, REMOVE_ACTION)
+        if confirmed is not None:
+            gone = await unit_admin_flows.revoke(
+                session,
+                context.settings,
+                int(confirmed.payload["grant"]),
+                actor=_actor(update, context),
+                now=context.clock.now(),
+            )
+    if confirmed is None:
+        await confirm.refuse(update, context, _("Open /admin again."))
+        return
     context.services.wake()
     await common.answer_query(
         update, _("Removed; they were told.") if gone else _("This admin was removed already.")
     )
+    await _show(update, context, await _list_screen(context, _))
+
+
+async def press_back_from_confirm(update: Update, context: BotContext) -> None:
+    """``ad:rx:<nonce>``: not now; the confirmation is voided."""
+    _ = await _guard(update, context)
+    if _ is None:
+        return
+    await confirm.discard(update, context, REMOVE_ACTION)
+    await common.answer_query(update)
     await _show(update, context, await _list_screen(context, _))
 
 
@@ -275,5 +299,6 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(press_grant, pattern=PATTERN_GRANT),
     CallbackQueryHandler(press_remove, pattern=PATTERN_REMOVE),
     CallbackQueryHandler(press_confirm, pattern=PATTERN_CONFIRM),
+    CallbackQueryHandler(press_back_from_confirm, pattern=PATTERN_NOT_NOW),
     CallbackQueryHandler(forged_press, pattern=rf"^{PREFIX}:"),
 ]

@@ -243,7 +243,10 @@ async def test_bkpsdm_adds_and_removes_a_unit_admin_in_telegram(
     removed = await hr.press("Ya, hapus")
     assert removed.alerts == ["Dihapus; yang bersangkutan sudah diberi tahu."]
     assert "Belum ada admin unit." in hr.last.text
-    assert (await hr.press_data(confirm)).alerts == ["Admin ini sudah dihapus."]
+    used = await hr.press_data(confirm)  # a second press: the confirmation is used up
+    assert used.alerts[0].startswith("Konfirmasi ini sudah tidak berlaku")
+    forged = await hr.press_data("ad:rc:AAAAAAAAAAAAAAAA")
+    assert forged.alerts[0].startswith("Konfirmasi ini sudah tidak berlaku")
     assert not (await scope_of(sessions, settings, DUKCAPIL_ADMIN)).is_admin
     await fake_api.wait_for_calls(
         lambda calls: any(
