@@ -31,6 +31,7 @@ def register_commands() -> None:
         cycle,
         db,
         db_backup,
+        holidays,
         import_roster,
         job,
         link_codes,
@@ -56,6 +57,7 @@ def register_commands() -> None:
         job.job_group,
         admin.admin_group,
         alerts.alerts_group,
+        holidays.holidays_group,
     ):
         cli.add_command(command)
     report_group.add_command(report_ikm.ikm_command)
