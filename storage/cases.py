@@ -23,9 +23,10 @@ from typing import Any
 from sqlalchemy import and_, case, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.settings import Settings, parse_weekdays
+from bot.core.settings import Settings
 from scheduler.scoring import case_rules
 from scheduler.scoring.case_rules import DONE, HANDLING, NEW, OPEN_STATUSES, WorkingDay
+from storage import holidays
 from storage.case_models import CaseEvent, SurveyCase
 from storage.directory import LinkedHead
 from storage.models import UTCDateTime
@@ -44,9 +45,9 @@ CASES = SurveyCase.__table__
 
 
 async def working_days(session: AsyncSession, settings: Settings) -> WorkingDay:
-    """The deployment's working days (``WORK_DAYS``), for the case targets."""
-    days = parse_weekdays(settings.work_days)
-    return lambda day: day.isoweekday() in days
+    """The deployment's working days (``WORK_DAYS`` minus the loaded holidays), for the
+    case targets."""
+    return await holidays.work_calendar(session, settings)
 
 
 async def open_case(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.cli.main import cli, register_commands
 from bot.core.settings import load_settings
 from scheduler.scoring.working_days import nth_working_day_after
+from storage import cases
 from storage.db import create_engine, session_factory
 from storage.holiday_models import Holiday
 from storage.holidays import work_calendar
@@ -161,7 +162,9 @@ async def test_the_calendar_is_work_days_minus_the_loaded_holidays(migrated: str
         settings = load_settings(_env_file=None, database_url=migrated, work_days="1-5")
         async with session_factory(engine)() as session:
             calendar = await work_calendar(session, settings)
+            case_days = await cases.working_days(session, settings)
     finally:
         await engine.dispose()
     assert not calendar(date(2026, 4, 3))
+    assert not case_days(date(2026, 4, 3)) and case_days(date(2026, 4, 2))  # cases count them too
     assert nth_working_day_after(date(2026, 3, 31), 10, calendar) == date(2026, 4, 15)
