@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.settings import Settings
 from scheduler.scoring import case_rules
-from scheduler.scoring.case_rules import DONE, HANDLING, NEW, OPEN_STATUSES, WorkingDay
+from scheduler.scoring.case_rules import DONE, HANDLING, NEW, OPEN_STATUSES
+from scheduler.scoring.working_days import WorkCalendar
 from storage import holidays
 from storage.case_models import CaseEvent, SurveyCase
 from storage.directory import LinkedHead
@@ -44,7 +45,7 @@ ESCALATED = "escalated"
 CASES = SurveyCase.__table__
 
 
-async def working_days(session: AsyncSession, settings: Settings) -> WorkingDay:
+async def working_days(session: AsyncSession, settings: Settings) -> WorkCalendar:
     """The deployment's working days (``WORK_DAYS`` minus the loaded holidays), for the
     case targets."""
     return await holidays.work_calendar(session, settings)
@@ -61,9 +62,9 @@ async def open_case(
 ) -> SurveyCase:
     """Open the case of an alert: owned by the head found for the service's unit (none
     when no unit up the tree has a linked head), targets from the working days."""
-    is_working_day = await working_days(session, settings)
+    calendar = await working_days(session, settings)
     _last, due_at, escalate_at = case_rules.targets(
-        now, settings.tz, settings.case_first_response_days, is_working_day
+        now, settings.tz, settings.case_first_response_days, calendar
     )
     row = SurveyCase(
         alert_id=alert_id,

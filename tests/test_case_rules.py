@@ -12,12 +12,12 @@ import pytest
 
 from scheduler.scoring import alert_rules, case_rules, skm
 from scheduler.scoring.case_rules import DONE, HANDLING, NEW
+from scheduler.scoring.working_days import WorkCalendar
 
 WIB = ZoneInfo("Asia/Jakarta")
 
 
-def weekdays(day: date) -> bool:
-    return day.isoweekday() <= 5
+WEEKDAYS = WorkCalendar.of(range(1, 6))
 
 
 def at(day: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -35,7 +35,7 @@ def at(day: int, hour: int = 10, minute: int = 0) -> datetime:
     ],
 )
 def test_targets_count_working_days_after_the_day_of_opening(opened, last_day, twice_day):
-    last, due, twice = case_rules.targets(opened, WIB, 2, weekdays)
+    last, due, twice = case_rules.targets(opened, WIB, 2, WEEKDAYS)
     assert last == last_day
     # A target ends with its day in Jakarta: at the next day's 00:00 WIB.
     assert due == midnight_after(last_day) and due.tzinfo == UTC
@@ -46,22 +46,21 @@ def midnight_after(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=WIB).astimezone(UTC)
 
 
-def test_holidays_are_skipped_when_the_predicate_says_so():
-    holiday = date(2026, 11, 24)
-
-    def working(day: date) -> bool:
-        return weekdays(day) and day != holiday
-
-    last, _due, _twice = case_rules.targets(at(23), WIB, 2, working)
+def test_loaded_holidays_are_skipped():
+    calendar = WorkCalendar.of(range(1, 6), [date(2026, 11, 24)])
+    last, _due, twice = case_rules.targets(at(23), WIB, 2, calendar)
     assert last == date(2026, 11, 26)
+    assert twice == midnight_after(date(2026, 11, 30))
 
 
 def test_a_setting_of_one_day_and_a_broken_calendar():
-    assert case_rules.nth_working_day_after(date(2026, 11, 27), 1, weekdays) == date(2026, 11, 30)
+    last, _due, _twice = case_rules.targets(at(27), WIB, 1, WEEKDAYS)
+    assert last == date(2026, 11, 30)
+    every_day_off = WorkCalendar.of(
+        [1], [date(2026, 11, 23) + timedelta(weeks=w) for w in range(60)]
+    )
     with pytest.raises(ValueError):
-        case_rules.nth_working_day_after(date(2026, 11, 27), 1, lambda _day: False)
-    with pytest.raises(ValueError):
-        case_rules.nth_working_day_after(date(2026, 11, 27), 0, weekdays)
+        case_rules.targets(at(22), WIB, 1, every_day_off)
 
 
 def test_statuses_move_forward_only():

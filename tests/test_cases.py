@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from scheduler.jobs.specs import JobContext
 from storage import case_queries, cases, mutes, survey, survey_alerts
 from storage.case_models import CaseEvent, SurveyCase
 from storage.db import SessionFactory
+from storage.holiday_models import Holiday
 from storage.outbox_models import OutboxMessage
 from tests.support.alert_world import (
     CITIZEN_KEY,
@@ -106,6 +107,16 @@ async def test_a_low_score_opens_a_case_owned_by_the_head(settings, sessions, cw
     ) in text
     buttons = [b for row in json.loads(head_alert.content)["buttons"] for b in row]
     assert [b["callback_data"] for b in buttons] == [f"ks:{view.token}:1:open"]
+
+
+async def test_a_loaded_holiday_moves_the_target(settings, sessions, cw):
+    async with sessions.begin() as session:
+        session.add(Holiday(day=date(2026, 11, 24), name="Cuti bersama"))
+    view = await open_low_case(settings, sessions, cw)
+    assert view.due_at == datetime(2026, 11, 27, tzinfo=WIB).astimezone(UTC)  # end of Thu 26
+    assert view.escalate_at == datetime(2026, 12, 1, tzinfo=WIB).astimezone(UTC)  # end of Mon 30
+    head_alert = next(r for r in await outbox(sessions) if r.chat_id == HEAD_TG)
+    assert "paling lambat 26 November 2026 (2 hari kerja)" in text_of(head_alert)
 
 
 async def test_a_sub_unit_case_belongs_to_the_head_above_it(settings, sessions, cw):

@@ -124,9 +124,9 @@ async def _read(ctx: JobContext) -> tuple[datetime | None, datetime | None, list
         mark = await stored.read_watermark(session)
         since = mark - OVERLAP if mark is not None else ctx.now - FIRST_RUN_LOOKBACK
         latest = await stored.latest_submission(session, since)
-        is_working_day = await cases.working_days(session, settings)
+        calendar = await cases.working_days(session, settings)
         due_day, _due, _twice = case_rules.targets(
-            ctx.now, settings.tz, settings.case_first_response_days, is_working_day
+            ctx.now, settings.tz, settings.case_first_response_days, calendar
         )
         plans: list[_Plan] = []
         pending = await stored.pending_responses(session, since, settings.low_score_threshold)

@@ -19,14 +19,16 @@ day after D: Monday → the end of the following Friday). The first time, the
 owner (and the head, when the case was handed to a staff member) is reminded;
 the second time the case goes to the head above (`scheduler/jobs/case_followup.py`).
 
-Working days are a predicate passed in (``is_working_day``): the deployment's
-``WORK_DAYS``, minus public holidays once those are loaded.
+Working days are the deployment's calendar (`scheduler.scoring.working_days`:
+``WORK_DAYS`` minus the holidays an admin loaded, `storage.holidays.work_calendar`),
+counted by its `nth_working_day_after`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from scheduler.scoring.working_days import WorkCalendar, nth_working_day_after
 
 NEW = "baru"
 HANDLING = "ditangani"
@@ -38,28 +40,10 @@ OPEN_STATUSES = (NEW, HANDLING)
 ALLOWED = {(NEW, HANDLING), (NEW, DONE), (HANDLING, DONE)}
 
 RESOLUTION_MAX_CHARS = 300
-MAX_WORKING_DAY_SEARCH = 366  # a year without one working day is a broken calendar
-
-WorkingDay = Callable[[date], bool]
 
 
 def may_move(current: str, target: str) -> bool:
     return (current, target) in ALLOWED
-
-
-def nth_working_day_after(day: date, n: int, is_working_day: WorkingDay) -> date:
-    """The n-th working day after ``day`` (``day`` itself never counts); n ≥ 1."""
-    if n < 1:
-        raise ValueError("n must be at least 1")
-    found = 0
-    current = day
-    for _ in range(MAX_WORKING_DAY_SEARCH * n):
-        current += timedelta(days=1)
-        if is_working_day(current):
-            found += 1
-            if found == n:
-                return current
-    raise ValueError("no working day within a year: check WORK_DAYS and the holidays")
 
 
 def end_of_day(day: date, tz: tzinfo) -> datetime:
@@ -69,12 +53,12 @@ def end_of_day(day: date, tz: tzinfo) -> datetime:
 
 
 def targets(
-    opened: datetime, tz: tzinfo, days: int, is_working_day: WorkingDay
+    opened: datetime, tz: tzinfo, days: int, calendar: WorkCalendar
 ) -> tuple[date, datetime, datetime]:
     """(the last day of the target, the instant it passes, the instant it passes twice)."""
     opened_day = opened.astimezone(tz).date()
-    last_day = nth_working_day_after(opened_day, days, is_working_day)
-    twice_day = nth_working_day_after(opened_day, 2 * days, is_working_day)
+    last_day = nth_working_day_after(opened_day, days, calendar)
+    twice_day = nth_working_day_after(opened_day, 2 * days, calendar)
     return last_day, end_of_day(last_day, tz), end_of_day(twice_day, tz)
 
 
