@@ -14,22 +14,26 @@ contacted carries a button ``al:<alert token>:reply``. The flow:
 2. The bot asks them to type the reply. Their next text message (hook
    `handle_alert_text`, asked by the shared text router before the review and
    the citizen survey) is cleaned and masked (phone numbers, NIK and e-mail
-   addresses hidden, as for citizens' comments), stored as a `SurveyRelay`
-   (``to_citizen``) and queued in the outbox (kind ``relay``) for the
-   citizen's contact chat, in the citizen's survey language, as a reply from
-   the unit. Relays keep the alert window (07:00–21:00): the head is told when
-   it will arrive if it waits.
+   addresses hidden, as for citizens' comments) and shown back as the citizen
+   will read it, with **Send** and Cancel. Send is a binding confirmation
+   (``handlers/confirm.py``: ``al:<token>:send:<nonce>``, the nonce stored
+   with exactly that text, for this person and this alert, once): only then
+   is it stored as a `SurveyRelay` (``to_citizen``) and queued in the outbox
+   (kind ``relay``, deduplicated by the nonce) for the citizen's contact
+   chat, in the citizen's survey language, as a reply from the unit. Typing
+   again replaces the preview (its older Send is void). Relays keep the alert
+   window (07:00–21:00): the head is told when it will arrive if it waits.
 3. The citizen's message has a Reply button of its own (``al:<token>:answer``)
-   until they have used it once: their answer is stored (``from_citizen``)
-   and relayed the same way to everyone who got the alert, with a Reply
-   button to continue.
+   until they have used it once: their answer, previewed and sent the same
+   way, is stored (``from_citizen``) and relayed to everyone who got the
+   alert, with a Reply button to continue.
 
 Neither side sees the other: the citizen reads the unit's name, the head reads
 "the citizen"; chat ids never appear in texts or callback data.
 
 Pending state ("the next text is a reply to alert X") lives in
 ``context.user_data`` (in memory): it expires after `PENDING_TTL`, ends with
-Cancel or the relayed message, and ends as soon as the person is seen using a
+Cancel or Send, and ends as soon as the person is seen using a
 peer review or a citizen survey since pressing Reply, so text meant for
 those never reaches a citizen. A bot restart forgets it; the person simply
 presses Reply again. A redelivered update (older than the prompt) is ignored.
@@ -50,7 +54,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.core.clock import format_moment
 from bot.core.i18n import N_, Translate
 from bot.core.settings import Settings
-from handlers import common
+from handlers import common, confirm
 from handlers.context import RELAY_INPUT_KEY, BotContext, expect_typed_input
 from scheduler import alert_relay as relay
 from scheduler.messages import alerts as alert_texts
@@ -72,6 +76,8 @@ _TOKEN = r"(?P<token>[A-Za-z0-9_-]{1,16})"
 PATTERN_REPLY = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.REPLY}$"
 PATTERN_ANSWER = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.ANSWER}$"
 PATTERN_CANCEL = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.CANCEL}$"
+PATTERN_SEND = rf"^{alert_texts.CALLBACK_PREFIX}:{_TOKEN}:{alert_texts.SEND}:{confirm.NONCE}$"
+RELAY = "relay"  # the Send confirmation's action (storage.confirmations)
 
 GONE = N_("This alert is no longer available, so nothing was sent to the citizen.")
 
@@ -265,6 +271,7 @@ async def press_cancel(update: Update, context: BotContext) -> None:
     token = context.match.group("token") if context.match else ""
     if pending is not None and pending["token"] == token:
         _end_pending(context)
+    await confirm.discard(update, context, RELAY, subject=_subject(token))
     await common.answer_query(update)
     try:
         await query.edit_message_text(_("Cancelled. Nothing was sent."))
@@ -309,10 +316,8 @@ async def handle_alert_text(update: Update, context: BotContext) -> bool:
     problem = _text_problem(text, await context.gettext(update))
     if problem is not None:
         await message.reply_text(problem)
-    elif pending["role"] == HEAD:
-        await _relay_from_head(update, context, pending["token"], text)
     else:
-        await _relay_from_citizen(update, context, pending["token"], text)
+        await _preview(update, context, pending, text)
     return True
 
 
@@ -328,125 +333,194 @@ def _text_problem(text: str, _: Translate) -> str | None:
     return None
 
 
-# -- relaying ----------------------------------------------------------------------------
+# -- relaying: a preview with a binding Send, then store and queue ------------------------
 
 
-async def _relay_from_head(update: Update, context: BotContext, token: str, text: str) -> None:
-    """The head's typed reply: stored and queued for the citizen, or why not."""
-    settings = context.settings
-    message = update.message
-    _ = await context.gettext(update)
+def _subject(token: str) -> str:
+    """What a relay confirmation is about: the alert's conversation."""
+    return f"alert:{token}"
+
+
+async def _may_relay(update: Update, context: BotContext, role: str, token: str) -> Verdict:
     async with context.sessions() as session:
-        verdict = await check_head(session, settings, token, update.effective_user.id)
-    case = verdict.case
-    if verdict.outcome != "ok" or case is None or case.contact_chat_id is None:
-        _end_pending(context)
-        _log_refused("a typed reply", verdict, update, context)
-        await message.reply_text(_(GONE))
-        return
-    not_before = relay.relay_not_before(context.clock.now(), settings)
-    dedupe_key = f"relay:{case.token}:{update.effective_user.id}:{message.message_id}"
-    outcome = await _queue_reply(context, case, verdict.employee_id, text, dedupe_key, not_before)
-    _end_pending(context)
-    if outcome == "gone":
-        await message.reply_text(_(GONE))
-    elif outcome == "blocked":
-        await message.reply_text(
-            _("The citizen can no longer be reached on Telegram, so nothing was sent.")
-        )
+        if role == HEAD:
+            return await check_head(session, context.settings, token, update.effective_user.id)
+        return await check_citizen(session, token, update.effective_user.id)
+
+
+def _preview_screen(
+    role: str, case: survey_alerts.AlertCase, token: str, nonce: str, text: str, _: Translate
+) -> tuple[str, InlineKeyboardMarkup]:
+    if role == HEAD:
+        lead = _("Send this reply to the citizen?")
+        tail = _("The citizen reads it as a reply from {unit}.").format(unit=case.unit_name)
     else:
-        context.services.wake()
-        await message.reply_text(await _sent_text(update, context, case, not_before))
+        lead = _("Send this answer to {unit}?").format(unit=case.unit_name)
+        tail = _("You can answer once.")
+    hint = _("To change it, type it again. Cancel sends nothing.")
+    send = alert_texts.callback(token, alert_texts.SEND) + f":{nonce}"
+    cancel = alert_texts.callback(token, alert_texts.CANCEL)
+    buttons = [
+        [InlineKeyboardButton(_("Send"), callback_data=send)],
+        [InlineKeyboardButton(_("Cancel"), callback_data=cancel)],
+    ]
+    return f"{lead}\n\n{text}\n\n{tail} {hint}", InlineKeyboardMarkup(buttons)
 
 
-async def _queue_reply(
-    context: BotContext,
-    case: survey_alerts.AlertCase,
-    employee_id: int | None,
-    text: str,
-    dedupe_key: str,
-    not_before: datetime,
-) -> str:
-    """Store the head's reply and queue it for the citizen, in one transaction: "queued",
-    "gone", or "blocked" (the citizen is unreachable); nothing is stored unless queued."""
-    try:
-        async with context.sessions.begin() as session:
-            await relay.reply_to_citizen(
-                session,
-                case,
-                text,
-                employee_id=employee_id,
-                dedupe_key=dedupe_key,
-                now=context.clock.now(),
-                not_before=not_before,
-                settings=context.settings,
-            )
-    except relay.NotRelayed as exc:
-        if exc.reason == "gone":
-            return "gone"
-        async with context.sessions() as session:  # a redelivered update queued it before?
-            return "queued" if await outbox.queued_already(session, dedupe_key) else "blocked"
-    return "queued"
-
-
-async def _sent_text(
-    update: Update, context: BotContext, case: survey_alerts.AlertCase, not_before: datetime
-) -> str:
+async def _preview(update: Update, context: BotContext, pending: dict[str, Any], text: str) -> None:
+    """The typed message, shown back with Send (a confirmation bound to this person, this
+    alert and exactly this text, ``handlers/confirm.py``) and Cancel; nothing is sent yet.
+    Typing again replaces the preview (the older Send is void)."""
     _ = await context.gettext(update)
-    lines = [_("Sent. The citizen reads it as a reply from {unit}.").format(unit=case.unit_name)]
-    if not_before > context.clock.now() + timedelta(minutes=1):
-        when = format_moment(not_before, context.settings.tz, await context.language(update))
-        lines.append(_("Outside 07:00–21:00 it waits: it goes out at {when}.").format(when=when))
-    return "\n".join(lines)
-
-
-async def _relay_from_citizen(update: Update, context: BotContext, token: str, text: str) -> None:
-    """The citizen's typed answer: stored and queued for everyone who got the alert."""
-    message = update.message
-    _ = await context.gettext(update)
-    async with context.sessions() as session:
-        verdict = await check_citizen(session, token, update.effective_user.id)
-        to: list[relay.Recipient] = []
-        if verdict.outcome == "ok" and verdict.case is not None:
-            to = await relay.recipients(session, context.settings, verdict.case)
+    role, token = pending["role"], pending["token"]
+    verdict = await _may_relay(update, context, role, token)
     case = verdict.case
     if verdict.outcome != "ok" or case is None:
         _end_pending(context)
-        if verdict.outcome == "answered":
-            await message.reply_text(_("You have already answered. Thank you!"))
-        else:
-            await message.reply_text(_("This conversation is no longer available."))
+        _log_refused("a typed message", verdict, update, context)
+        await update.message.reply_text(_typed_refusal(role, verdict.outcome, _))
         return
-    stored = await _queue_answer(context, case, text, to)
-    _end_pending(context)
-    if not stored:
-        await message.reply_text(_("You have already answered. Thank you!"))
-        return
-    context.services.wake()
-    await message.reply_text(
-        _("Thank you. Your answer was passed on to {unit}.").format(unit=case.unit_name)
+    payload = {"role": role, "text": text}
+    nonce = await confirm.issue(update, context, RELAY, subject=_subject(token), payload=payload)
+    screen, markup = _preview_screen(role, case, token, nonce, text, _)
+    shown = await update.message.reply_text(screen, reply_markup=markup)
+    earlier = pending.get("preview")
+    pending["preview"] = pending["prompt"] = shown.message_id
+    await common.remove_keyboard(context, update.effective_chat.id, earlier)
+
+
+def _typed_refusal(role: str, outcome: str, _: Translate) -> str:
+    if outcome == "answered":
+        return _("You have already answered. Thank you!")
+    if role == HEAD:
+        return _(GONE)
+    return _("This conversation is no longer available.")
+
+
+@dataclass(frozen=True)
+class Relayed:
+    outcome: str  # queued | refused | gone | not_queued | answered
+    role: str = HEAD
+    case: survey_alerts.AlertCase | None = None
+    not_before: datetime | None = None
+
+
+async def _deliver(
+    session: AsyncSession,
+    update: Update,
+    context: BotContext,
+    token: str,
+    payload: dict[str, Any],
+    not_before: datetime,
+) -> survey_alerts.AlertCase:
+    """Store the confirmed message and queue it, in the caller's transaction; raises
+    `relay.NotRelayed` (so that nothing is stored) when it may not go any more."""
+    role, text, user_id = (
+        payload.get("role"),
+        str(payload.get("text") or ""),
+        update.effective_user.id,
     )
-
-
-async def _queue_answer(
-    context: BotContext, case: survey_alerts.AlertCase, text: str, to: list[relay.Recipient]
-) -> bool:
-    """Store the citizen's answer and queue it for every recipient, in one transaction;
-    False if they had answered already (nothing stored)."""
     now = context.clock.now()
+    if role == HEAD:
+        verdict = await check_head(session, context.settings, token, user_id)
+        if verdict.outcome != "ok" or verdict.case is None or not text:
+            raise relay.NotRelayed("gone")
+        dedupe_key = f"relay:{token}:{confirm.pressed_nonce(context)}"
+        await relay.reply_to_citizen(
+            session,
+            verdict.case,
+            text,
+            employee_id=verdict.employee_id,
+            dedupe_key=dedupe_key,
+            now=now,
+            not_before=not_before,
+            settings=context.settings,
+        )
+        return verdict.case
+    verdict = await check_citizen(session, token, user_id)
+    if verdict.outcome != "ok" or verdict.case is None or not text:
+        raise relay.NotRelayed("answered" if verdict.outcome == "answered" else "gone")
+    to = await relay.recipients(session, context.settings, verdict.case)
+    await relay.answer_to_unit(session, verdict.case, text, to, now=now, not_before=not_before)
+    return verdict.case
+
+
+async def _send_confirmed(update: Update, context: BotContext, token: str) -> Relayed:
+    """Use up the pressed Send's confirmation and relay what it showed, in one
+    transaction: a refused, failed or repeated press stores and queues nothing."""
     not_before = relay.relay_not_before(context.clock.now(), context.settings)
+    role = HEAD
     try:
         async with context.sessions.begin() as session:
-            await relay.answer_to_unit(session, case, text, to, now=now, not_before=not_before)
-    except relay.NotRelayed:
-        return False
-    return True
+            confirmed = await confirm.redeem(
+                session, update, context, RELAY, subject=_subject(token)
+            )
+            if confirmed is None:
+                return Relayed("refused")
+            role = str(confirmed.payload.get("role"))
+            case = await _deliver(session, update, context, token, confirmed.payload, not_before)
+            return Relayed("queued", role, case, not_before)
+    except relay.NotRelayed as exc:
+        return Relayed(exc.reason, role)
+
+
+async def press_send(update: Update, context: BotContext) -> None:
+    """``al:<token>:send:<nonce>``: relay the previewed message, once."""
+    token = context.match.group("token") if context.match else ""
+    _ = await context.gettext(update)
+    relayed = await _send_confirmed(update, context, token)
+    if relayed.outcome == "refused":
+        await _refused_send(update, context, token)
+        return
+    pending = _pending(context)
+    if pending is not None and pending["token"] == token:
+        _end_pending(context)
+    if relayed.outcome == "queued" and relayed.case is not None:
+        context.services.wake()
+        text = await _sent_text(update, context, relayed)
+    elif relayed.outcome == "not_queued":
+        text = _("The citizen can no longer be reached on Telegram, so nothing was sent.")
+    else:
+        text = _typed_refusal(relayed.role, relayed.outcome, _)
+    await common.answer_query(update)
+    await common.edit_pressed(update, text)
+
+
+async def _refused_send(update: Update, context: BotContext, token: str) -> None:
+    """A Send without a valid confirmation: already sent (a double tap, a redelivered
+    update), or void (forged, expired, replaced, someone else's)."""
+    _ = await context.gettext(update)
+    dedupe_key = f"relay:{token}:{confirm.pressed_nonce(context)}"
+    async with context.sessions() as session:
+        sent = await outbox.queued_already(session, dedupe_key)
+        answered = await check_citizen(session, token, update.effective_user.id)
+    if sent:
+        await common.answer_query(update, _("This message was already sent."), alert=True)
+    elif answered.outcome == "answered":
+        await common.answer_query(update, _("You have already answered. Thank you!"), alert=True)
+    else:
+        await confirm.refuse(update, context, _("Press Reply to write a new message."))
+
+
+async def _sent_text(update: Update, context: BotContext, relayed: Relayed) -> str:
+    _ = await context.gettext(update)
+    case = relayed.case
+    assert case is not None
+    if relayed.role != HEAD:
+        return _("Thank you. Your answer was passed on to {unit}.").format(unit=case.unit_name)
+    lines = [_("Sent. The citizen reads it as a reply from {unit}.").format(unit=case.unit_name)]
+    not_before = relayed.not_before
+    if not_before is not None and not_before > context.clock.now() + timedelta(minutes=1):
+        when = format_moment(not_before, context.settings.tz, await context.language(update))
+        lines.append(_("Outside 07:00–21:00 it waits: it goes out at {when}.").format(when=when))
+    return "\n".join(lines)
 
 
 HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(press_reply, pattern=PATTERN_REPLY),
     CallbackQueryHandler(press_answer, pattern=PATTERN_ANSWER),
     CallbackQueryHandler(press_cancel, pattern=PATTERN_CANCEL),
+    CallbackQueryHandler(press_send, pattern=PATTERN_SEND),
     CallbackQueryHandler(forged_press, pattern=rf"^{alert_texts.CALLBACK_PREFIX}:"),
 ]
 # Typed replies reach `handle_alert_text` through handlers/typed_input.py.

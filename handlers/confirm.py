@@ -64,10 +64,16 @@ def pressed_nonce(context: BotContext) -> str:
 
 
 async def redeem(
-    session: AsyncSession, update: Update, context: BotContext, action: str
+    session: AsyncSession,
+    update: Update,
+    context: BotContext,
+    action: str,
+    *,
+    subject: str | None = None,
 ) -> Confirmed | None:
     """Use up the pressed confirmation in ``session``'s transaction: what it showed, or
-    None (forged, used, expired, someone else's): then write nothing."""
+    None (forged, used, expired, someone else's, or about another ``subject`` than the
+    press names): then write nothing."""
     nonce = pressed_nonce(context)
     if not nonce:
         return None
@@ -77,17 +83,25 @@ async def redeem(
         action=action,
         owner_key=context.user_key(update),
         now=context.clock.now(),
+        subject=subject,
     )
 
 
-async def discard(update: Update, context: BotContext, action: str) -> None:
-    """Void the pressed confirmation (its Cancel button carries the same nonce)."""
+async def discard(
+    update: Update, context: BotContext, action: str, *, subject: str | None = None
+) -> None:
+    """Void the pressed confirmation (its Cancel button carries the same nonce), or with
+    ``subject``, every confirmation of this person about it (a Cancel without a nonce)."""
     nonce = pressed_nonce(context)
-    if not nonce:
+    if not nonce and subject is None:
         return
     async with context.sessions.begin() as session:
         await confirmations.discard(
-            session, nonce=nonce, owner_key=context.user_key(update), action=action
+            session,
+            nonce=nonce or None,
+            owner_key=context.user_key(update),
+            subjects=[subject] if subject is not None else None,
+            action=action,
         )
 
 

@@ -10,7 +10,9 @@ What an admin sees:
   cycle and "Open a new cycle" (the opening flow, ``handlers/cycle_opening.py``).
 - a cycle: completion per relation group, per unit (the rater's unit), raters
   done, raters without a linked account; "Refresh", "Close cycle" (with a
-  confirmation step) and "All cycles".
+  binding confirmation: its "Yes" carries a nonce for this admin and this
+  cycle, ``handlers/confirm.py``, so a forged, repeated or stale press closes
+  nothing) and "All cycles".
 
 Callback data (``cy:…``, see ``handlers/cycles_screens.py``) is user input:
 every press is parsed by an exact pattern and checked against the database
@@ -29,16 +31,17 @@ from collections.abc import Awaitable, Callable
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from handlers import common
+from handlers import common, confirm
 from handlers import cycles_screens as screens
 from handlers.context import BotContext
 from scheduler.cycles import close_cycle
 from storage import review_cycles
-from storage.review_cycle_types import CycleError, CycleStatus
+from storage.review_cycle_types import ClosedCycle, CycleError, CycleStatus
 from storage.review_models import OPEN
 
 log = logging.getLogger(__name__)
 
+CLOSE_CYCLE = "close_cycle"  # the close confirmation's action (storage.confirmations)
 # Where the opening flow (handlers/cycle_opening.py) keeps its state; /siklus drops it.
 FLOW_KEY = "cycles_admin.flow"
 
@@ -152,7 +155,8 @@ async def show_cycle(update: Update, context: BotContext) -> None:
 
 @admin_only
 async def ask_close(update: Update, context: BotContext) -> None:
-    """``cy:c:<id>``: ask before closing; nothing changes yet."""
+    """``cy:c:<id>``: ask before closing, with a confirmation bound to this cycle
+    (``handlers/confirm.py``); nothing changes yet."""
     _ = await context.gettext(update)
     status = await _status(context, _id(context))
     if status is None:
@@ -163,36 +167,58 @@ async def ask_close(update: Update, context: BotContext) -> None:
         await notice(update, context, _("This cycle is already closed."))
         await _show_status(update, context, status)
         return
+    nonce = await confirm.issue(
+        update, context, CLOSE_CYCLE, subject=_subject(status.cycle_id), payload={}
+    )
     await common.answer_query(update)
-    text, markup = screens.render_close_question(status, _)
+    text, markup = screens.render_close_question(status, nonce, _)
     await common.edit_or_send(update, text, markup)
+
+
+def _subject(cycle_id: int) -> str:
+    """What a close confirmation is about: the cycle it showed."""
+    return f"cycle:{cycle_id}"
+
+
+async def _close(update: Update, context: BotContext, cycle_id: int) -> ClosedCycle | None:
+    """Close the cycle if the press carries this admin's valid confirmation for it; None
+    (nothing written) otherwise. Its own transaction, which begins with a write: using
+    the nonce up (see scheduler.cycles). Raises `CycleError` (closed meanwhile)."""
+    async with context.sessions.begin() as session:
+        confirmed = await confirm.redeem(
+            session, update, context, CLOSE_CYCLE, subject=_subject(cycle_id)
+        )
+        cycle = await review_cycles.cycle_by_id(session, cycle_id)
+        if confirmed is None or cycle is None:
+            return None
+        return await close_cycle(
+            session, cycle.name, actor(update, context), context.clock.now(), context.settings
+        )
 
 
 @admin_only
 async def close_confirmed(update: Update, context: BotContext) -> None:
-    """``cy:cc:<id>``: close the cycle and queue the reports."""
+    """``cy:cc:<id>:<nonce>``: close the cycle and queue the reports, once."""
     _ = await context.gettext(update)
     cycle_id = _id(context)
-    async with context.sessions() as session:
-        cycle = await review_cycles.cycle_by_id(session, cycle_id)
-    if cycle is None:
-        log.info("/siklus: close confirmation for an unknown cycle %s", cycle_id)
-        await notice(update, context)
-        return
-    who = actor(update, context)
     try:
-        # Its own transaction, which begins with a write (see scheduler.cycles).
-        async with context.sessions.begin() as session:
-            closed = await close_cycle(
-                session, cycle.name, who, context.clock.now(), context.settings
-            )
+        closed = await _close(update, context, cycle_id)
     except CycleError as exc:  # closed meanwhile (another admin, a double tap)
-        await notice(update, context, exc.translated(_))
+        closed, refusal = None, exc.translated(_)
+    else:
+        refusal = None
+    if closed is None:
         status = await _status(context, cycle_id)
+        if refusal is None and status is not None and status.status != OPEN:
+            refusal = _("This cycle is already closed.")
+        if refusal is None:
+            await confirm.refuse(update, context, _("Start again with /siklus."))
+        else:
+            await notice(update, context, refusal)
         if status is not None:
             await _show_status(update, context, status)
         return
-    log.info("cycle %s closed from Telegram by %s", closed.name, who)
+    log.info("cycle %s closed from Telegram by %s", closed.name, actor(update, context))
     await common.answer_query(update)
     text, markup = screens.render_closed(closed, _)
     await common.edit_or_send(update, text, markup)

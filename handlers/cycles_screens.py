@@ -22,6 +22,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.clock import format_day
 from bot.core.i18n import N_, Translate
+from handlers import confirm
 from storage.review_cycle_types import (
     ClosedCycle,
     Counts,
@@ -39,7 +40,7 @@ LIST = "cy:l"
 NEW = "cy:n"
 SHOW = "cy:s:"  # cy:s:<cycle id>
 CLOSE_ASK = "cy:c:"  # cy:c:<cycle id>
-CLOSE_YES = "cy:cc:"  # cy:cc:<cycle id>
+CLOSE_YES = "cy:cc:"  # cy:cc:<cycle id>:<confirmation nonce> (handlers/confirm.py)
 # The opening flow: every button carries the flow's nonce.
 DEADLINE = "cy:d:"  # cy:d:<nonce>:<days>
 SCOPE_ALL = "cy:a:"  # cy:a:<nonce>
@@ -53,7 +54,7 @@ _NONCE = r"(?P<nonce>[A-Za-z0-9_-]{8})"
 PATTERN_LIST = f"^{LIST}$"
 PATTERN_SHOW = rf"^{SHOW}{_ID}$"
 PATTERN_CLOSE_ASK = rf"^{CLOSE_ASK}{_ID}$"
-PATTERN_CLOSE_YES = rf"^{CLOSE_YES}{_ID}$"
+PATTERN_CLOSE_YES = rf"^{CLOSE_YES}{_ID}:{confirm.NONCE}$"
 PATTERN_NEW = f"^{NEW}$"
 PATTERN_DEADLINE = rf"^{DEADLINE}{_NONCE}:(?P<days>\d{{1,3}})$"
 PATTERN_SCOPE_ALL = rf"^{SCOPE_ALL}{_NONCE}$"
@@ -216,7 +217,7 @@ def _unlinked_lines(status: CycleStatus, _: Translate) -> list[str]:
     return lines
 
 
-def render_close_question(status: CycleStatus, _: Translate) -> Screen:
+def render_close_question(status: CycleStatus, nonce: str, _: Translate) -> Screen:
     unfinished = status.totals.pending + status.totals.in_progress
     text = "\n\n".join(
         [
@@ -231,7 +232,7 @@ def render_close_question(status: CycleStatus, _: Translate) -> Screen:
         ]
     )
     rows = [
-        _button(_("Yes, close it"), f"{CLOSE_YES}{status.cycle_id}"),
+        _button(_("Yes, close it"), f"{CLOSE_YES}{status.cycle_id}:{nonce}"),
         _button(_("No, go back"), f"{SHOW}{status.cycle_id}"),
     ]
     return text, InlineKeyboardMarkup(rows)

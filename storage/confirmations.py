@@ -113,18 +113,28 @@ async def issue(
 
 
 async def redeem(
-    session: AsyncSession, *, nonce: str, action: str, owner_key: str, now: datetime
+    session: AsyncSession,
+    *,
+    nonce: str,
+    action: str,
+    owner_key: str,
+    now: datetime,
+    subject: str | None = None,
 ) -> Confirmed | None:
     """Use the confirmation ``nonce`` up (delete it) if it is this owner's, for this
-    action and not expired; None (nothing deleted) otherwise."""
+    action (and ``subject``, when the press names one) and not expired; None (nothing
+    deleted) otherwise."""
+    conditions = [
+        CONFIRMATIONS.c.nonce == nonce,
+        CONFIRMATIONS.c.action == action,
+        CONFIRMATIONS.c.owner_key == owner_key,
+        CONFIRMATIONS.c.expires_at > now,
+    ]
+    if subject is not None:
+        conditions.append(CONFIRMATIONS.c.subject == subject)
     statement = (
         delete(CONFIRMATIONS)
-        .where(
-            CONFIRMATIONS.c.nonce == nonce,
-            CONFIRMATIONS.c.action == action,
-            CONFIRMATIONS.c.owner_key == owner_key,
-            CONFIRMATIONS.c.expires_at > now,
-        )
+        .where(*conditions)
         .returning(CONFIRMATIONS.c.subject, CONFIRMATIONS.c.payload, CONFIRMATIONS.c.created_at)
     )
     row = (await session.execute(statement)).first()

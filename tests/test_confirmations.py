@@ -53,6 +53,7 @@ async def redeem(db: SessionFactory, nonce: str, owner: str = ALICE, **kw):
             action=kw.get("action", "erase"),
             owner_key=owner,
             now=kw.get("now", NOW + timedelta(minutes=1)),
+            subject=kw.get("subject"),
         )
 
 
@@ -77,6 +78,7 @@ async def test_forged_foreign_expired_or_other_action_presses_use_nothing_up(db:
     assert await redeem(db, "A" * 16) is None  # forged
     assert await redeem(db, nonce, owner=BOB) is None  # someone else's screen
     assert await redeem(db, nonce, action="close_cycle") is None  # another button's nonce
+    assert await redeem(db, nonce, subject="cycle:9") is None  # a press naming another thing
     assert await redeem(db, nonce, now=NOW + TTL) is None  # expired
     assert await stored(db) == 1  # none of those consumed it
     assert await redeem(db, nonce, now=NOW + TTL - timedelta(seconds=1)) is not None

@@ -142,7 +142,18 @@ async def test_head_replies_and_the_citizen_answers_without_seeing_each_other(
         "Mohon maaf atas pelayanan kami. Petugas sudah kami tegur. "
         "Untuk pengaduan lanjut hubungi 0812-9999-8888."
     )
-    assert "Terkirim. Warga menerimanya sebagai balasan dari" in typed.text
+    # Nothing goes before the head sees it as the citizen will (masked) and presses Kirim.
+    assert "Kirim balasan ini kepada warga?" in typed.text
+    assert "hubungi [TELEPON]." in typed.text
+    preview = head.last
+    assert preview.button_texts() == ["Kirim", "Batal"]
+    assert await relays(sessions) == []
+    await head.press("Kirim", preview)
+    assert "Terkirim. Warga menerimanya sebagai balasan dari" in preview.text
+    # Pressed again (a double tap, a redelivered update): nothing is sent twice.
+    send = typed.calls[-1].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    again = await head.press_data(send, preview)
+    assert again.alerts == ["Pesan ini sudah dikirim."]
 
     # The citizen receives it from the unit, with the head's contact details masked.
     await fake_api.wait_for_calls(sent_to(CITIZEN_TG, "Balasan dari"))
@@ -160,8 +171,11 @@ async def test_head_replies_and_the_citizen_answers_without_seeing_each_other(
     # The citizen answers once through their own Balas button.
     opened = await citizen.press("Balas", relayed)
     assert "Ketik jawaban Anda untuk" in opened.text
-    answered = await citizen.send("Terima kasih, semoga lebih baik.")
-    assert "Jawaban Anda sudah diteruskan" in answered.text
+    typed = await citizen.send("Terima kasih, semoga lebih baik.")
+    assert "Kirim jawaban ini kepada Dinas Kependudukan" in typed.text
+    preview = citizen.last
+    await citizen.press("Kirim", preview)
+    assert "Jawaban Anda sudah diteruskan" in preview.text
     await fake_api.wait_for_calls(sent_to(HEAD_TG, "Warga menjawab balasan Anda"))
     answer = message_with(fake_api, HEAD_TG, "Warga menjawab balasan Anda")
     assert "Terima kasih, semoga lebih baik." in answer.text
@@ -241,6 +255,7 @@ async def test_cancel_leaves_the_typing_step(
     # Pressed again, the reply reaches the citizen in the citizen's language (English).
     await head.press("Balas", alert)
     await head.send("Kami mohon maaf.")
+    await head.press("Kirim")
     await fake_api.wait_for_calls(sent_to(OTHER_CITIZEN_TG, "A reply from"))
     relayed = message_with(fake_api, OTHER_CITIZEN_TG, "A reply from")
     assert "Kami mohon maaf." in relayed.text
@@ -271,8 +286,72 @@ async def test_the_units_admin_hears_and_may_reply_the_others_get_nothing(
     # The unit admin (no employee of the roster) answers the citizen through Balas.
     admin = fake_api.user(UNIT_ADMIN_TG, "Admin Dukcapil", "id")
     await admin.press("Balas", alert)
-    typed = await admin.send("Kami akan menghubungi Anda lewat bot ini.")
-    assert "Terkirim." in typed.text
+    await admin.send("Kami akan menghubungi Anda lewat bot ini.")
+    await admin.press("Kirim")
+    assert "Terkirim." in admin.last.text
     await fake_api.wait_for_calls(sent_to(CITIZEN_TG, "Kami akan menghubungi Anda"))
     (relay,) = await relays(sessions)
     assert relay.direction == "to_citizen" and relay.employee_id is None
+
+
+async def test_send_binds_to_the_person_the_alert_and_the_text_shown(
+    bot, fake_api: FakeBotApi, sessions: SessionFactory, world: World
+):
+    """Kirim carries a nonce for this head, this alert and exactly the previewed text:
+    a forged nonce, another recipient's press, a Kirim moved onto another alert, the
+    Kirim of a preview replaced by a retyped text, or one after Batal send nothing."""
+    await add_unit_admin(sessions, UNIT_ADMIN_TG, world.unit_id)
+    citizen = fake_api.user(CITIZEN_TG, "Rina", "id")
+    await complete(citizen, QR, scores=LOW, consent=True)
+    other_citizen = fake_api.user(OTHER_CITIZEN_TG, "Rudi", "id")
+    await complete(other_citizen, QR_OFFICER, scores=LOW, consent=True)
+    await fake_api.wait_for_calls(
+        lambda calls: sum(sent_to(HEAD_TG, "perlu ditindaklanjuti")([c]) for c in calls) == 2
+    )
+    first_token, second_token = await alert_tokens(sessions)
+    alert = next(
+        m
+        for m in fake_api.chat_messages(HEAD_TG)
+        if f"al:{first_token}:reply" in str(m.reply_markup)
+    )
+    head = fake_api.user(HEAD_TG, "Siti", "id")
+    await head.press("Balas", alert)
+    await head.send("Versi pertama.")
+    first = head.last
+    first_send = first.buttons()[0]["callback_data"]
+    await head.send("Versi kedua, yang benar.")
+    second = head.last
+    assert first.buttons() == []  # the older preview lost its buttons
+    second_send = second.buttons()[0]["callback_data"]
+    nonce = second_send.rsplit(":", 1)[1]
+    admin = fake_api.user(UNIT_ADMIN_TG, "Admin", "id")
+    for who, data in (
+        (head, first_send),  # replaced by the retyped text
+        (head, f"al:{first_token}:send:{'A' * 16}"),  # forged
+        (head, f"al:{second_token}:send:{nonce}"),  # moved onto the other alert
+        (admin, second_send),  # another recipient of the same alert
+    ):
+        reply = await who.press_data(data, second)
+        assert reply.alerts and "Konfirmasi ini sudah tidak berlaku" in reply.alerts[0], data
+    assert await relays(sessions) == []
+
+    await head.press("Kirim", second)
+    (relay,) = await relays(sessions)
+    assert relay.text == "Versi kedua, yang benar."
+    await fake_api.wait_for_calls(sent_to(CITIZEN_TG, "Versi kedua"))
+    assert not any("Versi pertama" in c.text for c in fake_api.calls_to(CITIZEN_TG))
+
+    # Batal on a preview makes its Kirim void.
+    other_alert = next(
+        m
+        for m in fake_api.chat_messages(HEAD_TG)
+        if f"al:{second_token}:reply" in str(m.reply_markup)
+    )
+    await head.press("Balas", other_alert)
+    await head.send("Tidak jadi.")
+    preview = head.last
+    send = preview.buttons()[0]["callback_data"]
+    await head.press("Batal", preview)
+    reply = await head.press_data(send, preview)
+    assert reply.alerts and "Konfirmasi ini sudah tidak berlaku" in reply.alerts[0]
+    assert len(await relays(sessions)) == 1

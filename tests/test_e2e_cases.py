@@ -260,6 +260,7 @@ async def test_unanswered_cases_are_reminded_then_passed_up(
     # Siti answers the first citizen through Balas: that is the case's first response.
     await siti.press("Balas", with_reply)
     await siti.send("Mohon maaf, kami segera memperbaiki.")
+    await siti.press("Kirim")
     await received(fake_api, 5551003, "Mohon maaf, kami segera memperbaiki.")
 
     # Thursday 09:00: the other case is past its target; Siti is reminded of it only.

@@ -20,7 +20,7 @@ from storage.db import SessionFactory
 from storage.models import AuditLog
 from storage.outbox_models import OutboxMessage
 from storage.review_models import CLOSED, OPEN, ReviewAssignment, ReviewCycle
-from tests.support.app import ADMIN_ID
+from tests.support.app import ADMIN_ID, make_settings, start_bot, stop_bot
 from tests.support.fakebot import FakeBotApi
 from tests.support.fakeuser import FakeUser
 from tests.support.review_roster import TG, seed_roster
@@ -235,3 +235,49 @@ async def test_forged_cycle_data_changes_nothing(
     # The flow itself is untouched by the forgeries.
     reply = await admin.send("Q1")
     assert "step 2 of 4" in reply.text
+
+
+async def test_closing_needs_this_admins_confirmation_of_this_cycle(
+    tmp_path, migrated: str, fake_api: FakeBotApi, sessions: SessionFactory
+):
+    """The close button carries a nonce for one admin and one cycle: a forged nonce, the
+    nonce moved onto another cycle, or another admin's press close nothing."""
+    other_admin_id = ADMIN_ID + 1
+    settings = make_settings(
+        tmp_path,
+        migrated,
+        telegram_base_url=fake_api.base_url,
+        admin_ids=f"{ADMIN_ID},{other_admin_id}",
+    )
+    application = await start_bot(settings, fake_api)
+    try:
+        await seed_roster(sessions)
+        admin = fake_api.user(ADMIN_ID, "Admin", language_code="id")
+        other = fake_api.user(other_admin_id, "Admin 2", language_code="id")
+        for name in ("Q1", "Q2"):
+            await admin.send("/siklus")
+            await admin.press("Buka siklus baru")
+            await admin.send(name)
+            await admin.press("+7 hari")
+            await admin.press("Semua unit")
+            await admin.press("Buka siklus")
+        q1, q2 = await cycles(sessions)
+        await admin.send("/siklus")
+        await admin.press("Q1")
+        await admin.press("Tutup siklus")
+        question = admin.last
+        yes = data_of(admin, "Ya, tutup")
+        nonce = yes.rsplit(":", 1)[1]
+        for who, data in (
+            (admin, f"cy:cc:{q1.id}:{'A' * 16}"),  # forged
+            (admin, f"cy:cc:{q2.id}:{nonce}"),  # Q1's confirmation moved onto Q2
+            (other, yes),  # another admin's press
+        ):
+            reply = await who.press_data(data, question)
+            assert reply.alerts and "Konfirmasi ini sudah tidak berlaku" in reply.alerts[0]
+            assert [c.status for c in await cycles(sessions)] == [OPEN, OPEN], data
+        await admin.press_data(yes, question)
+        assert "telah ditutup" in question.text
+        assert [c.status for c in await cycles(sessions)] == [CLOSED, OPEN]
+    finally:
+        await stop_bot(application)

@@ -40,6 +40,7 @@ CALLBACK_PREFIX = "al"
 REPLY = "reply"  # a head or admin answers the citizen
 ANSWER = "answer"  # the citizen answers the head's reply, once
 CANCEL = "cancel"  # leave the typing step
+SEND = "send"  # send the typed message shown in the preview (al:<token>:send:<nonce>)
 
 # Room kept for the other lines when a long comment is shortened to fit a message.
 COMMENT_ROOM = 3000
