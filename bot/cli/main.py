@@ -36,6 +36,7 @@ def register_commands() -> None:
         job,
         link_codes,
         outbox,
+        period,
         qr,
         report_ikm,
         report_review,
@@ -58,6 +59,7 @@ def register_commands() -> None:
         admin.admin_group,
         alerts.alerts_group,
         holidays.holidays_group,
+        period.period_group,
     ):
         cli.add_command(command)
     report_group.add_command(report_ikm.ikm_command)
