@@ -37,6 +37,7 @@ def register_commands() -> None:
         link_codes,
         outbox,
         period,
+        preview,
         qr,
         report_ikm,
         report_review,
@@ -60,6 +61,7 @@ def register_commands() -> None:
         alerts.alerts_group,
         holidays.holidays_group,
         period.period_group,
+        preview.preview_group,
     ):
         cli.add_command(command)
     report_group.add_command(report_ikm.ikm_command)
