@@ -20,6 +20,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.core.i18n import LANGUAGE_NAMES, LANGUAGES
 from handlers.context import LANGUAGE_KEY, BotContext
+from handlers.role_help import role_sections
+from handlers.roles import roles_here
 from storage import preferences
 
 log = logging.getLogger(__name__)
@@ -122,27 +124,33 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
+    """``/help``: what everyone can do, then what this person's roles add (admin, head)."""
     _ = await context.gettext(update)
-    await update.effective_message.reply_text(
-        _(
-            "What I can do:\n"
-            "/start: begin, or open a link from a QR code or from HR\n"
-            "/language: choose Bahasa Indonesia or English\n"
-            "/privacy: what we keep about you and how to ask for deletion\n"
-            "/hapusdata: delete your survey answers\n"
-            "\nFor civil servants:\n"
-            "/akun: which employee this Telegram account is linked to\n"
-            "/nilai: rate the colleagues you are asked to review\n"
-            "/hasil: your latest 360° results\n"
-            "/help: this message"
-        )
-        + "\n\n"
-        + _(
-            "For unit heads, unit admins and staff handed a case:\n"
-            "/kasus: the cases citizens' feedback opened, and what was done\n"
-            "/pengaturan: which alerts and notes you receive"
-        )
+    roles = await roles_here(update, context)
+    text = "\n\n".join(
+        [
+            _(
+                "What I can do:\n"
+                "/start: begin, or open a link from a QR code or from HR\n"
+                "/language: choose Bahasa Indonesia or English\n"
+                "/privacy: what we keep about you and how to ask for deletion\n"
+                "/hapusdata: delete your survey answers\n"
+                "\nFor civil servants:\n"
+                "/akun: which employee this Telegram account is linked to\n"
+                "/nilai: rate the colleagues you are asked to review\n"
+                "/hasil: your latest 360° results\n"
+                "/help: this message"
+            ),
+            _(
+                "For unit heads, unit admins and staff handed a case:\n"
+                "/kasus: the cases citizens' feedback opened, and what was done\n"
+                "/pengaturan: which alerts and notes you receive"
+            ),
+            _("/id: your Telegram user id (an admin needs it to give you access)"),
+            *role_sections(roles, _),
+        ]
     )
+    await update.effective_message.reply_text(text)
 
 
 async def privacy(update: Update, context: BotContext) -> None:

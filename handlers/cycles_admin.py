@@ -9,10 +9,11 @@ What an admin sees:
 - ``/siklus``: the cycles, newest first, with their completion, a button per
   cycle and "Open a new cycle" (the opening flow, ``handlers/cycle_opening.py``).
 - a cycle: completion per relation group, per unit (the rater's unit), raters
-  done, raters without a linked account; "Refresh", "Close cycle" (with a
-  binding confirmation: its "Yes" carries a nonce for this admin and this
-  cycle, ``handlers/confirm.py``, so a forged, repeated or stale press closes
-  nothing) and "All cycles".
+  done, raters without a linked account; "Refresh", "Every rater as a table"
+  (an XLSX document: what ``ulasan cycle status`` prints on a server), "Close
+  cycle" (with a binding confirmation: its "Yes" carries a nonce for this admin
+  and this cycle, ``handlers/confirm.py``, so a forged, repeated or stale press
+  closes nothing) and "All cycles".
 
 Callback data (``cy:…``, see ``handlers/cycles_screens.py``) is user input:
 every press is parsed by an exact pattern and checked against the database
@@ -24,6 +25,7 @@ pattern accepts is answered by `forged_press`. The guards here (`admin_only`,
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -35,6 +37,8 @@ from handlers import common, confirm
 from handlers import cycles_screens as screens
 from handlers.context import BotContext
 from scheduler.cycles import close_cycle
+from scheduler.documents.cycle_progress_xlsx import rater_table_xlsx
+from scheduler.documents.file_names import file_safe
 from storage import review_cycles
 from storage.review_cycle_types import ClosedCycle, CycleError, CycleStatus
 from storage.review_models import OPEN
@@ -154,6 +158,27 @@ async def show_cycle(update: Update, context: BotContext) -> None:
 
 
 @admin_only
+async def send_table(update: Update, context: BotContext) -> None:
+    """``cy:t:<id>``: every rater's progress as an XLSX document (the cycle is unchanged)."""
+    status = await _status(context, _id(context))
+    if status is None:
+        log.info("/siklus: table press names an unknown cycle (update %s)", update.update_id)
+        await notice(update, context)
+        return
+    _ = await context.gettext(update)
+    await common.answer_query(update, _("Preparing the table…"))
+    language = await context.language(update)
+    data = await asyncio.to_thread(rater_table_xlsx, status, language)
+    await update.effective_chat.send_document(
+        document=data,
+        filename=_("cycle-{name}-raters.xlsx").format(name=file_safe(status.name)),
+        caption=_("Every rater of the cycle “{name}”: submitted, in progress, not started.").format(
+            name=status.name
+        ),
+    )
+
+
+@admin_only
 async def ask_close(update: Update, context: BotContext) -> None:
     """``cy:c:<id>``: ask before closing, with a confirmation bound to this cycle
     (``handlers/confirm.py``); nothing changes yet."""
@@ -237,6 +262,7 @@ HANDLERS: list[BaseHandler] = [
     CommandHandler(["siklus", "cycles"], siklus),
     CallbackQueryHandler(show_list, pattern=screens.PATTERN_LIST),
     CallbackQueryHandler(show_cycle, pattern=screens.PATTERN_SHOW),
+    CallbackQueryHandler(send_table, pattern=screens.PATTERN_TABLE),
     CallbackQueryHandler(ask_close, pattern=screens.PATTERN_CLOSE_ASK),
     CallbackQueryHandler(close_confirmed, pattern=screens.PATTERN_CLOSE_YES),
 ]

@@ -41,6 +41,7 @@ NEW = "cy:n"
 SHOW = "cy:s:"  # cy:s:<cycle id>
 CLOSE_ASK = "cy:c:"  # cy:c:<cycle id>
 CLOSE_YES = "cy:cc:"  # cy:cc:<cycle id>:<confirmation nonce> (handlers/confirm.py)
+TABLE = "cy:t:"  # cy:t:<cycle id>: every rater as an XLSX document
 # The opening flow: every button carries the flow's nonce.
 DEADLINE = "cy:d:"  # cy:d:<nonce>:<days>
 SCOPE_ALL = "cy:a:"  # cy:a:<nonce>
@@ -55,6 +56,7 @@ PATTERN_LIST = f"^{LIST}$"
 PATTERN_SHOW = rf"^{SHOW}{_ID}$"
 PATTERN_CLOSE_ASK = rf"^{CLOSE_ASK}{_ID}$"
 PATTERN_CLOSE_YES = rf"^{CLOSE_YES}{_ID}:{confirm.NONCE}$"
+PATTERN_TABLE = rf"^{TABLE}{_ID}$"
 PATTERN_NEW = f"^{NEW}$"
 PATTERN_DEADLINE = rf"^{DEADLINE}{_NONCE}:(?P<days>\d{{1,3}})$"
 PATTERN_SCOPE_ALL = rf"^{SCOPE_ALL}{_NONCE}$"
@@ -112,11 +114,7 @@ def render_list(cycles: list[CycleSummary], _: Translate, language: str) -> Scre
             label = f"{cycle.name} ({_state(cycle.status, _)})"
             rows.append(_button(label[:60], f"{SHOW}{cycle.id}"))
         if len(cycles) > LIST_LIMIT:
-            lines.append(
-                _("… and {count} older cycles (see `ulasan cycle list`).").format(
-                    count=len(cycles) - LIST_LIMIT
-                )
-            )
+            lines.append(_("… and {count} older cycles.").format(count=len(cycles) - LIST_LIMIT))
         text = "\n".join(lines)
     rows.append(_button(_("Open a new cycle"), NEW))
     return _cap(text), InlineKeyboardMarkup(rows)
@@ -145,12 +143,11 @@ def render_status(status: CycleStatus, _: Translate, language: str) -> Screen:
         *_relation_lines(status, _),
         *_unit_lines(status, _),
         *_unlinked_lines(status, _),
-        "",
-        _('Every rater, as a table: `ulasan cycle status "{name}"` on the server.').format(
-            name=status.name
-        ),
     ]
-    rows = [_button(_("Refresh"), f"{SHOW}{status.cycle_id}")]
+    rows = [
+        _button(_("Refresh"), f"{SHOW}{status.cycle_id}"),
+        _button(_("Every rater as a table (XLSX)"), f"{TABLE}{status.cycle_id}"),
+    ]
     if status.status == OPEN:
         rows.append(_button(_("Close cycle"), f"{CLOSE_ASK}{status.cycle_id}"))
     rows.append(_button(_("All cycles"), LIST))

@@ -28,6 +28,7 @@ from handlers import (
     review,
     review_list,
     review_results,
+    role_help,
     status,
     typed_input,
 )
@@ -52,6 +53,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *admin_grants.HANDLERS,
         # Whoever receives alerts or notes: /pengaturan (pg:).
         *notification_settings.HANDLERS,
+        # Anyone: /id (the number an admin needs to add someone).
+        *role_help.HANDLERS,
         # Citizens: /hapusdata and the way in (QR code, chooser) before the survey's steps,
         # whose catch-all answers any other sv:, sp: or hd:.
         *delete_data.HANDLERS,

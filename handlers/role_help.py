@@ -1,0 +1,60 @@
+"""``/id`` for anyone, and the parts of ``/help`` for admins and unit heads.
+
+``/id`` tells a person their Telegram user id, the number an admin needs to
+make them a unit admin (``ulasan admin add``) or a city-wide admin
+(``ADMIN_IDS``). ``/help`` (``handlers/common.py``) adds `role_sections`: what
+an admin (city-wide or of some units) and what a unit head can do from
+Telegram, so nobody has to guess a command.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.core.i18n import Translate
+from handlers.context import BotContext
+from storage.roles import Roles
+
+
+async def id_command(update: Update, context: BotContext) -> None:
+    """``/id``: the user's Telegram id (and the group's, in a group)."""
+    _ = await context.gettext(update)
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None:
+        return
+    text = _(
+        "Your Telegram user id is {id}.\n\n"
+        "An administrator needs this number to give you access, for example as the "
+        "admin of a unit. It is not secret, but share it only with your admin."
+    ).format(id=user.id)
+    chat = update.effective_chat
+    if chat is not None and chat.type != chat.PRIVATE:
+        text += "\n" + _("This group's chat id is {id}.").format(id=chat.id)
+    await message.reply_text(text)
+
+
+def role_sections(roles: Roles, _: Translate) -> list[str]:
+    """The help of each role this person has (none for a citizen or a plain employee)."""
+    sections = []
+    if roles.is_admin:
+        sections.append(_admin_help(roles, _))
+    return sections
+
+
+def _admin_help(roles: Roles, _: Translate) -> str:
+    lines = [
+        _("For administrators (BKPSDM: every unit):")
+        if roles.admin.city_wide
+        else _("For administrators of your units (and the units below them):"),
+    ]
+    if roles.admin.city_wide:
+        lines += [
+            _("/siklus: open, follow and close 360° review cycles"),
+            _("/status: scheduled jobs and the outbox"),
+        ]
+    return "\n".join(lines)
+
+
+HANDLERS: list[BaseHandler] = [CommandHandler("id", id_command)]
