@@ -53,6 +53,7 @@ def _admin_help(roles: Roles, _: Translate) -> str:
         lines += [
             _("/siklus: open, follow and close 360° review cycles"),
             _("/status: scheduled jobs and the outbox"),
+            _("/admin: make linked staff admins of a unit, or stop it"),
         ]
     return "\n".join(lines)
 

@@ -49,6 +49,7 @@ async def test_help_lists_what_each_role_may_do(
     assert "Untuk admin (BKPSDM: semua unit):" in city.text
     assert "/siklus: membuka, memantau dan menutup siklus penilaian 360°" in city.text
     assert "/status: tugas terjadwal dan antrean pesan" in city.text
+    assert "/admin: menjadikan pegawai" in city.text
 
     unit = await fake_api.user(UNIT_ADMIN, "Admin Bidang").send("/help")
     assert "Untuk admin unit Anda (beserta unit di bawahnya):" in unit.text
