@@ -52,6 +52,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.progress import QUIET, Progress
 from bot.core.settings import Settings
 from scheduler.jobs.specs import JOB_SPECS, SPECS_BY_NAME, JobContext, JobFunc, JobSpec
 from scheduler.schedules import crontab_trigger, is_due, next_run
@@ -259,6 +260,7 @@ async def run_job(
     full: bool = False,
     *,
     loader: Loader | None = None,
+    progress: Progress = QUIET,
 ) -> JobOutcome:
     """Run one job now and record it; raises only `UnknownJob`.
 
@@ -277,7 +279,14 @@ async def run_job(
     status, result = ERROR, "no result"
     try:
         func = (loader or load_job)(name)
-        ctx = JobContext(settings=settings, sessions=sessions, now=started, force=force, full=full)
+        ctx = JobContext(
+            settings=settings,
+            sessions=sessions,
+            now=started,
+            force=force,
+            full=full,
+            progress=progress,
+        )
         result = one_line(await func(ctx)) or "done"
         status = OK
     except asyncio.CancelledError:

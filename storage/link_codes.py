@@ -7,9 +7,16 @@ HR (BKPSDM) issues a code per employee; the employee opens
 - A code is `storage.crypto.new_token` of `CODE_BYTES` (96 bits), so it cannot be
   guessed; only ``keyed_hash(secret, "link", code)`` is stored, so a copy of
   the database does not hand out working links.
-- A code works once and expires after the TTL. Issuing a new code for an
-  employee revokes their earlier unused, unexpired codes: only the latest
-  letter from HR works. Every issue run is written to the audit log.
+- A code works once and expires after the TTL.
+- Issuing never voids a slip already handed out unless asked: a plain run
+  gives a code to each active employee who has no linked account **and no
+  valid code** (a new employee, or one whose code expired), so running it
+  again for a new batch of staff leaves the printed slips working. Asked
+  (``renew``: everyone in the scope, linked or not; ``nips``: these employees,
+  e.g. the one who lost their slip), the new code revokes the employee's
+  earlier unused ones: only the latest letter from HR works. Every issue run
+  is written to the audit log.
+- `code_status` lists who is linked and who holds a valid code, issuing nothing.
 
 Every function takes an `AsyncSession` and never commits: the caller (one CLI
 command) owns the transaction. The clock is a ``now`` parameter.
@@ -23,13 +30,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.crypto import keyed_hash, new_token
 from storage.directory import unit_subtree_ids
-from storage.models import AuditLog, Employee, LinkCode, TelegramAccount, Unit, utcnow
+from storage.models import (
+    AuditLog,
+    Employee,
+    LinkCode,
+    TelegramAccount,
+    Unit,
+    UTCDateTime,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -45,6 +60,15 @@ CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,59}$")
 CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
 
 ACTION_ISSUE = "link_codes.issue"
+
+
+class UnknownEmployee(LookupError):
+    """A NIP given to `issue_link_codes` is not an active employee."""
+
+    def __init__(self, nip: str, inactive: bool = False) -> None:
+        what = "is not active" if inactive else "is not in the roster"
+        super().__init__(f"employee NIP '{nip}' {what}")
+        self.nip = nip
 
 
 class UnknownUnit(LookupError):
@@ -120,26 +144,35 @@ async def issue_link_codes(
     actor: str,
     unit_code: str | None = None,
     renew: bool = False,
+    nips: Sequence[str] = (),
     now: datetime | None = None,
 ) -> list[IssuedCode]:
-    """Issue one code per active employee without a linked account (all with ``renew``).
+    """Issue codes (see the module docstring for who gets one), ordered by unit and name.
 
-    ``unit_code`` limits it to that unit and its sub-units. Earlier unused codes
-    of those employees are revoked. Raises `UnknownUnit` for an unknown unit.
+    ``unit_code`` limits it to that unit and its sub-units; ``nips`` names the
+    employees (linked or not) and, like ``renew``, revokes their earlier unused
+    codes. Raises `UnknownUnit` or `UnknownEmployee` (nothing issued).
     """
     now = now or utcnow()
-    rows = await _employees_to_issue(session, unit_code=unit_code, renew=renew)
+    scope = await _scope_ids(session, unit_code)
+    if nips:
+        rows = await _named_employees(session, nips, scope)
+    else:
+        rows = await _employees_to_issue(session, scope=scope, renew=renew, now=now)
     if not rows:
         return []
-    revoked = await _revoke_open_codes(session, [employee.id for employee, _ in rows], now)
+    revoked = 0
+    if renew or nips:
+        revoked = await _revoke_open_codes(session, [employee.id for employee, _ in rows], now)
     expires_at = now + policy.ttl
     issued = [
         _new_code(session, policy, employee, account_id is not None, now, expires_at)
         for employee, account_id in rows
     ]
-    scope = f"unit {unit_code} and sub-units" if unit_code else "all units"
+    where = f"unit {unit_code} and sub-units" if unit_code else "all units"
+    how = ", renew" if renew else ", named NIP" if nips else ""
     detail = (
-        f"{len(issued)} code(s) issued ({scope}{', renew' if renew else ''}); "
+        f"{len(issued)} code(s) issued ({where}{how}); "
         f"expire {expires_at.isoformat(timespec='minutes')}; "
         f"{revoked} earlier unused code(s) revoked; NIP: {', '.join(c.nip for c in issued)}"
     )
@@ -148,26 +181,69 @@ async def issue_link_codes(
     return issued
 
 
-async def _employees_to_issue(
-    session: AsyncSession, *, unit_code: str | None, renew: bool
-) -> list[Any]:
-    """(employee, linked account id or None) of the active employees a run issues codes to."""
+async def _scope_ids(session: AsyncSession, unit_code: str | None) -> list[int] | None:
+    """The unit's subtree ids, None for every unit; `UnknownUnit` for an unknown code."""
+    if unit_code is None:
+        return None
+    unit_id = await session.scalar(select(Unit.id).where(Unit.code == unit_code))
+    if unit_id is None:
+        raise UnknownUnit(unit_code)
+    return await unit_subtree_ids(session, unit_id)
+
+
+def _employee_query(scope: list[int] | None) -> Any:
+    """(employee, linked account id or None), by unit code and name, within ``scope``."""
     query = (
         select(Employee, TelegramAccount.id)
         .join(Unit, Unit.id == Employee.unit_id)
         .outerjoin(TelegramAccount, TelegramAccount.employee_id == Employee.id)
-        .where(Employee.active.is_(True))
         .options(selectinload(Employee.unit))
         .order_by(Unit.code, Employee.name, Employee.nip)
     )
-    if unit_code is not None:
-        unit_id = await session.scalar(select(Unit.id).where(Unit.code == unit_code))
-        if unit_id is None:
-            raise UnknownUnit(unit_code)
-        query = query.where(Employee.unit_id.in_(await unit_subtree_ids(session, unit_id)))
+    return query if scope is None else query.where(Employee.unit_id.in_(scope))
+
+
+def _open_code(now: datetime) -> Any:
+    """An unused, unrevoked, unexpired code of the employee of the outer query."""
+    return (
+        select(LinkCode.id)
+        .where(
+            LinkCode.employee_id == Employee.id,
+            LinkCode.used_at.is_(None),
+            LinkCode.revoked_at.is_(None),
+            LinkCode.expires_at > now,
+        )
+        .exists()
+    )
+
+
+async def _employees_to_issue(
+    session: AsyncSession, *, scope: list[int] | None, renew: bool, now: datetime
+) -> list[Any]:
+    """The active employees a run issues codes to: all with ``renew``; else those with
+    neither a linked account nor a valid code."""
+    query = _employee_query(scope).where(Employee.active.is_(True))
     if not renew:
-        query = query.where(TelegramAccount.id.is_(None))
+        query = query.where(TelegramAccount.id.is_(None), ~_open_code(now))
     return list((await session.execute(query)).all())
+
+
+async def _named_employees(
+    session: AsyncSession, nips: Sequence[str], scope: list[int] | None
+) -> list[Any]:
+    """These employees (each must be active, and within ``scope`` when given)."""
+    wanted = list(dict.fromkeys(nip.replace(" ", "") for nip in nips))
+    rows = list(
+        (await session.execute(_employee_query(None).where(Employee.nip.in_(wanted)))).all()
+    )
+    found = {employee.nip: (employee, account) for employee, account in rows}
+    for nip in wanted:
+        employee, _account = found.get(nip, (None, None))
+        if employee is None or (scope is not None and employee.unit_id not in scope):
+            raise UnknownEmployee(nip)
+        if not employee.active:
+            raise UnknownEmployee(nip, inactive=True)
+    return rows
 
 
 def _new_code(
@@ -240,3 +316,51 @@ async def open_code_count(
         )
         or 0
     )
+
+
+# -- who holds what ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeStatus:
+    """One active employee: linked or not, and their valid code's expiry if they hold one."""
+
+    nip: str
+    name: str
+    unit_code: str
+    unit_name: str
+    linked: bool
+    code_expires_at: datetime | None  # the latest valid code; None: no valid code
+
+
+async def code_status(
+    session: AsyncSession, *, unit_code: str | None = None, now: datetime | None = None
+) -> list[CodeStatus]:
+    """Every active employee in scope (by unit code and name), issuing nothing."""
+    now = now or utcnow()
+    scope = await _scope_ids(session, unit_code)
+    # Coerced so the value comes back as the column's type (aware UTC) on every backend.
+    expiry = type_coerce(
+        select(func.max(LinkCode.expires_at))
+        .where(
+            LinkCode.employee_id == Employee.id,
+            LinkCode.used_at.is_(None),
+            LinkCode.revoked_at.is_(None),
+            LinkCode.expires_at > now,
+        )
+        .scalar_subquery(),
+        UTCDateTime,
+    )
+    query = _employee_query(scope).add_columns(expiry).where(Employee.active.is_(True))
+    rows = (await session.execute(query)).all()
+    return [
+        CodeStatus(
+            employee.nip,
+            employee.name,
+            employee.unit.code,
+            employee.unit.name,
+            account_id is not None,
+            expires,
+        )
+        for employee, account_id, expires in rows
+    ]

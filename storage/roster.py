@@ -33,6 +33,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.progress import QUIET, Progress
 from storage.models import AuditLog, Employee, Service, Unit
 from storage.roster_checks import (
     Problems,
@@ -156,9 +157,11 @@ class _UnitRecord:
     ok: bool
 
 
-def _parse_units(p: Problems, rows: list[Row]) -> list[_UnitRecord]:
+def _parse_units(p: Problems, rows: list[Row], progress: Progress = QUIET) -> list[_UnitRecord]:
     records = []
+    progress.stage(f"{Path(p.table.file).name}: checking rows", len(rows))
     for row in rows:
+        progress.advance()
         before = p.count()
         code = check_code(p, row, "code", required=True)
         records.append(
@@ -195,14 +198,17 @@ def _check_units(
     return [r for r in kept if r.ok]
 
 
-async def import_units(session: AsyncSession, path: str | Path, *, actor: str) -> ImportReport:
+async def import_units(
+    session: AsyncSession, path: str | Path, *, actor: str, progress: Progress = QUIET
+) -> ImportReport:
     """Upsert units by code: name, parent and head. Raise `RosterInvalid` on any problem."""
     table = read_table(path, UNIT_COLUMNS)
     p = Problems(table)
     units = await _units(session)
     employees = await _employees(session)
-    records = _check_units(p, _parse_units(p, table.rows), units)
+    records = _check_units(p, _parse_units(p, table.rows, progress), units)
     p.raise_if_any()
+    progress.stage(f"{Path(table.file).name}: writing units", None)
 
     report = ImportReport("units", table.file, notes=list(table.notes))
     changed: set[str] = set()
@@ -279,9 +285,13 @@ class _ServiceRecord:
     ok: bool
 
 
-def _parse_services(p: Problems, rows: list[Row]) -> list[_ServiceRecord]:
+def _parse_services(
+    p: Problems, rows: list[Row], progress: Progress = QUIET
+) -> list[_ServiceRecord]:
     records = []
+    progress.stage(f"{Path(p.table.file).name}: checking rows", len(rows))
     for row in rows:
+        progress.advance()
         before = p.count()
         records.append(
             _ServiceRecord(
@@ -297,13 +307,16 @@ def _parse_services(p: Problems, rows: list[Row]) -> list[_ServiceRecord]:
     return records
 
 
-async def import_services(session: AsyncSession, path: str | Path, *, actor: str) -> ImportReport:
+async def import_services(
+    session: AsyncSession, path: str | Path, *, actor: str, progress: Progress = QUIET
+) -> ImportReport:
     """Upsert services by code: unit, name, free, active. Raise `RosterInvalid` on any problem."""
     table = read_table(path, SERVICE_COLUMNS)
     p = Problems(table)
     units = await _units(session)
     services = {s.code: s for s in await session.scalars(select(Service))}
-    records = unique_records(p, _parse_services(p, table.rows), "code", "code", "service code")
+    parsed = _parse_services(p, table.rows, progress)
+    records = unique_records(p, parsed, "code", "code", "service code")
     for record in records:
         if record.unit_code and record.unit_code not in units:
             p.add(
@@ -312,6 +325,7 @@ async def import_services(session: AsyncSession, path: str | Path, *, actor: str
                 f"unknown unit '{record.unit_code}' (import it first with `ulasan import units`)",
             )
     p.raise_if_any()
+    progress.stage(f"{Path(table.file).name}: writing services", None)
 
     report = ImportReport("services", table.file, notes=list(table.notes))
     for record in records:
@@ -350,9 +364,13 @@ class _EmployeeRecord:
     ok: bool
 
 
-def _parse_employees(p: Problems, rows: list[Row]) -> list[_EmployeeRecord]:
+def _parse_employees(
+    p: Problems, rows: list[Row], progress: Progress = QUIET
+) -> list[_EmployeeRecord]:
     records = []
+    progress.stage(f"{Path(p.table.file).name}: checking rows", len(rows))
     for row in rows:
+        progress.advance()
         before = p.count()
         records.append(
             _EmployeeRecord(
@@ -416,6 +434,7 @@ async def import_employees(
     *,
     actor: str,
     deactivate_missing: bool = False,
+    progress: Progress = QUIET,
 ) -> ImportReport:
     """Upsert employees by NIP; optionally deactivate those not in the file; set pending heads.
 
@@ -426,12 +445,13 @@ async def import_employees(
     units = await _units(session)
     employees = await _employees(session)
     records = _check_employees(
-        p, _parse_employees(p, table.rows), units, employees, deactivate_missing
+        p, _parse_employees(p, table.rows, progress), units, employees, deactivate_missing
     )
     p.raise_if_any()
 
     report = ImportReport("employees", table.file, notes=list(table.notes))
-    changed = _upsert_employees(session, records, units, employees, report)
+    progress.stage(f"{Path(table.file).name}: writing employees", len(records))
+    changed = _upsert_employees(session, records, units, employees, report, progress)
     await session.flush()  # ids for new employees, so supervisors can point at them
     for record in records:
         assert record.nip is not None
@@ -462,10 +482,12 @@ def _upsert_employees(
     units: dict[str, Unit],
     employees: dict[str, Employee],
     report: ImportReport,
+    progress: Progress = QUIET,
 ) -> set[str]:
     """Add new employees and update fields other than the supervisor; return changed NIPs."""
     changed: set[str] = set()
     for record in records:
+        progress.advance()
         assert record.nip and record.name and record.unit_code
         employee = employees.get(record.nip)
         if employee is None:

@@ -145,9 +145,9 @@ async def test_json_codes_link_when_opened(ulasan: Ulasan, sessions: SessionFact
         )
     assert len(actors) == 1 and actors.pop().startswith("cli:")
 
-    # Budi is linked now: without --renew only the others get new codes.
+    # Budi is linked, the others hold valid codes: a plain run issues nothing.
     again = await ulasan("link-codes", "--format", "json")
-    assert [row["nip"] for row in json.loads(again.stdout)] == [NIPS[2], NIPS[0]]
+    assert json.loads(again.stdout) == []
     renewed = await ulasan("link-codes", "--renew", "--unit", "DISDUKCAPIL", "--format", "json")
     assert [row["nip"] for row in json.loads(renewed.stdout)] == [NIPS[0], NIPS[1]]
 
@@ -168,11 +168,82 @@ async def test_csv_and_table(ulasan: Ulasan):
     assert "shown only this once" in table.stdout
 
 
-async def test_nothing_left_to_issue(ulasan: Ulasan):
-    await ulasan("link-codes", "--format", "json")
+async def test_a_second_run_issues_nothing_and_voids_nothing(
+    ulasan: Ulasan, sessions: SessionFactory
+):
+    first = json.loads((await ulasan("link-codes", "--format", "json")).stdout)
     done = await ulasan("link-codes", "--unit", "DINKES", "--format", "json")
-    # Citra has a code but no linked account yet: she gets a new one (the old is revoked).
-    assert [row["nip"] for row in json.loads(done.stdout)] == [NIPS[2]]
+    # Citra holds a valid code: nothing new, and her slip still works.
+    assert json.loads(done.stdout) == []
+    assert "no codes issued" in done.stderr and "link-codes status" in done.stderr
+    async with sessions() as session:
+        revoked = await session.scalar(
+            select(func.count()).select_from(LinkCode).where(LinkCode.revoked_at.is_not(None))
+        )
+    assert revoked == 0 and len(first) == 3
+
+
+async def test_one_lost_slip_renews_one_code(ulasan: Ulasan, sessions: SessionFactory):
+    await ulasan("link-codes", "--format", "json")
+    done = await ulasan("link-codes", "--nip", NIPS[1], "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert [row["nip"] for row in json.loads(done.stdout)] == [NIPS[1]]
+    assert "Earlier unused codes of these employees no longer work" in done.stderr
+    async with sessions() as session:
+        revoked = await session.scalar(
+            select(func.count()).select_from(LinkCode).where(LinkCode.revoked_at.is_not(None))
+        )
+    assert revoked == 1
+    wrong = await ulasan("link-codes", "--nip", "123")
+    assert wrong.returncode == 1 and "employee NIP '123' is not in the roster" in wrong.stderr
+    both = await ulasan("link-codes", "--nip", NIPS[1], "--renew")
+    assert both.returncode == 1 and "exclude each other" in both.stderr
+
+
+async def test_status_lists_holders_and_issues_nothing(ulasan: Ulasan, sessions: SessionFactory):
+    await ulasan("link-codes", "--unit", "DISDUKCAPIL", "--format", "json")
+    before = await issued_count(sessions)
+    done = await ulasan("link-codes", "status", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = {row["nip"]: row for row in json.loads(done.stdout)}
+    assert rows[NIPS[0]]["code_expires_at"] and not rows[NIPS[0]]["linked"]
+    assert rows[NIPS[2]]["code_expires_at"] is None
+    table = await ulasan("link-codes", "status", "--unit", "DISDUKCAPIL")
+    assert table.returncode == 0, table.stderr
+    assert "2 active employee(s): 0 linked, 2 holding a valid code, 0 with neither" in table.stdout
+    assert await issued_count(sessions) == before
+    wrong = await ulasan("link-codes", "status", "--unit", "NOPE")
+    assert wrong.returncode == 1 and "unknown unit code 'NOPE'" in wrong.stderr
+    misplaced = await ulasan("link-codes", "--unit", "DINKES", "status")
+    assert misplaced.returncode == 1 and "after the subcommand" in misplaced.stderr
+
+
+async def test_xlsx_keeps_the_nip_as_text(ulasan: Ulasan):
+    from openpyxl import load_workbook
+
+    out = ulasan.folder / "kode.xlsx"
+    done = await ulasan("link-codes", "--format", "xlsx", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[0] == str(out)
+    sheet = load_workbook(out).active
+    assert [cell.value for cell in sheet[1]] == [
+        "NIP",
+        "Nama",
+        "Kode unit",
+        "Unit",
+        "Kode",
+        "Tautan",
+        "Berlaku sampai",
+    ]
+    nip = sheet["A2"]
+    assert nip.value == NIPS[2] and nip.data_type == "s" and nip.number_format == "@"
+    assert sheet["F2"].value.startswith("https://t.me/UlasanTestBot?start=link_")
+    status = await ulasan("link-codes", "status", "--format", "xlsx")
+    assert status.returncode == 0, status.stderr
+    path = Path(status.stdout.strip())
+    assert path.parent == ulasan.folder / "data" / "exports"
+    rows = list(load_workbook(path).active.iter_rows(min_row=2, values_only=True))
+    assert {row[0] for row in rows} == set(NIPS) and all(row[4] == "belum tertaut" for row in rows)
 
 
 async def test_unknown_unit_issues_nothing(ulasan: Ulasan, sessions: SessionFactory):

@@ -137,7 +137,7 @@ async def test_expired_and_replaced_codes_are_explained(
     assert "kedaluwarsa" in reply.text and "kode baru" in reply.text
 
     replaced = (await codes.issue())[ANI]
-    newest = (await codes.issue())[ANI]
+    newest = (await codes.issue(renew=True))[ANI]  # asked: the earlier code stops working
     ani = fake_api.user(106, "Ani")
     assert "digantikan" in (await ani.send(f"/start {replaced}")).text
     assert "Akun Anda sudah tertaut: Ani Lestari" in (await ani.send(f"/start {newest}")).text

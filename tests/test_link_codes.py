@@ -189,7 +189,7 @@ async def test_unit_filter_takes_sub_units(
         roster.ani.nip,
         roster.budi.nip,
     }
-    assert set(await issue(sessions, policy, unit_code="PIAK-KTP")) == {roster.budi.nip}
+    assert set(await issue(sessions, policy, unit_code="PIAK-KTP", renew=True)) == {roster.budi.nip}
     assert set(await issue(sessions, policy, unit_code="DINKES")) == {roster.citra.nip}
     with pytest.raises(link_codes.UnknownUnit):
         await issue(sessions, policy, unit_code="NOPE")
@@ -229,22 +229,81 @@ async def test_only_a_keyed_hash_is_stored(
         assert not [code for code in plain if code.encode() in raw]
 
 
-async def test_new_code_revokes_the_earlier_one(
+async def test_a_second_run_leaves_handed_out_codes_working(
     sessions: SessionFactory, policy: LinkPolicy, roster: Roster
 ):
-    first = (await issue(sessions, policy))[roster.budi.nip].code
-    second = (await issue(sessions, policy, now=T0 + timedelta(days=1)))[roster.budi.nip].code
+    first = await issue(sessions, policy)
+    # A new employee joins; the next run issues hers only, and every slip still works.
+    async with sessions.begin() as session:
+        eka = Employee(nip="199505052020122005", name="Eka Putri", unit_id=roster.seksi.id)
+        session.add(eka)
+    again = await issue(sessions, policy, now=T0 + timedelta(days=1))
+    assert set(again) == {"199505052020122005"}
+    at = T0 + timedelta(days=2)
+    result = await redeem(sessions, policy, first[roster.budi.nip].code, BUDI_PHONE, at)
+    assert result.outcome is Outcome.LINKED
+    # Once a code expires, the next run gives that employee a new one.
+    later = await issue(sessions, policy, now=T0 + timedelta(days=14, hours=12))
+    assert set(later) == {roster.ani.nip, roster.citra.nip}
+    assert (await audit(sessions))[-1].detail.count("0 earlier unused code(s) revoked") == 1
+
+
+async def test_renewing_one_employee_voids_only_their_code(
+    sessions: SessionFactory, policy: LinkPolicy, roster: Roster
+):
+    first = await issue(sessions, policy)
+    lost = await issue(sessions, policy, nips=[roster.budi.nip], now=T0 + timedelta(days=1))
+    assert set(lost) == {roster.budi.nip}
     async with sessions() as session:
         assert (
             await link_codes.open_code_count(session, roster.budi.id, T0 + timedelta(days=1)) == 1
         )
     at = T0 + timedelta(days=2)
-    result = await redeem(sessions, policy, first, BUDI_PHONE, at)
+    result = await redeem(sessions, policy, first[roster.budi.nip].code, BUDI_PHONE, at)
     assert result.outcome is Outcome.REVOKED
     assert result.employee is not None and result.employee.name == "Budi Santoso"
     assert await linked(sessions) == {}
-    assert (await redeem(sessions, policy, second, BUDI_PHONE, at)).outcome is Outcome.LINKED
-    assert await linked(sessions) == {BUDI_PHONE: roster.budi.nip}
+    new = lost[roster.budi.nip].code
+    assert (await redeem(sessions, policy, new, BUDI_PHONE, at)).outcome is Outcome.LINKED
+    # Ani's slip from the first run was not touched.
+    ani = first[roster.ani.nip].code
+    assert (await redeem(sessions, policy, ani, ANI_PHONE, at)).outcome is Outcome.LINKED
+    assert "1 earlier unused code(s) revoked" in (await audit(sessions))[1].detail
+
+
+async def test_renewing_by_nip_refuses_unknown_inactive_and_out_of_scope(
+    sessions: SessionFactory, policy: LinkPolicy, roster: Roster
+):
+    with pytest.raises(link_codes.UnknownEmployee, match="not in the roster"):
+        await issue(sessions, policy, nips=["199999999999999999"])
+    with pytest.raises(link_codes.UnknownEmployee, match="is not active"):
+        await issue(sessions, policy, nips=[roster.dodi.nip])
+    with pytest.raises(link_codes.UnknownEmployee):
+        await issue(sessions, policy, nips=[roster.citra.nip], unit_code="DISDUKCAPIL")
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(LinkCode)) == 0
+
+
+async def test_status_says_who_is_linked_and_who_holds_a_code(
+    sessions: SessionFactory, policy: LinkPolicy, roster: Roster
+):
+    codes = await issue(sessions, policy, unit_code="PIAK")
+    await redeem(sessions, policy, codes[roster.ani.nip].code, ANI_PHONE)
+    async with sessions() as session:
+        rows = await link_codes.code_status(session, now=T0 + timedelta(hours=1))
+        count = await session.scalar(select(func.count()).select_from(LinkCode))
+    by_nip = {row.nip: row for row in rows}
+    assert set(by_nip) == {roster.ani.nip, roster.budi.nip, roster.citra.nip}  # active only
+    assert by_nip[roster.ani.nip].linked and by_nip[roster.ani.nip].code_expires_at is None
+    budi = by_nip[roster.budi.nip]
+    assert not budi.linked and budi.code_expires_at == T0 + timedelta(days=14)
+    assert by_nip[roster.citra.nip].code_expires_at is None
+    assert count == 2  # status issued nothing
+    async with sessions() as session:
+        expired = await link_codes.code_status(
+            session, unit_code="PIAK-KTP", now=T0 + timedelta(days=15)
+        )
+    assert [(r.nip, r.code_expires_at) for r in expired] == [(roster.budi.nip, None)]
 
 
 # -- redeeming ----------------------------------------------------------------------------
@@ -405,7 +464,7 @@ async def test_genuine_but_stale_codes_do_not_count_as_failures(
     sessions: SessionFactory, policy: LinkPolicy, roster: Roster
 ):
     first = (await issue(sessions, policy))[roster.budi.nip].code
-    fresh = (await issue(sessions, policy))[roster.budi.nip].code  # revokes the first
+    fresh = (await issue(sessions, policy, nips=[roster.budi.nip]))[roster.budi.nip].code
     for second in range(8):
         result = await redeem(sessions, policy, first, BUDI_PHONE, T0 + timedelta(seconds=second))
         assert result.outcome is Outcome.REVOKED

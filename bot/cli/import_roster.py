@@ -15,18 +15,23 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.cli.common import actor, fail, get_settings, run_in_transaction
+from bot.cli.progress import terminal_progress
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from bot.core.progress import Progress
     from storage.roster import ImportReport
 
 
-def _run_import(work: Callable[[AsyncSession], Awaitable[ImportReport]]) -> None:
+def _run_import(work: Callable[[AsyncSession, Progress], Awaitable[ImportReport]]) -> None:
+    """Run one import in one transaction, with a progress bar on a terminal."""
     from storage.roster import RosterInvalid
 
+    settings = get_settings()
     try:
-        report = run_in_transaction(get_settings(), work)
+        with terminal_progress() as progress:
+            report = run_in_transaction(settings, lambda session: work(session, progress))
     except RosterInvalid as exc:
         for line in exc.lines():
             click.echo(line, err=True)
@@ -63,7 +68,9 @@ def import_units_command(file: Path) -> None:
     """
     from storage.roster import import_units
 
-    _run_import(lambda session: import_units(session, file, actor=actor()))
+    _run_import(
+        lambda session, progress: import_units(session, file, actor=actor(), progress=progress)
+    )
 
 
 @import_group.command("services")
@@ -81,7 +88,9 @@ def import_services_command(file: Path) -> None:
     """
     from storage.roster import import_services
 
-    _run_import(lambda session: import_services(session, file, actor=actor()))
+    _run_import(
+        lambda session, progress: import_services(session, file, actor=actor(), progress=progress)
+    )
 
 
 @import_group.command("employees")
@@ -109,7 +118,11 @@ def import_employees_command(file: Path, deactivate_missing: bool) -> None:
     from storage.roster import import_employees
 
     _run_import(
-        lambda session: import_employees(
-            session, file, actor=actor(), deactivate_missing=deactivate_missing
+        lambda session, progress: import_employees(
+            session,
+            file,
+            actor=actor(),
+            deactivate_missing=deactivate_missing,
+            progress=progress,
         )
     )

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot.cli.common import clock, fail, format_option, get_settings, run_reading
+from bot.cli.progress import terminal_progress
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -59,7 +60,10 @@ async def run_now(
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     try:
         moment = now or Clock().now()
-        return await run_job(name, settings, session_factory(engine), moment, force, full)
+        with terminal_progress() as progress:
+            return await run_job(
+                name, settings, session_factory(engine), moment, force, full, progress=progress
+            )
     finally:
         await engine.dispose()
 

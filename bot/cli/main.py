@@ -51,7 +51,7 @@ def register_commands() -> None:
         db.db_group,
         import_roster.import_group,
         roster.roster_group,
-        link_codes.link_codes_command,
+        link_codes.link_codes_group,
         qr.qr_command,
         report_group,
         cycle.cycle_group,

@@ -22,5 +22,7 @@ async def run(ctx: JobContext) -> str:
             if not await needs_refresh(session, tz, m):
                 return RollupStats().summary()
     async with ctx.sessions.begin() as session:
-        stats = await refresh(session, tz=tz, now=ctx.now, min_raters=m, full=ctx.full)
+        stats = await refresh(
+            session, tz=tz, now=ctx.now, min_raters=m, full=ctx.full, progress=ctx.progress
+        )
     return stats.summary()

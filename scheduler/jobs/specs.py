@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.core.progress import QUIET, Progress
 from bot.core.settings import Settings
 from storage.db import SessionFactory
 
@@ -30,6 +31,8 @@ class JobContext:
     now: datetime  # aware UTC; injected so tests control the clock
     force: bool = False  # `--force`: ignore quiet hours (and cadence where it applies)
     full: bool = False  # `--full`: rebuild instead of incremental (rollup)
+    # Where long work reports its stages: a bar on the CLI's terminal, else nothing.
+    progress: Progress = QUIET
 
 
 JobFunc = Callable[[JobContext], Awaitable[str]]

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import CreateTable, DropTable
 
+from bot.core.progress import QUIET, Progress
 from storage.rollup.local_days import stamp_pending
 from storage.rollup.progress import RollupStats
 from storage.rollup.sql import (
@@ -78,8 +79,19 @@ def _cell_table(name: str, keys: Sequence[Column[Any]]) -> Table:
     return Table(name, MetaData(), *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 
 
-async def rebuild(session: AsyncSession, tz: tzinfo, stats: RollupStats, *, reset: bool) -> int:
+STEPS = 9  # what `rebuild` reports to its progress: stamp, scan, six table groups, units
+
+
+async def rebuild(
+    session: AsyncSession,
+    tz: tzinfo,
+    stats: RollupStats,
+    *,
+    reset: bool,
+    progress: Progress = QUIET,
+) -> int:
     """Every score table from survey_responses; the highest counted response id."""
+    progress.stage("rollup: rebuilding the score tables", STEPS)
     if reset:  # another TIMEZONE: every local day must be computed again
         await session.execute(
             update(SR).where(SR.c.rollup_day.is_not(None)).values(rollup_day=None)
@@ -88,6 +100,7 @@ async def rebuild(session: AsyncSession, tz: tzinfo, stats: RollupStats, *, rese
     stats.claimed = await stamp_pending(session, tz)
     for table in (*SCORE_TABLES, SERVICE_UNITS):
         await session.execute(delete(table))
+    progress.advance()
 
     profile = _profile_columns()
     cells = _cell_table(
@@ -106,7 +119,8 @@ async def rebuild(session: AsyncSession, tz: tzinfo, stats: RollupStats, *, rese
         await session.execute(CreateTable(table))
     try:
         await _fill_cells(session, cells, service_cells, month_cells, profile)
-        await _tables_from_cells(session, cells, service_cells, month_cells, profile)
+        progress.advance()
+        await _tables_from_cells(session, cells, service_cells, month_cells, profile, progress)
     finally:
         for table in temporary:
             await session.execute(DropTable(table, if_exists=True))
@@ -115,6 +129,7 @@ async def rebuild(session: AsyncSession, tz: tzinfo, stats: RollupStats, *, rese
             ["service_id", "unit_id"], select(SERVICES.c.id, SERVICES.c.unit_id)
         )
     )
+    progress.advance()
     last = await session.scalar(select(func.max(SR.c.id)).where(SR.c.rollup_day.is_not(None)))
     return int(last or 0)
 
@@ -176,14 +191,21 @@ async def _tables_from_cells(
     service_cells: Table,
     month_cells: Table,
     profile: Sequence[tuple[str, str, str | None]],
+    progress: Progress = QUIET,
 ) -> None:
     """Every score table from the temporary cell tables, in this order."""
     await _service_rows(session, service_cells, month_cells)
+    progress.advance()
     await _officer_days(session, cells)
+    progress.advance()
     await _profile_rows(session, service_cells, month_cells, profile)
+    progress.advance()
     await _unknown_profile_values(session, service_cells)
+    progress.advance()
     await _unit_days(session, service_cells)
+    progress.advance()
     await _unit_and_officer_months(session)
+    progress.advance()
 
 
 async def _service_rows(session: AsyncSession, service_cells: Table, month_cells: Table) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import false, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.progress import QUIET, Progress
 from storage import review_result_store as stored_results
 from storage.db import dialect_name
 from storage.rollup import incremental, rebuild, triggers
@@ -93,7 +94,12 @@ async def _lock(session: AsyncSession, *, writers_too: bool) -> None:
 
 
 async def refresh_scores(
-    session: AsyncSession, *, tz: tzinfo, full: bool = False, stats: RollupStats | None = None
+    session: AsyncSession,
+    *,
+    tz: tzinfo,
+    full: bool = False,
+    stats: RollupStats | None = None,
+    progress: Progress = QUIET,
 ) -> RollupStats:
     """Bring the SKM score tables up to date inside the caller's transaction.
 
@@ -121,7 +127,7 @@ async def refresh_scores(
         stats.full = True
         stats.reason = ", ".join(reasons)
         reset = mark is not None and mark.timezone != zone
-        last = await rebuild.rebuild(session, tz, stats, reset=reset)
+        last = await rebuild.rebuild(session, tz, stats, reset=reset, progress=progress)
     elif not stats.changed:
         return stats
     previous = mark.last_id if mark and mark.timezone == zone and not stats.full else 0
@@ -156,6 +162,7 @@ async def refresh_reviews(
     now: datetime,
     full: bool = False,
     stats: RollupStats | None = None,
+    progress: Progress = QUIET,
 ) -> RollupStats:
     """Materialise closed cycles not yet materialised (all of them with ``full``)."""
     stats = stats or RollupStats()
@@ -164,8 +171,11 @@ async def refresh_reviews(
     )
     for cycle_id in dropped:
         await stored_results.drop_materialised(session, cycle_id)
+    if stale:
+        progress.stage("rollup: 360° cycle results", len(stale))
     for cycle_id in stale:
         await stored_results.materialise_cycle(session, cycle_id, min_raters=min_raters, now=now)
+        progress.advance()
     stats.cycles += len(stale)
     stats.cycles_dropped += len(dropped)
     return stats
@@ -178,7 +188,10 @@ async def refresh(
     now: datetime,
     min_raters: int,
     full: bool = False,
+    progress: Progress = QUIET,
 ) -> RollupStats:
     """Scores and reviews, in the caller's (fresh) transaction."""
-    stats = await refresh_scores(session, tz=tz, full=full)
-    return await refresh_reviews(session, min_raters=min_raters, now=now, full=full, stats=stats)
+    stats = await refresh_scores(session, tz=tz, full=full, progress=progress)
+    return await refresh_reviews(
+        session, min_raters=min_raters, now=now, full=full, stats=stats, progress=progress
+    )
