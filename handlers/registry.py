@@ -29,6 +29,7 @@ from handlers import (
     review_list,
     review_results,
     role_help,
+    roster_upload,
     status,
     typed_input,
 )
@@ -53,6 +54,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *admin_grants.HANDLERS,
         # Whoever receives alerts or notes: /pengaturan (pg:).
         *notification_settings.HANDLERS,
+        # Admins: the roster file's import buttons (ru:; the file itself comes through
+        # handlers/typed_input.py).
+        *roster_upload.HANDLERS,
         # Anyone: /id (the number an admin needs to add someone).
         *role_help.HANDLERS,
         # Citizens: /hapusdata and the way in (QR code, chooser) before the survey's steps,

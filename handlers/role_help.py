@@ -48,6 +48,10 @@ def _admin_help(roles: Roles, _: Translate) -> str:
         _("For administrators (BKPSDM: every unit):")
         if roles.admin.city_wide
         else _("For administrators of your units (and the units below them):"),
+        _(
+            "• Send a roster file (CSV or XLSX: units, services or employees) to import it; "
+            "I check every row and show what would change before anything is written"
+        ),
     ]
     if roles.admin.city_wide:
         lines += [

@@ -1,5 +1,6 @@
 """The one router for messages that are not commands (text, stickers, photos…).
 
+A roster file (a document) from an admin goes to the roster upload first.
 Several conversations take typed input: an admin's /siklus flow (a cycle name
 or date), a case's resolution (/kasus), a reply to a citizen (Balas), a rater's
 review comments, a citizen's survey comment. Only one
@@ -13,11 +14,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from handlers import alerts, cases, citizen, cycle_opening, review
+from handlers import alerts, cases, citizen, cycle_opening, review, roster_upload
 from handlers.context import BotContext
 
 
 async def route_message(update: Update, context: BotContext) -> None:
+    if await roster_upload.handle_document(update, context):
+        return
     if await cycle_opening.handle_admin_text(update, context):
         return
     if await cases.handle_case_text(update, context):

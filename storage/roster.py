@@ -33,6 +33,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.i18n import N_
 from bot.core.progress import QUIET, Progress
 from storage.models import AuditLog, Employee, Service, Unit
 from storage.roster_checks import (
@@ -54,6 +55,7 @@ from storage.roster_files import (
     RowError,
     read_table,
 )
+from storage.roster_scope import check_rows, check_units, covers
 from storage.roster_view import UnitView, UnknownUnit, pending_heads, roster_tree
 
 __all__ = [
@@ -72,6 +74,7 @@ __all__ = [
 
 Kind = Literal["units", "services", "employees"]
 LIST_LIMIT = 50  # keys named in one audit detail
+UNKNOWN_UNIT = N_("unknown unit '{code}' (import the units file first)")
 
 
 @dataclass
@@ -85,7 +88,7 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
     heads_set: list[str] = field(default_factory=list)  # unit codes given their pending head
-    notes: list[str] = field(default_factory=list)
+    notes: list[RowError] = field(default_factory=list)  # str() is the CLI's line
 
     @property
     def changed(self) -> bool:
@@ -181,32 +184,40 @@ def _check_units(
     p: Problems, records: list[_UnitRecord], units: dict[str, Unit]
 ) -> list[_UnitRecord]:
     in_file = {r.code for r in records if r.code}
-    kept = unique_records(p, records, "code", "code", "unit code")
+    kept = unique_records(p, records, "code", "code", N_("unit code"))
     for record in kept:
         parent = record.parent_code
         if parent and parent not in in_file and parent not in units:
             p.add(
                 record.line,
                 "parent_code",
-                f"unknown unit '{parent}' (not in this file or the database)",
+                N_("unknown unit '{code}' (not in this file or the database)"),
+                code=parent,
             )
             record.ok = False
     code_of = {u.id: u.code for u in units.values()}
     db_edges = {u.code: code_of.get(u.parent_id) if u.parent_id else None for u in units.values()}
     file_edges = {r.code: (r.line, r.parent_code) for r in kept if r.ok and r.code}
-    check_cycles(p, file_edges, db_edges, "parent_code", "unit")
+    check_cycles(p, file_edges, db_edges, "parent_code", N_("unit"))
     return [r for r in kept if r.ok]
 
 
 async def import_units(
-    session: AsyncSession, path: str | Path, *, actor: str, progress: Progress = QUIET
+    session: AsyncSession,
+    path: str | Path,
+    *,
+    actor: str,
+    progress: Progress = QUIET,
+    managed: frozenset[int] | None = None,
 ) -> ImportReport:
     """Upsert units by code: name, parent and head. Raise `RosterInvalid` on any problem."""
     table = read_table(path, UNIT_COLUMNS)
     p = Problems(table)
     units = await _units(session)
     employees = await _employees(session)
-    records = _check_units(p, _parse_units(p, table.rows, progress), units)
+    parsed = _parse_units(p, table.rows, progress)
+    check_units(p, parsed, units, managed)
+    records = _check_units(p, parsed, units)
     p.raise_if_any()
     progress.stage(f"{Path(table.file).name}: writing units", None)
 
@@ -263,8 +274,16 @@ def _set_head(
     changed = _assign(unit, "head_employee_id", head.id if head else None)
     if want_pending is not None:
         report.notes.append(
-            f"{report.file}:{record.line}: head_nip: {nip} is not an employee yet; "
-            f"it becomes head of {unit.code} when `ulasan import employees` adds it"
+            RowError(
+                report.file,
+                record.line,
+                "head_nip",
+                N_(
+                    "{nip} is not an employee yet; it becomes head of {code} when the "
+                    "employees file adds it"
+                ),
+                {"nip": nip, "code": unit.code},
+            )
         )
     # A stale pending head is withdrawn when the row names no head, so a later
     # employees import does not bring it back.
@@ -308,7 +327,12 @@ def _parse_services(
 
 
 async def import_services(
-    session: AsyncSession, path: str | Path, *, actor: str, progress: Progress = QUIET
+    session: AsyncSession,
+    path: str | Path,
+    *,
+    actor: str,
+    progress: Progress = QUIET,
+    managed: frozenset[int] | None = None,
 ) -> ImportReport:
     """Upsert services by code: unit, name, free, active. Raise `RosterInvalid` on any problem."""
     table = read_table(path, SERVICE_COLUMNS)
@@ -316,14 +340,11 @@ async def import_services(
     units = await _units(session)
     services = {s.code: s for s in await session.scalars(select(Service))}
     parsed = _parse_services(p, table.rows, progress)
-    records = unique_records(p, parsed, "code", "code", "service code")
+    records = unique_records(p, parsed, "code", "code", N_("service code"))
+    check_rows(p, records, "code", units, services, managed)
     for record in records:
         if record.unit_code and record.unit_code not in units:
-            p.add(
-                record.line,
-                "unit_code",
-                f"unknown unit '{record.unit_code}' (import it first with `ulasan import units`)",
-            )
+            p.add(record.line, "unit_code", UNKNOWN_UNIT, code=record.unit_code)
     p.raise_if_any()
     progress.stage(f"{Path(table.file).name}: writing services", None)
 
@@ -395,36 +416,36 @@ def _check_employees(
     deactivate_missing: bool,
 ) -> list[_EmployeeRecord]:
     in_file = {r.nip for r in records if r.nip}
-    kept = unique_records(p, records, "nip", "nip", "NIP")
+    kept = unique_records(p, records, "nip", "nip", N_("NIP"))
     for record in kept:
         if record.unit_code and record.unit_code not in units:
-            p.add(
-                record.line,
-                "unit_code",
-                f"unknown unit '{record.unit_code}' (import it first with `ulasan import units`)",
-            )
+            p.add(record.line, "unit_code", UNKNOWN_UNIT, code=record.unit_code)
             record.ok = False
         boss = record.supervisor_nip
         if boss and boss not in in_file and boss not in employees:
             p.add(
                 record.line,
                 "supervisor_nip",
-                f"unknown NIP {boss} (not in this file or the database)",
+                N_("unknown NIP {nip} (not in this file or the database)"),
+                nip=boss,
             )
             record.ok = False
         elif boss and deactivate_missing and boss not in in_file:
             p.add(
                 record.line,
                 "supervisor_nip",
-                f"{boss} is not in this file, so --deactivate-missing would deactivate "
-                "this employee's supervisor",
+                N_(
+                    "{nip} is not in this file, so deactivating the employees missing from "
+                    "it would deactivate this employee's supervisor"
+                ),
+                nip=boss,
             )
     nip_of = {e.id: e.nip for e in employees.values()}
     db_edges = {
         e.nip: nip_of.get(e.supervisor_id) if e.supervisor_id else None for e in employees.values()
     }
     file_edges = {r.nip: (r.line, r.supervisor_nip) for r in kept if r.ok and r.nip}
-    check_cycles(p, file_edges, db_edges, "supervisor_nip", "employee")
+    check_cycles(p, file_edges, db_edges, "supervisor_nip", N_("employee"))
     return kept
 
 
@@ -435,6 +456,7 @@ async def import_employees(
     actor: str,
     deactivate_missing: bool = False,
     progress: Progress = QUIET,
+    managed: frozenset[int] | None = None,
 ) -> ImportReport:
     """Upsert employees by NIP; optionally deactivate those not in the file; set pending heads.
 
@@ -444,9 +466,9 @@ async def import_employees(
     p = Problems(table)
     units = await _units(session)
     employees = await _employees(session)
-    records = _check_employees(
-        p, _parse_employees(p, table.rows, progress), units, employees, deactivate_missing
-    )
+    parsed = _parse_employees(p, table.rows, progress)
+    check_rows(p, parsed, "nip", units, employees, managed)
+    records = _check_employees(p, parsed, units, employees, deactivate_missing)
     p.raise_if_any()
 
     report = ImportReport("employees", table.file, notes=list(table.notes))
@@ -461,7 +483,11 @@ async def import_employees(
     if deactivate_missing:
         in_file = {r.nip for r in records}
         for nip, employee in employees.items():
-            if nip not in in_file and _assign(employee, "active", False):
+            if (
+                nip not in in_file
+                and covers(managed, employee.unit_id)
+                and _assign(employee, "active", False)
+            ):
                 report.deactivated.append(nip)
     await session.flush()
 
@@ -519,8 +545,17 @@ async def _resolve_pending_heads(
         head = employees.get(nip)
         if head is None:
             report.notes.append(
-                f"unit {code}: head NIP {nip} (from the units import) is still not an employee; "
-                "add it to the employees file or re-import units with the right head_nip"
+                RowError(
+                    report.file,
+                    None,
+                    None,
+                    N_(
+                        "unit {code}: head NIP {nip} (from the units file) is still not an "
+                        "employee; add it to the employees file or import the units again "
+                        "with the right head_nip"
+                    ),
+                    {"code": code, "nip": nip},
+                )
             )
             continue
         unit.head_employee_id = head.id

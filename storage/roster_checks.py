@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from bot.core.i18n import N_
 from storage.roster_files import RosterInvalid, Row, RowError, Table
 
 NIP_RE = re.compile(r"\d{18}")
@@ -19,6 +20,7 @@ CODE_RE = re.compile(r"[A-Za-z0-9._/-]+")
 CODE_MAX = 32
 TEXT_MAX = 200
 TRUE_WORDS = frozenset({"1", "y", "ya", "iya", "yes", "true", "benar", "aktif"})
+REQUIRED = N_("required value is empty")
 FALSE_WORDS = frozenset({"0", "n", "tidak", "tdk", "no", "false", "salah", "nonaktif"})
 
 
@@ -29,9 +31,10 @@ class Problems:
         self.table = table
         self.items: list[RowError] = []
 
-    def add(self, line: int, key: str, message: str) -> None:
-        label = self.table.labels.get(key, key)
-        self.items.append(RowError(self.table.file, line, label, message))
+    def add(self, line: int, column: str, message: str, **params: Any) -> None:
+        """A problem; ``message`` is a message id (`N_`) with ``{placeholders}`` in ``params``."""
+        label = self.table.labels.get(column, column)
+        self.items.append(RowError(self.table.file, line, label, message, params))
 
     def count(self) -> int:
         return len(self.items)
@@ -45,10 +48,16 @@ def check_text(p: Problems, row: Row, key: str, *, required: bool) -> str | None
     value = " ".join(row.get(key).split())
     if not value:
         if required:
-            p.add(row.line, key, "required value is empty")
+            p.add(row.line, key, REQUIRED)
         return None
     if len(value) > TEXT_MAX:
-        p.add(row.line, key, f"too long ({len(value)} characters; at most {TEXT_MAX})")
+        p.add(
+            row.line,
+            key,
+            N_("too long ({length} characters; at most {limit})"),
+            length=len(value),
+            limit=TEXT_MAX,
+        )
         return None
     return value
 
@@ -57,14 +66,18 @@ def check_code(p: Problems, row: Row, key: str, *, required: bool) -> str | None
     value = row.get(key)
     if not value:
         if required:
-            p.add(row.line, key, "required value is empty")
+            p.add(row.line, key, REQUIRED)
         return None
     if len(value) > CODE_MAX or not CODE_RE.fullmatch(value):
         p.add(
             row.line,
             key,
-            f"'{value}' is not a valid code (letters, digits, '.', '_', '/', '-'; "
-            f"no spaces; at most {CODE_MAX} characters)",
+            N_(
+                "'{value}' is not a valid code (letters, digits, '.', '_', '/', '-'; "
+                "no spaces; at most {limit} characters)"
+            ),
+            value=value,
+            limit=CODE_MAX,
         )
         return None
     return value
@@ -76,13 +89,17 @@ def check_nip(p: Problems, row: Row, key: str, *, required: bool) -> str | None:
     value = "".join(raw.split())
     if not value:
         if required:
-            p.add(row.line, key, "required value is empty")
+            p.add(row.line, key, REQUIRED)
         return None
     if not NIP_RE.fullmatch(value):
-        hint = ""
         if "e+" in value.lower():
-            hint = " (the cell holds a number, which loses digits; format the column as Text)"
-        p.add(row.line, key, f"'{raw}' is not a NIP: it must be exactly 18 digits{hint}")
+            message = N_(
+                "'{value}' is not a NIP: it must be exactly 18 digits (the cell holds a number, "
+                "which loses digits; format the column as Text)"
+            )
+        else:
+            message = N_("'{value}' is not a NIP: it must be exactly 18 digits")
+        p.add(row.line, key, message, value=raw)
         return None
     return value
 
@@ -95,7 +112,12 @@ def check_flag(p: Problems, row: Row, key: str, *, default: bool) -> bool:
         return True
     if value in FALSE_WORDS:
         return False
-    p.add(row.line, key, f"'{row.get(key)}' is not yes/no (use 1/0, ya/tidak, yes/no, true/false)")
+    p.add(
+        row.line,
+        key,
+        N_("'{value}' is not yes/no (use 1/0, ya/tidak, yes/no, true/false)"),
+        value=row.get(key),
+    )
     return default
 
 
@@ -110,7 +132,14 @@ def unique_records(
         if key is None:
             continue
         if key in first:
-            p.add(record.line, column, f"duplicate {noun} '{key}' (first on line {first[key]})")
+            p.add(
+                record.line,
+                column,
+                N_("duplicate {noun} '{value}' (first on line {first})"),
+                noun=noun,
+                value=key,
+                first=first[key],
+            )
             continue
         first[key] = record.line
         kept.append(record)
@@ -151,7 +180,15 @@ def check_cycles(
                 continue  # an existing row: the file's rows are the ones to fix
             line, parent = file_edges[key]
             if len(cycle) == 1:
-                p.add(line, column, f"'{parent}' is this {noun} itself")
+                p.add(
+                    line, column, N_("'{parent}' is this {noun} itself"), parent=parent, noun=noun
+                )
                 continue
             loop = [*cycle[position:], *cycle[:position], key]
-            p.add(line, column, f"'{parent}' closes a cycle: {' → '.join(loop)}")
+            p.add(
+                line,
+                column,
+                N_("'{parent}' closes a cycle: {loop}"),
+                parent=parent,
+                loop=" → ".join(loop),
+            )

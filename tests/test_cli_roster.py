@@ -98,8 +98,7 @@ def test_error_file_lists_every_bad_row_and_exits_1(migrated_cli: Ulasan, tmp_pa
     assert lines[:-1] == [
         "pegawai.csv:2: nip: '12345' is not a NIP: it must be exactly 18 digits",
         "pegawai.csv:3: nama: required value is empty",
-        "pegawai.csv:3: kode_unit: unknown unit 'TIDAK-ADA' "
-        "(import it first with `ulasan import units`)",
+        "pegawai.csv:3: kode_unit: unknown unit 'TIDAK-ADA' (import the units file first)",
         "pegawai.csv:4: nip: duplicate NIP '199101102017031003' (first on line 3)",
     ]
     assert all(ERROR_LINE.match(line) for line in lines[:-1])

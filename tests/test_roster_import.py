@@ -225,8 +225,8 @@ async def test_deactivate_missing_refuses_to_drop_a_supervisor(
     )
     lines = await errors_of(roster, import_employees, path, deactivate_missing=True)
     assert lines == [
-        f"{path}:2: supervisor_nip: {KADIS} is not in this file, so --deactivate-missing "
-        "would deactivate this employee's supervisor"
+        f"{path}:2: supervisor_nip: {KADIS} is not in this file, so deactivating the "
+        "employees missing from it would deactivate this employee's supervisor"
     ]
 
 
@@ -275,7 +275,9 @@ async def test_unknown_columns_are_ignored_with_a_note(db: SessionFactory, tmp_p
     path = write(tmp_path, "units.csv", "no,code,name,parent_code,head_nip\n1,DINAS,Dinas,,\n")
     report = await run(db, import_units, path)
     assert report.added == ["DINAS"]
-    assert report.notes == [f"{path}:1: column 'no' is not used and was ignored"]
+    assert [str(note) for note in report.notes] == [
+        f"{path}:1: column 'no' is not used and was ignored"
+    ]
 
 
 async def test_xlsx_first_sheet(db: SessionFactory, tmp_path: Path):
@@ -406,8 +408,7 @@ async def test_bad_code_and_bad_flag(db: SessionFactory, tmp_path: Path):
 async def test_unknown_unit_for_services_and_employees(db: SessionFactory, tmp_path: Path):
     services = write(tmp_path, "services.csv", "code,unit_code,name\nKK,DAFDUK,Kartu Keluarga\n")
     assert await errors_of(db, import_services, services) == [
-        f"{services}:2: unit_code: unknown unit 'DAFDUK' "
-        "(import it first with `ulasan import units`)"
+        f"{services}:2: unit_code: unknown unit 'DAFDUK' (import the units file first)"
     ]
     employees = write(
         tmp_path,
@@ -415,8 +416,7 @@ async def test_unknown_unit_for_services_and_employees(db: SessionFactory, tmp_p
         f"nip,name,position,unit_code,supervisor_nip\n{KADIS},A,,DAFDUK,\n",
     )
     assert await errors_of(db, import_employees, employees) == [
-        f"{employees}:2: unit_code: unknown unit 'DAFDUK' "
-        "(import it first with `ulasan import units`)"
+        f"{employees}:2: unit_code: unknown unit 'DAFDUK' (import the units file first)"
     ]
 
 
@@ -571,7 +571,7 @@ async def test_on_error_nothing_is_written_and_every_bad_row_is_listed(
     assert await errors_of(roster, import_employees, path) == [
         f"{path}:4: nip: '1' is not a NIP: it must be exactly 18 digits",
         f"{path}:5: nama: required value is empty",
-        f"{path}:5: kode_unit: unknown unit 'ENTAH' (import it first with `ulasan import units`)",
+        f"{path}:5: kode_unit: unknown unit 'ENTAH' (import the units file first)",
     ]
     assert await snapshot(roster) == before
 
@@ -584,9 +584,9 @@ async def test_on_error_nothing_is_written_and_every_bad_row_is_listed(
 async def test_head_named_before_the_employee_exists_is_pending(db: SessionFactory, tmp_path: Path):
     units = write(tmp_path, "units.csv", f"code,name,parent_code,head_nip\nDINAS,Dinas,,{KADIS}\n")
     report = await run(db, import_units, units)
-    assert report.notes == [
+    assert [str(note) for note in report.notes] == [
         f"{units}:2: head_nip: {KADIS} is not an employee yet; it becomes head of DINAS "
-        "when `ulasan import employees` adds it"
+        "when the employees file adds it"
     ]
     before = await snapshot(db)
     again = await run(db, import_units, units)
@@ -649,9 +649,10 @@ async def test_pending_head_missing_from_the_employees_file_is_reported(
     )
     report = await run(db, import_employees, employees)
     assert report.heads_set == []
-    assert report.notes == [
-        f"unit DINAS: head NIP {NEW_NIP} (from the units import) is still not an employee; "
-        "add it to the employees file or re-import units with the right head_nip"
+    assert [str(note) for note in report.notes] == [
+        f"{employees}: unit DINAS: head NIP {NEW_NIP} (from the units file) is still not an "
+        "employee; add it to the employees file or import the units again with the right "
+        "head_nip"
     ]
 
 

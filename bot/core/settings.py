@@ -243,6 +243,11 @@ class Settings(BaseSettings):
         return self.data_dir / "exports"
 
     @property
+    def uploads_dir(self) -> Path:
+        """Roster files admins send to the bot, kept until their import is confirmed."""
+        return self.data_dir / "uploads"
+
+    @property
     def sqlite_path(self) -> Path | None:
         """The SQLite database file, or None on PostgreSQL."""
         prefix = "sqlite+aiosqlite:///"
