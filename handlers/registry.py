@@ -31,6 +31,7 @@ from handlers import (
     role_help,
     roster_upload,
     status,
+    team,
     typed_input,
 )
 
@@ -57,6 +58,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Admins: the roster file's import buttons (ru:; the file itself comes through
         # handlers/typed_input.py).
         *roster_upload.HANDLERS,
+        # Unit heads: /tim.
+        *team.HANDLERS,
         # Anyone: /id (the number an admin needs to add someone).
         *role_help.HANDLERS,
         # Citizens: /hapusdata and the way in (QR code, chooser) before the survey's steps,

@@ -40,6 +40,14 @@ def role_sections(roles: Roles, _: Translate) -> list[str]:
     sections = []
     if roles.is_admin:
         sections.append(_admin_help(roles, _))
+    if roles.is_head:
+        sections.append(
+            _(
+                "For unit heads:\n"
+                "/tim: how far your team (your unit and the units below it) is with the "
+                "360° reviews"
+            )
+        )
     return sections
 
 

@@ -15,6 +15,7 @@ from bot.app import BotApplication
 from bot.core.settings import Settings
 from storage import unit_admins
 from storage.db import SessionFactory
+from storage.models import Unit
 from tests.support.app import ADMIN_ID
 from tests.support.fakebot import FakeBotApi
 from tests.support.review_roster import NIPS, TG, open_cycle, seed_roster
@@ -105,3 +106,34 @@ async def test_siklus_hands_out_every_rater_as_a_table(
     # An unknown cycle: a notice.
     reply = await admin.press_data("cy:t:999999")
     assert reply.alerts and "tidak berlaku" in reply.alerts[0]
+
+
+async def test_a_head_sees_their_teams_review_progress(
+    bot: BotApplication, fake_api: FakeBotApi, sessions: SessionFactory, settings: Settings
+):
+    roster = await seed_roster(sessions)
+    async with sessions.begin() as session:
+        bidang = await session.get(Unit, roster.units["BIDANG-A"])
+        bidang.head_employee_id = roster.ids["A"]
+        dinas = await session.get(Unit, roster.units["DINAS"])
+        dinas.head_employee_id = roster.ids["H"]
+    await open_cycle(sessions, settings)
+
+    head = fake_api.user(TG["H"], "Kepala Dinas", language_code="en")
+    text = (await head.send("/tim")).text
+    assert text.startswith("Your team: Dinas Kependudukan (DINAS) and the units below")
+    # H, A, B, A1, A2, A3 are active in DINAS's tree (X left; O is another unit).
+    assert "Active employees: 6; without a linked Telegram account: 4" in text
+    assert "Cycle “Siklus 1” (open, deadline 25 January 2030):" in text
+    assert "0 of " in text and "reviews submitted (0%)" in text
+    assert "• Pegawai A1 (SEKSI-A1): 0 of" in text
+    assert "• Pegawai A2 (SEKSI-A1): 0 of" in text and "cannot be reminded" in text
+    assert "Pegawai O" not in text and "Pegawai X" not in text
+    help_text = (await head.send("/help")).text
+    assert "For unit heads:\n/tim" in help_text
+
+    # A linked employee who heads nothing is told who /tim is for.
+    rater = fake_api.user(TG["A1"], "Pegawai A1")
+    reply = await rater.send("/tim")
+    assert "/tim untuk kepala unit" in reply.text and "Siklus" not in reply.text
+    assert "/tim" not in (await rater.send("/help")).text
