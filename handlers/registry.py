@@ -23,6 +23,7 @@ from handlers import (
     cycle_opening,
     cycles_admin,
     delete_data,
+    ikm,
     notification_settings,
     reachability,
     review,
@@ -58,8 +59,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Admins: the roster file's import buttons (ru:; the file itself comes through
         # handlers/typed_input.py).
         *roster_upload.HANDLERS,
-        # Unit heads: /tim.
+        # Unit heads: /tim, /ikm (ik:).
         *team.HANDLERS,
+        *ikm.HANDLERS,
         # Anyone: /id (the number an admin needs to add someone).
         *role_help.HANDLERS,
         # Citizens: /hapusdata and the way in (QR code, chooser) before the survey's steps,

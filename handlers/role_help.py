@@ -44,6 +44,8 @@ def role_sections(roles: Roles, _: Translate) -> list[str]:
         sections.append(
             _(
                 "For unit heads:\n"
+                "/ikm: your unit's IKM for this month, last month or a month you choose, per "
+                "sub-unit and per service, with a chart\n"
                 "/tim: how far your team (your unit and the units below it) is with the "
                 "360° reviews"
             )

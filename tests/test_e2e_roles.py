@@ -130,7 +130,7 @@ async def test_a_head_sees_their_teams_review_progress(
     assert "• Pegawai A2 (SEKSI-A1): 0 of" in text and "cannot be reminded" in text
     assert "Pegawai O" not in text and "Pegawai X" not in text
     help_text = (await head.send("/help")).text
-    assert "For unit heads:\n/tim" in help_text
+    assert "For unit heads:\n/ikm" in help_text and "\n/tim: how far your team" in help_text
 
     # A linked employee who heads nothing is told who /tim is for.
     rater = fake_api.user(TG["A1"], "Pegawai A1")

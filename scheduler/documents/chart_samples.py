@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from scheduler.ikm_views import Line, UnitIkm
 from scheduler.scoring import skm
 from scheduler.scoring.review_instrument import (
     BERAKHLAK_3,
@@ -90,9 +91,36 @@ def digest_weeks() -> tuple[WeekFigures, WeekFigures]:
     return _week(date(2026, 11, 16), 42, last), _week(date(2026, 11, 9), 37, before)
 
 
+def _line(code: str, name: str, n: int, means: tuple[float, ...]) -> Line:
+    sums = {c: round(m * n) for c, m in zip(skm.UNSUR_CODES, means, strict=True)}
+    return Line(code, name, n, skm.compute(sums, n) if n else None)
+
+
+def unit_ikm() -> UnitIkm:
+    """A head's month: the unit, three sub-units (one without respondents), five services."""
+    good = (3.6, 3.5, 3.4, 3.9, 3.5, 3.6, 3.5, 3.2, 3.3)
+    fair = (3.1, 3.0, 2.8, 3.6, 3.0, 3.1, 2.9, 2.5, 2.7)
+    low = (2.4, 2.3, 2.1, 3.0, 2.5, 2.6, 2.2, 2.0, 2.2)
+    sub_units = (
+        _line("DAFDUK", "Bidang Pelayanan Pendaftaran Penduduk", 64, good),
+        _line("CAPIL", "Bidang Pelayanan Pencatatan Sipil", 38, fair),
+        _line("UPT-UTARA", "UPT Kecamatan Utara", 0, good),
+    )
+    services = (
+        _line("KTP-EL", "Penerbitan KTP Elektronik (KTP-el)", 40, good),
+        _line("KK", "Penerbitan Kartu Keluarga", 24, fair),
+        _line("AKTA-LAHIR", "Penerbitan Akta Kelahiran", 30, fair),
+        _line("AKTA-MATI", "Penerbitan Akta Kematian", 8, low),
+        _line("IKD", "Aktivasi Identitas Kependudukan Digital (IKD)", 0, good),
+    )
+    overall = _line("DISDUKCAPIL", UNIT_NAME, 102, fair)
+    first, last = date(2026, 11, 1), date(2026, 11, 30)
+    return UnitIkm("DISDUKCAPIL", UNIT_NAME, first, last, overall, sub_units, services)
+
+
 def previews() -> list[Preview]:
     """Every chart the bot sends, drawn from the samples above."""
-    from scheduler.documents import review_chart, weekly_digest_chart
+    from scheduler.documents import ikm_chart, review_chart, weekly_digest_chart
 
     last, before = digest_weeks()
     return [
@@ -109,4 +137,5 @@ def previews() -> list[Preview]:
             "weekly-digest",
             lambda lang: weekly_digest_chart.render_chart(UNIT_NAME, last, before, lang),
         ),
+        Preview("ikm-on-request", lambda lang: ikm_chart.render_chart(unit_ikm(), lang)),
     ]
