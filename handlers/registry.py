@@ -26,6 +26,7 @@ from handlers import (
     ikm,
     notification_settings,
     reachability,
+    reports,
     review,
     review_list,
     review_results,
@@ -56,6 +57,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *admin_grants.HANDLERS,
         # Whoever receives alerts or notes: /pengaturan (pg:).
         *notification_settings.HANDLERS,
+        # Admins: /laporan (lp:).
+        *reports.HANDLERS,
         # Admins: the roster file's import buttons (ru:; the file itself comes through
         # handlers/typed_input.py).
         *roster_upload.HANDLERS,

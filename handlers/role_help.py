@@ -62,6 +62,7 @@ def _admin_help(roles: Roles, _: Translate) -> str:
             "• Send a roster file (CSV or XLSX: units, services or employees) to import it; "
             "I check every row and show what would change before anything is written"
         ),
+        _("/laporan: the IKM report and the 360° cycle report of your units as documents"),
     ]
     if roles.admin.city_wide:
         lines += [

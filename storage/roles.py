@@ -62,3 +62,15 @@ async def roles_of(session: AsyncSession, settings: Settings, telegram_user_id: 
     if employee is None:
         return Roles(scope, None, ())
     return Roles(scope, employee.id, await headed_units(session, employee.id))
+
+
+async def scope_units(session: AsyncSession, scope: AdminScope) -> tuple[HeadedUnit, ...]:
+    """The units an admin picks from for a report: the top-level units for a city-wide
+    admin (every unit below is in their reports), the granted units for a unit admin."""
+    statement = select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)
+    if scope.city_wide:
+        statement = statement.where(Unit.parent_id.is_(None))
+    else:
+        statement = statement.where(Unit.id.in_(sorted(scope.granted_unit_ids)))
+    rows = await session.execute(statement)
+    return tuple(HeadedUnit(int(i), str(c), str(n)) for i, c, n in rows.all())

@@ -30,6 +30,8 @@ from bot.cli.common import (
     run_reading,
     write_document,
 )
+from bot.cli.progress import terminal_progress
+from bot.core.progress import QUIET, Progress
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -40,15 +42,9 @@ FORMATS = ("table", "json", "xlsx")
 
 def default_xlsx_name(report: IkmReport, today: date) -> Path:
     """ikm-<unit or semua>[-<service>][-<nip>]-<from>-<to>.xlsx (written to DATA_DIR/exports)."""
-    parts = ["ikm", report.unit.code if report.unit else "semua"]
-    if report.service:
-        parts.append(report.service[0])
-    if report.employee:
-        parts.append(report.employee[0])
-    parts.append(report.date_from.isoformat() if report.date_from else "awal")
-    parts.append(report.date_to.isoformat() if report.date_to else today.isoformat())
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(parts))
-    return Path(f"{safe}.xlsx")
+    from scheduler.report_documents import ikm_file_name
+
+    return Path(ikm_file_name(report, today))
 
 
 def parse_date(option: str, value: str | None) -> date | None:
@@ -76,6 +72,7 @@ async def load_report(
     *,
     with_rows: bool,
     with_comments: bool = True,
+    progress: Progress = QUIET,
     **filters: Any,
 ) -> tuple[IkmReport, list[RespondentRow]]:
     from storage.db import create_engine, session_factory
@@ -88,11 +85,13 @@ async def load_report(
         # Responses submitted, deleted or changed since the last rollup run are
         # rolled up first: a cheap look, then (only if needed) a short write
         # transaction, so the report below reads without holding any lock.
+        progress.stage("report ikm: bringing the scores up to date")
         async with sessions() as session:
             stale = await rollup.scores_need_refresh(session, settings.tz)
         if stale:
             async with sessions.begin() as session:
                 await rollup.refresh_scores(session, tz=settings.tz)
+        progress.stage("report ikm: reading the scores")
         async with sessions() as session:
             report = await build_ikm_report(
                 session,
@@ -142,24 +141,29 @@ def ikm_command(
     from storage.ikm_report import ReportError
 
     settings = get_settings()
-    report, rows = run_reading(
-        "report ikm",
-        load_report(
-            settings,
-            with_rows=output_format == "xlsx",
-            # The table prints only how many comments there are.
-            with_comments=output_format != "table",
-            unit_code=unit_code,
-            service_code=service_code,
-            employee_nip=employee_nip,
-            date_from=start,
-            date_to=end,
-            population=population_n,
-        ),
-        (ReportError,),
-    )
-
-    _emit(report, rows, output_format, out, settings.exports_dir)
+    with terminal_progress() as progress:
+        report, rows = run_reading(
+            "report ikm",
+            load_report(
+                settings,
+                with_rows=output_format == "xlsx",
+                # The table prints only how many comments there are.
+                with_comments=output_format != "table",
+                progress=progress,
+                unit_code=unit_code,
+                service_code=service_code,
+                employee_nip=employee_nip,
+                date_from=start,
+                date_to=end,
+                population=population_n,
+            ),
+            (ReportError,),
+        )
+        if output_format == "xlsx":
+            progress.stage("report ikm: writing the workbook")
+            _emit(report, rows, output_format, out, settings.exports_dir)
+    if output_format != "xlsx":  # text on stdout, after the bars are done
+        _emit(report, rows, output_format, out, settings.exports_dir)
 
 
 def _emit(

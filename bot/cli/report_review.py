@@ -17,7 +17,6 @@ line and exits with code 1.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,13 +65,9 @@ async def load_report(
 
 
 def default_xlsx_name(report: ReviewReport) -> Path:
-    parts = ["review", report.cycle.name]
-    if report.unit_code:
-        parts.append(report.unit_code)
-    if report.employee_nip:
-        parts.append(report.employee_nip)
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(parts))
-    return Path(f"{safe}.xlsx")
+    from scheduler.report_documents import review_file_name
+
+    return Path(review_file_name(report))
 
 
 @click.command("review")
