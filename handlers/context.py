@@ -20,7 +20,9 @@ LANGUAGE_KEY = "language"
 # citizen (handlers/alerts.py) or a case's resolution (handlers/cases.py).
 RELAY_INPUT_KEY = "alert_relay"
 RESOLUTION_INPUT_KEY = "case_resolution"
-TYPED_INPUT_KEYS = (RELAY_INPUT_KEY, RESOLUTION_INPUT_KEY)
+# The NIP of an employee whose link code an admin renews (handlers/link_slips.py).
+RENEW_INPUT_KEY = "link_code_renew"
+TYPED_INPUT_KEYS = (RELAY_INPUT_KEY, RESOLUTION_INPUT_KEY, RENEW_INPUT_KEY)
 
 
 def expect_typed_input(data: dict[Any, Any] | None, key: str, value: dict[str, Any]) -> None:

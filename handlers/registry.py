@@ -24,6 +24,7 @@ from handlers import (
     cycles_admin,
     delete_data,
     ikm,
+    link_slips,
     notification_settings,
     reachability,
     reports,
@@ -57,8 +58,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *admin_grants.HANDLERS,
         # Whoever receives alerts or notes: /pengaturan (pg:).
         *notification_settings.HANDLERS,
-        # Admins: /laporan (lp:).
+        # Admins: /laporan (lp:), /kode (kd:).
         *reports.HANDLERS,
+        *link_slips.HANDLERS,
         # Admins: the roster file's import buttons (ru:; the file itself comes through
         # handlers/typed_input.py).
         *roster_upload.HANDLERS,

@@ -63,6 +63,7 @@ def _admin_help(roles: Roles, _: Translate) -> str:
             "I check every row and show what would change before anything is written"
         ),
         _("/laporan: the IKM report and the 360° cycle report of your units as documents"),
+        _("/kode: account-link codes for a unit's employees who have none yet"),
     ]
     if roles.admin.city_wide:
         lines += [

@@ -14,7 +14,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from handlers import alerts, cases, citizen, cycle_opening, review, roster_upload
+from handlers import alerts, cases, citizen, cycle_opening, link_slips, review, roster_upload
 from handlers.context import BotContext
 
 
@@ -24,6 +24,8 @@ async def route_message(update: Update, context: BotContext) -> None:
     if await cycle_opening.handle_admin_text(update, context):
         return
     if await cases.handle_case_text(update, context):
+        return
+    if await link_slips.handle_nip_text(update, context):
         return
     if await alerts.handle_alert_text(update, context):
         return

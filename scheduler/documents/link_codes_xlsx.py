@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -35,9 +36,12 @@ def _widths(sheet: Worksheet, widths: Sequence[int]) -> None:
 
 
 def write_codes_xlsx(
-    issued: Sequence[IssuedCode], links: Sequence[str], tz: tzinfo, path: Path
+    issued: Sequence[IssuedCode], links: Sequence[str], tz: tzinfo, path: Path | BinaryIO
 ) -> None:
-    """One row per issued code: NIP, name, unit, code, link, expiry (``links`` in order)."""
+    """One row per issued code: NIP, name, unit, code, link, expiry (``links`` in order).
+
+    ``path`` may be an open binary file: the bot builds the workbook in memory, so
+    no plain code is ever written to the server's disk by it."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -56,7 +60,8 @@ def write_codes_xlsx(
         put(sheet, row, 6, link)
         put(sheet, row, 7, local_time(item.expires_at, tz))
     _widths(sheet, (21, 30, 14, 34, 20, 52, 22))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(path, Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
 
 
