@@ -26,6 +26,7 @@ from handlers import (
     ikm,
     link_slips,
     notification_settings,
+    posters,
     reachability,
     reports,
     review,
@@ -58,9 +59,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *admin_grants.HANDLERS,
         # Whoever receives alerts or notes: /pengaturan (pg:).
         *notification_settings.HANDLERS,
-        # Admins: /laporan (lp:), /kode (kd:).
+        # Admins: /laporan (lp:), /kode (kd:), /poster (ps:).
         *reports.HANDLERS,
         *link_slips.HANDLERS,
+        *posters.HANDLERS,
         # Admins: the roster file's import buttons (ru:; the file itself comes through
         # handlers/typed_input.py).
         *roster_upload.HANDLERS,

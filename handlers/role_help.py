@@ -64,6 +64,7 @@ def _admin_help(roles: Roles, _: Translate) -> str:
         ),
         _("/laporan: the IKM report and the 360° cycle report of your units as documents"),
         _("/kode: account-link codes for a unit's employees who have none yet"),
+        _("/poster: the QR posters of a unit's services in one PDF, to print"),
     ]
     if roles.admin.city_wide:
         lines += [

@@ -76,6 +76,7 @@ def test_json_lists_every_active_service_and_writes_valid_files(
             "qr_png",
             "poster_png",
             "poster_pdf",
+            "unit_posters_pdf",
         }
         assert row["unit_code"] == "DUKCAPIL" and row["employee_nip"] is None
         assert PAYLOAD.match(row["payload"]) and row["payload"].startswith("s_")
@@ -200,3 +201,31 @@ async def test_username_from_get_me(tmp_path: Path, fake_api: FakeBotApi):
 def test_registered_with_the_other_commands():
     register_commands()
     assert cli.commands["qr"] is qr.qr_command
+
+
+def test_one_pdf_per_unit_names_the_pemda_and_the_logo_is_checked(
+    workdir: dict[str, str], tmp_path: Path
+):
+    import re as regex
+
+    logo = tmp_path / "home" / "logo.png"
+    logo.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (200, 120), "red").save(logo)
+    env = {**workdir, "PEMDA_NAME": "Pemerintah Kota Harapan", "POSTER_LOGO": "logo.png"}
+    rows = as_json(run(env, "--format", "json"))
+    (unit_pdf,) = {row["unit_posters_pdf"] for row in rows}
+    assert Path(unit_pdf).name == "DUKCAPIL_posters.pdf"
+    data = Path(unit_pdf).read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(regex.findall(rb"/Type\s*/Page\b", data)) == len(rows) == 2
+    # The band carries the logo (red) at its left; the rest of the band is blue.
+    with Image.open(rows[0]["poster_png"]) as picture:
+        assert picture.convert("RGB").getpixel((60, 85))[0] > 200
+        assert picture.convert("RGB").getpixel((800, 10)) == qr_poster.BAND
+    table = run(env)
+    assert "every poster of a unit in one PDF: DUKCAPIL_posters.pdf" in table.stdout
+
+    broken = {**env, "POSTER_LOGO": "missing.png"}
+    result = run(broken)
+    assert result.exit_code == 2
+    assert "POSTER_LOGO: cannot read" in result.output and "Traceback" not in result.output

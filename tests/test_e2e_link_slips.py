@@ -128,3 +128,39 @@ async def test_a_unit_admin_issues_for_their_units_only(
         assert reply.alerts and "tidak berlaku" in reply.alerts[0], forged
     citizen = fake_api.user(555600, "Warga")
     assert "hanya untuk admin" in (await citizen.send("/kode")).text
+
+
+async def test_an_admin_gets_a_units_posters_in_one_pdf(
+    bot: BotApplication, fake_api: FakeBotApi, sessions: SessionFactory, roster: None
+):
+    import re
+
+    from storage.survey_models import SurveyEntry
+
+    admin = fake_api.user(ADMIN_ID, "Admin BKPSDM")
+    await admin.send("/poster")
+    await admin.press("DISDUKCAPIL")
+    document = admin.last
+    assert document.kind == "document" and document.file is not None
+    assert document.file.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b", document.file)) == 8  # the example's services
+    assert "satu halaman (A5) per layanan" in document.text
+    async with sessions() as session:
+        entries = set(await session.scalars(select(SurveyEntry.payload)))
+    assert len(entries) == 8
+    # Asked again: the same entries, so printed posters stay valid.
+    await admin.send("/poster")
+    await admin.press("DISDUKCAPIL")
+    async with sessions() as session:
+        assert set(await session.scalars(select(SurveyEntry.payload))) == entries
+
+    async with sessions.begin() as session:
+        await unit_admins.grant(session, UNIT_ADMIN, "CAPIL", actor="test", now=datetime.now(UTC))
+    unit = fake_api.user(UNIT_ADMIN, "Admin Capil")
+    await unit.send("/poster")
+    assert unit.last.button_texts() == ["CAPIL"]
+    await unit.press("CAPIL")
+    assert len(re.findall(rb"/Type\s*/Page\b", unit.last.file)) == 3
+    reply = await unit.press_data("ps:1")  # the Dinas above their unit
+    assert reply.alerts and "tidak berlaku" in reply.alerts[0]
+    assert "hanya untuk admin" in (await fake_api.user(555700).send("/poster")).text

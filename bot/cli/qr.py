@@ -9,7 +9,10 @@ U6/U7, to them).
 
 Files per service in ``--out`` (default ``DATA_DIR/qr``, i.e. ``data/qr``):
 ``<service>[_<nip>]_qr.png``, ``…_poster.png`` and ``…_poster.pdf`` (A5 at
-150 dpi, 874×1240 px), drawn by `scheduler.documents.qr_poster`.
+150 dpi, 874×1240 px), drawn by `scheduler.documents.qr_poster`; and per unit
+``<unit>[_<nip>]_posters.pdf``, every poster of the unit's services in one
+file, a page each, to print in one go. The posters name ``PEMDA_NAME`` and
+carry ``POSTER_LOGO`` when set.
 
 Exit codes: 1 for a bad argument (unknown unit, service or NIP), 2 for a
 setting (no bot username: neither BOT_USERNAME nor a token to ask getMe).
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.cli.common import bot_username, fail, get_settings, run_async
+from bot.cli.progress import terminal_progress
 from bot.core.links import deep_link
 
 if TYPE_CHECKING:
@@ -46,21 +50,23 @@ class QrRow:
     qr_png: str
     poster_png: str
     poster_pdf: str
+    unit_posters_pdf: str = ""
     unit_name: str = ""
     employee_name: str | None = None
     created: bool = False
+    pemda_name: str = ""
 
     def public(self) -> dict[str, object]:
         """The JSON fields (documented in the command's help)."""
         data = asdict(self)
-        for private in ("unit_name", "employee_name", "created"):
+        for private in ("unit_name", "employee_name", "created", "pemda_name"):
             data.pop(private)
         return data
 
     def poster(self) -> Poster:
         from scheduler.documents.qr_poster import Poster
 
-        return Poster(self.unit_name, self.name, self.employee_name, self.link)
+        return Poster(self.unit_name, self.name, self.employee_name, self.link, self.pemda_name)
 
 
 def _safe(name: str) -> str:
@@ -87,6 +93,10 @@ def _row(
         qr_png=str(out / f"{stem}_qr.png"),
         poster_png=str(out / f"{stem}_poster.png"),
         poster_pdf=str(out / f"{stem}_poster.pdf"),
+        unit_posters_pdf=str(
+            out / (_safe(service.unit.code) + (f"_{_safe(employee.nip)}" if employee else ""))
+        )
+        + "_posters.pdf",
         unit_name=service.unit.name,
         employee_name=employee.name if employee else None,
         created=created,
@@ -137,9 +147,11 @@ def _table(rows: list[QrRow], out: Path) -> str:
         for row in (header, *data)
     ]
     created = sum(1 for r in rows if r.created)
+    units = sorted({r.unit_posters_pdf for r in rows if r.unit_posters_pdf})
+    every = f"; every poster of a unit in one PDF: {', '.join(Path(u).name for u in units)}"
     lines.append(
         f"{len(rows)} QR code(s) and poster(s) written to {out} "
-        f"({created} new, {len(rows) - created} reused)."
+        f"({created} new, {len(rows) - created} reused){every if units else ''}."
     )
     return "\n".join(lines)
 
@@ -170,13 +182,32 @@ def _load_rows(
     return rows
 
 
-def _write_files(rows: list[QrRow], folder: Path) -> None:
-    from scheduler.documents.qr_poster import write_poster_files
+def _write_files(rows: list[QrRow], folder: Path, settings: Settings, whole: bool) -> None:
+    """Each service's files, then (``whole``: every service of the units, no --service)
+    each unit's posters in one PDF; a bar on a terminal."""
+    from scheduler.documents.qr_poster import load_logo, unit_posters_pdf, write_poster_files
 
     try:
+        logo = load_logo(settings.poster_logo)
+    except OSError as exc:
+        fail(f"Setting error: {exc}", 2)
+    units: dict[str, list[QrRow]] = {}
+    try:
         folder.mkdir(parents=True, exist_ok=True)
-        for row in rows:
-            write_poster_files(row.poster(), row.qr_png, row.poster_png, row.poster_pdf)
+        with terminal_progress() as progress:
+            progress.stage("qr: drawing posters", len(rows))
+            for row in rows:
+                row.pemda_name = settings.pemda_name
+                write_poster_files(row.poster(), row.qr_png, row.poster_png, row.poster_pdf, logo)
+                if whole:
+                    units.setdefault(row.unit_posters_pdf, []).append(row)
+                else:
+                    row.unit_posters_pdf = ""  # a partial set would overwrite the unit's file
+                progress.advance()
+            progress.stage("qr: one PDF per unit", len(units))
+            for path, unit_rows in units.items():
+                unit_posters_pdf([row.poster() for row in unit_rows], Path(path), logo)
+                progress.advance()
     except OSError as exc:
         fail(f"qr: cannot write to {folder}: {exc.strerror or exc}", 1)
 
@@ -210,7 +241,7 @@ def _write_files(rows: list[QrRow], folder: Path) -> None:
     default="table",
     show_default=True,
     help="json: a list with code, name, unit_code, employee_nip, payload, link, "
-    "qr_png, poster_png, poster_pdf per service.",
+    "qr_png, poster_png, poster_pdf, unit_posters_pdf per service.",
 )
 def qr_command(
     unit_code: str | None,
@@ -227,7 +258,7 @@ def qr_command(
     username = bot_username(settings)
     folder = out if out is not None else settings.data_dir / "qr"
     rows = _load_rows(settings, username, folder, unit_code, service_codes, nip)
-    _write_files(rows, folder)
+    _write_files(rows, folder, settings, whole=not service_codes)
     if output_format == "json":
         click.echo(json.dumps([row.public() for row in rows], ensure_ascii=False, indent=2))
     else:

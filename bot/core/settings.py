@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     link_max_failures: int = Field(default=5, ge=1)
     link_lockout_minutes: int = Field(default=60, ge=1)
     dpo_contact: str = "dpo@example.go.id"
+    # Printed on the QR posters above the unit: the local government ("Pemerintah Kota …").
+    pemda_name: str = Field(default="", max_length=120)
+    # An optional logo (PNG or JPEG) for the posters; relative to the home.
+    poster_logo: Path | None = None
     survey_draft_ttl_hours: int = Field(default=24, ge=1)
     survey_max_per_day: int = Field(default=1, ge=1)
     survey_comment_max_chars: int = Field(default=1000, ge=10, le=3500)
@@ -222,6 +226,10 @@ class Settings(BaseSettings):
                 path = str(home / Path(path).expanduser())
             url = prefix + path + (f"?{query}" if query else "")
         self.ulasan_home, self.data_dir, self.database_url = home, data_dir, url
+        if self.poster_logo is not None and str(self.poster_logo).strip() in ("", "."):
+            self.poster_logo = None
+        if self.poster_logo is not None:
+            self.poster_logo = home / self.poster_logo.expanduser()
         return self
 
     # -- derived values -------------------------------------------------
