@@ -6,9 +6,10 @@ linked account nor a valid code, so running it again for new staff never voids
 a slip already handed out; codes are stored only as hashes, so they are shown
 this once. ``/kode`` → a unit (the admin's own, or a top-level unit for
 BKPSDM) → how many are linked, hold a valid code, or have neither → "Issue N
-codes" → a document with one row per employee: NIP (as text), name, unit, code,
-link and expiry, built in memory (no plain code is written to the server's
-disk). Pressing it twice issues nothing more: the second time everyone holds
+codes" → the printable slips (PDF, eight per A4 sheet with cut lines,
+`scheduler.documents.link_slips`) and the list (XLSX: NIP as text, name, unit,
+code, link, expiry), both built in memory (no plain code is written to the
+server's disk). Pressing it twice issues nothing more: the second time everyone holds
 a valid code.
 
 A lost slip: "Renew one employee's code" → the admin types the NIP → "Renew
@@ -38,6 +39,7 @@ from handlers import common, confirm
 from handlers.context import RENEW_INPUT_KEY, BotContext, expect_typed_input
 from handlers.roles import roles_here
 from scheduler.documents.link_codes_xlsx import local_time, write_codes_xlsx
+from scheduler.documents.link_slips import slips_for, slips_pdf
 from storage import link_codes, review_cycles
 from storage.link_codes import CodeStatus, IssuedCode
 from storage.roles import scope_units
@@ -262,10 +264,20 @@ async def renew_cancelled(update: Update, context: BotContext) -> None:
 async def _send_codes(
     update: Update, context: BotContext, issued: list[IssuedCode], code: str
 ) -> None:
-    """The issued codes as a document (built in memory) with what to do with them."""
+    """The issued codes as printable slips (PDF) and as a list (XLSX), both built in memory,
+    with what to do with them."""
     _ = await context.gettext(update)
-    data = await asyncio.to_thread(_workbook, issued, context.bot.username, context)
     today = local_day(context.clock.now(), context.settings.tz)
+    slips = await asyncio.to_thread(_slips, issued, context.bot.username, context)
+    await update.effective_chat.send_document(
+        document=slips,
+        filename=_("link-slips-{unit}-{day}.pdf").format(unit=code, day=today.isoformat()),
+        caption=_(
+            "Slips to print: eight per A4 sheet, cut along the dashed lines and hand each "
+            "employee their own."
+        ),
+    )
+    data = await asyncio.to_thread(_workbook, issued, context.bot.username, context)
     await update.effective_chat.send_document(
         document=data,
         filename=_("link-codes-{unit}-{day}.xlsx").format(unit=code, day=today.isoformat()),
@@ -278,6 +290,12 @@ async def _send_codes(
             until=local_time(issued[0].expires_at, context.settings.tz),
         ),
     )
+
+
+def _slips(issued: list[IssuedCode], username: str, context: BotContext) -> bytes:
+    buffer = io.BytesIO()
+    slips_pdf(slips_for(issued, username, context.settings.tz), buffer)
+    return buffer.getvalue()
 
 
 def _workbook(issued: list[IssuedCode], username: str, context: BotContext) -> bytes:

@@ -295,3 +295,24 @@ async def test_help(ulasan: Ulasan):
     assert done.returncode == 0
     for option in ("--unit", "--renew", "--format"):
         assert option in done.stdout
+
+
+async def test_slips_are_written_with_the_codes_or_nothing_is_issued(
+    ulasan: Ulasan, sessions: SessionFactory
+):
+    import re
+
+    blocker = ulasan.folder / "file"
+    blocker.write_text("x")
+    refused = await ulasan("link-codes", "--slips", str(blocker / "slips.pdf"))
+    assert refused.returncode == 1 and "--slips: cannot" in refused.stderr
+    assert "nothing issued" in refused.stderr and "Traceback" not in refused.stderr
+    assert await issued_count(sessions) == (0, 0)
+
+    slips = ulasan.folder / "cetak" / "slips.pdf"
+    done = await ulasan("link-codes", "--slips", str(slips), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) == 3
+    data = slips.read_bytes()
+    assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", data)) == 1
+    assert f"3 slip(s) on 1 page(s): {slips}" in done.stderr

@@ -8,6 +8,7 @@ document read back with openpyxl, and are opened by the employees like any link.
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,6 +70,10 @@ async def test_hr_hands_out_codes_and_renews_a_lost_one(
     assert len(rows) == 16 and await codes(sessions) == 16
     assert "hanya ditampilkan sekali ini" in document.text
     assert status.text == "16 kode dibuat."
+    slips = admin.messages[-2]
+    assert slips.kind == "document" and slips.file is not None and slips.file.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b", slips.file)) == 2  # 16 slips, eight a sheet
+    assert "delapan per lembar A4" in slips.text
     link = rows[0][5]
     assert link.startswith("https://t.me/UlasanTestBot?start=link_")
 
@@ -99,6 +104,7 @@ async def test_hr_hands_out_codes_and_renews_a_lost_one(
     confirm = admin.last.buttons()[0]["callback_data"]
     await admin.press("Ya, ganti kodenya")
     renewed = rows_of(admin.last)
+    assert len(re.findall(rb"/Type\s*/Page\b", admin.messages[-2].file)) == 1
     assert [row[0] for row in renewed] == [lost_nip]
     assert await codes(sessions) == 17
     again = await admin.press_data(confirm)
@@ -133,8 +139,6 @@ async def test_a_unit_admin_issues_for_their_units_only(
 async def test_an_admin_gets_a_units_posters_in_one_pdf(
     bot: BotApplication, fake_api: FakeBotApi, sessions: SessionFactory, roster: None
 ):
-    import re
-
     from storage.survey_models import SurveyEntry
 
     admin = fake_api.user(ADMIN_ID, "Admin BKPSDM")

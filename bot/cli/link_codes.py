@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ from bot.cli.common import (
     run_reading,
     write_document,
 )
+from bot.cli.progress import terminal_progress
 from bot.core.links import deep_link
 
 if TYPE_CHECKING:
@@ -135,6 +137,13 @@ def _csv(rows: list[dict[str, str]], fields: Sequence[str]) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file (xlsx default: DATA_DIR/exports/link-codes-<date>.xlsx).",
 )
+@click.option(
+    "--slips",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.pdf",
+    help="Also write printable slips (eight per A4 sheet with cut lines: name, NIP, unit, "
+    "QR of the link, expiry, what to do), sorted by unit.",
+)
 @click.pass_context
 def link_codes_group(
     context: click.Context,
@@ -143,6 +152,7 @@ def link_codes_group(
     nips: tuple[str, ...],
     output_format: str,
     out: Path | None,
+    slips: Path | None,
 ) -> None:
     """Issue one-time account-link codes and print each employee's deep link.
 
@@ -154,7 +164,7 @@ def link_codes_group(
     status` shows who is linked and who holds a valid code.
     """
     if context.invoked_subcommand is not None:
-        if unit_code or renew or nips or out or output_format != ISSUE_FORMATS[0]:
+        if unit_code or renew or nips or out or slips or output_format != ISSUE_FORMATS[0]:
             fail(
                 "link-codes: put the options after the subcommand, e.g. 'link-codes status "
                 "--unit CODE'"
@@ -162,13 +172,49 @@ def link_codes_group(
         return
     if renew and nips:
         fail("link-codes: --renew and --nip exclude each other (--nip renews those employees)")
+    if slips is not None:
+        _check_writable(slips)
     settings = get_settings()
     # The username first: codes issued without a printable link would be lost.
     username = bot_username(settings)
     issued = _issue(settings, unit_code, renew, nips)
     rows = _rows(issued, username)
+    if slips is not None and issued:
+        _write_slips(issued, username, settings, slips)
     _emit_codes(issued, rows, output_format, out, settings)
     _note(issued, settings, unit_code, renew or bool(nips), to_stderr=output_format != "table")
+
+
+def _check_writable(path: Path) -> None:
+    """Before any code is issued: the slips' folder must be writable (a code whose slip
+    cannot be written would be lost, only its hash being kept)."""
+    folder = path.expanduser().resolve().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--slips: cannot create {folder}: {exc.strerror or exc}; nothing issued.")
+    if not os.access(folder, os.W_OK):
+        fail(f"--slips: cannot write to {folder}; nothing issued.")
+
+
+def _write_slips(issued: list[IssuedCode], username: str, settings: Settings, path: Path) -> None:
+    """The printable slips PDF (a progress bar on a terminal)."""
+    from scheduler.documents.link_slips import PER_PAGE, pages, slips_for
+
+    slips = slips_for(issued, username, settings.tz)
+    with terminal_progress() as progress:
+        progress.stage("link-codes: drawing slips", len(slips) // PER_PAGE + 1)
+        images = []
+        for start in range(0, len(slips), PER_PAGE):
+            images += pages(slips[start : start + PER_PAGE])
+            progress.advance()
+    try:
+        images[0].save(
+            path, "PDF", resolution=150.0, quality=92, save_all=True, append_images=images[1:]
+        )
+    except OSError as exc:
+        fail(f"--slips: cannot write {path}: {exc.strerror or exc}")
+    click.echo(f"{len(slips)} slip(s) on {len(images)} page(s): {path}", err=True)
 
 
 def _emit_codes(
