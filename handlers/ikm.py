@@ -1,5 +1,6 @@
-"""``/ikm``: a unit head reads their unit's IKM for this month, last month or a chosen month,
-with the figures per sub-unit and per service and a chart.
+"""``/ikm``: a unit head reads their unit's IKM for this month, last month, a chosen month or
+the days of one of the unit's SKM periods (the figures as they stand now, not a frozen
+approved version), with the figures per sub-unit and per service and a chart.
 
 For the roster's unit heads in a private chat (admins have ``/laporan``). The
 numbers are the IKM report's (`scheduler.ikm_views`), the chart
@@ -24,6 +25,8 @@ from handlers.context import BotContext
 from handlers.roles import roles_here
 from scheduler.documents.ikm_chart import headline, render_chart
 from scheduler.ikm_views import month_span, unit_ikm
+from storage import periods as periods_store
+from storage.period_models import SkmPeriod
 
 log = logging.getLogger(__name__)
 FIRST_YEAR = 2000
@@ -84,8 +87,34 @@ async def choose_month(update: Update, context: BotContext) -> None:
         return
     _ = await context.gettext(update)
     await common.answer_query(update)
-    markup = screens.month_choice(unit_id, _today(context), _, await context.language(update))
-    await common.edit_or_send(update, _("Choose a month:"), markup, edit=False)
+    today = _today(context)
+    async with context.sessions() as session:
+        periods = [
+            (period.id, period.name)
+            for period in await periods_store.list_periods(session)
+            if period.first_day <= today and await periods_store.in_scope(session, period, unit_id)
+        ]
+    language = await context.language(update)
+    markup = screens.month_choice(unit_id, today, _, language, periods)
+    await common.edit_or_send(update, _("Choose a period or a month:"), markup, edit=False)
+
+
+async def show_period(update: Update, context: BotContext) -> None:
+    """``ik:p:<unit>:<period>``: the figures of an SKM period's days (as they stand now)."""
+    unit_id = int(context.match.group("unit"))
+    today = _today(context)
+    period = None
+    if await _own(update, context, unit_id):
+        async with context.sessions() as session:
+            period = await session.get(SkmPeriod, int(context.match.group("period")))
+            if period is not None and not await periods_store.in_scope(session, period, unit_id):
+                period = None
+    if period is None or period.first_day > today:
+        await refuse(update, context)
+        return
+    _ = await context.gettext(update)
+    await common.answer_query(update, _("Counting…"))
+    await _send_days(update, context, unit_id, period.first_day, min(period.last_day, today))
 
 
 async def _own(update: Update, context: BotContext, unit_id: int) -> bool:
@@ -94,11 +123,18 @@ async def _own(update: Update, context: BotContext, unit_id: int) -> bool:
 
 
 async def _send(update: Update, context: BotContext, unit_id: int, year: int, month: int) -> None:
+    """A month's chart and figures."""
+    first, last = month_span(year, month, _today(context))
+    await _send_days(update, context, unit_id, first, last)
+
+
+async def _send_days(
+    update: Update, context: BotContext, unit_id: int, first: date, last: date
+) -> None:
     """The chart with the headline, then the figures with the period buttons."""
     _ = await context.gettext(update)
     language = await context.language(update)
     today = _today(context)
-    first, last = month_span(year, month, today)
     figures = await unit_ikm(context.sessions, context.settings.tz, unit_id, first, last)
     chart = await asyncio.to_thread(render_chart, figures, language)
     chat = update.effective_chat
@@ -125,5 +161,6 @@ HANDLERS: list[BaseHandler] = [
     CommandHandler("ikm", ikm),
     CallbackQueryHandler(show_month, pattern=screens.PATTERN_MONTH),
     CallbackQueryHandler(choose_month, pattern=screens.PATTERN_CHOOSE),
+    CallbackQueryHandler(show_period, pattern=screens.PATTERN_PERIOD),
     CallbackQueryHandler(refuse, pattern=screens.PATTERN_ANY),
 ]

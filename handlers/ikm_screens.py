@@ -8,6 +8,7 @@ the month is not in the future.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from babel.dates import format_date
@@ -23,6 +24,8 @@ from scheduler.scoring.skm_instrument import UNSUR_BY_CODE
 
 PATTERN_MONTH = r"^ik:(?P<unit>\d{1,9}):(?P<year>\d{4})(?P<month>\d{2})$"
 PATTERN_CHOOSE = r"^ik:c:(?P<unit>\d{1,9})$"
+PATTERN_PERIOD = r"^ik:p:(?P<unit>\d{1,9}):(?P<period>\d{1,9})$"
+PERIODS_OFFERED = 6
 PATTERN_ANY = r"^ik:"
 MONTHS_OFFERED = 12
 LINES_LIMIT = 25  # services listed in the text (the chart has them all)
@@ -91,14 +94,26 @@ def period_buttons(unit_id: int, today: date, _: Translate) -> InlineKeyboardMar
     )
 
 
-def month_choice(unit_id: int, today: date, _: Translate, language: str) -> InlineKeyboardMarkup:
-    """The last twelve months, three to a row, newest first."""
+def month_choice(
+    unit_id: int,
+    today: date,
+    _: Translate,
+    language: str,
+    periods: Sequence[tuple[int, str]] = (),
+) -> InlineKeyboardMarkup:
+    """The SKM periods of the unit (id, name; latest first, one a row), then the last twelve
+    months, three to a row, newest first."""
+    rows = [
+        [InlineKeyboardButton(name[:60], callback_data=f"ik:p:{unit_id}:{period_id}")]
+        for period_id, name in list(periods)[:PERIODS_OFFERED]
+    ]
     buttons = []
     for back in range(MONTHS_OFFERED):
         year, month = shift_month(today.year, today.month, -back)
         label = format_date(date(year, month, 1), "MMM y", locale=babel_locale(language))
         buttons.append(InlineKeyboardButton(label, callback_data=month_data(unit_id, year, month)))
-    return InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
+    rows += [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return InlineKeyboardMarkup(rows)
 
 
 def unit_buttons(units: list[tuple[int, str]], today: date) -> InlineKeyboardMarkup:

@@ -81,10 +81,50 @@ async def test_a_head_reads_this_month_and_last_month(
     assert "IKM 25,00 (mutu D, Tidak baik) · 1 responden" in head.last.text
 
     await head.press("Pilih bulan…")
-    assert head.last.text == "Pilih bulan:"
+    assert head.last.text == "Pilih periode atau bulan:"
     assert head.last.button_texts()[:3] == ["Nov 2026", "Okt 2026", "Sep 2026"]
     await head.press("Sep 2026")
     assert "IKM: belum ada responden" in head.last.text
+
+
+async def test_a_head_chooses_one_of_the_units_skm_periods(
+    app: BotApplication, fake_api: FakeBotApi, world: World, sessions: SessionFactory
+):
+    from datetime import date
+
+    from storage import periods
+
+    async with sessions.begin() as session:
+        for name, first, last, unit in (
+            ("Triwulan IV 2026", date(2026, 10, 1), date(2026, 12, 31), "DUKCAPIL"),
+            ("Tahun 2027", date(2027, 1, 1), date(2027, 12, 31), None),  # not begun yet
+            ("Dinkes 2026", date(2026, 1, 1), date(2026, 12, 31), "DINKES"),  # not theirs
+        ):
+            await periods.create_period(
+                session,
+                name=name,
+                first=first,
+                last=last,
+                unit_code=unit,
+                population=None,
+                actor="test",
+                now=NOON,
+            )
+    head = fake_api.user(HEAD_TG, "Kepala Dinas")
+    await head.send("/ikm")
+    await head.press("Pilih bulan…")
+    assert head.last.button_texts()[0] == "Triwulan IV 2026"
+    assert "Tahun 2027" not in head.last.button_texts()
+    assert "Dinkes 2026" not in head.last.button_texts()
+    await head.press("Triwulan IV 2026")
+    # October's and November's respondents, up to today.
+    assert "1 Okt – 23 Nov 2026" in head.last.text
+    assert "· 4 responden" in head.last.text
+    async with sessions() as session:
+        others = [p.id for p in await periods.list_periods(session) if p.name != "Triwulan IV 2026"]
+    for period_id in others:
+        reply = await head.press_data(f"ik:p:{world.unit_id}:{period_id}")
+        assert reply.alerts and "tidak berlaku" in reply.alerts[0]
 
 
 async def test_presses_are_checked_and_others_are_told_who_it_is_for(
