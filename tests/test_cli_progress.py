@@ -30,6 +30,7 @@ class Ulasan:
         self.env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(folder / "data")}
         self.env.pop("SECRET_KEY", None)
         self.env["COLUMNS"] = "100"
+        self.env["BOT_USERNAME"] = "UlasanTestBot"
 
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-c", "from bot.cli.main import main; main()", *args]
@@ -110,6 +111,25 @@ def test_a_terminal_sees_bars_and_a_pipe_sees_none(ulasan: Ulasan, tmp_path: Pat
     piped = ulasan.piped("job", "run", "rollup", "--full")
     assert piped.returncode == 0, piped.stderr
     assert "rebuilding" not in piped.stderr
+
+    out = tmp_path / "ikm.xlsx"
+    code, stdout, screen = ulasan.on_terminal(
+        "report", "ikm", "--format", "xlsx", "--out", str(out)
+    )
+    assert code == 0, screen
+    assert "report ikm: reading the scores" in screen and "report ikm: writing" in screen
+    assert str(out) in stdout and out.exists()
+
+    slips = tmp_path / "slips.pdf"
+    nips = [f"--nip={199000000000000000 + n}" for n in range(20)]  # three sheets
+    code, _stdout, screen = ulasan.on_terminal(
+        "link-codes", *nips, "--format", "csv", "--slips", str(slips)
+    )
+    assert code == 0, screen
+    assert "link-codes: drawing slips" in screen and "3/3" in screen and slips.exists()
+    piped = ulasan.piped("link-codes", *nips, "--format", "csv", "--slips", str(slips))
+    assert piped.returncode == 0, piped.stderr
+    assert "drawing slips" not in piped.stderr
 
 
 def test_progress_is_quiet_unless_the_stream_is_a_terminal(tmp_path: Path):

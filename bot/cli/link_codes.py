@@ -199,19 +199,17 @@ def _check_writable(path: Path) -> None:
 
 def _write_slips(issued: list[IssuedCode], username: str, settings: Settings, path: Path) -> None:
     """The printable slips PDF (a progress bar on a terminal)."""
-    from scheduler.documents.link_slips import PER_PAGE, pages, slips_for
+    from scheduler.documents.link_slips import PER_PAGE, pages, save_pages, slips_for
 
     slips = slips_for(issued, username, settings.tz)
     with terminal_progress() as progress:
-        progress.stage("link-codes: drawing slips", len(slips) // PER_PAGE + 1)
+        progress.stage("link-codes: drawing slips", -(-len(slips) // PER_PAGE))
         images = []
         for start in range(0, len(slips), PER_PAGE):
             images += pages(slips[start : start + PER_PAGE])
             progress.advance()
     try:
-        images[0].save(
-            path, "PDF", resolution=150.0, quality=92, save_all=True, append_images=images[1:]
-        )
+        save_pages(images, path)
     except OSError as exc:
         fail(f"--slips: cannot write {path}: {exc.strerror or exc}")
     click.echo(f"{len(slips)} slip(s) on {len(images)} page(s): {path}", err=True)

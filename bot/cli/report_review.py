@@ -30,6 +30,7 @@ from bot.cli.common import (
     run_reading,
     write_document,
 )
+from bot.cli.progress import terminal_progress
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -93,18 +94,24 @@ def review_command(
     from storage.review_results import ResultsError
 
     settings = get_settings()
-    report = run_reading(
-        "report review",
-        load_report(
-            settings,
-            cycle_name=cycle_name,
-            employee_nip=employee_nip,
-            unit_code=unit_code,
-            patterns=patterns,
-        ),
-        (ResultsError,),
-    )
-    _emit(report, output_format, out, settings.exports_dir)
+    with terminal_progress() as progress:
+        progress.stage("report review: reading the results")
+        report = run_reading(
+            "report review",
+            load_report(
+                settings,
+                cycle_name=cycle_name,
+                employee_nip=employee_nip,
+                unit_code=unit_code,
+                patterns=patterns,
+            ),
+            (ResultsError,),
+        )
+        if output_format == "xlsx":
+            progress.stage("report review: writing the workbook")
+            _emit(report, output_format, out, settings.exports_dir)
+    if output_format != "xlsx":  # text on stdout, after the bars are done
+        _emit(report, output_format, out, settings.exports_dir)
 
 
 def _emit(report: ReviewReport, output_format: str, out: Path | None, exports: Path) -> None:
