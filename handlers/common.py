@@ -177,7 +177,17 @@ async def privacy(update: Update, context: BotContext) -> None:
         draft_hours=settings.survey_draft_ttl_hours,
         contact=settings.dpo_contact,
     )
-    await update.effective_message.reply_text(text)
+    erasure = _(
+        "Deleting your data: /hapusdata shows what we keep under your pseudonym and, "
+        "when you confirm, deletes it: your survey answers (unfinished ones too), your "
+        "contact chat, the messages you exchanged with a unit, the notifications about "
+        "your answers and your language choice. Deleted text is overwritten in our "
+        "database, not just hidden. A notification a unit official already received "
+        "stays in that official's Telegram, which we cannot reach. Backup copies of "
+        "the database are kept for at most {backup_days} days, so what you delete is "
+        "gone from them after that."
+    ).format(backup_days=settings.backup_keep_days)
+    await update.effective_message.reply_text(f"{text}\n\n{erasure}")
 
 
 async def language_menu(update: Update, context: BotContext) -> None:

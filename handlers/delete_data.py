@@ -1,14 +1,19 @@
-"""``/hapusdata`` (``/deletemydata``): a citizen deletes their survey answers.
+"""``/hapusdata`` (``/deletemydata``): a citizen erases what is kept about them.
 
-``/hapusdata`` counts what is kept under the citizen's pseudonym and asks;
-the confirmation **binds** (``handlers/confirm.py``): its "Yes" button carries
-a nonce issued with the question and stored with the ids of the responses it
-counted, so only that person's press, once and within
-``CONFIRMATION_TTL_MINUTES``, deletes, and only what the question counted (a
-survey made after it was shown stays; ask again). A second press, an old
-``hd:yes`` button, a forged or someone else's nonce write nothing and get a
-short notice. Cancel voids the nonce. The buttons of the citizen's open survey
-messages are taken off after the deletion. Registered before
+``/hapusdata`` counts what is kept under the citizen's pseudonym
+(`storage.erasure.holdings`: responses, unfinished ones, contact chats,
+relayed messages, a language choice) and asks; the confirmation **binds**
+(``handlers/confirm.py``): its "Yes" button carries a nonce issued with the
+question and stored with the ids of the responses it counted, so only that
+person's press, once and within ``CONFIRMATION_TTL_MINUTES``, erases, and only
+what the question counted (a survey made after it was shown stays; ask again).
+A second press, an old ``hd:yes`` button, a forged or someone else's nonce
+write nothing and get a short notice. Cancel voids the nonce.
+
+Confirmed, `storage.erasure.erase` takes the responses and everything about
+them in one transaction; after the commit the SQLite write-ahead log is
+truncated, so erased pages leave the ``-wal`` file too. The buttons of the
+citizen's open survey messages are taken off. Registered before
 ``handlers/citizen.py``, whose catch-all answers any other ``hd:`` data.
 """
 
@@ -21,8 +26,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.core.i18n import Translate
 from handlers import common, confirm
-from handlers.context import BotContext
-from storage import survey
+from handlers.context import LANGUAGE_KEY, BotContext
+from storage import erasure, survey
 
 log = logging.getLogger(__name__)
 
@@ -40,52 +45,106 @@ def nothing_to_delete_text(_: Translate) -> str:
     return _("We keep no survey answers linked to you, so there is nothing to delete.")
 
 
-def delete_question(count: int, nonce: str, _: Translate) -> tuple[str, InlineKeyboardMarkup]:
+def delete_question(
+    held: erasure.Holdings, nonce: str, _: Translate
+) -> tuple[str, InlineKeyboardMarkup]:
+    """What will go, counted, with the bound Yes and Cancel."""
     buttons = [
         [InlineKeyboardButton(_("Yes, delete"), callback_data=DELETE_YES + nonce)],
         [InlineKeyboardButton(_("Cancel"), callback_data=DELETE_NO + nonce)],
     ]
-    text = _(
-        "Delete all your survey data?\n\n"
-        "Survey responses linked to you, including unfinished ones and contact "
-        "details: {count}. Deleting cannot be undone."
-    ).format(count=count)
-    return text, InlineKeyboardMarkup(buttons)
+    lines = [
+        _("Delete all your survey data?"),
+        "",
+        _("This deletes:"),
+        _("• survey responses: {count} (unfinished: {unfinished})").format(
+            count=len(held.response_ids), unfinished=held.unfinished
+        ),
+        _("• contact details you left: {count}").format(count=held.contacts),
+        _("• messages exchanged with a service unit: {count}").format(count=held.messages),
+    ]
+    if held.preference:
+        lines.append(_("• your language choice (/language)"))
+    lines += [
+        "",
+        _(
+            "Notifications the units received about these answers are deleted from our "
+            "records too. Surveys you start after this question are not part of it. "
+            "Deleting cannot be undone."
+        ),
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(buttons)
+
+
+def done_text(erased: erasure.Erased, _: Translate) -> str:
+    lines = [
+        _("Done. Survey responses deleted: {count}.").format(count=erased.responses),
+        _("Messages with service units deleted: {count}.").format(count=erased.messages),
+        _("Notifications carrying your answers deleted: {count}.").format(
+            count=erased.notifications
+        ),
+    ]
+    if erased.preference:
+        lines.append(_("Your language choice is deleted too."))
+    return "\n".join(lines)
 
 
 async def delete_my_data(update: Update, context: BotContext) -> None:
-    """``/hapusdata``: counts the responses kept under the citizen's pseudonym and asks,
-    with a confirmation bound to exactly those."""
+    """``/hapusdata``: counts what is kept under the citizen's pseudonym and asks, with a
+    confirmation bound to exactly those responses (and the language choice, if any)."""
     _ = await context.gettext(update)
     async with context.sessions() as session:
-        ids = await survey.user_response_ids(session, context.user_key(update))
-    if not ids:
+        held = await erasure.holdings(session, context.user_key(update))
+    if held.empty:
         await update.effective_message.reply_text(nothing_to_delete_text(_))
         return
-    nonce = await confirm.issue(update, context, ERASE, payload={"responses": ids})
-    text, markup = delete_question(len(ids), nonce, _)
+    payload = {"responses": held.response_ids, "preference": held.preference}
+    nonce = await confirm.issue(update, context, ERASE, payload=payload)
+    text, markup = delete_question(held, nonce, _)
     await update.effective_message.reply_text(text, reply_markup=markup)
 
 
-async def delete_confirmed(update: Update, context: BotContext) -> None:
-    """``hd:y:<nonce>``: deletes the responses the confirmation counted and says how many."""
-    _ = await context.gettext(update)
+async def _erase_confirmed(
+    update: Update, context: BotContext
+) -> tuple[erasure.Erased, list[int]] | None:
+    """Erase what the pressed confirmation counted, in one transaction; None when the
+    press carries no valid confirmation (nothing written)."""
     key = context.user_key(update)
-    deleted, open_messages = -1, []
     async with context.sessions.begin() as session:
         confirmed = await confirm.redeem(session, update, context, ERASE)
-        if confirmed is not None:
-            ids = [int(i) for i in confirmed.payload.get("responses", [])]
-            open_messages = await survey.open_survey_messages(session, key, ids)
-            deleted = await survey.delete_user_data(session, key, ids)
-    if deleted < 0:
+        if confirmed is None:
+            return None
+        ids = [int(i) for i in confirmed.payload.get("responses", [])]
+        open_messages = await survey.open_survey_messages(session, key, ids)
+        erased = await erasure.erase(
+            session,
+            user_key=key,
+            chat_id=update.effective_chat.id,
+            response_ids=ids,
+            preference=bool(confirmed.payload.get("preference")),
+        )
+    # After the commit: the erased pages leave the write-ahead log file too.
+    async with context.sessions() as session:
+        if not await erasure.truncate_wal(session):
+            log.info("the WAL checkpoint after an erasure waits for another reader")
+    return erased, open_messages
+
+
+async def delete_confirmed(update: Update, context: BotContext) -> None:
+    """``hd:y:<nonce>``: erases what the confirmation counted and says what went."""
+    _ = await context.gettext(update)
+    result = await _erase_confirmed(update, context)
+    if result is None:
         await confirm.refuse(update, context, _("To delete your data, send /hapusdata again."))
         return
-    log.info("deleted %d survey responses on request (update %s)", deleted, update.update_id)
-    await common.answer_query(update)
-    await common.edit_pressed(
-        update, _("Done. Survey responses deleted: {count}.").format(count=deleted)
+    erased, open_messages = result
+    if erased.preference and context.user_data is not None:
+        context.user_data.pop(LANGUAGE_KEY, None)  # the cached choice goes with the stored one
+    log.info(
+        "erased %d survey responses on request (update %s)", erased.responses, update.update_id
     )
+    await common.answer_query(update)
+    await common.edit_pressed(update, done_text(erased, _))
     for message_id in open_messages:  # their buttons would only answer "no longer available"
         await common.remove_keyboard(context, update.effective_chat.id, message_id)
 

@@ -3,7 +3,8 @@
 One `AsyncSession` per update or job; the transaction boundary is where the
 session is opened (``async with sessions.begin() as session``), never inside a
 query function. SQLite connections get WAL, foreign keys and a busy timeout on
-every connect, so the same queries behave on SQLite and PostgreSQL; where
+every connect (and ``secure_delete``, so deleted rows leave no readable
+trace in free pages), so the same queries behave on SQLite and PostgreSQL; where
 the two spell something differently (upserts), `dialect_insert` picks.
 """
 
@@ -71,6 +72,9 @@ def create_engine(
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            # Deleted content is overwritten with zeros, not left in free pages: what a
+            # citizen erases (/hapusdata) is gone from the file (storage/erasure.py).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
     return engine

@@ -197,7 +197,9 @@ async def test_hapusdata_confirm_deletes_and_counts(
     open_survey = user.last
 
     reply = await user.send("/hapusdata")
-    assert "Hapus semua data survei Anda?" in reply.text and ": 2." in reply.text
+    assert "Hapus semua data survei Anda?" in reply.text
+    assert "• jawaban survei: 2 (belum selesai: 1)" in reply.text
+    assert "• data kontak yang Anda tinggalkan: 1" in reply.text
     assert user.last.button_texts() == ["Ya, hapus", "Batal"]
     await user.press("Batal")
     assert "Tidak ada yang dihapus" in user.last.text and user.last.buttons() == []
@@ -247,6 +249,9 @@ async def test_privacy_and_help_explain_what_is_kept(
     assert f"{settings.survey_draft_ttl_hours} jam" in text
     assert settings.dpo_contact in text
     assert "UU 27/2022" in text and "/hapusdata" in text
+    # What erasure reaches, what it cannot, and how long backups keep it.
+    assert f"paling lama {settings.backup_keep_days} hari" in text
+    assert "tidak dapat kami jangkau" in text and "ditimpa" in text
     reply = await user.send("/help")
     assert "/hapusdata" in reply.text
     english = fake_api.user(212, language_code="en")

@@ -68,7 +68,7 @@ async def test_an_old_confirmation_deletes_only_what_it_counted(
     await complete(citizen)
     await citizen.send("/hapusdata")
     shown = citizen.last
-    assert ": 1." in shown.text
+    assert "• jawaban survei: 1 (belum selesai: 0)" in shown.text
     yes = shown.buttons()[0]["callback_data"]
     # Before pressing Yes, the citizen rates another service.
     await rate_kk(citizen)
@@ -80,7 +80,7 @@ async def test_an_old_confirmation_deletes_only_what_it_counted(
     assert [r.service_id for r in left] == [roster.kk_id]  # made after it was shown
     # Asking again names (and deletes) the newer one.
     data, _cancel = await ask_to_delete(citizen)
-    assert ": 1." in citizen.last.text
+    assert "• jawaban survei: 1 (belum selesai: 0)" in citizen.last.text
     await citizen.press_data(data, citizen.last)
     assert await responses(sessions) == []
 

@@ -40,7 +40,8 @@ async def test_foreign_keys_enforced_and_sqlite_pragmas_set(migrated: str):
             if connection.dialect.name == "sqlite":
                 journal = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
                 timeout = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
-                assert (journal, timeout) == ("wal", 4321)
+                secure = (await connection.execute(text("PRAGMA secure_delete"))).scalar()
+                assert (journal, timeout, secure) == ("wal", 4321, 1)
         with pytest.raises(IntegrityError):
             async with engine.begin() as connection:
                 await connection.execute(

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     survey_comment_max_chars: int = Field(default=1000, ge=10, le=3500)
     min_anonymous_raters: int = Field(default=3, ge=2, le=10)
     retention_days: int = Field(default=365, ge=30)
+    # How long the operator keeps database backups (the README's cron line deletes older
+    # ones); /privacy tells citizens, because erased data stays in older backups.
+    backup_keep_days: int = Field(default=30, ge=1, le=3650)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     outbox_rate_per_second: int = Field(default=30, ge=1, le=1000)
     outbox_per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=3600)
