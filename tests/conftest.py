@@ -2,7 +2,8 @@
 
 The bot fixture builds the real Application with the project's own factory and
 runs it with long polling against the fake server over HTTP on 127.0.0.1. The
-helpers behind the fixtures live in ``tests/support/`` (this file holds fixtures only).
+helpers behind the fixtures live in ``tests/support/`` (this file holds fixtures, and
+the one collection hook that skips the render checks in the PostgreSQL pass).
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ from storage.migrate import upgrade
 from tests.support.app import make_settings, start_bot, stop_bot
 from tests.support.fakebot import FakeBotApi
 from tests.support.pg import PgAdmin, is_postgresql
+from tests.support.render_checks import skip_marked
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Render checks (marker ``render``) run once per CI run: see render_checks.py."""
+    skip_marked(items)
 
 
 @pytest.fixture(autouse=True)
