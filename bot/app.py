@@ -15,6 +15,7 @@ from bot.core.settings import Settings
 from bot.processor import PerChatUpdateProcessor
 from handlers.context import BotContext
 from handlers.registry import register
+from scheduler.reply_request import RetryingRequest
 from scheduler.runner import JobRunner
 from scheduler.sender import OutboxSender, Reachability
 from scheduler.services import SERVICES_KEY, Services, services_of
@@ -45,9 +46,19 @@ def build_application(
     clock: Clock | None = None,
 ) -> BotApplication:
     """Build a ready-to-start Application with its services (opened in post_init)."""
+    clock = clock or SystemClock()
+    # Replies retry within a short budget; getUpdates and the outbox sender have requests
+    # of their own (scheduler/reply_request.py says why).
+    request = RetryingRequest(
+        budget=settings.reply_retry_seconds,
+        clock=clock,
+        connection_pool_size=256,  # PTB's default for the Application's bot
+        read_timeout=settings.reply_timeout_seconds,
+    )
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.token())
+        .request(request)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_file_url)
         .context_types(ContextTypes(context=BotContext))
@@ -56,7 +67,7 @@ def build_application(
         .post_shutdown(close_resources)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = build_services(settings, sessions, clock or SystemClock())
+    application.bot_data[SERVICES_KEY] = build_services(settings, sessions, clock)
     register(application)
     return application
 

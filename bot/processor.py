@@ -2,7 +2,10 @@
 
 PTB's ``concurrent_updates(True)`` lets two presses of the same user race
 inside a ConversationHandler; serialising per (chat, user) keeps every
-conversation sequential while other users are served concurrently.
+conversation sequential while other users are served concurrently. Each update
+is handled inside its own reply window: the retries of its replies share one
+short budget (``scheduler/reply_request.py``), and a retry's wait holds up
+only this chat.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from scheduler.reply_request import reply_window
 
 Listener = Callable[[object], None]
 
@@ -38,7 +43,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                with reply_window():  # one retry budget per update (scheduler.reply_request)
+                    await coroutine
         finally:
             self._waiting[key] -= 1
             if self._waiting[key] == 0:

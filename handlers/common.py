@@ -259,12 +259,22 @@ async def error_handler(update: object, context: BotContext) -> None:
     except Exception:  # the database itself may be what failed
         text = "Maaf, terjadi kesalahan. Silakan coba lagi sebentar lagi."
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
-        elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, text)
+        await _apologise(update, context, text)
     except Exception:
         log.warning("could not send the apology for update %s", update_id, exc_info=True)
+
+
+async def _apologise(update: Update, context: BotContext, text: str) -> None:
+    """As the press's answer if it has none yet, else as a message in the chat (Telegram
+    takes one answer per press, and the handler may have answered before it failed)."""
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(text[:200], show_alert=True)
+            return
+        except BadRequest:
+            pass
+    if update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, text)
 
 
 HANDLERS: list[BaseHandler] = [

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     outbox_per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=3600)
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     outbox_batch_size: int = Field(default=50, ge=1, le=1000)
+    # Replies to a person (scheduler/reply_request.py): how long one update's replies are
+    # retried after Telegram fails, and how long one attempt waits for Telegram's answer.
+    reply_retry_seconds: float = Field(default=6.0, ge=0, le=60)
+    reply_timeout_seconds: float = Field(default=5.0, ge=0.2, le=60)
     # Binding confirmations (storage/confirmations.py): how long a "Yes" button stays valid.
     confirmation_ttl_minutes: int = Field(default=10, ge=1, le=1440)
     # Scheduled jobs: cron expressions (minute hour day month weekday) in TIMEZONE.

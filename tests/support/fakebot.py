@@ -8,6 +8,10 @@ The bot under test talks to it exactly as to Telegram: long-polling
 users (`FakeBotApi.user` → ``tests/support/fakeuser.py``) and read what the bot
 sent (``tests/support/records.py``: each call, each message as the user sees it).
 
+Like Telegram, an edit that changes nothing is refused ("message is not
+modified") and a button press is answered once (a second answer: "query is
+too old").
+
 Failing like Telegram: `FakeBotApi.fault` is a test's hook that may refuse any
 call (429 with retry_after, 5xx, 403, 400 …); ``pushback=`` adds Telegram's own
 pushback as rules (``tests/support/pushback.py``: a rate limit, every n-th call
@@ -40,6 +44,12 @@ from tests.support.pushback import Pushback, Refusal, Stall
 from tests.support.records import BOT_ID, Call, Sent, StoredFile
 
 BOT_USERNAME = "UlasanTestBot"
+# Telegram's own descriptions of two refusals the fake gives as Telegram does.
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply "
+    "markup are exactly the same as a current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 TOKEN = "123456:TEST-TOKEN-0123456789abcdefghijklmn"
 
 Fault = Callable[[str, dict[str, Any]], "tuple[int, str, int | None] | None"]
@@ -92,6 +102,7 @@ class FakeBotApi:
         # (off by default: the older tests number user messages from 10 001).
         self.shared_message_ids = False
         self._updates: list[dict[str, Any]] = []
+        self._answered: set[str] = set()  # callback query ids answered
         self._again: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -269,6 +280,10 @@ class FakeBotApi:
 
     async def _m_editMessageText(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         sent = self._existing(params)
+        if sent.text == params["text"] and sent.reply_markup == (
+            params.get("reply_markup") or None
+        ):
+            raise ApiError(400, NOT_MODIFIED)
         sent.text = params["text"]
         sent.reply_markup = params.get("reply_markup") or None
         sent.edits += 1
@@ -288,6 +303,14 @@ class FakeBotApi:
         sent.reply_markup = params.get("reply_markup") or None
         sent.edits += 1
         return self._shown("editMessageCaption", sent)
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        """Telegram takes one answer per button press; a second is refused."""
+        query_id = str(params.get("callback_query_id"))
+        if query_id in self._answered:
+            raise ApiError(400, QUERY_TOO_OLD)
+        self._answered.add(query_id)
+        return True
 
     # -- files ----------------------------------------------------------------
     def store_file(self, content: bytes, folder: str, name: str) -> StoredFile:
