@@ -39,6 +39,7 @@ from scheduler.messages.limits import split_text
 from scheduler.messages.review_reports import (
     TEAM_CALLBACK,
     OutMessage,
+    not_enough_text,
     number,
     report_messages,
     team_text,
@@ -133,7 +134,13 @@ async def _own(context: BotContext, employee_id: int) -> Own:
         pending = await open_cycle_for(session, employee_id)
         results = None
         if role is not None and role.is_ratee:
-            results = await ratee_results(session, role.cycle.id, employee_id, min_raters=m)
+            results = await ratee_results(
+                session,
+                role.cycle.id,
+                employee_id,
+                min_raters=m,
+                min_values=context.settings.recommendation_min_values,
+            )
     return Own(role, pending, results)
 
 
@@ -228,7 +235,13 @@ async def show_team(update: Update, context: BotContext) -> None:
     m = context.settings.min_anonymous_raters
     try:
         async with context.sessions() as session:
-            team = await team_summary(session, ids["cycle"], employee.id, min_raters=m)
+            team = await team_summary(
+                session,
+                ids["cycle"],
+                employee.id,
+                min_raters=m,
+                min_values=context.settings.recommendation_min_values,
+            )
     except ResultsError as error:
         await _notice(update, context, f"team: {error.__class__.__name__}")
         return
@@ -269,13 +282,21 @@ def _member_view(
 def _recommendation_line(results: RateeResults, _: Translate, language: str) -> str:
     rec = results.recommendation
     if rec is None:
+        covered = results.coverage
+        if covered is not None and covered.basis is not None:
+            return not_enough_text(covered, _)
         return _("No recommendation: too few ratings from others.")
-    return _("Recommended: {rating} (from {basis} {mean}, n={n})").format(
+    line = _("Recommended: {rating} (from {basis} {mean}, n={n})").format(
         rating=_(rec.perilaku.label),
         basis=_(rec.basis.label).lower(),
         mean=number(rec.mean, language),
         n=rec.n,
     )
+    names = ", ".join(_(results.instrument.item(code).name) for code in rec.values)
+    rests = _("It rests on {count} of {total} core values: {values}.").format(
+        count=len(rec.values), total=rec.total, values=names
+    )
+    return f"{line}\n{rests}"
 
 
 def _decision_lines(results: RateeResults, _: Translate) -> list[str]:
@@ -319,7 +340,12 @@ async def show_member(update: Update, context: BotContext) -> None:
     try:
         async with context.sessions() as session:
             results = await supervised_results(
-                session, ids["cycle"], employee.id, ids["ratee"], min_raters=m
+                session,
+                ids["cycle"],
+                employee.id,
+                ids["ratee"],
+                min_raters=m,
+                min_values=context.settings.recommendation_min_values,
             )
     except ResultsError as error:
         await _notice(update, context, f"member: {error.__class__.__name__}")
@@ -345,10 +371,16 @@ async def _record(
             decided=ids["value"],
             now=context.clock.now(),
             min_raters=m,
+            min_values=context.settings.recommendation_min_values,
         )
     async with context.sessions() as session:
         results = await supervised_results(
-            session, ids["cycle"], supervisor_id, ids["ratee"], min_raters=m
+            session,
+            ids["cycle"],
+            supervisor_id,
+            ids["ratee"],
+            min_raters=m,
+            min_values=context.settings.recommendation_min_values,
         )
     return decision.is_override, results
 

@@ -297,7 +297,9 @@ async def queue_close_reports(
     rows were added: 0 when run again.
     """
     min_raters = settings.min_anonymous_raters
-    results, teams = await cycle_report(session, cycle_id, min_raters=min_raters)
+    results, teams = await cycle_report(
+        session, cycle_id, min_raters=min_raters, min_values=settings.recommendation_min_values
+    )
     people = {r.ratee.id for r in results} | {t.supervisor.id for t in teams}
     accounts = await accounts_by_employee(session, sorted(people))
     queued = await _queue_reports(session, results, accounts, settings, cycle_id, now)

@@ -111,6 +111,7 @@ async def review_workbook(
             unit_code=unit_code,
             patterns=False,
             min_raters=settings.min_anonymous_raters,
+            min_values=settings.recommendation_min_values,
         )
     await step("writing")
     path = settings.exports_dir / review_file_name(report)

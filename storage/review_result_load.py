@@ -28,7 +28,7 @@ from scheduler.scoring.review_instrument import (
     get_instrument,
 )
 from scheduler.scoring.review_math import IMPROVE, KEEP, Comment, Rating, aggregate
-from scheduler.scoring.review_recommendation import recommend
+from scheduler.scoring.review_recommendation import MIN_VALUES, coverage, recommend
 from storage.models import Employee, Unit
 from storage.review_models import (
     CLOSED,
@@ -253,7 +253,9 @@ async def _cycle_people(
     return found
 
 
-def results_of(data: CycleData, ratee_id: int, min_raters: int) -> RateeResults:
+def results_of(
+    data: CycleData, ratee_id: int, min_raters: int, min_values: int = MIN_VALUES
+) -> RateeResults:
     bundle = data.bundles.get(ratee_id, Bundle())
     # Same order of released comments every time a report is built (close, /hasil,
     # CLI), and one that depends on nothing but the cycle and the ratee.
@@ -271,11 +273,12 @@ def results_of(data: CycleData, ratee_id: int, min_raters: int) -> RateeResults:
         ratee=data.people[ratee_id],
         instrument=data.instrument,
         result=result,
-        recommendation=recommend(result, data.instrument, hasil),
+        recommendation=recommend(result, data.instrument, hasil, min_values=min_values),
         hasil_kerja=hasil,
         decision=data.decisions.get(ratee_id),
         received=Completion(bundle.submitted, bundle.total),
         supervisor_id=bundle.supervisor_id,
+        coverage=coverage(result, data.instrument, min_values),
     )
 
 

@@ -6,7 +6,11 @@ released comments in their released order, never a per-rater row.
 `materialised_results` reads them back as equal `RateeResults` when they were
 written for this cycle's closing time, instrument and ``min_raters`` (None
 otherwise: the caller computes, `storage.review_result_load`). The perilaku
-decision and names are always read live (they can change after close).
+decision and names are always read live (they can change after close), and
+the recommendation is recomputed from the stored figures (a pure function;
+its coverage minimum, ``RECOMMENDATION_MIN_VALUES``, is a setting that may
+change after the rows were written; the stored ``rec_*`` columns keep the one
+of that moment).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from scheduler.scoring.review_math import (
     ReviewResult,
     Suppressed,
 )
-from scheduler.scoring.review_recommendation import Recommendation, predikat
+from scheduler.scoring.review_recommendation import MIN_VALUES, coverage, recommend
 from storage.review_models import CLOSED, ReviewCycle
 from storage.review_result_load import (
     closed_cycle,
@@ -152,7 +156,12 @@ async def drop_materialised(session: AsyncSession, cycle_id: int) -> None:
 
 
 async def materialise_cycle(
-    session: AsyncSession, cycle_id: int, *, min_raters: int, now: datetime
+    session: AsyncSession,
+    cycle_id: int,
+    *,
+    min_raters: int,
+    now: datetime,
+    min_values: int = MIN_VALUES,
 ) -> int:
     """Compute a closed cycle's results from the answers and store only what was released.
 
@@ -160,7 +169,7 @@ async def materialise_cycle(
     """
     cycle = await closed_cycle(session, cycle_id)
     data = await load(session, cycle, None)
-    results = [results_of(data, ratee, min_raters) for ratee in sorted_ids(data)]
+    results = [results_of(data, ratee, min_raters, min_values) for ratee in sorted_ids(data)]
     await drop_materialised(session, cycle.id)
     await session.execute(
         insert(ReviewResultCycle).values(
@@ -245,6 +254,7 @@ async def materialised_results(
     *,
     min_raters: int,
     ratee_ids: Sequence[int] | None = None,
+    min_values: int = MIN_VALUES,
 ) -> list[RateeResults] | None:
     """The stored results of a closed cycle, by name; None when none fit (compute instead).
 
@@ -280,11 +290,13 @@ async def materialised_results(
                 ratee=found[row.ratee_id],
                 instrument=instrument,
                 result=result,
-                recommendation=_recommendation_from(row, hasil),
+                # Recomputed from the stored figures: the coverage rule is a setting.
+                recommendation=recommend(result, instrument, hasil, min_values=min_values),
                 hasil_kerja=hasil,
                 decision=found_decisions.get(row.ratee_id),
                 received=Completion(row.received_submitted, row.received_total),
                 supervisor_id=row.supervisor_id,
+                coverage=coverage(result, instrument, min_values),
             )
         )
     return sorted(out, key=lambda r: (r.ratee.name.casefold(), r.ratee.nip))
@@ -319,22 +331,6 @@ async def _stored_rows(
     for row in await session.scalars(comment_rows):
         texts[row.ratee_id].append(row)
     return _StoredRows(ratees, items, texts)
-
-
-def _recommendation_from(
-    row: ReviewResultRatee, hasil: Expectation | None
-) -> Recommendation | None:
-    if row.rec_basis is None:
-        return None
-    perilaku = Expectation(row.rec_perilaku)
-    return Recommendation(
-        basis=Group(row.rec_basis),
-        mean=row.rec_mean,
-        n=row.rec_n,
-        perilaku=perilaku,
-        hasil_kerja=hasil,
-        predikat=predikat(perilaku, hasil) if hasil is not None else None,
-    )
 
 
 def _cell_from(row: Any, group: str) -> Figure | Suppressed:

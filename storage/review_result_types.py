@@ -16,7 +16,12 @@ from bot.core.i18n import N_, Translate
 from scheduler.scoring.rater_patterns import Direction, Extreme
 from scheduler.scoring.review_instrument import Expectation, Instrument
 from scheduler.scoring.review_math import Figure, Group, ReviewResult
-from scheduler.scoring.review_recommendation import Predikat, Recommendation, predikat
+from scheduler.scoring.review_recommendation import (
+    Coverage,
+    Predikat,
+    Recommendation,
+    predikat,
+)
 
 # The perilaku and hasil kerja levels as stored (1, 2, 3).
 LEVELS = frozenset(int(level) for level in Expectation)
@@ -125,6 +130,8 @@ class RateeResults:
     decision: Decision | None
     received: Completion  # reviews about this ratee (self included)
     supervisor_id: int | None  # who holds the SUPERVISOR assignment, if anyone
+    # The core values the recommendation could rest on (why there is none, if none).
+    coverage: Coverage | None = None
 
     @property
     def perilaku(self) -> Expectation | None:
@@ -160,6 +167,7 @@ class TeamMember:
     decided: Expectation | None
     hasil_kerja: Expectation | None
     predikat: Predikat | None
+    coverage: Coverage | None = None  # what the recommendation rests on, or why none
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scheduler.scoring import review_units
 from scheduler.scoring.rater_patterns import CycleRating, rater_patterns
 from scheduler.scoring.review_instrument import Expectation, Relation
+from scheduler.scoring.review_recommendation import MIN_VALUES
 from scheduler.scoring.review_units import UnitCell, UnitFigure, UnitSummary
 from storage.db import dialect_insert
 from storage.directory import unit_subtree_ids
@@ -179,11 +180,18 @@ async def open_cycle_for(session: AsyncSession, employee_id: int) -> CycleInfo |
 
 
 async def ratee_results(
-    session: AsyncSession, cycle_id: int, ratee_id: int, *, min_raters: int
+    session: AsyncSession,
+    cycle_id: int,
+    ratee_id: int,
+    *,
+    min_raters: int,
+    min_values: int = MIN_VALUES,
 ) -> RateeResults:
     """One ratee's results in a closed cycle; `NotRated` if they are not rated in it."""
     cycle = await closed_cycle(session, cycle_id)
-    stored = await materialised_results(session, cycle, min_raters=min_raters, ratee_ids=[ratee_id])
+    stored = await materialised_results(
+        session, cycle, min_raters=min_raters, ratee_ids=[ratee_id], min_values=min_values
+    )
     if stored:
         return stored[0]
     data = await load(session, cycle, [ratee_id])
@@ -191,7 +199,7 @@ async def ratee_results(
         person = await people(session, [ratee_id])
         who = person[ratee_id].name if ratee_id in person else f"#{ratee_id}"
         raise NotRated(person=who, name=cycle.name)
-    return results_of(data, ratee_id, min_raters)
+    return results_of(data, ratee_id, min_raters, min_values)
 
 
 async def cycle_results(
@@ -200,17 +208,20 @@ async def cycle_results(
     *,
     min_raters: int,
     ratee_ids: Sequence[int] | None = None,
+    min_values: int = MIN_VALUES,
 ) -> list[RateeResults]:
     """Every ratee's results in a closed cycle (or those of ``ratee_ids``), by name.
 
     From the materialised rows when the rollup wrote them for this rule, else computed.
     """
     cycle = await closed_cycle(session, cycle_id)
-    stored = await materialised_results(session, cycle, min_raters=min_raters, ratee_ids=ratee_ids)
+    stored = await materialised_results(
+        session, cycle, min_raters=min_raters, ratee_ids=ratee_ids, min_values=min_values
+    )
     if stored is not None:
         return stored
     data = await load(session, cycle, ratee_ids)
-    return [results_of(data, ratee, min_raters) for ratee in sorted_ids(data)]
+    return [results_of(data, ratee, min_raters, min_values) for ratee in sorted_ids(data)]
 
 
 async def select_ratees(
@@ -262,6 +273,7 @@ def _member(data: CycleData, results: RateeResults) -> TeamMember:
         decided=results.decision.decided if results.decision else None,
         hasil_kerja=results.hasil_kerja,
         predikat=results.predikat,
+        coverage=results.coverage,
     )
 
 
@@ -279,7 +291,12 @@ def _teams(data: CycleData, results: Iterable[RateeResults]) -> list[TeamSummary
 
 
 async def team_summary(
-    session: AsyncSession, cycle_id: int, supervisor_id: int, *, min_raters: int
+    session: AsyncSession,
+    cycle_id: int,
+    supervisor_id: int,
+    *,
+    min_raters: int,
+    min_values: int = MIN_VALUES,
 ) -> TeamSummary:
     """The team of one direct supervisor in a closed cycle; `NotSupervisor` if none."""
     cycle = await closed_cycle(session, cycle_id)
@@ -296,7 +313,7 @@ async def team_summary(
         raise NotSupervisor(name=cycle.name)
     data = await load(session, cycle, list(team))
     data.people.update(await people(session, [supervisor_id]))
-    results = [results_of(data, ratee, min_raters) for ratee in sorted_ids(data)]
+    results = [results_of(data, ratee, min_raters, min_values) for ratee in sorted_ids(data)]
     teams = [t for t in _teams(data, results) if t.supervisor.id == supervisor_id]
     if not teams:
         raise NotSupervisor(name=cycle.name)
@@ -304,24 +321,30 @@ async def team_summary(
 
 
 async def cycle_report(
-    session: AsyncSession, cycle_id: int, *, min_raters: int
+    session: AsyncSession, cycle_id: int, *, min_raters: int, min_values: int = MIN_VALUES
 ) -> tuple[list[RateeResults], list[TeamSummary]]:
     """Every ratee's results and every supervisor's team in one load (the close job)."""
     cycle = await closed_cycle(session, cycle_id)
     data = await load(session, cycle, None)
-    results = [results_of(data, ratee, min_raters) for ratee in sorted_ids(data)]
+    results = [results_of(data, ratee, min_raters, min_values) for ratee in sorted_ids(data)]
     return results, _teams(data, results)
 
 
 async def team_summaries(
-    session: AsyncSession, cycle_id: int, *, min_raters: int
+    session: AsyncSession, cycle_id: int, *, min_raters: int, min_values: int = MIN_VALUES
 ) -> list[TeamSummary]:
     """Every direct supervisor's team in a closed cycle."""
-    return (await cycle_report(session, cycle_id, min_raters=min_raters))[1]
+    return (await cycle_report(session, cycle_id, min_raters=min_raters, min_values=min_values))[1]
 
 
 async def supervised_results(
-    session: AsyncSession, cycle_id: int, supervisor_id: int, ratee_id: int, *, min_raters: int
+    session: AsyncSession,
+    cycle_id: int,
+    supervisor_id: int,
+    ratee_id: int,
+    *,
+    min_raters: int,
+    min_values: int = MIN_VALUES,
 ) -> RateeResults:
     """A team member's results for their direct supervisor in the cycle; else `NotSupervisor`.
 
@@ -337,7 +360,9 @@ async def supervised_results(
     )
     if holder is None or holder != supervisor_id:
         raise NotSupervisor(name=cycle.name)
-    return await ratee_results(session, cycle.id, ratee_id, min_raters=min_raters)
+    return await ratee_results(
+        session, cycle.id, ratee_id, min_raters=min_raters, min_values=min_values
+    )
 
 
 # -- units ----------------------------------------------------------------------------------
@@ -424,6 +449,7 @@ async def record_perilaku_decision(
     decided: int,
     now: datetime,
     min_raters: int,
+    min_values: int = MIN_VALUES,
 ) -> Decision:
     """Record (or change) the direct supervisor's perilaku kerja rating for a ratee.
 
@@ -440,7 +466,7 @@ async def record_perilaku_decision(
     session.add(audit)
     await session.flush()
     results = await supervised_results(
-        session, cycle_id, supervisor_id, ratee_id, min_raters=min_raters
+        session, cycle_id, supervisor_id, ratee_id, min_raters=min_raters, min_values=min_values
     )
     recommended = results.recommendation.perilaku if results.recommendation else None
     choice = Expectation(decided)

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from bot.app import BotApplication
 from storage.db import SessionFactory
-from storage.review_models import OPEN, PerilakuDecision, ReviewCycle
+from storage.review_models import OPEN, PEER, SELF, SUPERVISOR, PerilakuDecision, ReviewCycle
 from tests.support.fakebot import FakeBotApi
-from tests.support.result_world import TG, base_reviews, seed
+from tests.support.result_world import TG, Review, base_reviews, seed
 
 
 async def test_ratee_sees_their_report_after_close(
@@ -141,3 +141,47 @@ async def test_supervisor_team_summary_and_decision(
     text = "\n".join(m.text for m in ratee.messages)
     assert "Perilaku kerja yang ditetapkan atasan Anda: Di atas ekspektasi" in text
     assert "Predikat kinerja: Sangat Baik" in text
+
+
+async def test_too_few_core_values_give_no_recommendation(
+    bot: BotApplication, fake_api: FakeBotApi, sessions: SessionFactory
+):
+    """Three peers, two of whom could not assess six of the seven core values, and a
+    supervisor who could assess only the last: B7 alone survives. No perilaku kerja is
+    recommended and no predikat follows, in the ratee's report and the team summary."""
+    b7_only: list[int | None] = [None] * 6 + [2]
+    await seed(
+        sessions,
+        [
+            Review("R", "R", SELF, 3),
+            Review("S", "R", SUPERVISOR, b7_only, hasil=3),
+            Review("P1", "R", PEER, 1),
+            Review("P2", "R", PEER, b7_only),
+            Review("P3", "R", PEER, b7_only),
+        ],
+    )
+    ratee = fake_api.user(TG["R"], "Rina", language_code="id")
+    await ratee.send("/hasil")
+    text = "\n".join(m.text for m in ratee.messages)
+    assert "Rekomendasi perilaku kerja: belum cukup data" in text
+    assert "Hanya 1 dari 7 nilai inti" in text and "paling sedikit 4" in text
+    assert "Predikat kinerja" not in text
+
+    boss = fake_api.user(TG["S"], "Sari", language_code="id")
+    await boss.send("/hasil")
+    await boss.press("Ringkasan tim")
+    summary = boss.last
+    assert "perilaku kerja: belum cukup data (1 dari 7 nilai inti)" in summary.text
+    assert "predikat: —" in summary.text
+    await boss.press("Perilaku kerja: Pegawai R")
+    assert "belum cukup data" in boss.last.text
+
+
+async def test_a_recommendation_names_the_values_it_rests_on(
+    bot: BotApplication, fake_api: FakeBotApi, sessions: SessionFactory
+):
+    await seed(sessions, base_reviews(peers=3))
+    ratee = fake_api.user(TG["R"], "Rina", language_code="id")
+    await ratee.send("/hasil")
+    text = "\n".join(m.text for m in ratee.messages)
+    assert "Rekomendasi ini bertumpu pada 7 dari 7 nilai inti: Berorientasi Pelayanan" in text

@@ -38,6 +38,7 @@ from scheduler.scoring.review_math import (
 )
 from scheduler.scoring.review_recommendation import (
     Predikat,
+    coverage,
     predikat,
     recommend,
     recommend_perilaku,
@@ -211,9 +212,19 @@ def test_worked_example_with_cannot_assess():
     assert reason(result.gaps["B"]) is Reason.BELOW_MINIMUM
     assert result.overall_gap == Gap(3.0, 2.5, 0.5, GapFlag.BLIND_SPOT)
 
-    rec = recommend(result, TWO, hasil_kerja=2)
+    # Only one of the two core values survived: that is no basis for a verdict on both.
+    assert recommend(result, TWO, hasil_kerja=2) is None
+    covered = coverage(result, TWO)
+    assert (covered.basis, covered.values, covered.required, covered.enough) == (
+        Group.OTHERS,
+        ("A",),
+        2,
+        False,
+    )
+    # With a coverage of one value (RECOMMENDATION_MIN_VALUES=1) it would be given.
+    rec = recommend(result, TWO, hasil_kerja=2, min_values=1)
     assert rec is not None
-    assert (rec.basis, rec.mean, rec.n) == (Group.OTHERS, 2.5, 4)
+    assert (rec.basis, rec.mean, rec.n, rec.values) == (Group.OTHERS, 2.5, 4, ("A",))
     assert rec.perilaku is A  # 2.5 ≥ 2.34
     assert rec.predikat is Predikat.BAIK  # di atas × sesuai
 
@@ -560,3 +571,57 @@ def test_leniency_and_severity_by_z_score():
 
 def test_minimum_is_three_by_default():
     assert MIN_ANONYMOUS_RATERS == 3
+
+
+# -- recommendation coverage: enough core values must survive anonymity -----------------
+
+
+def _peers_who_cannot_assess(*unassessable: str, supervisor: bool = False) -> list[Rating]:
+    """Three peers; two of them answer "cannot assess" on ``unassessable``."""
+    ratings = rate(11, PEER, 1)
+    skipped = dict.fromkeys(unassessable)
+    ratings += rate(12, PEER, 1, **skipped) + rate(13, PEER, 1, **skipped)
+    if supervisor:
+        ratings += rate(2, SUP, 3)
+    return ratings
+
+
+def test_one_surviving_core_value_gives_no_recommendation_and_no_predikat():
+    """The issue's ratee: 3 peers, two could not assess B1…B6; only B7 survives."""
+    result = aggregate(_peers_who_cannot_assess(*CODES[:6]), BERAKHLAK_3)
+    assert result.cell(Group.OTHERS) == Figure(1.0, 3)  # the overall of B7 alone
+    assert recommend(result, BERAKHLAK_3, hasil_kerja=2) is None
+    covered = coverage(result, BERAKHLAK_3)
+    assert (covered.basis, covered.values, covered.total, covered.required) == (
+        Group.OTHERS,
+        ("B7",),
+        7,
+        4,
+    )
+    assert not covered.enough
+
+
+def test_the_supervisor_stands_in_when_others_cover_too_little():
+    result = aggregate(_peers_who_cannot_assess(*CODES[:6], supervisor=True), BERAKHLAK_3)
+    rec = recommend(result, BERAKHLAK_3, hasil_kerja=2)
+    assert rec is not None
+    assert (rec.basis, rec.values, rec.total) == (Group.SUPERVISOR, CODES, 7)
+    assert rec.perilaku is A and rec.predikat is Predikat.BAIK
+
+
+@pytest.mark.parametrize(("skipped", "given"), [(3, True), (4, False)])
+def test_four_of_seven_is_the_threshold(skipped: int, given: bool):
+    result = aggregate(_peers_who_cannot_assess(*CODES[:skipped]), BERAKHLAK_3)
+    rec = recommend(result, BERAKHLAK_3)
+    assert (rec is not None) is given
+    if rec is not None:
+        assert rec.values == CODES[skipped:] and rec.mean == 1.0
+
+
+def test_the_minimum_is_a_setting_and_never_above_the_instrument():
+    result = aggregate(_peers_who_cannot_assess(*CODES[:6]), BERAKHLAK_3)
+    assert recommend(result, BERAKHLAK_3, min_values=1) is not None
+    full = aggregate(_peers_who_cannot_assess(), BERAKHLAK_3)
+    assert recommend(full, BERAKHLAK_3, min_values=7) is not None
+    assert recommend(result, BERAKHLAK_3, min_values=7) is None
+    assert coverage(full, BERAKHLAK_3, min_values=20).required == 7  # capped at 7

@@ -689,3 +689,54 @@ async def test_a_whole_cycle_loads_in_a_fixed_number_of_statements(
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert (len(one), len(everyone)) == (1, 4)
     assert len(statements) <= single + 1  # the whole cycle reads supervisors separately
+
+
+async def test_cli_report_review_says_when_too_few_core_values_survive(
+    sessions: SessionFactory, settings: Settings, tmp_path: Path
+):
+    b7_only: list[int | None] = [None] * 6 + [2]
+    await seed(
+        sessions,
+        [
+            Review("R", "R", SELF, 3),
+            Review("S", "R", SUPERVISOR, b7_only, hasil=3),
+            Review("P1", "R", PEER, 1),
+            Review("P2", "R", PEER, b7_only),
+            Review("P3", "R", PEER, b7_only),
+        ],
+    )
+    run = cli_runner(tmp_path, settings)
+    table = (await asyncio.to_thread(run, "--cycle", "Semester I 2030")).stdout
+    assert "belum cukup data: 1 dari 7 nilai inti ditampilkan, perlu 4" in table
+    data = json.loads(
+        (await asyncio.to_thread(run, "--cycle", "Semester I 2030", "--format", "json")).stdout
+    )
+    assert data["recommendation_min_values"] == 4
+    (r,) = data["ratees"]
+    assert r["recommendation"] is None and r["predikat"] is None
+    assert r["coverage"] == {
+        "basis": "others",
+        "values": ["B7"],
+        "total": 7,
+        "required": 4,
+        "enough": False,
+    }
+
+
+async def test_the_coverage_minimum_is_read_from_the_settings(
+    sessions: SessionFactory, settings: Settings, tmp_path: Path
+):
+    await seed(sessions, base_reviews(peers=3))
+    from bot.cli.main import cli, register_commands
+
+    register_commands()
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "DATA_DIR": str(tmp_path / "data"),
+        "SECRET_KEY": "cli-test-secret-0123456789",
+        "RECOMMENDATION_MIN_VALUES": "8",  # more than BerAKHLAK has: all seven
+    }
+    args = ["report", "review", "--cycle", "Semester I 2030", "--format", "json"]
+    result = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env, catch_exceptions=False)
+    (r,) = json.loads(result.stdout)["ratees"]
+    assert r["coverage"]["required"] == 7 and r["recommendation"]["values"] == list(CODES)

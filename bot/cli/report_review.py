@@ -60,6 +60,7 @@ async def load_report(
                 unit_code=unit_code,
                 patterns=patterns,
                 min_raters=settings.min_anonymous_raters,
+                min_values=settings.recommendation_min_values,
             )
     finally:
         await engine.dispose()

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     survey_max_per_day: int = Field(default=1, ge=1)
     survey_comment_max_chars: int = Field(default=1000, ge=10, le=3500)
     min_anonymous_raters: int = Field(default=3, ge=2, le=10)
+    # Core values (of BerAKHLAK's 7) a recommended perilaku rating and predikat must rest on.
+    recommendation_min_values: int = Field(default=4, ge=1, le=20)
     retention_days: int = Field(default=365, ge=30)
     # How long the operator keeps database backups (the README's cron line deletes older
     # ones); /privacy tells citizens, because erased data stays in older backups.

@@ -32,6 +32,7 @@ def report_json(report: ReviewReport, generated_at: datetime) -> dict[str, Any]:
             "instrument": cycle.instrument_code,
         },
         "min_anonymous_raters": report.min_raters,
+        "recommendation_min_values": report.min_values,
         "filters": {"employee": report.employee_nip, "unit": report.unit_code},
         "items": (
             [
@@ -111,6 +112,7 @@ def ratee_json(item: RateeResults) -> dict[str, Any]:
         "gaps": {code: gap_json(result.gaps[code]) for code in result.item_codes},
         "overall_gap": gap_json(result.overall_gap),
         "recommendation": _recommendation(item),
+        "coverage": _coverage(item),
         "decision": _decision(item),
         "hasil_kerja": expectation_json(item.hasil_kerja),
         "predikat": _predikat(item),
@@ -127,6 +129,20 @@ def _recommendation(item: RateeResults) -> dict[str, Any] | None:
         "mean": mean(rec.mean),
         "n": rec.n,
         "perilaku": expectation_json(rec.perilaku),
+        "values": list(rec.values),  # the core values the mean rests on
+    }
+
+
+def _coverage(item: RateeResults) -> dict[str, Any] | None:
+    covered = item.coverage
+    if covered is None:
+        return None
+    return {
+        "basis": covered.basis.value if covered.basis is not None else None,
+        "values": list(covered.values),
+        "total": covered.total,
+        "required": covered.required,
+        "enough": covered.enough,
     }
 
 

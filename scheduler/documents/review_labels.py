@@ -112,12 +112,22 @@ def recommendation_text(item: RateeResults) -> str:
     """The recommended perilaku kerja with its basis, or why there is none."""
     rec = item.recommendation
     if rec is None:
+        covered = item.coverage
+        if covered is not None and covered.basis is not None:
+            return _(
+                "- (not enough data: {count} of {total} core values shown, {required} needed)"
+            ).format(count=len(covered.values), total=covered.total, required=covered.required)
         return _("- (no scores from others or the supervisor)")
-    return _("{rating} (basis: {basis} {mean}, n={n})").format(
+    return _(
+        "{rating} (basis: {basis} {mean}, n={n}; {count} of {total} core values: {values})"
+    ).format(
         rating=_(rec.perilaku.label),
         basis=group_label(rec.basis).lower(),
         mean=mean_text(rec.mean),
         n=rec.n,
+        count=len(rec.values),
+        total=rec.total,
+        values=" ".join(rec.values),
     )
 
 

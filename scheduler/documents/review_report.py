@@ -34,6 +34,7 @@ class ReviewReport:
     cycle: CycleInfo
     instrument: Instrument | None
     min_raters: int
+    min_values: int  # core values a recommendation must rest on
     employee_nip: str | None
     unit_code: str | None
     ratees: list[RateeResults]
@@ -49,11 +50,14 @@ async def gather_review_report(
     unit_code: str | None,
     patterns: bool,
     min_raters: int,
+    min_values: int,
 ) -> ReviewReport:
     """The report of the closed cycle ``cycle_name`` (a `ResultsError` if it cannot be)."""
     cycle = await closed_cycle_by_name(session, cycle_name)
     ratee_ids = await select_ratees(session, cycle, employee_nip=employee_nip, unit_code=unit_code)
-    ratees = await cycle_results(session, cycle.id, min_raters=min_raters, ratee_ids=ratee_ids)
+    ratees = await cycle_results(
+        session, cycle.id, min_raters=min_raters, ratee_ids=ratee_ids, min_values=min_values
+    )
     found = await rater_pattern_list(session, cycle.id) if patterns else None
     info = ratees[0].cycle if ratees else None
     if info is None:
@@ -62,6 +66,7 @@ async def gather_review_report(
         cycle=info,
         instrument=ratees[0].instrument if ratees else None,
         min_raters=min_raters,
+        min_values=min_values,
         employee_nip=employee_nip.strip() if employee_nip else None,
         unit_code=unit_code.strip().upper() if unit_code else None,
         ratees=ratees,

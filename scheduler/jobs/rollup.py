@@ -23,6 +23,12 @@ async def run(ctx: JobContext) -> str:
                 return RollupStats().summary()
     async with ctx.sessions.begin() as session:
         stats = await refresh(
-            session, tz=tz, now=ctx.now, min_raters=m, full=ctx.full, progress=ctx.progress
+            session,
+            tz=tz,
+            now=ctx.now,
+            min_raters=m,
+            full=ctx.full,
+            progress=ctx.progress,
+            min_values=ctx.settings.recommendation_min_values,
         )
     return stats.summary()

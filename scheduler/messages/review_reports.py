@@ -41,6 +41,7 @@ from scheduler.scoring.review_math import (
     Suppressed,
     round_mean,
 )
+from scheduler.scoring.review_recommendation import Coverage
 from storage.outbox import MAX_CAPTION
 from storage.review_results import RateeResults, TeamMember, TeamSummary
 
@@ -202,18 +203,7 @@ def _gap_flags(results: RateeResults, _: Translate, language: str) -> list[str]:
 def _ratings(results: RateeResults, _: Translate, language: str) -> list[str]:
     """Perilaku kerja (recommended or decided), hasil kerja and the predikat."""
     lines = [""]
-    recommendation = results.recommendation
-    if recommendation is not None:
-        lines.append(
-            _("Recommended perilaku kerja: {rating} (from {basis} {mean}, n={n})").format(
-                rating=_(recommendation.perilaku.label),
-                basis=_(recommendation.basis.label).lower(),
-                mean=number(recommendation.mean, language),
-                n=recommendation.n,
-            )
-        )
-    else:
-        lines.append(_("Recommended perilaku kerja: none (too few ratings from others)."))
+    lines += recommendation_lines(results, _, language)
     if results.decision is not None:
         lines.append(
             _("Perilaku kerja decided by your supervisor: {rating}").format(
@@ -234,6 +224,37 @@ def _ratings(results: RateeResults, _: Translate, language: str) -> list[str]:
             )
             lines.append(template.format(predikat=_(results.predikat.label)))
     return lines
+
+
+def recommendation_lines(results: RateeResults, _: Translate, language: str) -> list[str]:
+    """The recommended perilaku kerja and the core values it rests on, or why there is
+    none (too few values survive anonymity: "belum cukup data")."""
+    rec = results.recommendation
+    if rec is not None:
+        names = ", ".join(_(results.instrument.item(code).name) for code in rec.values)
+        return [
+            _("Recommended perilaku kerja: {rating} (from {basis} {mean}, n={n})").format(
+                rating=_(rec.perilaku.label),
+                basis=_(rec.basis.label).lower(),
+                mean=number(rec.mean, language),
+                n=rec.n,
+            ),
+            _("It rests on {count} of {total} core values: {values}.").format(
+                count=len(rec.values), total=rec.total, values=names
+            ),
+        ]
+    covered = results.coverage
+    if covered is not None and covered.basis is not None:
+        return [not_enough_text(covered, _)]
+    return [_("Recommended perilaku kerja: none (too few ratings from others).")]
+
+
+def not_enough_text(covered: Coverage, _: Translate) -> str:
+    return _(
+        "Recommended perilaku kerja: not enough data yet. Only {count} of {total} core "
+        "values have figures that may be shown; a recommendation (and a predikat) needs "
+        "at least {required}."
+    ).format(count=len(covered.values), total=covered.total, required=covered.required)
 
 
 def _comments(results: RateeResults, _: Translate, language: str) -> list[str]:
@@ -298,6 +319,14 @@ def _member_lines(member: TeamMember, _: Translate, language: str, m: int) -> li
     elif member.recommended is not None:
         perilaku = _("perilaku kerja (recommended): {rating}").format(
             rating=_(member.recommended.label)
+        )
+        if member.coverage is not None:
+            perilaku += " " + _("(on {count} of {total} core values)").format(
+                count=len(member.coverage.values), total=member.coverage.total
+            )
+    elif member.coverage is not None and member.coverage.basis is not None:
+        perilaku = _("perilaku kerja: not enough data ({count} of {total} core values)").format(
+            count=len(member.coverage.values), total=member.coverage.total
         )
     else:
         perilaku = _("perilaku kerja: no recommendation")

@@ -20,6 +20,16 @@ on the 3-level scale < 1.67 di bawah, 1.67 ≤ m < 2.34 sesuai, ≥ 2.34 di atas
 on 1–5 < 2.6, < 3.8, ≥ 3.8. The basis is the "others" overall (everyone but
 self) when it is shown, else the supervisor's own overall, else there is none;
 self-ratings never count. The supervisor confirms or overrides it.
+
+Coverage. A basis stands for the instrument only when enough of its core
+values survive anonymity: at least ``min_values`` (``RECOMMENDATION_MIN_VALUES``,
+default `MIN_VALUES` = 4 of BerAKHLAK's 7; never more than the instrument
+has) of its item figures must be shown. "Others" with too few shown values
+gives way to the supervisor's own figures; when neither covers enough there
+is no recommendation and no predikat ("belum cukup data"), and `coverage`
+says how many values were shown. A recommendation names the values it rests
+on (`Recommendation.values`): an overall of one core value never passes for
+a verdict on all seven.
 """
 
 from __future__ import annotations
@@ -99,37 +109,85 @@ def recommend_perilaku(mean: float, instrument: Instrument) -> Expectation:
     return Expectation.DI_BAWAH
 
 
+MIN_VALUES = 4  # core values a recommendation must rest on (RECOMMENDATION_MIN_VALUES)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which core values a basis has shown figures for, and how many are needed."""
+
+    basis: Group | None  # OTHERS or SUPERVISOR; None when neither overall is shown
+    values: tuple[str, ...]  # item codes with a shown figure in that basis
+    total: int  # the instrument's core values
+    required: int  # at least this many must be shown
+
+    @property
+    def enough(self) -> bool:
+        return self.basis is not None and len(self.values) >= self.required
+
+
 @dataclass(frozen=True)
 class Recommendation:
-    basis: Group  # OTHERS, or SUPERVISOR when others are not shown
+    basis: Group  # OTHERS, or SUPERVISOR when others are not shown (or cover too little)
     mean: float
     n: int
     perilaku: Expectation
     hasil_kerja: Expectation | None
     predikat: Predikat | None  # only with a hasil kerja rating
+    values: tuple[str, ...] = ()  # the core values (item codes) the mean rests on
+    total: int = 0  # the instrument's core values
+
+
+def coverage(
+    result: ReviewResult, instrument: Instrument, min_values: int = MIN_VALUES
+) -> Coverage:
+    """The basis of a recommendation: "others" when shown and covering enough values,
+    else the supervisor's; when neither covers enough, the first shown one (to say how
+    little it covers), else none."""
+    total = len(instrument.item_codes)
+    required = max(1, min(min_values, total))
+    found: list[Coverage] = []
+    for basis in (Group.OTHERS, Group.SUPERVISOR):
+        group = result.groups[basis]
+        if not isinstance(group.overall, Figure):
+            continue
+        shown = tuple(code for code in result.item_codes if isinstance(group.items[code], Figure))
+        found.append(Coverage(basis, shown, total, required))
+    for candidate in found:
+        if candidate.enough:
+            return candidate
+    return found[0] if found else Coverage(None, (), total, required)
 
 
 def recommend(
-    result: ReviewResult, instrument: Instrument, hasil_kerja: Expectation | int | None = None
+    result: ReviewResult,
+    instrument: Instrument,
+    hasil_kerja: Expectation | int | None = None,
+    *,
+    min_values: int = MIN_VALUES,
 ) -> Recommendation | None:
     """The recommended perilaku rating (and predikat with a hasil kerja rating), or None.
 
-    Based on the shown "others" overall, else on the supervisor's overall;
-    None when neither is shown (self-ratings alone never recommend).
+    Based on the shown "others" overall, else on the supervisor's overall, whichever
+    first covers ``min_values`` core values; None when neither does (self-ratings
+    alone never recommend).
     """
     if result.instrument_code != instrument.code:
         raise ValueError("the result was aggregated with another instrument")
-    for basis in (Group.OTHERS, Group.SUPERVISOR):
-        cell = result.groups[basis].overall
-        if isinstance(cell, Figure):
-            perilaku = recommend_perilaku(cell.mean, instrument)
-            hasil = Expectation(hasil_kerja) if hasil_kerja is not None else None
-            return Recommendation(
-                basis=basis,
-                mean=cell.mean,
-                n=cell.n,
-                perilaku=perilaku,
-                hasil_kerja=hasil,
-                predikat=predikat(perilaku, hasil) if hasil is not None else None,
-            )
-    return None
+    covered = coverage(result, instrument, min_values)
+    if not covered.enough or covered.basis is None:
+        return None
+    cell = result.groups[covered.basis].overall
+    assert isinstance(cell, Figure)
+    perilaku = recommend_perilaku(cell.mean, instrument)
+    hasil = Expectation(hasil_kerja) if hasil_kerja is not None else None
+    return Recommendation(
+        basis=covered.basis,
+        mean=cell.mean,
+        n=cell.n,
+        perilaku=perilaku,
+        hasil_kerja=hasil,
+        predikat=predikat(perilaku, hasil) if hasil is not None else None,
+        values=covered.values,
+        total=covered.total,
+    )

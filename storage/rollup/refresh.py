@@ -17,6 +17,7 @@ from sqlalchemy import false, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.progress import QUIET, Progress
+from scheduler.scoring.review_recommendation import MIN_VALUES
 from storage import review_result_store as stored_results
 from storage.db import dialect_name
 from storage.rollup import incremental, rebuild, triggers
@@ -163,6 +164,7 @@ async def refresh_reviews(
     full: bool = False,
     stats: RollupStats | None = None,
     progress: Progress = QUIET,
+    min_values: int = MIN_VALUES,
 ) -> RollupStats:
     """Materialise closed cycles not yet materialised (all of them with ``full``)."""
     stats = stats or RollupStats()
@@ -174,7 +176,9 @@ async def refresh_reviews(
     if stale:
         progress.stage("rollup: 360° cycle results", len(stale))
     for cycle_id in stale:
-        await stored_results.materialise_cycle(session, cycle_id, min_raters=min_raters, now=now)
+        await stored_results.materialise_cycle(
+            session, cycle_id, min_raters=min_raters, now=now, min_values=min_values
+        )
         progress.advance()
     stats.cycles += len(stale)
     stats.cycles_dropped += len(dropped)
@@ -189,9 +193,16 @@ async def refresh(
     min_raters: int,
     full: bool = False,
     progress: Progress = QUIET,
+    min_values: int = MIN_VALUES,
 ) -> RollupStats:
     """Scores and reviews, in the caller's (fresh) transaction."""
     stats = await refresh_scores(session, tz=tz, full=full, progress=progress)
     return await refresh_reviews(
-        session, min_raters=min_raters, now=now, full=full, stats=stats, progress=progress
+        session,
+        min_raters=min_raters,
+        now=now,
+        full=full,
+        stats=stats,
+        progress=progress,
+        min_values=min_values,
     )
