@@ -7,6 +7,7 @@ from storage import (  # noqa: F401
     key_check_models,
     models,
     outbox_models,
+    performance_models,
     period_models,
     review_models,
     rollup_models,

@@ -33,6 +33,7 @@ def register_commands() -> None:
         db_backup,
         holidays,
         import_roster,
+        import_skp,
         job,
         link_codes,
         outbox,
@@ -64,6 +65,7 @@ def register_commands() -> None:
         preview.preview_group,
     ):
         cli.add_command(command)
+    import_roster.import_group.add_command(import_skp.import_skp_command)
     report_group.add_command(report_ikm.ikm_command)
     report_group.add_command(report_review.review_command)
     db.db_group.add_command(db_backup.backup_command)
