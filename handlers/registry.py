@@ -34,6 +34,10 @@ from handlers import (
     review_results,
     role_help,
     roster_upload,
+    rtl,
+    rtl_input,
+    rtl_tasks,
+    rtl_verify,
     status,
     team,
     typed_input,
@@ -69,6 +73,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Unit heads: /tim, /ikm (ik:).
         *team.HANDLERS,
         *ikm.HANDLERS,
+        # Unit heads: the follow-up plan (/rtl, rl:) and its binding buttons; owners of its
+        # lines: /tugas; any other rl: data is refused last.
+        *rtl.HANDLERS,
+        *rtl_verify.HANDLERS,
+        *rtl_tasks.HANDLERS,
+        *rtl_input.FALLBACKS,
         # Anyone: /id (the number an admin needs to add someone).
         *role_help.HANDLERS,
         # Citizens: /hapusdata and the way in (QR code, chooser) before the survey's steps,

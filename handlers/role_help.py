@@ -50,6 +50,11 @@ def role_sections(roles: Roles, _: Translate) -> list[str]:
                 "360° reviews"
             )
         )
+        sections.append(
+            _("/rtl: the follow-up plan (RTL) of a closed SKM period, and verifying its lines")
+        )
+    if roles.employee_id is not None:
+        sections.append(_("/tugas: the follow-up (RTL) lines you are responsible for"))
     return sections
 
 

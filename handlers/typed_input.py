@@ -1,6 +1,7 @@
 """The one router for messages that are not commands (text, stickers, photos…).
 
-A roster file (a document) from an admin goes to the roster upload first.
+A pending follow-up plan step (/rtl, /tugas: typed text or an evidence file) comes
+first, then a roster file (a document) from an admin goes to the roster upload.
 Several conversations take typed input: an admin's /siklus flow (a cycle name
 or date), a case's resolution (/kasus), a reply to a citizen (Balas), a rater's
 review comments, a citizen's survey comment. Only one
@@ -14,11 +15,22 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from handlers import alerts, cases, citizen, cycle_opening, link_slips, review, roster_upload
+from handlers import (
+    alerts,
+    cases,
+    citizen,
+    cycle_opening,
+    link_slips,
+    review,
+    roster_upload,
+    rtl_input,
+)
 from handlers.context import BotContext
 
 
 async def route_message(update: Update, context: BotContext) -> None:
+    if await rtl_input.handle_message(update, context):
+        return
     if await roster_upload.handle_document(update, context):
         return
     if await cycle_opening.handle_admin_text(update, context):

@@ -11,7 +11,10 @@ it, in the caller's transaction:
   alert, a case reminder or a relay nobody has sent yet never goes) or sent
   (its copy of the answers, the comment or the citizen's chat id): the rows
   of their alerts (``alert:<response>:…``), their relays both ways
-  (``relay:<alert token>:…``) and their cases (``case:<case>:…``);
+  (``relay:<alert token>:…``), their cases (``case:<case>:…``) and a follow-up
+  plan's "Anda bilang, kami lakukan" (``said:<response>:…``);
+- the record that they heard from a follow-up plan (``rtl_citizen_notices``),
+  so they are out of every audience (their responses are gone too);
 - the comment wherever an aggregate message quoted it (a daily praise note to
   an officer): the lines carrying it are cut out of the stored text;
 - their chat's unreachable mark (they are writing to the bot);
@@ -51,6 +54,7 @@ from storage.confirmation_models import Confirmation
 from storage.db import dialect_name
 from storage.models import UserPreference
 from storage.outbox_models import OutboxMessage, UnreachableChat
+from storage.rtl_models import RtlCitizenNotice
 from storage.survey_models import DRAFT, SurveyAlert, SurveyRelay, SurveyResponse
 
 # A comment line shorter than this is too common to cut out of other messages safely.
@@ -141,6 +145,8 @@ def _about(owned: _Owned) -> list[Any]:
     keys = [f"alert:{rid}:" for rid in owned.ids]
     keys += [f"relay:{token}:" for token in owned.alert_tokens]
     keys += [f"case:{case_id}:" for case_id in owned.case_ids]
+    # "Anda bilang, kami lakukan" (scheduler/rtl.py: said:<response>:<period>).
+    keys += [f"said:{rid}:" for rid in owned.ids]
     # Relays to the citizen's chat are keyed by alert token too; rows to that chat id
     # without one belong to the person in another role (an employee's reminders).
     return [OutboxMessage.dedupe_key.startswith(key, autoescape=True) for key in keys]
@@ -215,6 +221,8 @@ async def erase(
             .execution_options(synchronize_session=False)
         )
         deleted = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # Who heard from a follow-up plan ("Anda bilang, kami lakukan"), under this pseudonym.
+    await session.execute(delete(RtlCitizenNotice).where(RtlCitizenNotice.user_key == user_key))
     dropped = False
     if preference:
         result = await session.execute(

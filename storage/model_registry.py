@@ -11,6 +11,7 @@ from storage import (  # noqa: F401
     period_models,
     review_models,
     rollup_models,
+    rtl_models,
     survey_models,
 )
 from storage.models import Base

@@ -43,6 +43,7 @@ def register_commands() -> None:
         report_ikm,
         report_review,
         roster,
+        rtl,
         run,
     )
 
@@ -63,6 +64,7 @@ def register_commands() -> None:
         holidays.holidays_group,
         period.period_group,
         preview.preview_group,
+        rtl.rtl_group,
     ):
         cli.add_command(command)
     import_roster.import_group.add_command(import_skp.import_skp_command)

@@ -107,10 +107,16 @@ class Settings(BaseSettings):
     schedule_housekeeping: str = "0 2 * * *"
     schedule_case_followup: str = "*/15 * * * *"
     schedule_praise_notes: str = "0 10 * * *"
+    schedule_rtl_followup: str = "0 9 * * *"
     reminder_every_days: int = Field(default=3, ge=1, le=30)
     low_score_threshold: float = Field(default=2.0, ge=1.0, le=4.0)
     # Working days a case may wait for its first response (twice that: the head above hears).
     case_first_response_days: int = Field(default=2, ge=1, le=30)
+    # Follow-up plans (RTL): the owner's reminders before a line's target date, and the
+    # days past it after which the line goes to the head above (or the top unit's admins).
+    rtl_first_reminder_days: int = Field(default=14, ge=1, le=365)
+    rtl_last_reminder_days: int = Field(default=3, ge=0, le=365)
+    rtl_escalation_days: int = Field(default=14, ge=1, le=365)
     # Quiet hours: reminders, nudges and digests only on working days in working hours;
     # alerts in their own, wider window.
     work_days: str = "1-5"
@@ -126,6 +132,7 @@ class Settings(BaseSettings):
         "schedule_housekeeping",
         "schedule_case_followup",
         "schedule_praise_notes",
+        "schedule_rtl_followup",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

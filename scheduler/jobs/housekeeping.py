@@ -19,6 +19,8 @@ Each step is one conditional statement, so a second run changes nothing:
    date, a cycle or a response, so nothing pruned is ever queued again.
 5. Confirmations past their expiry (``storage.confirmations``: the nonces of
    confirmation buttons nobody pressed in time).
+6. Records that a citizen heard "Anda bilang, kami lakukan" (``rtl_citizen_notices``,
+   kept under their pseudonym) older than ``RETENTION_DAYS``.
 
 Sends nothing, so it runs at any hour (no quiet-hours window).
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from scheduler.jobs.specs import JobContext
+from storage import rtl
 from storage.confirmations import prune_expired
 from storage.retention import prune_link_failures, prune_outbox, strip_identities
 from storage.survey import abandon_stale_drafts
@@ -48,9 +51,13 @@ async def run(ctx: JobContext) -> str:
         failures = await prune_link_failures(session, now - max(LINK_FAILURES_KEEP, keep_lockout))
         pruned = await prune_outbox(session, now - timedelta(days=outbox_days))
         expired = await prune_expired(session, now)
+        notices = await rtl.forget_old_notices(
+            session, now - timedelta(days=settings.retention_days)
+        )
     return (
         f"{abandoned} stale drafts abandoned; {stripped} responses older than "
         f"{settings.retention_days} days stripped of pseudonym and chat id; "
         f"{failures} old link failures and {pruned} done outbox rows older than "
-        f"{outbox_days} days removed; {expired} expired confirmations removed"
+        f"{outbox_days} days removed; {expired} expired confirmations removed; "
+        f"{notices} follow-up notices older than {settings.retention_days} days forgotten"
     )

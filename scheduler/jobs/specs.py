@@ -80,6 +80,12 @@ JOB_SPECS: tuple[JobSpec, ...] = (
         "work",
         "send officers and their supervisors the day's praise from citizens",
     ),
+    JobSpec(
+        "rtl_followup",
+        "schedule_rtl_followup",
+        "work",
+        "remind owners of follow-up (RTL) lines before their target date; pass long overdue up",
+    ),
     JobSpec("rollup", "schedule_rollup", None, "aggregate scores into daily and monthly tables"),
     JobSpec(
         "weekly_digest",

@@ -16,7 +16,9 @@ covers the head's unit **with its sub-units**, pooled, and says:
 - the unit's cases (`storage.case_queries.counts_by_unit`): opened last week,
   open now, and how many of those are past their first-response target (also
   in a digest without respondents, when cases are open);
-- a chart (matplotlib, Agg): NRR per unsur, last week beside the week before.
+- a chart (matplotlib, Agg): NRR per unsur, last week beside the week before;
+- the follow-up (RTL) lines of its units still open past their target date,
+  with their owner and days late (`scheduler.messages.rtl.overdue_section`).
 
 Everything is aggregated in SQL (SUM/COUNT grouped by service, then added up
 per unit tree), never by loading responses (``storage/survey_digest.py``). The
@@ -40,22 +42,24 @@ queues nothing new (and draws no chart for a digest already queued).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.clock import local_day
 from bot.core.settings import Settings
 from scheduler.documents.weekly_digest_chart import render_chart
 from scheduler.jobs.specs import JobContext
+from scheduler.messages.rtl import overdue_section
 from scheduler.messages.weekly_digest import digest_parts, digest_text, digest_title
 from scheduler.quiet_hours import next_allowed
-from storage import case_queries
+from storage import case_queries, rtl
 from storage import survey_digest as figures
 from storage.case_queries import CaseCounts
 from storage.ikm_scope import period_bounds
 from storage.outbox import enqueue, queued_already
 from storage.outbox_models import PRIORITY_DIGEST
 from storage.preferences import language_of_chat
+from storage.rtl import LineView
 from storage.survey_digest import Head, WeekFigures, WeekSpan
 
 JOB_NAME = "weekly_digest"
@@ -83,6 +87,8 @@ class _Plan:
     before: WeekFigures
     with_sub_units: bool
     cases: CaseCounts
+    # Follow-up (RTL) lines of the head's units past their target date.
+    overdue: list[LineView] = field(default_factory=list)
 
 
 async def run(ctx: JobContext) -> str:
@@ -122,6 +128,8 @@ async def _read(
         before_week = await figures.week_data(session, before_span, settings)
         start, end = period_bounds(last_span.start, last_span.end, settings.tz)
         case_counts = await case_queries.counts_by_unit(session, start, end, ctx.now)
+        today = local_day(ctx.now, settings.tz)
+        late_lines = await rtl.open_lines_due_by(session, today - timedelta(days=1))
         for head in heads:
             if await queued_already(session, dedupe_key(last_span, head)):
                 continue
@@ -138,7 +146,8 @@ async def _read(
             cases = CaseCounts()
             for unit in units:
                 cases.add(case_counts.get(unit, CaseCounts()))
-            plans.append(_Plan(head, language, last, before, len(units) > 1, cases))
+            late = [line for line in late_lines if line.unit_id in units]
+            plans.append(_Plan(head, language, last, before, len(units) > 1, cases, late))
     return plans, skipped
 
 
@@ -153,6 +162,9 @@ async def _queue(ctx: JobContext, plan: _Plan, not_before: datetime | None) -> i
         with_sub_units=plan.with_sub_units,
         cases=plan.cases,
     )
+    late = overdue_section(plan.overdue, local_day(ctx.now, ctx.settings.tz), plan.language)
+    if late:
+        text = f"{text}\n\n{late}"
     chart = None
     if plan.last.result is not None:
         chart = await asyncio.to_thread(
