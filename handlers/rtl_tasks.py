@@ -168,14 +168,21 @@ async def _set_status(
             session, line_id, status, reason=reason, actor=actor(update), now=context.clock.now()
         )
         line = await rtl.line_view(session, line_id)
+        asked = False
         if changed and status == DONE and line is not None:
-            await plans.ask_head_to_verify(session, line, context.settings, context.clock.now())
+            asked = await plans.ask_head_to_verify(
+                session, line, context.settings, context.clock.now()
+            )
     rtl_state.clear(context)
     if line is None:
         return
-    if status == DONE and changed:
+    if status == DONE and changed and asked:
         context.services.wake()
         lead = _("Marked done. Your head has been asked to verify it.")
+    elif status == DONE and changed:
+        lead = _(
+            "Marked done. No unit head with a linked account can verify it yet; please tell HR."
+        )
     else:
         lead = _("Status saved.")
     await show_task(update, context, line, lead, new=new)

@@ -37,6 +37,7 @@ from scheduler.documents import period_snapshot as snap
 from scheduler.messages import rtl as texts
 from scheduler.scoring.skm_periods import weakest
 from storage import periods, rtl
+from storage.crypto import new_token
 from storage.directory import accounts_by_employee, nearest_linked_head, unit_subtree_ids
 from storage.ikm_scope import period_bounds
 from storage.masking import clean_text, mask_personal_data
@@ -140,14 +141,13 @@ async def ask_head_to_verify(
         return False
     language = await language_of_chat(session, settings, head.chat_id)
     text, buttons = texts.verify_request(line, language)
-    stamp = int(now.timestamp())
     return await enqueue(
         session,
         chat_id=head.chat_id,
         kind=KIND_VERIFY,
         text=text,
         buttons=buttons,
-        dedupe_key=f"rtl:verify:{line.id}:{stamp}",
+        dedupe_key=f"rtl:verify:{line.id}:{new_token(6)}",  # each marking asks anew
         priority=PRIORITY_NOTICE,
         employee_id=head.employee_id,
         now=now,
@@ -171,7 +171,7 @@ async def _tell_owner(
         chat_id=account.telegram_user_id,
         kind=KIND_VERDICT,
         text=text,
-        dedupe_key=f"rtl:verdict:{line.id}:{int(now.timestamp())}",
+        dedupe_key=f"rtl:verdict:{line.id}:{new_token(6)}",
         priority=PRIORITY_NOTICE,
         employee_id=line.owner_employee_id,
         now=now,

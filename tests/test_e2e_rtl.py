@@ -311,7 +311,7 @@ async def test_a_plan_lives_through_two_periods(
     outcome = siti.last.text
     assert outcome.startswith("Tindak lanjut RTL TW IV 2026:")
     assert f"1. {ACTIVITY} — selesai ✓. U3 naik 0,47; n 5 → 3" in outcome
-    assert "2. — — belum mulai. U7 naik 0,60; n 5 → 3" in outcome
+    assert "2. U7 Perilaku pelaksana — belum mulai. U7 naik 0,60; n 5 → 3" in outcome
 
 
 async def test_overdue_lines_reach_the_digest_and_then_the_head_above(

@@ -104,7 +104,7 @@ async def _remind(
             chat_id=account.telegram_user_id,
             kind=REMINDER_KIND,
             text=texts.reminder(line, days_left, language),
-            buttons=[[{"text": "/tugas", "callback_data": f"rl:t:{line.id}"}]],
+            buttons=texts.open_button(line, language),
             dedupe_key=f"rtl:remind:{line.id}:{column}",
             priority=PRIORITY_REMINDER,
             not_before=not_before,

@@ -114,6 +114,12 @@ def reminder(line: LineView, days_left: int, language: str) -> str:
     )
 
 
+def open_button(line: LineView, language: str) -> list[list[Button]]:
+    """The reminder's button: the line in /tugas."""
+    _ = gettext_for(language)
+    return [[{"text": _("Open the line"), "callback_data": f"rl:t:{line.id}"}]]
+
+
 def escalation(line: LineView, days_late: int, language: str) -> str:
     _ = gettext_for(language)
     lead = _("⚠️ A follow-up line of {unit} is {days} days past its target date.").format(
@@ -193,8 +199,6 @@ def outcome_text(result: PlanOutcome, language: str) -> str:
         status = status_label(line.status, _)
         if line.status == DONE:
             status += " ✓" if line.verified_at else " (" + _("not verified") + ")"
-        rows.append(
-            f"{number}. {shorten(line.activity or '—', 80)} — {status}. "
-            + change_text(item, language)
-        )
+        what = shorten(line.activity, 80) if line.activity else unsur_label(line.unsur, _)
+        rows.append(f"{number}. {what} — {status}. " + change_text(item, language))
     return "\n".join(rows)
