@@ -22,7 +22,17 @@ RELAY_INPUT_KEY = "alert_relay"
 RESOLUTION_INPUT_KEY = "case_resolution"
 # The NIP of an employee whose link code an admin renews (handlers/link_slips.py).
 RENEW_INPUT_KEY = "link_code_renew"
-TYPED_INPUT_KEYS = (RELAY_INPUT_KEY, RESOLUTION_INPUT_KEY, RENEW_INPUT_KEY)
+# A supervisor's feedback line or an employee's reply to it (handlers/feedback.py), and a
+# supervisor's observation note (handlers/notes.py).
+FEEDBACK_INPUT_KEY = "feedback_line"
+NOTE_INPUT_KEY = "performance_note"
+TYPED_INPUT_KEYS = (
+    RELAY_INPUT_KEY,
+    RESOLUTION_INPUT_KEY,
+    RENEW_INPUT_KEY,
+    FEEDBACK_INPUT_KEY,
+    NOTE_INPUT_KEY,
+)
 
 
 def expect_typed_input(data: dict[Any, Any] | None, key: str, value: dict[str, Any]) -> None:

@@ -23,8 +23,10 @@ from handlers import (
     cycle_opening,
     cycles_admin,
     delete_data,
+    feedback,
     ikm,
     link_slips,
+    notes,
     notification_settings,
     posters,
     reachability,
@@ -70,6 +72,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Admins: the roster file's import buttons (ru:; the file itself comes through
         # handlers/typed_input.py).
         *roster_upload.HANDLERS,
+        # Supervisors and their staff: /catat (ct:), the feedback card and its dialogue (fb:).
+        *notes.HANDLERS,
+        *feedback.HANDLERS,
         # Unit heads: /tim, /ikm (ik:).
         *team.HANDLERS,
         *ikm.HANDLERS,

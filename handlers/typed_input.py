@@ -3,7 +3,8 @@
 A pending follow-up plan step (/rtl, /tugas: typed text or an evidence file) comes
 first, then a roster file (a document) from an admin goes to the roster upload.
 Several conversations take typed input: an admin's /siklus flow (a cycle name
-or date), a case's resolution (/kasus), a reply to a citizen (Balas), a rater's
+or date), a case's resolution (/kasus), a supervisor's note (/catat) or feedback line and
+an employee's reply to it, a reply to a citizen (Balas), a rater's
 review comments, a citizen's survey comment. Only one
 MessageHandler can win in group 0, so this router asks each feature in turn,
 most specific first; the citizen survey answers last and replies with the
@@ -20,7 +21,9 @@ from handlers import (
     cases,
     citizen,
     cycle_opening,
+    feedback,
     link_slips,
+    notes,
     review,
     roster_upload,
     rtl_input,
@@ -40,6 +43,10 @@ async def route_message(update: Update, context: BotContext) -> None:
     if await link_slips.handle_nip_text(update, context):
         return
     if await alerts.handle_alert_text(update, context):
+        return
+    if await notes.handle_note_message(update, context):
+        return
+    if await feedback.handle_feedback_text(update, context):
         return
     if await review.handle_review_text(update, context):
         return

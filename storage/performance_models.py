@@ -38,3 +38,75 @@ class SkpLine(Base):
     employee: Mapped[Employee] = relationship()
 
     __table_args__ = (UniqueConstraint("employee_id", "year", "plan"),)
+
+
+# A card's status: waiting (someone has no linked account yet), open (with the
+# supervisor), given (feedback written), skipped (the supervisor chose not to; counted).
+WAITING, OPEN, GIVEN, SKIPPED = "waiting", "open", "given", "skipped"
+CARD_STATUSES = (WAITING, OPEN, GIVEN, SKIPPED)
+
+
+class PerformanceNote(Base):
+    """An observation a supervisor records about a subordinate (``/catat``).
+
+    Text or a photo (Telegram's file id) with an optional caption, optionally
+    tied to a core value (``B1``…``B7``) or an SKP line; ``period`` is the
+    performance period (``YYYY-MM``) of the day it was written.
+    """
+
+    __tablename__ = "performance_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    text: Mapped[str] = mapped_column(Text, default="")
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))
+    value_code: Mapped[str | None] = mapped_column(String(8))
+    skp_line_id: Mapped[int | None] = mapped_column(ForeignKey("skp_lines.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedbackCard(Base):
+    """One subordinate's card for one performance period, and the dialogue that follows.
+
+    ``supervisor_id`` is whoever the roster named as the supervisor when the
+    card was built (a later move does not change it). ``token`` names the card
+    in callback data (never its id). The dialogue: ``discussed_at`` when the
+    employee tapped "Sudah didiskusikan", ``reply`` their written answer.
+    """
+
+    __tablename__ = "feedback_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(16), default=WAITING)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    discussed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+    supervisor: Mapped[Employee] = relationship(foreign_keys=[supervisor_id])
+
+    __table_args__ = (UniqueConstraint("employee_id", "period"),)
+
+
+class FeedbackEntry(Base):
+    """One feedback line on a card: about an SKP line or a core value, with a rating."""
+
+    __tablename__ = "feedback_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("feedback_cards.id"), index=True)
+    skp_line_id: Mapped[int | None] = mapped_column(ForeignKey("skp_lines.id"), index=True)
+    value_code: Mapped[str | None] = mapped_column(String(8))
+    rating: Mapped[int] = mapped_column(Integer)  # 1 di bawah, 2 sesuai, 3 di atas ekspektasi
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     schedule_case_followup: str = "*/15 * * * *"
     schedule_praise_notes: str = "0 10 * * *"
     schedule_rtl_followup: str = "0 9 * * *"
+    schedule_feedback_cards: str = "0 9 * * *"
+    # The supervisor's feedback cards (PermenPANRB 6/2022): months per performance period
+    # (a divisor of 12), and the fewest officer-tagged citizen answers shown on a card.
+    feedback_cadence_months: Literal[1, 2, 3, 4, 6, 12] = 1
+    feedback_min_citizens: int = Field(default=10, ge=1, le=1000)
     reminder_every_days: int = Field(default=3, ge=1, le=30)
     low_score_threshold: float = Field(default=2.0, ge=1.0, le=4.0)
     # Working days a case may wait for its first response (twice that: the head above hears).
@@ -133,6 +138,7 @@ class Settings(BaseSettings):
         "schedule_case_followup",
         "schedule_praise_notes",
         "schedule_rtl_followup",
+        "schedule_feedback_cards",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

@@ -86,6 +86,12 @@ JOB_SPECS: tuple[JobSpec, ...] = (
         "work",
         "remind owners of follow-up (RTL) lines before their target date; pass long overdue up",
     ),
+    JobSpec(
+        "feedback_cards",
+        "schedule_feedback_cards",
+        "work",
+        "give each supervisor a feedback card per subordinate for the period that ended",
+    ),
     JobSpec("rollup", "schedule_rollup", None, "aggregate scores into daily and monthly tables"),
     JobSpec(
         "weekly_digest",

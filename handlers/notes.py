@@ -1,0 +1,242 @@
+"""``/catat``: a supervisor records an observation about a subordinate, at any time.
+
+Steps: ``/catat`` lists the subordinates the roster names now; a press picks
+one (``ct:e:<employee id>``); the next asks what the note is about — a core
+value, one of the subordinate's current SKP lines, or nothing
+(``ct:a:<employee id>:<s<id>|v<code>|n>``); then the next message is the
+note: text, or a photo with an optional caption. Callback data is user
+input: every press and the note itself are checked again against the roster
+(a subordinate who moved to another supervisor meanwhile is refused with a
+clear answer, and nothing is written). Stickers, voice, files, an empty or too
+long text get a clear answer and keep the pending note. The pending state is
+in ``user_data`` (`NOTE_INPUT_KEY`) and expires after `PENDING_TTL`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.core.clock import local_day
+from bot.core.i18n import N_, Translate
+from handlers import common
+from handlers.context import NOTE_INPUT_KEY, BotContext, expect_typed_input
+from scheduler.messages import feedback_cards as texts
+from scheduler.scoring.performance_periods import period_of
+from storage import performance_notes as notes
+from storage import skp
+from storage.directory import employee_by_telegram
+from storage.masking import clean_text
+from storage.models import Employee
+
+log = logging.getLogger(__name__)
+
+PREFIX = "ct"
+PENDING_TTL = timedelta(minutes=30)
+LISTED = 40
+PATTERN_EMPLOYEE = rf"^{PREFIX}:e:(?P<employee>\d{{1,12}})$"
+PATTERN_ABOUT = rf"^{PREFIX}:a:(?P<employee>\d{{1,12}}):(?P<target>s\d{{1,9}}|v[A-Z]\d|n)$"
+PATTERN_ANY = rf"^{PREFIX}:"
+NOT_YOURS = N_(
+    "The roster does not name this person as your subordinate (any more); nothing was recorded."
+)
+
+
+async def catat(update: Update, context: BotContext) -> None:
+    """``/catat``: the subordinates to write about (or why there are none)."""
+    _ = await context.gettext(update)
+    message = update.effective_message
+    async with context.sessions() as session:
+        me = await employee_by_telegram(session, update.effective_user.id)
+        team = await notes.subordinates(session, me.id) if me else []
+    if me is None:
+        await message.reply_text(
+            _("/catat is for supervisors with a linked account (/akun shows yours).")
+        )
+        return
+    if not team:
+        await message.reply_text(_("The roster names no active subordinates of yours."))
+        return
+    rows = [
+        [InlineKeyboardButton(e.name, callback_data=f"{PREFIX}:e:{e.id}")] for e in team[:LISTED]
+    ]
+    await message.reply_text(_("Who is the note about?"), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _subordinate(update: Update, context: BotContext, employee_id: int) -> Employee | None:
+    async with context.sessions() as session:
+        me = await employee_by_telegram(session, update.effective_user.id)
+        return await notes.subordinate(session, me.id, employee_id) if me else None
+
+
+async def _not_yours(update: Update, context: BotContext, _: Translate) -> None:
+    log.info(
+        "/catat: refused a press for someone not a subordinate (%s)", common.who(update, context)
+    )
+    await common.answer_query(
+        update,
+        _(NOT_YOURS),
+        alert=True,
+    )
+
+
+async def press_employee(update: Update, context: BotContext) -> None:
+    """A subordinate chosen: ask what the note is about."""
+    _ = await context.gettext(update)
+    employee_id = int(context.match["employee"])
+    employee = await _subordinate(update, context, employee_id)
+    if employee is None:
+        await _not_yours(update, context, _)
+        return
+    year = local_day(context.clock.now(), context.settings.tz).year
+    async with context.sessions() as session:
+        lines = await skp.lines_of(session, employee_id, year)
+    base = f"{PREFIX}:a:{employee_id}"
+    rows = [[InlineKeyboardButton(_("No particular value or SKP line"), callback_data=f"{base}:n")]]
+    rows += [
+        [InlineKeyboardButton(texts.target_label(None, code, _), callback_data=f"{base}:v{code}")]
+        for code in texts.VALUE_CODES
+    ]
+    rows += [
+        [
+            InlineKeyboardButton(
+                texts.target_label(line, None, _, 40), callback_data=f"{base}:s{line.id}"
+            )
+        ]
+        for line in lines[:20]
+    ]
+    await common.answer_query(update)
+    await common.edit_or_send(
+        update,
+        _("A note about {name}: is it about a core value or an SKP line?").format(
+            name=employee.name
+        ),
+        InlineKeyboardMarkup(rows),
+    )
+
+
+async def press_about(update: Update, context: BotContext) -> None:
+    """What the note is about chosen: ask for the note (text or photo)."""
+    _ = await context.gettext(update)
+    employee_id, target = int(context.match["employee"]), context.match["target"]
+    employee = await _subordinate(update, context, employee_id)
+    if employee is None:
+        await _not_yours(update, context, _)
+        return
+    if target.startswith("v") and target[1:] not in texts.VALUE_CODES:
+        await forged_press(update, context)
+        return
+    if target.startswith("s"):
+        year = local_day(context.clock.now(), context.settings.tz).year
+        async with context.sessions() as session:
+            ids = {line.id for line in await skp.lines_of(session, employee_id, year)}
+        if int(target[1:]) not in ids:
+            await forged_press(update, context)
+            return
+    await common.answer_query(update)
+    prompt = await common.edit_or_send(
+        update,
+        _(
+            "Type the note about {name}, or send a photo (a caption is welcome). "
+            "At most {limit} characters."
+        ).format(name=employee.name, limit=notes.NOTE_MAX_CHARS),
+        None,
+    )
+    pending = {"employee": employee_id, "target": target, "prompt": prompt.message_id}
+    pending["since"] = context.clock.now()
+    expect_typed_input(context.user_data, NOTE_INPUT_KEY, pending)
+
+
+def _pending(context: BotContext) -> dict[str, Any] | None:
+    data = context.user_data
+    pending = data.get(NOTE_INPUT_KEY) if data is not None else None
+    if pending is not None and context.clock.now() - pending["since"] > PENDING_TTL:
+        data.pop(NOTE_INPUT_KEY, None)
+        return None
+    return pending
+
+
+async def handle_note_message(update: Update, context: BotContext) -> bool:
+    """A message (not a command): consume it (True) when a note is awaited."""
+    if not common.is_private_text(update):
+        return False
+    pending = _pending(context)
+    if pending is None:
+        return False
+    message = update.message
+    if message.message_id < pending["prompt"]:
+        return True
+    _ = await context.gettext(update)
+    photo = message.photo[-1].file_id if message.photo else None
+    text = " ".join(clean_text(message.text or message.caption or "").split())
+    if photo is None and not text:
+        await message.reply_text(_("Please type the note as text or send a photo."))
+        return True
+    if len(text) > notes.NOTE_MAX_CHARS:
+        await message.reply_text(
+            _("That is {length} characters; the limit is {limit}. Please shorten it.").format(
+                length=len(text), limit=notes.NOTE_MAX_CHARS
+            )
+        )
+        return True
+    context.user_data.pop(NOTE_INPUT_KEY, None)
+    await _save(update, context, pending, text, photo, _)
+    return True
+
+
+async def _save(
+    update: Update,
+    context: BotContext,
+    pending: dict[str, Any],
+    text: str,
+    photo: str | None,
+    _: Translate,
+) -> None:
+    now = context.clock.now()
+    target = pending["target"]
+    period = period_of(
+        local_day(now, context.settings.tz), context.settings.feedback_cadence_months
+    )
+    saved = None
+    async with context.sessions.begin() as session:
+        me = await employee_by_telegram(session, update.effective_user.id)
+        employee = await notes.subordinate(session, me.id, pending["employee"]) if me else None
+        if me is not None and employee is not None:
+            await notes.add_note(
+                session,
+                employee_id=employee.id,
+                author_id=me.id,
+                period=period.label,
+                text=text,
+                photo_file_id=photo,
+                value_code=target[1:] if target.startswith("v") else None,
+                skp_line_id=int(target[1:]) if target.startswith("s") else None,
+                now=now,
+            )
+            saved = employee.name
+    if saved is None:
+        await update.message.reply_text(_(NOT_YOURS))
+        return
+    await update.message.reply_text(
+        _("Note saved about {name} (period {period}). It appears on their feedback card.").format(
+            name=saved, period=period.label
+        )
+    )
+
+
+async def forged_press(update: Update, context: BotContext) -> None:
+    _ = await context.gettext(update)
+    log.warning("/catat: refused malformed callback data from %s", common.who(update, context))
+    await common.answer_query(update, _("This button is not valid."), alert=True)
+
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler(["catat", "note"], catat, filters=filters.ChatType.PRIVATE),
+    CallbackQueryHandler(press_employee, pattern=PATTERN_EMPLOYEE),
+    CallbackQueryHandler(press_about, pattern=PATTERN_ABOUT),
+    CallbackQueryHandler(forged_press, pattern=PATTERN_ANY),
+]

@@ -1,0 +1,329 @@
+"""The supervisor's continuous feedback, end to end, with the clock moved through two months.
+
+The real bot over HTTP against the fake Bot API; jobs run through the bot's own
+runner at the moved clock and their messages go out through its outbox
+sender. The world is tests/support/case_world.py: Siti (HEAD_TG) supervises
+Budi, the officer named by a QR code (OFFICER_TG), and Rina (STAFF_TG); Hendra
+(SEKDA_TG) heads the city secretariat above. HR has loaded Budi's SKP.
+
+November 2026: Siti writes notes with /catat, citizens answer about Budi at
+his QR code. 1 December: the cards for 2026-11 (Rina has unlinked: Siti is
+told, Rina's card waits until she links again on the 2nd). Siti gives Budi
+feedback on an SKP line; Budi records the dialogue and replies; Siti skips
+Rina. During December Rina moves to Hendra; on 4 January 2027 Rina's card for
+2026-12 goes to Hendra, and Siti may no longer write about her.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from bot.app import BotApplication
+from bot.core.clock import ManualClock
+from bot.core.settings import Settings
+from scheduler.services import services_of
+from storage import skp
+from storage.db import SessionFactory
+from storage.models import AuditLog, Employee, TelegramAccount
+from storage.performance_models import (
+    GIVEN,
+    SKIPPED,
+    FeedbackCard,
+    FeedbackEntry,
+    PerformanceNote,
+)
+from tests.support.alert_world import HEAD_TG, WIB, submit
+from tests.support.app import make_settings, start_bot, stop_bot
+from tests.support.case_world import OFFICER_TG, SEKDA_TG, STAFF_TG, CaseWorld, seed_case_world
+from tests.support.citizen import OFFICER_NIP
+from tests.support.fakebot import FakeBotApi
+from tests.support.records import Sent
+
+NEVER = "0 0 1 1 *"
+JOBS = (
+    "low_score_alerts",
+    "case_followup",
+    "praise_notes",
+    "weekly_digest",
+    "review_reminders",
+    "supervisor_nudges",
+    "rollup",
+    "housekeeping",
+    "feedback_cards",
+)
+PLAN = "Terlayaninya perekaman KTP-el tepat waktu"
+
+
+def wib(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=WIB).astimezone(UTC)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated: str, fake_api: FakeBotApi) -> Settings:
+    never = {f"schedule_{job}": NEVER for job in JOBS}
+    return make_settings(tmp_path, migrated, telegram_base_url=fake_api.base_url, **never)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(wib(2026, 11, 23, 12))
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings, fake_api: FakeBotApi, clock: ManualClock
+) -> AsyncIterator[BotApplication]:
+    application = await start_bot(settings, fake_api, clock)
+    yield application
+    await stop_bot(application)
+
+
+@pytest.fixture
+async def cw(sessions: SessionFactory, tmp_path: Path) -> CaseWorld:
+    world = await seed_case_world(sessions)
+    file = tmp_path / "skp.csv"
+    file.write_text(
+        "nip;tahun;rencana_hasil_kerja;indikator;target;perspektif\n"
+        f"{OFFICER_NIP};2026;{PLAN};Persentase perekaman selesai hari itu;95%;Penerima Layanan\n",
+        encoding="utf-8",
+    )
+    async with sessions.begin() as session:
+        await skp.import_skp(session, file, actor="test", now=wib(2026, 1, 5, 9))
+    return world
+
+
+async def run_job(bot: BotApplication, name: str) -> str:
+    runner = services_of(bot).runner
+    assert runner.start(name)
+    (outcome,) = await runner.wait()
+    assert outcome.status == "ok", outcome.result
+    return outcome.result
+
+
+Inbox = Callable[[int, str], Awaitable[Sent]]
+
+
+@pytest.fixture
+def inbox(bot: BotApplication, fake_api: FakeBotApi, clock: ManualClock) -> Inbox:
+    """The message to a chat containing a text, once the sender delivered it.
+
+    The sender holds a chat's second message one second behind the first on the
+    wall clock, which moves only when told: the clock steps two seconds at a time."""
+
+    async def received(chat_id: int, containing: str) -> Sent:
+        def seen(calls: list) -> bool:
+            return any(c.chat_id == chat_id and containing in c.text for c in calls)
+
+        for _attempt in range(20):
+            try:
+                await fake_api.wait_for_calls(seen, timeout=0.5)
+                break
+            except TimeoutError:
+                clock.advance(seconds=2)
+                services_of(bot).wake()
+        return [m for m in fake_api.chat_messages(chat_id) if containing in m.text][-1]
+
+    return received
+
+
+async def cards(sessions: SessionFactory) -> list[FeedbackCard]:
+    async with sessions() as session:
+        return list(await session.scalars(select(FeedbackCard).order_by(FeedbackCard.id)))
+
+
+async def write_notes(fake_api: FakeBotApi, sessions: SessionFactory) -> None:
+    """Siti's /catat: a note on B1 about Budi, a photo about Rina; bad input answered."""
+    siti = fake_api.user(HEAD_TG, "Siti", "id")
+    listed = await siti.send("/catat")
+    assert "Catatan ini tentang siapa?" in listed.text
+    assert sorted(siti.last.button_texts()) == ["Budi Santoso", "Rina Wulandari"]
+    await siti.press("Budi Santoso")
+    assert "Catatan tentang Budi Santoso" in siti.last.text
+    assert "SKP: Terlayaninya perekaman KTP-el tepat wak…" in siti.last.button_texts()
+    await siti.press("B1 Berorientasi Pelayanan")
+    assert (await siti.send_sticker()).text.startswith("Silakan ketik catatan")
+    too_long = await siti.send("x" * 1001)
+    assert "1001 karakter; batasnya 1000" in too_long.text
+    saved = await siti.send("Sabar melayani pemohon lansia di loket 2.")
+    assert "Catatan tentang Budi Santoso tersimpan (periode 2026-11)" in saved.text
+    await siti.send("/catat")
+    await siti.press("Rina Wulandari")
+    await siti.press("Tidak terkait")
+    photo = await siti.send_photo(caption="Menata ulang arsip KK")
+    assert "Catatan tentang Rina Wulandari tersimpan" in photo.text
+    forged = await siti.press_data("ct:e:999999")
+    assert forged.alerts and "bukan bawahan Anda" in forged.alerts[0]
+    async with sessions() as session:
+        stored = list(await session.scalars(select(PerformanceNote).order_by(PerformanceNote.id)))
+    assert [(n.value_code, n.period, n.photo_file_id is not None) for n in stored] == [
+        ("B1", "2026-11", False),
+        (None, "2026-11", True),
+    ]
+
+
+async def citizens_answer(sessions: SessionFactory, cw: CaseWorld) -> None:
+    """Ten citizens answer about Budi in November; one leaves a phone number."""
+    for n in range(10):
+        scores = (4, 4, 4, 4, 4, 3 if n < 4 else 4, 4, 4, 4)
+        comment = "Ramah, WA saya 081234567890" if n == 9 else None
+        await submit(
+            sessions,
+            cw.world.ktp_id,
+            scores,
+            comment=comment,
+            officer_id=cw.world.officer_id,
+            at=wib(2026, 11, 24, 9) + timedelta(minutes=n),
+            user_key=f"{n:064d}",
+        )
+
+
+async def test_two_months_of_notes_cards_feedback_and_dialogue(
+    bot,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    cw: CaseWorld,
+    clock: ManualClock,
+    inbox: Inbox,
+):
+    await write_notes(fake_api, sessions)
+    await citizens_answer(sessions, cw)
+    async with sessions.begin() as session:  # Rina unlinks before the cards are built
+        await session.execute(
+            delete(TelegramAccount).where(TelegramAccount.telegram_user_id == STAFF_TG)
+        )
+
+    # Tuesday 1 December 09:00: the cards for 2026-11.
+    clock.set(wib(2026, 12, 1, 9))
+    result = await run_job(bot, "feedback_cards")
+    assert result == "period 2026-11: 2 card(s) built, 1 sent, 1 waiting"
+    card = await inbox(HEAD_TG, "Kartu umpan balik: Budi Santoso, periode 2026-11")
+    assert "Warga (kode QR petugas), n = 10:" in card.text
+    assert "U6 Kompetensi pelaksana: 3,60" in card.text
+    assert "“Ramah, WA saya [TELEPON]”" in card.text and "0812" not in card.text
+    assert "[B1 Berorientasi Pelayanan] Sabar melayani" in card.text
+    assert "Menata ulang" not in card.text  # the note about Rina is on Rina's card
+    assert "SKP 2026: 1 baris." in card.text
+    assert card.button_texts() == ["Beri umpan balik", "Lewati periode ini"]
+    waiting = await inbox(HEAD_TG, "Rina Wulandari belum menautkan akun")
+    assert "2026-11" in waiting.text
+    assert await run_job(bot, "feedback_cards") == (
+        "period 2026-11: 0 card(s) built, 0 sent, 1 waiting"
+    )
+
+    # Rina links again; the next working day her card goes to Siti.
+    async with sessions.begin() as session:
+        session.add(TelegramAccount(telegram_user_id=STAFF_TG, employee_id=cw.staff_id))
+    clock.set(wib(2026, 12, 2, 9))
+    assert await run_job(bot, "feedback_cards") == (
+        "period 2026-11: 0 card(s) built, 1 sent, 0 waiting"
+    )
+    rina_card = await inbox(HEAD_TG, "Kartu umpan balik: Rina Wulandari")
+    assert "tidak ada jawaban pada periode ini" in rina_card.text
+    assert "📷 Menata ulang arsip KK" in rina_card.text
+
+    await give_and_discuss(fake_api, sessions, card, inbox)
+    siti = fake_api.user(HEAD_TG, "Siti", "id")
+    skipped = await siti.press("Lewati periode ini", rina_card)
+    assert [c.params.get("text") for c in skipped.calls if c.method == "answerCallbackQuery"] == [
+        "Dilewati; periode ini tercatat tanpa umpan balik."
+    ]
+    assert "editMessageReplyMarkup" in [c.method for c in skipped.calls]
+    assert [c.status for c in await cards(sessions)] == [GIVEN, SKIPPED]
+
+    await second_month(bot, fake_api, sessions, cw, clock, inbox)
+
+
+async def give_and_discuss(
+    fake_api: FakeBotApi, sessions: SessionFactory, card: Sent, inbox: Inbox
+) -> None:
+    siti = fake_api.user(HEAD_TG, "Siti", "id")
+    budi = fake_api.user(OFFICER_TG, "Budi", "id")
+    rina = fake_api.user(STAFF_TG, "Rina", "id")
+    token = card.buttons()[0]["callback_data"].split(":")[1]
+    refused = await rina.press_data(f"fb:{token}:g")
+    assert refused.alerts == ["Tombol ini tidak berlaku untuk Anda."]
+    assert (await siti.press_data(f"fb:{token}:t:s999999")).alerts
+    assert (await siti.press_data(f"fb:{token}:r:vB9:2")).alerts
+
+    await siti.press("Beri umpan balik", card)
+    assert "Umpan balik Anda tentang apa? Budi Santoso, periode 2026-11" in siti.last.text
+    await siti.press("SKP: Terlayaninya")
+    assert "bagaimana capaian Budi Santoso terhadap ekspektasi?" in siti.last.text
+    assert siti.last.button_texts() == [
+        "Di atas ekspektasi",
+        "Sesuai ekspektasi",
+        "Di bawah ekspektasi",
+    ]
+    await siti.press("Di atas ekspektasi")
+    assert (await siti.send_photo()).text.startswith("Silakan ketik teksnya")
+    saved = await siti.send("Perekaman selesai hari itu untuk 97% pemohon; pertahankan.")
+    assert saved.text == "Tersimpan dan dikirim kepada Budi Santoso."
+
+    feedback = await inbox(OFFICER_TG, "Umpan balik dari Siti Rahmawati")
+    assert f"SKP: {PLAN}: Di atas ekspektasi" in feedback.text
+    assert feedback.button_texts() == ["Sudah didiskusikan", "Tulis tanggapan"]
+    assert (await rina.press_data(feedback.buttons()[0]["callback_data"])).alerts
+    first = await budi.press("Sudah didiskusikan", feedback)
+    assert [c.params.get("text") for c in first.calls if c.method == "answerCallbackQuery"] == [
+        "Tercatat: umpan balik ini sudah didiskusikan."
+    ]
+    again = await budi.press("Sudah didiskusikan", feedback)
+    assert again.alerts == ["Dialog kinerja sudah tercatat sebelumnya."]
+    note = await inbox(HEAD_TG, "mencatat dialog kinerja")
+    assert "Budi Santoso mencatat dialog kinerja tentang periode 2026-11 pada 2 Desember 2026" in (
+        note.text
+    )
+    await budi.press("Tulis tanggapan", feedback)
+    assert "Ketik tanggapan Anda untuk Siti Rahmawati" in budi.last.text
+    sent = await budi.send("Terima kasih, Bu. Saya akan menjaga kecepatan layanan.")
+    assert sent.text == "Tanggapan Anda sudah dikirim kepada Siti Rahmawati."
+    answer = await inbox(HEAD_TG, "menanggapi umpan balik Anda")
+    assert "Saya akan menjaga kecepatan layanan." in answer.text
+
+    async with sessions() as session:
+        (entry,) = list(await session.scalars(select(FeedbackEntry)))
+        budi_card = await session.get(FeedbackCard, entry.card_id)
+        views = list(
+            await session.scalars(select(AuditLog).where(AuditLog.action == "feedback.view"))
+        )
+    assert (entry.rating, entry.value_code) == (3, None) and entry.skp_line_id is not None
+    assert budi_card.discussed_at is not None
+    assert budi_card.discussed_at.astimezone(WIB).date().isoformat() == "2026-12-02"
+    assert budi_card.reply == "Terima kasih, Bu. Saya akan menjaga kecepatan layanan."
+    assert len(views) == 3  # two cards sent, one opened to give feedback
+
+
+async def second_month(
+    bot,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    cw: CaseWorld,
+    clock: ManualClock,
+    inbox: Inbox,
+) -> None:
+    """Rina moves to Hendra in December: her 2026-12 card goes to him, recording who."""
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Employee).where(Employee.id == cw.staff_id).values(supervisor_id=cw.sekda_id)
+        )
+    siti = fake_api.user(HEAD_TG, "Siti", "id")
+    old = [m for m in siti.messages if m.buttons() and m.button_texts()[0] == "Rina Wulandari"]
+    refused = await siti.press_data(f"ct:e:{cw.staff_id}", old[0] if old else None)
+    assert refused.alerts and "bukan bawahan Anda" in refused.alerts[0]
+
+    clock.set(wib(2027, 1, 4, 9))
+    assert await run_job(bot, "feedback_cards") == (
+        "period 2026-12: 2 card(s) built, 2 sent, 0 waiting"
+    )
+    moved = await inbox(SEKDA_TG, "Kartu umpan balik: Rina Wulandari, periode 2026-12")
+    assert "Catatan Anda: belum ada" in moved.text  # Siti's notes stay Siti's
+    await inbox(HEAD_TG, "Kartu umpan balik: Budi Santoso, periode 2026-12")
+    december = {(c.period, c.employee_id): c.supervisor_id for c in await cards(sessions)}
+    assert december[("2026-12", cw.staff_id)] == cw.sekda_id
+    assert december[("2026-12", cw.world.officer_id)] == cw.world.head_id
+    assert december[("2026-11", cw.staff_id)] == cw.world.head_id
