@@ -24,7 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core.i18n import Translate
 from handlers import common
@@ -323,12 +323,38 @@ async def _save_reply(
     await update.message.reply_text(reply)
 
 
+async def umpanbalik(update: Update, context: BotContext) -> None:
+    """``/umpanbalik``: the feedback this person received and, as a supervisor, gave."""
+    _ = await context.gettext(update)
+    language = await context.language(update)
+    text = None
+    async with context.sessions.begin() as session:
+        me = await employee_by_telegram(session, update.effective_user.id)
+        if me is not None:
+            own = await cards.history_of(session, me.id)
+            given = await cards.given_by(session, me.id)
+            entries = await cards.entries_of(session, [c.id for c in own])
+            by_card: dict[int, list[Any]] = {}
+            for entry in entries:
+                by_card.setdefault(entry.card_id, []).append(entry)
+            ids = [e.skp_line_id for e in entries if e.skp_line_id is not None]
+            lines = await cards.skp_lines_by_id(session, ids)
+            actor = f"tg:{common.who(update, context)}"
+            for card in given:
+                cards.audit_view(session, actor, card, "listed in /umpanbalik", context.clock.now())
+            text = texts.history_text(own, given, by_card, lines, context.settings.tz, language)
+    if text is None:
+        text = _("/umpanbalik is for employees with a linked account (/akun shows yours).")
+    await update.effective_message.reply_text(text)
+
+
 async def forged_press(update: Update, context: BotContext) -> None:
     """Any ``fb:`` data the exact pattern did not accept."""
     await refuse(update, context, "malformed")
 
 
 HANDLERS: list[BaseHandler] = [
+    CommandHandler(["umpanbalik", "feedback"], umpanbalik, filters=filters.ChatType.PRIVATE),
     CallbackQueryHandler(press, pattern=PATTERN),
     CallbackQueryHandler(forged_press, pattern=PATTERN_ANY),
 ]

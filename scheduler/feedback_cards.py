@@ -162,6 +162,8 @@ async def hand_out(
         boss = accounts.get(pair.supervisor_id)
         if boss is not None and not linked:
             await _tell_waiting(session, settings, card, boss, now, not_before)
+    if build:
+        await _own_citizen_cards(session, settings, period, now, not_before)
     waiting = 0
     for card in await cards.waiting_cards(session):
         accounts = await accounts_by_employee(session, [card.employee_id, card.supervisor_id])
@@ -173,6 +175,36 @@ async def hand_out(
             await session.refresh(card, ["employee", "supervisor", "status"])
             sent += int(await send_card(session, settings, card, boss, now, not_before))
     return built, sent, waiting
+
+
+async def _own_citizen_cards(
+    session: AsyncSession,
+    settings: Settings,
+    period: Period,
+    now: datetime,
+    not_before: datetime | None,
+) -> int:
+    """Each linked officer citizens answered about hears what they said (same minimum n)."""
+    start, _ = day_bounds(period.first_day, settings.tz)
+    end, _ = day_bounds(period.end, settings.tz)
+    officers = await cards.officers_answered(session, start, end)
+    accounts = await accounts_by_employee(session, officers)
+    queued = 0
+    for officer_id, account in accounts.items():
+        citizens = await citizens_in(session, settings, officer_id, start, end)
+        language = language_of(account, settings)
+        queued += await enqueue(
+            session,
+            chat_id=account.telegram_user_id,
+            kind=KIND,
+            text=texts.own_citizens_text(citizens, period.label, language),
+            dedupe_key=f"fbown:{officer_id}:{period.label}",
+            priority=PRIORITY_NOTICE,
+            not_before=not_before,
+            employee_id=officer_id,
+            now=now,
+        )
+    return queued
 
 
 async def _tell_waiting(

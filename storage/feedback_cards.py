@@ -29,6 +29,7 @@ from storage.performance_models import (
     FeedbackCard,
     FeedbackEntry,
     PerformanceNote,
+    SkpLine,
 )
 from storage.survey_models import SUBMITTED, SurveyResponse
 
@@ -214,3 +215,52 @@ def audit_view(
     """Every view of another person's card is in the audit log (card, period, by whom)."""
     detail = f"card {card.id} of employee {card.employee_id} ({card.period}): {what}"
     session.add(AuditLog(at=now, actor=actor[:100], action="feedback.view", detail=detail))
+
+
+HISTORY_PERIODS = 12
+
+
+async def history_of(session: AsyncSession, employee_id: int) -> list[FeedbackCard]:
+    """The employee's cards, newest period first (with the supervisor loaded)."""
+    rows = await session.scalars(
+        select(FeedbackCard)
+        .where(FeedbackCard.employee_id == employee_id)
+        .order_by(FeedbackCard.period.desc())
+        .limit(HISTORY_PERIODS)
+        .options(selectinload(FeedbackCard.supervisor), selectinload(FeedbackCard.employee))
+    )
+    return list(rows.all())
+
+
+async def given_by(session: AsyncSession, supervisor_id: int) -> list[FeedbackCard]:
+    """Cards this supervisor holds, newest period first (with the employee loaded)."""
+    rows = await session.scalars(
+        select(FeedbackCard)
+        .where(FeedbackCard.supervisor_id == supervisor_id)
+        .order_by(FeedbackCard.period.desc(), FeedbackCard.id)
+        .limit(HISTORY_PERIODS * 10)
+        .options(selectinload(FeedbackCard.supervisor), selectinload(FeedbackCard.employee))
+    )
+    return list(rows.all())
+
+
+async def skp_lines_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, SkpLine]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(SkpLine).where(SkpLine.id.in_(list(ids))))
+    return {line.id: line for line in rows.all()}
+
+
+async def officers_answered(session: AsyncSession, start: datetime, end: datetime) -> list[int]:
+    """Officers named by at least one submitted citizen answer in [start, end)."""
+    rows = await session.scalars(
+        select(SurveyResponse.employee_id)
+        .where(
+            SurveyResponse.employee_id.is_not(None),
+            SurveyResponse.status == SUBMITTED,
+            SurveyResponse.submitted_at >= start,
+            SurveyResponse.submitted_at < end,
+        )
+        .distinct()
+    )
+    return sorted(int(e) for e in rows.all())

@@ -209,6 +209,8 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     assert "Menata ulang" not in card.text  # the note about Rina is on Rina's card
     assert "SKP 2026: 1 baris." in card.text
     assert card.button_texts() == ["Beri umpan balik", "Lewati periode ini"]
+    own = await inbox(OFFICER_TG, "Kata warga tentang pelayanan Anda, periode 2026-11")
+    assert "n = 10" in own.text and "[TELEPON]" in own.text and "0812" not in own.text
     waiting = await inbox(HEAD_TG, "Rina Wulandari belum menautkan akun")
     assert "2026-11" in waiting.text
     assert await run_job(bot, "feedback_cards") == (
@@ -234,6 +236,10 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     ]
     assert "editMessageReplyMarkup" in [c.method for c in skipped.calls]
     assert [c.status for c in await cards(sessions)] == [GIVEN, SKIPPED]
+    given = await siti.send("/umpanbalik")
+    assert "Belum ada kartu umpan balik tentang Anda." in given.text
+    assert "• 2026-11 Budi Santoso: umpan balik diberikan" in given.text
+    assert "• 2026-11 Rina Wulandari: dilewati" in given.text
 
     await second_month(bot, fake_api, sessions, cw, clock, inbox)
 
@@ -296,6 +302,12 @@ async def give_and_discuss(
     assert budi_card.discussed_at.astimezone(WIB).date().isoformat() == "2026-12-02"
     assert budi_card.reply == "Terima kasih, Bu. Saya akan menjaga kecepatan layanan."
     assert len(views) == 3  # two cards sent, one opened to give feedback
+
+    history = await budi.send("/umpanbalik")
+    assert "Periode 2026-11, dari Siti Rahmawati:" in history.text
+    assert "Di atas ekspektasi — Perekaman selesai hari itu" in history.text
+    assert "Didiskusikan pada 2 Desember 2026." in history.text
+    assert "Tanggapan Anda: Terima kasih, Bu." in history.text
 
 
 async def second_month(

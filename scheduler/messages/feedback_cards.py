@@ -12,7 +12,7 @@ masked, 360° figures are the cells `storage.review_results` let through.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, tzinfo
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ from storage.outbox import MAX_TEXT, Button
 
 if TYPE_CHECKING:
     from scheduler.feedback_card_content import CardContent, Citizens
-    from storage.performance_models import FeedbackEntry, SkpLine
+    from storage.performance_models import FeedbackCard, FeedbackEntry, SkpLine
 
 PREFIX = "fb"
 GIVE, TARGET, RATE, SKIP, DISCUSSED, WRITE = "g", "t", "r", "x", "d", "w"
@@ -204,3 +204,68 @@ def reply_text(name: str, period: str, text: str, language: str) -> str:
         name=name, period=period
     )
     return shorten(f"{head}\n\n{text}", MAX_TEXT)
+
+
+def _entry_lines(
+    entries: list[FeedbackEntry], lines: dict[int, SkpLine], _: Translate
+) -> list[str]:
+    return [
+        f"• {target_label(lines.get(e.skp_line_id or 0), e.value_code, _, 50)}: "
+        f"{rating_label(e.rating, _)} — {shorten(e.text, 300)}"
+        for e in entries
+    ]
+
+
+def history_text(
+    own: list[FeedbackCard],
+    given: list[FeedbackCard],
+    entries: dict[int, list[FeedbackEntry]],
+    lines: dict[int, SkpLine],
+    tz: tzinfo,
+    language: str,
+) -> str:
+    """``/umpanbalik``: the feedback a person received, then (a supervisor) what they gave."""
+    _ = gettext_for(language)
+    out = [_("💬 Your feedback history")]
+    if not own:
+        out.append(_("No feedback cards about you yet."))
+    for card in own:
+        out += [
+            "",
+            _("Period {period}, from {supervisor}:").format(
+                period=card.period, supervisor=card.supervisor.name
+            ),
+        ]
+        out += _entry_lines(entries.get(card.id, []), lines, _) or [_status_line(card, _)]
+        if card.discussed_at is not None:
+            day = format_date(
+                card.discussed_at.astimezone(tz).date(), "long", locale=babel_locale(language)
+            )
+            out.append(_("Discussed on {day}.").format(day=day))
+        if card.reply:
+            out.append(_("Your reply: {text}").format(text=shorten(card.reply, 300)))
+    if given:
+        out += ["", _("Feedback you gave as supervisor:")]
+        for card in given:
+            out.append(f"• {card.period} {card.employee.name}: {_status_line(card, _)}")
+    return shorten("\n".join(out), MAX_TEXT)
+
+
+def _status_line(card: FeedbackCard, _: Translate) -> str:
+    return {
+        "waiting": _("waiting for a linked account"),
+        "open": _("no feedback yet"),
+        "given": _("feedback given"),
+        "skipped": _("skipped"),
+    }[card.status]
+
+
+def own_citizens_text(citizens: Citizens, period: str, language: str) -> str:
+    """The officer's own monthly card: what citizens said about their service."""
+    _ = gettext_for(language)
+    lines = [
+        _("🧾 What citizens said about your service, period {period}").format(period=period),
+        "",
+    ]
+    lines += citizens_lines(citizens, _, language)
+    return shorten("\n".join(lines), MAX_TEXT)
