@@ -16,16 +16,23 @@ Rina. During December Rina moves to Hendra; on 4 January 2027 Rina's card for
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
+from openpyxl import load_workbook
 from sqlalchemy import delete, select, update
 
 from bot.app import BotApplication
+from bot.cli.main import cli, register_commands
 from bot.core.clock import ManualClock
 from bot.core.settings import Settings
+from scheduler.ekinerja_export import COLUMNS
 from scheduler.services import services_of
 from storage import skp
 from storage.db import SessionFactory
@@ -189,6 +196,8 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     cw: CaseWorld,
     clock: ManualClock,
     inbox: Inbox,
+    settings: Settings,
+    tmp_path: Path,
 ):
     await write_notes(fake_api, sessions)
     await citizens_answer(sessions, cw)
@@ -242,6 +251,7 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     assert "• 2026-11 Rina Wulandari: dilewati" in given.text
 
     await second_month(bot, fake_api, sessions, cw, clock, inbox)
+    await export_for_ekinerja(settings, tmp_path, clock, inbox)
 
 
 async def give_and_discuss(
@@ -339,3 +349,62 @@ async def second_month(
     assert december[("2026-12", cw.staff_id)] == cw.sekda_id
     assert december[("2026-12", cw.world.officer_id)] == cw.world.head_id
     assert december[("2026-11", cw.staff_id)] == cw.world.head_id
+
+
+async def export_for_ekinerja(
+    settings: Settings, tmp_path: Path, clock: ManualClock, inbox: Inbox
+) -> None:
+    """HR exports 2026-11 in the form's columns; supervisors get text blocks to paste."""
+    register_commands()
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "DATA_DIR": str(settings.data_dir),
+        "SECRET_KEY": "test-secret-key-0123456789",
+    }
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, list(args), env=env, obj=clock, catch_exceptions=False)
+
+    out = tmp_path / "ekinerja.csv"
+    result = await asyncio.to_thread(
+        run, "export", "ekinerja", "--period", "2026-11", "--out", str(out), "--send-blocks"
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 employee(s), 15 row(s), period 2026-11" in result.output  # 1 SKP line + 7 + 7
+    assert "2 text block(s) queued to supervisors" in result.output
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert tuple(rows[0]) == COLUMNS
+    table = [dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]]
+    budi = [r for r in table if r["NIP"] == OFFICER_NIP]
+    skp_row, b1 = budi[0], budi[1]
+    assert (skp_row["Aspek"], skp_row["Target"], skp_row["Dialog kinerja"]) == (
+        "Hasil Kerja",
+        "95%",
+        "2026-12-02",
+    )
+    assert skp_row["Umpan balik berkelanjutan berdasarkan bukti dukung"] == (
+        "Di atas ekspektasi: Perekaman selesai hari itu untuk 97% pemohon; pertahankan."
+    )
+    assert b1["Rencana Hasil Kerja / Perilaku Kerja"] == "B1 Berorientasi Pelayanan"
+    assert "Sabar melayani pemohon lansia" in b1["Realisasi berdasarkan bukti dukung"]
+    assert b1["Bukti dukung"].startswith("Warga (kode QR petugas): n=10, U6 3,60, U7 4,00")
+    assert b1["Pejabat Penilai Kinerja"] == "Siti Rahmawati"
+    assert '"198001012005011001"' in out.read_text(encoding="utf-8-sig")  # quoted: text
+
+    xlsx = tmp_path / "ekinerja.xlsx"
+    await asyncio.to_thread(
+        run, "export", "ekinerja", "--period", "2026-11", "--format", "xlsx", "--out", str(xlsx)
+    )
+    sheet = load_workbook(xlsx).active
+    assert sheet["A2"].value == OFFICER_NIP and sheet["A2"].number_format == "@"
+    unknown = await asyncio.to_thread(
+        run, "export", "ekinerja", "--period", "2026-11", "--unit", "X"
+    )
+    assert unknown.exit_code == 1 and "no unit with code 'X'" in unknown.output
+    bad = await asyncio.to_thread(run, "export", "ekinerja", "--period", "2026-13")
+    assert bad.exit_code == 1 and "YYYY-MM" in bad.output
+
+    block = await inbox(HEAD_TG, "Umpan balik berkelanjutan — Budi Santoso")
+    assert block.text.startswith("Teks untuk e-Kinerja, siap tempel")
+    assert "(NIP 198001012005011001), periode 2026-11" in block.text
+    assert "[Hasil Kerja]" in block.text and "[Perilaku Kerja]" in block.text

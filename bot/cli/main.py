@@ -31,6 +31,7 @@ def register_commands() -> None:
         cycle,
         db,
         db_backup,
+        export_ekinerja,
         holidays,
         import_roster,
         import_skp,
@@ -65,6 +66,7 @@ def register_commands() -> None:
         period.period_group,
         preview.preview_group,
         rtl.rtl_group,
+        export_ekinerja.export_group,
     ):
         cli.add_command(command)
     import_roster.import_group.add_command(import_skp.import_skp_command)
