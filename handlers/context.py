@@ -26,12 +26,18 @@ RENEW_INPUT_KEY = "link_code_renew"
 # supervisor's observation note (handlers/notes.py).
 FEEDBACK_INPUT_KEY = "feedback_line"
 NOTE_INPUT_KEY = "performance_note"
+# An employee's question about an expectation (handlers/expectations.py) and the evidence of
+# an achievement (handlers/achievements.py).
+QUESTION_INPUT_KEY = "expectation_question"
+ACHIEVEMENT_INPUT_KEY = "achievement_evidence"
 TYPED_INPUT_KEYS = (
     RELAY_INPUT_KEY,
     RESOLUTION_INPUT_KEY,
     RENEW_INPUT_KEY,
     FEEDBACK_INPUT_KEY,
     NOTE_INPUT_KEY,
+    QUESTION_INPUT_KEY,
+    ACHIEVEMENT_INPUT_KEY,
 )
 
 

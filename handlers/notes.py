@@ -15,7 +15,7 @@ in ``user_data`` (`NOTE_INPUT_KEY`) and expires after `PENDING_TTL`.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -25,8 +25,9 @@ from bot.core.clock import local_day
 from bot.core.i18n import N_, Translate
 from handlers import common
 from handlers.context import NOTE_INPUT_KEY, BotContext, expect_typed_input
+from scheduler import expectations
 from scheduler.messages import feedback_cards as texts
-from scheduler.scoring.performance_periods import period_of
+from scheduler.scoring.performance_periods import Period, period_of
 from storage import performance_notes as notes
 from storage import skp
 from storage.directory import employee_by_telegram
@@ -35,12 +36,15 @@ from storage.models import Employee
 
 log = logging.getLogger(__name__)
 
-PREFIX = "ct"
+PREFIX = "ct"  # a note
+EXPECT = "ex"  # an expectation (klarifikasi ekspektasi)
 PENDING_TTL = timedelta(minutes=30)
 LISTED = 40
-PATTERN_EMPLOYEE = rf"^{PREFIX}:e:(?P<employee>\d{{1,12}})$"
-PATTERN_ABOUT = rf"^{PREFIX}:a:(?P<employee>\d{{1,12}}):(?P<target>s\d{{1,9}}|v[A-Z]\d|n)$"
+_MODE = rf"(?P<mode>{PREFIX}|{EXPECT})"
+PATTERN_EMPLOYEE = rf"^{_MODE}:e:(?P<employee>\d{{1,12}})$"
+PATTERN_ABOUT = rf"^{_MODE}:a:(?P<employee>\d{{1,12}}):(?P<target>s\d{{1,9}}|v[A-Z]\d|n)$"
 PATTERN_ANY = rf"^{PREFIX}:"
+PATTERN_EXPECT_STEPS = rf"^{EXPECT}:[ea]:"
 NOT_YOURS = N_(
     "The roster does not name this person as your subordinate (any more); nothing was recorded."
 )
@@ -48,6 +52,15 @@ NOT_YOURS = N_(
 
 async def catat(update: Update, context: BotContext) -> None:
     """``/catat``: the subordinates to write about (or why there are none)."""
+    await _choose_subordinate(update, context, PREFIX)
+
+
+async def ekspektasi(update: Update, context: BotContext) -> None:
+    """``/ekspektasi``: the subordinates to state a special expectation for."""
+    await _choose_subordinate(update, context, EXPECT)
+
+
+async def _choose_subordinate(update: Update, context: BotContext, mode: str) -> None:
     _ = await context.gettext(update)
     message = update.effective_message
     async with context.sessions() as session:
@@ -55,16 +68,18 @@ async def catat(update: Update, context: BotContext) -> None:
         team = await notes.subordinates(session, me.id) if me else []
     if me is None:
         await message.reply_text(
-            _("/catat is for supervisors with a linked account (/akun shows yours).")
+            _(
+                "/catat and /ekspektasi are for supervisors with a linked account "
+                "(/akun shows yours)."
+            )
         )
         return
     if not team:
         await message.reply_text(_("The roster names no active subordinates of yours."))
         return
-    rows = [
-        [InlineKeyboardButton(e.name, callback_data=f"{PREFIX}:e:{e.id}")] for e in team[:LISTED]
-    ]
-    await message.reply_text(_("Who is the note about?"), reply_markup=InlineKeyboardMarkup(rows))
+    rows = [[InlineKeyboardButton(e.name, callback_data=f"{mode}:e:{e.id}")] for e in team[:LISTED]]
+    question = _("Who is the note about?") if mode == PREFIX else _("Whom is the expectation for?")
+    await message.reply_text(question, reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def _subordinate(update: Update, context: BotContext, employee_id: int) -> Employee | None:
@@ -95,8 +110,13 @@ async def press_employee(update: Update, context: BotContext) -> None:
     year = local_day(context.clock.now(), context.settings.tz).year
     async with context.sessions() as session:
         lines = await skp.lines_of(session, employee_id, year)
-    base = f"{PREFIX}:a:{employee_id}"
-    rows = [[InlineKeyboardButton(_("No particular value or SKP line"), callback_data=f"{base}:n")]]
+    mode = context.match["mode"]
+    base = f"{mode}:a:{employee_id}"
+    rows = []
+    if mode == PREFIX:
+        rows.append(
+            [InlineKeyboardButton(_("No particular value or SKP line"), callback_data=f"{base}:n")]
+        )
     rows += [
         [InlineKeyboardButton(texts.target_label(None, code, _), callback_data=f"{base}:v{code}")]
         for code in texts.VALUE_CODES
@@ -112,9 +132,11 @@ async def press_employee(update: Update, context: BotContext) -> None:
     await common.answer_query(update)
     await common.edit_or_send(
         update,
-        _("A note about {name}: is it about a core value or an SKP line?").format(
-            name=employee.name
-        ),
+        (
+            _("A note about {name}: is it about a core value or an SKP line?")
+            if mode == PREFIX
+            else _("A special expectation for {name}: about which core value or SKP line?")
+        ).format(name=employee.name),
         InlineKeyboardMarkup(rows),
     )
 
@@ -127,7 +149,9 @@ async def press_about(update: Update, context: BotContext) -> None:
     if employee is None:
         await _not_yours(update, context, _)
         return
-    if target.startswith("v") and target[1:] not in texts.VALUE_CODES:
+    mode = context.match["mode"]
+    bad_value = target.startswith("v") and target[1:] not in texts.VALUE_CODES
+    if bad_value or (mode == EXPECT and target == "n"):
         await forged_press(update, context)
         return
     if target.startswith("s"):
@@ -138,15 +162,19 @@ async def press_about(update: Update, context: BotContext) -> None:
             await forged_press(update, context)
             return
     await common.answer_query(update)
-    prompt = await common.edit_or_send(
-        update,
+    ask = (
         _(
             "Type the note about {name}, or send a photo (a caption is welcome). "
             "At most {limit} characters."
-        ).format(name=employee.name, limit=notes.NOTE_MAX_CHARS),
-        None,
+        )
+        if mode == PREFIX
+        else _("Type your special expectation for {name} (at most {limit} characters).")
+    )
+    prompt = await common.edit_or_send(
+        update, ask.format(name=employee.name, limit=notes.NOTE_MAX_CHARS), None
     )
     pending = {"employee": employee_id, "target": target, "prompt": prompt.message_id}
+    pending["mode"] = mode
     pending["since"] = context.clock.now()
     expect_typed_input(context.user_data, NOTE_INPUT_KEY, pending)
 
@@ -171,7 +199,7 @@ async def handle_note_message(update: Update, context: BotContext) -> bool:
     if message.message_id < pending["prompt"]:
         return True
     _ = await context.gettext(update)
-    photo = message.photo[-1].file_id if message.photo else None
+    photo = message.photo[-1].file_id if message.photo and pending["mode"] == PREFIX else None
     text = " ".join(clean_text(message.text or message.caption or "").split())
     if photo is None and not text:
         await message.reply_text(_("Please type the note as text or send a photo."))
@@ -197,7 +225,6 @@ async def _save(
     _: Translate,
 ) -> None:
     now = context.clock.now()
-    target = pending["target"]
     period = period_of(
         local_day(now, context.settings.tz), context.settings.feedback_cadence_months
     )
@@ -206,25 +233,66 @@ async def _save(
         me = await employee_by_telegram(session, update.effective_user.id)
         employee = await notes.subordinate(session, me.id, pending["employee"]) if me else None
         if me is not None and employee is not None:
-            await notes.add_note(
-                session,
-                employee_id=employee.id,
-                author_id=me.id,
-                period=period.label,
-                text=text,
-                photo_file_id=photo,
-                value_code=target[1:] if target.startswith("v") else None,
-                skp_line_id=int(target[1:]) if target.startswith("s") else None,
-                now=now,
-            )
             saved = employee.name
+            await _write(session, context, me, employee, pending, text, photo, period, now)
     if saved is None:
         await update.message.reply_text(_(NOT_YOURS))
+        return
+    if pending["mode"] == EXPECT:
+        context.services.wake()
+        await update.message.reply_text(
+            _("Expectation sent to {name}; you will hear when they understand or ask.").format(
+                name=saved
+            )
+        )
         return
     await update.message.reply_text(
         _("Note saved about {name} (period {period}). It appears on their feedback card.").format(
             name=saved, period=period.label
         )
+    )
+
+
+async def _write(
+    session: Any,
+    context: BotContext,
+    me: Employee,
+    employee: Employee,
+    pending: dict[str, Any],
+    text: str,
+    photo: str | None,
+    period: Period,
+    now: datetime,
+) -> None:
+    """Keep the note, or state the expectation (queued to the employee)."""
+    target = pending["target"]
+    value_code = target[1:] if target.startswith("v") else None
+    line_id = int(target[1:]) if target.startswith("s") else None
+    if pending["mode"] == EXPECT:
+        lines = {line.id: line for line in await skp.lines_of(session, employee.id, period.year)}
+        await expectations.state(
+            session,
+            context.settings,
+            employee_id=employee.id,
+            supervisor_id=me.id,
+            supervisor_name=me.name,
+            year=period.year,
+            skp_line=lines.get(line_id) if line_id else None,
+            value_code=value_code,
+            text=text,
+            now=now,
+        )
+        return
+    await notes.add_note(
+        session,
+        employee_id=employee.id,
+        author_id=me.id,
+        period=period.label,
+        text=text,
+        photo_file_id=photo,
+        value_code=value_code,
+        skp_line_id=line_id,
+        now=now,
     )
 
 
@@ -236,7 +304,9 @@ async def forged_press(update: Update, context: BotContext) -> None:
 
 HANDLERS: list[BaseHandler] = [
     CommandHandler(["catat", "note"], catat, filters=filters.ChatType.PRIVATE),
+    CommandHandler(["ekspektasi", "expectation"], ekspektasi, filters=filters.ChatType.PRIVATE),
     CallbackQueryHandler(press_employee, pattern=PATTERN_EMPLOYEE),
     CallbackQueryHandler(press_about, pattern=PATTERN_ABOUT),
     CallbackQueryHandler(forged_press, pattern=PATTERN_ANY),
+    CallbackQueryHandler(forged_press, pattern=PATTERN_EXPECT_STEPS),
 ]

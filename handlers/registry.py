@@ -14,6 +14,7 @@ from telegram.ext import Application
 
 from handlers import (
     account,
+    achievements,
     admin_grants,
     alerts,
     cases,
@@ -23,6 +24,7 @@ from handlers import (
     cycle_opening,
     cycles_admin,
     delete_data,
+    expectations,
     feedback,
     ikm,
     link_slips,
@@ -75,6 +77,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Supervisors and their staff: /catat (ct:), the feedback card and its dialogue (fb:).
         *notes.HANDLERS,
         *feedback.HANDLERS,
+        # Staff: the answer to an expectation (ex:<token>:…), /capaian (cp:).
+        *expectations.HANDLERS,
+        *achievements.HANDLERS,
         # Unit heads: /tim, /ikm (ik:).
         *team.HANDLERS,
         *ikm.HANDLERS,

@@ -17,10 +17,12 @@ from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from handlers import (
+    achievements,
     alerts,
     cases,
     citizen,
     cycle_opening,
+    expectations,
     feedback,
     link_slips,
     notes,
@@ -33,6 +35,10 @@ from handlers.context import BotContext
 
 async def route_message(update: Update, context: BotContext) -> None:
     if await rtl_input.handle_message(update, context):
+        return
+    # Evidence awaited for /capaian comes before the roster upload: an admin's document
+    # sent as evidence is not a roster file.
+    if await achievements.handle_evidence(update, context):
         return
     if await roster_upload.handle_document(update, context):
         return
@@ -47,6 +53,8 @@ async def route_message(update: Update, context: BotContext) -> None:
     if await notes.handle_note_message(update, context):
         return
     if await feedback.handle_feedback_text(update, context):
+        return
+    if await expectations.handle_question_text(update, context):
         return
     if await review.handle_review_text(update, context):
         return

@@ -6,12 +6,13 @@ paste. Per employee with a card in the period, one row per SKP line of the
 period's year (aspek *Hasil Kerja*) and one per core value (aspek *Perilaku
 Kerja*), in the form's Indonesian columns (`COLUMNS`):
 
-- *Realisasi berdasarkan bukti dukung*: the card's supervisor's ``/catat``
-  notes tied to that line or value (the employee's achievements are not
-  logged by Ulasan yet);
+- *Realisasi berdasarkan bukti dukung*: the employee's ``/capaian``
+  achievements on that SKP line in the period, and the card's supervisor's
+  ``/catat`` notes tied to that line or value;
 - *Umpan balik berkelanjutan berdasarkan bukti dukung*: the feedback lines,
   each with its rating (Di atas / Sesuai / Di bawah ekspektasi);
-- *Ekspektasi khusus pimpinan*: empty (expectations are not recorded yet);
+- *Ekspektasi khusus pimpinan*: the supervisor's ``/ekspektasi`` for that
+  line or value in the period's year;
 - *Bukti dukung*: what the card showed as evidence — citizens' U6/U7 with n
   (Berorientasi Pelayanan, only from ``FEEDBACK_MIN_CITIZENS`` answers),
   praise, the last closed 360° figure per value as released;
@@ -42,7 +43,14 @@ from storage import ekinerja
 from storage.directory import accounts_by_employee
 from storage.outbox import MAX_TEXT, enqueue
 from storage.outbox_models import PRIORITY_NOTICE
-from storage.performance_models import FeedbackCard, FeedbackEntry, PerformanceNote, SkpLine
+from storage.performance_models import (
+    Achievement,
+    FeedbackCard,
+    FeedbackEntry,
+    PerformanceExpectation,
+    PerformanceNote,
+    SkpLine,
+)
 from storage.preferences import language_of
 
 KIND = "ekinerja_block"
@@ -80,6 +88,22 @@ class Row:
 
 def _feedback(entries: list[FeedbackEntry]) -> str:
     return "; ".join(f"{Expectation(e.rating).label_id}: {e.text}" for e in entries)
+
+
+def _achievements(items: list[Achievement]) -> str:
+    kinds = {"photo": "foto", "document": "dokumen"}
+    return "; ".join(
+        f"Capaian: {item.caption} ({item.link or kinds.get(item.kind, item.kind)})"
+        for item in items
+    )
+
+
+def _expected(items: list[PerformanceExpectation]) -> str:
+    return "; ".join(item.text for item in items)
+
+
+def _realisasi(achieved: str, noted: str) -> str:
+    return "; ".join(part for part in (achieved, noted) if part)
 
 
 def _notes(notes: list[PerformanceNote], tz: tzinfo) -> str:
@@ -157,8 +181,10 @@ async def period_rows(
         notes = load.notes.get(card.id, [])
         evidence = await _evidence(session, settings, card)
         recommended = evidence.get("", "")
+        achieved = load.achievements.get(card.employee_id, [])
+        expected = load.expectations.get(card.employee_id, [])
         rows = [
-            _line_row(base, line, entries, notes, tz)
+            _line_row(base, line, entries, notes, tz, achieved, expected)
             for line in load.lines.get(card.employee_id, [])
         ]
         for item in BERAKHLAK_ITEMS:
@@ -173,6 +199,9 @@ async def period_rows(
                     ),
                     "Umpan balik berkelanjutan berdasarkan bukti dukung": _feedback(
                         [e for e in entries if e.value_code == item.code]
+                    ),
+                    "Ekspektasi khusus pimpinan": _expected(
+                        [x for x in expected if x.value_code == item.code]
                     ),
                     "Bukti dukung": evidence.get(item.code, ""),
                     COLUMNS[-1]: recommended,
@@ -189,9 +218,12 @@ def _line_row(
     entries: list[FeedbackEntry],
     notes: list[PerformanceNote],
     tz: tzinfo,
+    achieved: list[Achievement],
+    expected: list[PerformanceExpectation],
 ) -> Row:
     values = dict(base)
     mine = [n for n in notes if n.skp_line_id == line.id]
+    done = [a for a in achieved if a.skp_line_id == line.id]
     values.update(
         {
             "Aspek": HASIL,
@@ -200,11 +232,21 @@ def _line_row(
             + (" (diarsipkan)" if line.archived_at else ""),
             "Indikator": line.indicator,
             "Target": line.target,
-            "Realisasi berdasarkan bukti dukung": _notes(mine, tz),
+            "Realisasi berdasarkan bukti dukung": _realisasi(_achievements(done), _notes(mine, tz)),
             "Umpan balik berkelanjutan berdasarkan bukti dukung": _feedback(
                 [e for e in entries if e.skp_line_id == line.id]
             ),
-            "Bukti dukung": f"{len(mine)} catatan atasan" if mine else "",
+            "Ekspektasi khusus pimpinan": _expected(
+                [x for x in expected if x.skp_line_id == line.id]
+            ),
+            "Bukti dukung": ", ".join(
+                part
+                for part in (
+                    f"{len(done)} capaian dengan bukti" if done else "",
+                    f"{len(mine)} catatan atasan" if mine else "",
+                )
+                if part
+            ),
         }
     )
     return Row(values)

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from scheduler.scoring.performance_periods import Period
 from storage import review_results as reviews
-from storage.performance_models import FeedbackCard, PerformanceNote, SkpLine
+from storage.performance_models import Achievement, FeedbackCard, PerformanceNote, SkpLine
 
 
 @dataclass(frozen=True)
@@ -29,3 +29,4 @@ class CardContent:
     notes: list[PerformanceNote]
     review: reviews.RateeResults | None
     skp_lines: list[SkpLine]
+    achievements: list[Achievement]

@@ -33,8 +33,8 @@ from bot.core.settings import Settings
 from scheduler.feedback_card_content import CardContent, Citizens
 from scheduler.messages import feedback_cards as texts
 from scheduler.scoring.performance_periods import Period, parse_period
+from storage import achievements, praise, skp
 from storage import feedback_cards as cards
-from storage import praise, skp
 from storage import review_results as reviews
 from storage.directory import accounts_by_employee
 from storage.models import TelegramAccount
@@ -106,6 +106,7 @@ async def card_content(
         ),
         review=await last_review(session, settings, card.employee_id),
         skp_lines=await skp.lines_of(session, card.employee_id, period.year),
+        achievements=await achievements.achievements_in(session, card.employee_id, [card.period]),
     )
 
 

@@ -20,7 +20,14 @@ from sqlalchemy.orm import selectinload
 
 from storage.directory import unit_subtree_ids
 from storage.models import Employee
-from storage.performance_models import FeedbackCard, FeedbackEntry, PerformanceNote, SkpLine
+from storage.performance_models import (
+    Achievement,
+    FeedbackCard,
+    FeedbackEntry,
+    PerformanceExpectation,
+    PerformanceNote,
+    SkpLine,
+)
 
 
 @dataclass
@@ -29,6 +36,8 @@ class PeriodLoad:
     lines: dict[int, list[SkpLine]] = field(default_factory=dict)  # employee id → lines
     entries: dict[int, list[FeedbackEntry]] = field(default_factory=dict)  # card id → lines
     notes: dict[int, list[PerformanceNote]] = field(default_factory=dict)  # card id → notes
+    achievements: dict[int, list[Achievement]] = field(default_factory=dict)  # employee id →
+    expectations: dict[int, list[PerformanceExpectation]] = field(default_factory=dict)  # ditto
 
 
 async def load_period(
@@ -77,7 +86,31 @@ async def load_period(
         card_id = by_pair.get((note.employee_id, note.author_id))
         if card_id is not None:
             load.notes.setdefault(card_id, []).append(note)
+    await _add_employee_records(session, load, period, year, employees)
     return load
+
+
+async def _add_employee_records(
+    session: AsyncSession, load: PeriodLoad, period: str, year: int, employees: list[int]
+) -> None:
+    """The employees' achievements of the period and expectations of the year."""
+    for item in await _all(
+        session,
+        select(Achievement)
+        .where(Achievement.period == period, Achievement.employee_id.in_(employees))
+        .order_by(Achievement.id),
+    ):
+        load.achievements.setdefault(item.employee_id, []).append(item)
+    for expectation in await _all(
+        session,
+        select(PerformanceExpectation)
+        .where(
+            PerformanceExpectation.year == year,
+            PerformanceExpectation.employee_id.in_(employees),
+        )
+        .order_by(PerformanceExpectation.id),
+    ):
+        load.expectations.setdefault(expectation.employee_id, []).append(expectation)
 
 
 async def _all(session: AsyncSession, statement: Select[Any]) -> list[Any]:

@@ -110,3 +110,45 @@ class FeedbackEntry(Base):
     rating: Mapped[int] = mapped_column(Integer)  # 1 di bawah, 2 sesuai, 3 di atas ekspektasi
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PerformanceExpectation(Base):
+    """Klarifikasi ekspektasi: a supervisor's special expectation for a subordinate's year,
+    about a core value or an SKP line, and the employee's answer ("Saya mengerti" or a
+    question); kept as the record of the exchange."""
+
+    __tablename__ = "performance_expectations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    value_code: Mapped[str | None] = mapped_column(String(8))
+    skp_line_id: Mapped[int | None] = mapped_column(ForeignKey("skp_lines.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    understood_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    question: Mapped[str | None] = mapped_column(Text)
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+    supervisor: Mapped[Employee] = relationship(foreign_keys=[supervisor_id])
+
+
+class Achievement(Base):
+    """An achievement an employee logs against an SKP line (``/capaian``), with evidence:
+    a photo or document kept under ``DATA_DIR/evidence/`` (``file_path``, relative to
+    DATA_DIR) or a link, and a caption."""
+
+    __tablename__ = "achievements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    skp_line_id: Mapped[int] = mapped_column(ForeignKey("skp_lines.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(16))  # photo | document | link
+    file_path: Mapped[str | None] = mapped_column(String(300))
+    link: Mapped[str | None] = mapped_column(String(1000))
+    caption: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

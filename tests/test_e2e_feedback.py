@@ -200,6 +200,8 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     tmp_path: Path,
 ):
     await write_notes(fake_api, sessions)
+    await clarify_expectations(fake_api, inbox)
+    await log_achievements(fake_api, settings)
     await citizens_answer(sessions, cw)
     async with sessions.begin() as session:  # Rina unlinks before the cards are built
         await session.execute(
@@ -217,6 +219,8 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     assert "[B1 Berorientasi Pelayanan] Sabar melayani" in card.text
     assert "Menata ulang" not in card.text  # the note about Rina is on Rina's card
     assert "SKP 2026: 1 baris." in card.text
+    assert "Capaian yang dicatat pegawai (2):" in card.text
+    assert "Antrean KTP-el selesai sebelum pukul 14.00 (foto)" in card.text
     assert card.button_texts() == ["Beri umpan balik", "Lewati periode ini"]
     own = await inbox(OFFICER_TG, "Kata warga tentang pelayanan Anda, periode 2026-11")
     assert "n = 10" in own.text and "[TELEPON]" in own.text and "0812" not in own.text
@@ -389,6 +393,11 @@ async def export_for_ekinerja(
     assert "Sabar melayani pemohon lansia" in b1["Realisasi berdasarkan bukti dukung"]
     assert b1["Bukti dukung"].startswith("Warga (kode QR petugas): n=10, U6 3,60, U7 4,00")
     assert b1["Pejabat Penilai Kinerja"] == "Siti Rahmawati"
+    assert skp_row["Realisasi berdasarkan bukti dukung"].startswith(
+        "Capaian: Antrean KTP-el selesai sebelum pukul 14.00 (foto); Capaian: Laporan rekap"
+    )
+    assert skp_row["Ekspektasi khusus pimpinan"] == "Perekaman selesai di hari yang sama."
+    assert skp_row["Bukti dukung"] == "2 capaian dengan bukti"
     assert '"198001012005011001"' in out.read_text(encoding="utf-8-sig")  # quoted: text
 
     xlsx = tmp_path / "ekinerja.xlsx"
@@ -408,3 +417,50 @@ async def export_for_ekinerja(
     assert block.text.startswith("Teks untuk e-Kinerja, siap tempel")
     assert "(NIP 198001012005011001), periode 2026-11" in block.text
     assert "[Hasil Kerja]" in block.text and "[Perilaku Kerja]" in block.text
+
+
+async def clarify_expectations(fake_api: FakeBotApi, inbox: Inbox) -> None:
+    """Siti states an expectation on Budi's SKP line; Budi asks, then understands."""
+    siti = fake_api.user(HEAD_TG, "Siti", "id")
+    budi = fake_api.user(OFFICER_TG, "Budi", "id")
+    await siti.send("/ekspektasi")
+    assert "Ekspektasi ini untuk siapa?" in siti.last.text
+    await siti.press("Budi Santoso")
+    assert "Tidak terkait" not in " ".join(siti.last.button_texts())
+    await siti.press("SKP: Terlayaninya")
+    sent = await siti.send("Perekaman selesai di hari yang sama.")
+    assert sent.text.startswith("Ekspektasi dikirim kepada Budi Santoso")
+    expectation = await inbox(OFFICER_TG, "Ekspektasi khusus Siti Rahmawati untuk 2026")
+    assert expectation.button_texts() == ["Saya mengerti", "Ajukan pertanyaan"]
+    rina = fake_api.user(STAFF_TG, "Rina", "id")
+    assert (await rina.press_data(expectation.buttons()[0]["callback_data"])).alerts
+    await budi.press("Ajukan pertanyaan", expectation)
+    await budi.send("Termasuk pemohon yang datang sore?")
+    question = await inbox(HEAD_TG, "Budi Santoso bertanya tentang ekspektasi Anda")
+    assert "Termasuk pemohon yang datang sore?" in question.text
+    understood = await budi.press("Saya mengerti", expectation)
+    assert [
+        c.params.get("text") for c in understood.calls if c.method == "answerCallbackQuery"
+    ] == ["Tercatat: Anda mengerti ekspektasi ini."]
+    await inbox(HEAD_TG, "Budi Santoso mengerti ekspektasi Anda")
+
+
+async def log_achievements(fake_api: FakeBotApi, settings: Settings) -> None:
+    """Budi logs a photo and a link against his SKP line; bad evidence is answered."""
+    budi = fake_api.user(OFFICER_TG, "Budi", "id")
+    listing = await budi.send("/capaian")
+    assert "Periode 2026-11: 0" in listing.text
+    await budi.press("SKP: Terlayaninya")
+    assert (await budi.send_sticker()).text.startswith("Silakan kirim foto, dokumen, atau tautan")
+    assert (await budi.send_photo()).text.startswith("Silakan kirim lagi dengan keterangan")
+    assert (await budi.send("sudah selesai")).text.startswith("Sertakan tautan")
+    saved = await budi.send_photo(caption="Antrean KTP-el selesai sebelum pukul 14.00")
+    assert saved.text == "Capaian tercatat untuk periode 2026-11. /capaian menampilkan daftarnya."
+    await budi.send("/capaian")
+    await budi.press("SKP: Terlayaninya")
+    await budi.send("Laporan rekap https://drive.example.go.id/rekap-nov")
+    listing = await budi.send("/capaian")
+    assert "Periode 2026-11: 2" in listing.text
+    assert "(https://drive.example.go.id/rekap-nov)" in listing.text
+    kept = list((settings.data_dir / "evidence").rglob("*.jpg"))
+    assert len(kept) == 1 and kept[0].stat().st_size > 0

@@ -108,6 +108,20 @@ def _notes_lines(content: CardContent, _: Translate) -> list[str]:
     return lines
 
 
+def _achievement_lines(content: CardContent, _: Translate) -> list[str]:
+    if not content.achievements:
+        return [_("Achievements they logged: none in this period.")]
+    by_id = {line.id: line for line in content.skp_lines}
+    lines = [_("Achievements they logged ({n}):").format(n=len(content.achievements))]
+    for item in content.achievements:
+        about = target_label(by_id.get(item.skp_line_id), None, _, 40)
+        evidence = item.link or (_("photo") if item.kind == "photo" else _("document"))
+        lines.append(
+            f"• {f'[{about}] ' if about else ''}{shorten(item.caption, NOTE_LIMIT)} ({evidence})"
+        )
+    return lines
+
+
 def _review_lines(content: CardContent, _: Translate, language: str) -> list[str]:
     results = content.review
     if results is None:
@@ -137,6 +151,7 @@ def card_text(content: CardContent, name: str, language: str) -> str:
         _("Praise from citizens: {n}").format(n=content.praise),
         "",
         *_notes_lines(content, _),
+        *_achievement_lines(content, _),
         "",
         *_review_lines(content, _, language),
         "",

@@ -1,0 +1,141 @@
+"""Klarifikasi ekspektasi: a supervisor states a special expectation, the employee answers.
+
+`state` keeps the expectation (per core value or SKP line, for the year) and
+queues it to the employee with "Saya mengerti" and "Ajukan pertanyaan"
+(``ex:<token>:ok`` / ``ex:<token>:q``); `understood` and `ask` keep the answer
+and tell the supervisor. Messages to the other person go through the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.i18n import gettext_for
+from bot.core.settings import Settings
+from scheduler.messages import feedback_cards as texts
+from storage import achievements
+from storage.directory import accounts_by_employee
+from storage.outbox import MAX_TEXT, Button, enqueue
+from storage.outbox_models import PRIORITY_NOTICE
+from storage.performance_models import PerformanceExpectation, SkpLine
+from storage.preferences import language_of
+
+KIND = "expectation"
+PREFIX = "ex"
+UNDERSTOOD, ASK = "ok", "q"
+
+
+async def _send(
+    session: AsyncSession,
+    settings: Settings,
+    employee_id: int,
+    key: str,
+    text_of: Callable[[str], str],
+    now: datetime,
+    buttons: Callable[[str], list[list[Button]]] | None = None,
+) -> bool:
+    account = (await accounts_by_employee(session, [employee_id])).get(employee_id)
+    if account is None:
+        return False
+    language = language_of(account, settings)
+    return await enqueue(
+        session,
+        chat_id=account.telegram_user_id,
+        kind=KIND,
+        text=text_of(language)[:MAX_TEXT],
+        buttons=buttons(language) if buttons else None,
+        dedupe_key=key,
+        priority=PRIORITY_NOTICE,
+        employee_id=employee_id,
+        now=now,
+    )
+
+
+async def state(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    employee_id: int,
+    supervisor_id: int,
+    supervisor_name: str,
+    year: int,
+    skp_line: SkpLine | None,
+    value_code: str | None,
+    text: str,
+    now: datetime,
+) -> bool:
+    """Keep the expectation and queue it to the employee (False: they are not linked)."""
+    item = await achievements.add_expectation(
+        session,
+        employee_id=employee_id,
+        supervisor_id=supervisor_id,
+        year=year,
+        value_code=value_code,
+        skp_line_id=skp_line.id if skp_line else None,
+        text=text,
+        now=now,
+    )
+
+    def message(language: str) -> str:
+        _ = gettext_for(language)
+        about = texts.target_label(skp_line, value_code, _)
+        head = _("🎯 {supervisor}'s special expectation for {year} — {about}:").format(
+            supervisor=supervisor_name, year=year, about=about
+        )
+        return f"{head}\n\n{text}"
+
+    def buttons(language: str) -> list[list[Button]]:
+        _ = gettext_for(language)
+        return [
+            [{"text": _("I understand"), "callback_data": f"{PREFIX}:{item.token}:{UNDERSTOOD}"}],
+            [{"text": _("Ask a question"), "callback_data": f"{PREFIX}:{item.token}:{ASK}"}],
+        ]
+
+    return await _send(
+        session, settings, employee_id, f"expect:{item.token}", message, now, buttons
+    )
+
+
+async def understood(
+    session: AsyncSession, settings: Settings, item: PerformanceExpectation, now: datetime
+) -> bool:
+    """The employee understood (once); the supervisor hears of it."""
+    if item.understood_at is not None:
+        return False
+    item.understood_at = now
+
+    def message(language: str) -> str:
+        _ = gettext_for(language)
+        return _("✅ {name} understood your expectation: {text}").format(
+            name=item.employee.name, text=item.text[:300]
+        )
+
+    await _send(session, settings, item.supervisor_id, f"expect-ok:{item.token}", message, now)
+    return True
+
+
+async def ask(
+    session: AsyncSession,
+    settings: Settings,
+    item: PerformanceExpectation,
+    question: str,
+    now: datetime,
+) -> None:
+    """Keep the employee's question (a later one is added below) and pass it on."""
+    item.question = f"{item.question}\n{question}" if item.question else question
+    item.asked_at = now
+    count = item.question.count("\n") + 1
+
+    def message(language: str) -> str:
+        _ = gettext_for(language)
+        head = _("❓ {name} asks about your expectation “{text}”:").format(
+            name=item.employee.name, text=item.text[:200]
+        )
+        return f"{head}\n\n{question}"
+
+    await _send(
+        session, settings, item.supervisor_id, f"expect-q:{item.token}:{count}", message, now
+    )

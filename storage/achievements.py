@@ -1,0 +1,122 @@
+"""Achievements (``/capaian``) and expectations (klarifikasi ekspektasi) as stored.
+
+Evidence files live under ``DATA_DIR/evidence/<employee id>/`` (so backups,
+which take every file of DATA_DIR, keep them); a row holds the path relative
+to DATA_DIR. Each function takes a session and never commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.crypto import new_token
+from storage.performance_models import Achievement, PerformanceExpectation
+
+EVIDENCE_DIR = "evidence"
+CAPTION_MAX_CHARS = 500
+LINK_MAX_CHARS = 1000
+
+
+def keep_file(data_dir: Path, employee_id: int, content: bytes, suffix: str) -> str:
+    """Write evidence bytes under DATA_DIR/evidence/<employee>/; the path relative to DATA_DIR."""
+    folder = data_dir / EVIDENCE_DIR / str(employee_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(8)}{suffix}"
+    temporary = folder / f"{name}.part"
+    temporary.write_bytes(content)
+    temporary.replace(folder / name)
+    return f"{EVIDENCE_DIR}/{employee_id}/{name}"
+
+
+async def add_achievement(
+    session: AsyncSession,
+    *,
+    employee_id: int,
+    skp_line_id: int,
+    period: str,
+    kind: str,
+    file_path: str | None,
+    link: str | None,
+    caption: str,
+    now: datetime,
+) -> Achievement:
+    item = Achievement(
+        employee_id=employee_id,
+        skp_line_id=skp_line_id,
+        period=period,
+        kind=kind,
+        file_path=file_path,
+        link=link,
+        caption=caption,
+        created_at=now,
+    )
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def achievements_in(
+    session: AsyncSession, employee_id: int, periods: list[str]
+) -> list[Achievement]:
+    rows = await session.scalars(
+        select(Achievement)
+        .where(Achievement.employee_id == employee_id, Achievement.period.in_(periods))
+        .order_by(Achievement.created_at, Achievement.id)
+    )
+    return list(rows.all())
+
+
+async def add_expectation(
+    session: AsyncSession,
+    *,
+    employee_id: int,
+    supervisor_id: int,
+    year: int,
+    value_code: str | None,
+    skp_line_id: int | None,
+    text: str,
+    now: datetime,
+) -> PerformanceExpectation:
+    item = PerformanceExpectation(
+        token=new_token(9),
+        employee_id=employee_id,
+        supervisor_id=supervisor_id,
+        year=year,
+        value_code=value_code,
+        skp_line_id=skp_line_id,
+        text=text,
+        created_at=now,
+    )
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def expectation_by_token(session: AsyncSession, token: str) -> PerformanceExpectation | None:
+    return await session.scalar(
+        select(PerformanceExpectation)
+        .where(PerformanceExpectation.token == token)
+        .options(
+            selectinload(PerformanceExpectation.employee),
+            selectinload(PerformanceExpectation.supervisor),
+        )
+    )
+
+
+async def expectations_of(
+    session: AsyncSession, employee_id: int, year: int
+) -> list[PerformanceExpectation]:
+    rows = await session.scalars(
+        select(PerformanceExpectation)
+        .where(
+            PerformanceExpectation.employee_id == employee_id, PerformanceExpectation.year == year
+        )
+        .order_by(PerformanceExpectation.id)
+    )
+    return list(rows.all())
