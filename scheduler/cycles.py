@@ -39,7 +39,9 @@ from bot.core.clock import format_day, local_day, utcnow
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
 from scheduler.documents.review_chart import render_chart
+from scheduler.feedback_cards import citizens_in
 from scheduler.messages import cycles as cycle_texts
+from scheduler.messages import feedback_cards as feedback_texts
 from scheduler.messages.review_reports import OutMessage, report_messages, team_messages
 from scheduler.scoring.assignments import AssignmentPlan
 from storage import review_cycles as stored
@@ -324,16 +326,38 @@ async def _queue_reports(
         language = language_of(account, settings)
         # Drawing takes tens of milliseconds: keep the event loop free meanwhile.
         chart = await asyncio.to_thread(render_chart, item, language)
+        citizens = await _citizen_lines(session, settings, cycle_id, item.ratee.id, language, now)
         queued += await _queue(
             session,
             account=account,
             kind=REPORT_KIND,
             key=f"{REPORT_KIND}:{cycle_id}:{item.ratee.id}",
-            messages=report_messages(item, language, chart),
+            messages=report_messages(item, language, chart, citizens),
             employee_id=item.ratee.id,
             now=now,
         )
     return queued
+
+
+async def _citizen_lines(
+    session: AsyncSession,
+    settings: Settings,
+    cycle_id: int,
+    ratee_id: int,
+    language: str,
+    now: datetime,
+) -> list[str]:
+    """What citizens said about the ratee from the cycle's opening to its close (officer
+    QR codes; figures only from FEEDBACK_MIN_CITIZENS answers); nothing if none."""
+    cycle = await session.get(ReviewCycle, cycle_id)
+    if cycle is None:
+        return []
+    citizens = await citizens_in(
+        session, settings, ratee_id, cycle.opened_at, cycle.closed_at or now
+    )
+    if citizens.n == 0:
+        return []
+    return feedback_texts.citizens_lines(citizens, gettext_for(language), language)
 
 
 async def _queue_team_summaries(

@@ -32,6 +32,8 @@ from bot.core.clock import day_bounds
 from bot.core.settings import Settings
 from scheduler.feedback_card_content import CardContent, Citizens
 from scheduler.messages import feedback_cards as texts
+from scheduler.messages import participation as participation_texts
+from scheduler.scoring.participation import participation
 from scheduler.scoring.performance_periods import Period, parse_period
 from storage import achievements, praise, skp
 from storage import feedback_cards as cards
@@ -40,8 +42,9 @@ from storage.directory import accounts_by_employee
 from storage.models import TelegramAccount
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_NOTICE
+from storage.participation import card_facts
 from storage.performance_models import OPEN, WAITING, FeedbackCard
-from storage.preferences import language_of
+from storage.preferences import language_of, language_of_chat
 
 KIND = "feedback_card"
 SYSTEM_ACTOR = "job:feedback_cards"
@@ -165,6 +168,7 @@ async def hand_out(
             await _tell_waiting(session, settings, card, boss, now, not_before)
     if build:
         await _own_citizen_cards(session, settings, period, now, not_before)
+        await _tell_admins(session, settings, period.previous(), now, not_before)
     waiting = 0
     for card in await cards.waiting_cards(session):
         accounts = await accounts_by_employee(session, [card.employee_id, card.supervisor_id])
@@ -203,6 +207,33 @@ async def _own_citizen_cards(
             priority=PRIORITY_NOTICE,
             not_before=not_before,
             employee_id=officer_id,
+            now=now,
+        )
+    return queued
+
+
+async def _tell_admins(
+    session: AsyncSession,
+    settings: Settings,
+    period: Period,
+    now: datetime,
+    not_before: datetime | None,
+) -> int:
+    """City-wide admins get the participation of the period whose feedback month ended."""
+    figures = participation(await card_facts(session, period.label, period.year))
+    if not figures:
+        return 0
+    queued = 0
+    for chat in settings.admin_ids:
+        language = await language_of_chat(session, settings, chat)
+        queued += await enqueue(
+            session,
+            chat_id=chat,
+            kind=KIND,
+            text=participation_texts.admin_text(figures, period.label, language),
+            dedupe_key=f"participation:{period.label}:{chat}",
+            priority=PRIORITY_NOTICE,
+            not_before=not_before,
             now=now,
         )
     return queued

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,7 +46,7 @@ from storage.performance_models import (
     PerformanceNote,
 )
 from tests.support.alert_world import HEAD_TG, WIB, submit
-from tests.support.app import make_settings, start_bot, stop_bot
+from tests.support.app import ADMIN_ID, make_settings, start_bot, stop_bot
 from tests.support.case_world import OFFICER_TG, SEKDA_TG, STAFF_TG, CaseWorld, seed_case_world
 from tests.support.citizen import OFFICER_NIP
 from tests.support.fakebot import FakeBotApi
@@ -412,6 +413,37 @@ async def export_for_ekinerja(
     assert unknown.exit_code == 1 and "no unit with code 'X'" in unknown.output
     bad = await asyncio.to_thread(run, "export", "ekinerja", "--period", "2026-13")
     assert bad.exit_code == 1 and "YYYY-MM" in bad.output
+
+    table = await asyncio.to_thread(run, "report", "participation", "--period", "2026-11")
+    assert table.exit_code == 0, table.output
+    assert (
+        "SETDA                      1      0     0%      2        0      1    1  100%      1    50%"
+    ) in table.output
+    data = await asyncio.to_thread(
+        run, "report", "participation", "--period", "2026-11", "--format", "json"
+    )
+    (setda,) = json.loads(data.output)["opd"]
+    assert setda["opd"] == "SETDA" and setda["supervisors"] == 1
+    assert setda["supervisors_at_threshold"] == 0  # Budi given, Rina skipped: 50 %
+    assert (setda["given"], setda["dialogues"], setda["employees_with_expectations"]) == (1, 1, 1)
+    assert setda["expectation_share"] == 0.5
+    one_unit = await asyncio.to_thread(
+        run,
+        "report",
+        "participation",
+        "--period",
+        "2026-11",
+        "--unit",
+        "DUKCAPIL",
+        "--format",
+        "json",
+    )
+    assert [o["opd"] for o in json.loads(one_unit.output)["opd"]] == ["DUKCAPIL"]
+    message = await inbox(ADMIN_ID, "Umpan balik berkelanjutan, periode 2026-11, per OPD")
+    assert (
+        "SETDA: 0 dari 1 atasan (0%) memberi umpan balik kepada sedikitnya 80% bawahannya; "
+        "dialog kinerja 1 dari 1; ekspektasi ditetapkan untuk 1 dari 2 pegawai."
+    ) in message.text
 
     block = await inbox(HEAD_TG, "Umpan balik berkelanjutan — Budi Santoso")
     assert block.text.startswith("Teks untuk e-Kinerja, siap tempel")

@@ -42,6 +42,7 @@ def register_commands() -> None:
         preview,
         qr,
         report_ikm,
+        report_participation,
         report_review,
         roster,
         rtl,
@@ -72,6 +73,7 @@ def register_commands() -> None:
     import_roster.import_group.add_command(import_skp.import_skp_command)
     report_group.add_command(report_ikm.ikm_command)
     report_group.add_command(report_review.review_command)
+    report_group.add_command(report_participation.participation_command)
     db.db_group.add_command(db_backup.backup_command)
     db.db_group.add_command(db_backup.restore_command)
 
