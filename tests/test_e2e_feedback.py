@@ -62,6 +62,7 @@ JOBS = (
     "supervisor_nudges",
     "rollup",
     "housekeeping",
+    "rtl_followup",
     "feedback_cards",
 )
 PLAN = "Terlayaninya perekaman KTP-el tepat waktu"
