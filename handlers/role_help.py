@@ -55,6 +55,15 @@ def role_sections(roles: Roles, _: Translate) -> list[str]:
         )
     if roles.employee_id is not None:
         sections.append(_("/tugas: the follow-up (RTL) lines you are responsible for"))
+        sections.append(
+            _(
+                "Performance (SKP):\n"
+                "/capaian: log an achievement against an SKP line, with evidence\n"
+                "/umpanbalik: the feedback you received (and, as a supervisor, gave)\n"
+                "/catat: a note about a subordinate (supervisors)\n"
+                "/ekspektasi: a special expectation for a subordinate (supervisors)"
+            )
+        )
     return sections
 
 

@@ -481,6 +481,7 @@ async def clarify_expectations(fake_api: FakeBotApi, inbox: Inbox) -> None:
 async def log_achievements(fake_api: FakeBotApi, settings: Settings) -> None:
     """Budi logs a photo and a link against his SKP line; bad evidence is answered."""
     budi = fake_api.user(OFFICER_TG, "Budi", "id")
+    assert "/capaian: catat capaian pada baris SKP" in (await budi.send("/help")).text
     listing = await budi.send("/capaian")
     assert "Periode 2026-11: 0" in listing.text
     await budi.press("SKP: Terlayaninya")
