@@ -27,7 +27,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.core.i18n import Translate
 from handlers import common, confirm
 from handlers.context import LANGUAGE_KEY, BotContext
-from storage import erasure, survey
+from storage import achievements, erasure, survey
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def nothing_to_delete_text(_: Translate) -> str:
 
 
 def delete_question(
-    held: erasure.Holdings, nonce: str, _: Translate
+    held: erasure.Holdings, nonce: str, _: Translate, achievements_held: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
     """What will go, counted, with the bound Yes and Cancel."""
     buttons = [
@@ -65,6 +65,12 @@ def delete_question(
     ]
     if held.preference:
         lines.append(_("• your language choice (/language)"))
+    if achievements_held:
+        lines.append(
+            _("• achievements you logged with /capaian, with their evidence files: {count}").format(
+                count=achievements_held
+            )
+        )
     lines += [
         "",
         _(
@@ -76,7 +82,7 @@ def delete_question(
     return "\n".join(lines), InlineKeyboardMarkup(buttons)
 
 
-def done_text(erased: erasure.Erased, _: Translate) -> str:
+def done_text(erased: erasure.Erased, _: Translate, achievements_erased: int = 0) -> str:
     lines = [
         _("Done. Survey responses deleted: {count}.").format(count=erased.responses),
         _("Messages with service units deleted: {count}.").format(count=erased.messages),
@@ -86,6 +92,12 @@ def done_text(erased: erasure.Erased, _: Translate) -> str:
     ]
     if erased.preference:
         lines.append(_("Your language choice is deleted too."))
+    if achievements_erased:
+        lines.append(
+            _("Achievements and their evidence files deleted: {count}.").format(
+                count=achievements_erased
+            )
+        )
     return "\n".join(lines)
 
 
@@ -95,18 +107,23 @@ async def delete_my_data(update: Update, context: BotContext) -> None:
     _ = await context.gettext(update)
     async with context.sessions() as session:
         held = await erasure.holdings(session, context.user_key(update))
-    if held.empty:
+        evidence = await achievements.achievement_ids_of_telegram(session, update.effective_user.id)
+    if held.empty and not evidence:
         await update.effective_message.reply_text(nothing_to_delete_text(_))
         return
-    payload = {"responses": held.response_ids, "preference": held.preference}
+    payload = {
+        "responses": held.response_ids,
+        "preference": held.preference,
+        "achievements": evidence,
+    }
     nonce = await confirm.issue(update, context, ERASE, payload=payload)
-    text, markup = delete_question(held, nonce, _)
+    text, markup = delete_question(held, nonce, _, len(evidence))
     await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 async def _erase_confirmed(
     update: Update, context: BotContext
-) -> tuple[erasure.Erased, list[int]] | None:
+) -> tuple[erasure.Erased, list[int], int] | None:
     """Erase what the pressed confirmation counted, in one transaction; None when the
     press carries no valid confirmation (nothing written)."""
     key = context.user_key(update)
@@ -123,11 +140,16 @@ async def _erase_confirmed(
             response_ids=ids,
             preference=bool(confirmed.payload.get("preference")),
         )
-    # After the commit: the erased pages leave the write-ahead log file too.
+        counted = [int(i) for i in confirmed.payload.get("achievements", [])]
+        evidence, files = await achievements.erase_achievements(
+            session, update.effective_user.id, counted
+        )
+    # After the commit: the evidence files go, and the erased pages leave the WAL too.
+    achievements.remove_files(context.settings.data_dir, files)
     async with context.sessions() as session:
         if not await erasure.truncate_wal(session):
             log.info("the WAL checkpoint after an erasure waits for another reader")
-    return erased, open_messages
+    return erased, open_messages, evidence
 
 
 async def delete_confirmed(update: Update, context: BotContext) -> None:
@@ -137,14 +159,14 @@ async def delete_confirmed(update: Update, context: BotContext) -> None:
     if result is None:
         await confirm.refuse(update, context, _("To delete your data, send /hapusdata again."))
         return
-    erased, open_messages = result
+    erased, open_messages, evidence = result
     if erased.preference and context.user_data is not None:
         context.user_data.pop(LANGUAGE_KEY, None)  # the cached choice goes with the stored one
     log.info(
         "erased %d survey responses on request (update %s)", erased.responses, update.update_id
     )
     await common.answer_query(update)
-    await common.edit_pressed(update, done_text(erased, _))
+    await common.edit_pressed(update, done_text(erased, _, evidence))
     for message_id in open_messages:  # their buttons would only answer "no longer available"
         await common.remove_keyboard(context, update.effective_chat.id, message_id)
 

@@ -2,7 +2,9 @@
 
 Evidence files live under ``DATA_DIR/evidence/<employee id>/`` (so backups,
 which take every file of DATA_DIR, keep them); a row holds the path relative
-to DATA_DIR. Each function takes a session and never commits.
+to DATA_DIR. ``/hapusdata`` erases an employee's achievements with their files
+(`erase_achievements`, then `remove_files` after the commit). Each function
+takes a session and never commits.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.crypto import new_token
+from storage.models import TelegramAccount
 from storage.performance_models import Achievement, PerformanceExpectation
 
 EVIDENCE_DIR = "evidence"
@@ -120,3 +123,37 @@ async def expectations_of(
         .order_by(PerformanceExpectation.id)
     )
     return list(rows.all())
+
+
+async def achievement_ids_of_telegram(session: AsyncSession, telegram_user_id: int) -> list[int]:
+    """The achievements of the employee this Telegram account is linked to (for /hapusdata)."""
+    rows = await session.scalars(
+        select(Achievement.id)
+        .join(TelegramAccount, TelegramAccount.employee_id == Achievement.employee_id)
+        .where(TelegramAccount.telegram_user_id == telegram_user_id)
+        .order_by(Achievement.id)
+    )
+    return list(rows.all())
+
+
+async def erase_achievements(
+    session: AsyncSession, telegram_user_id: int, ids: list[int]
+) -> tuple[int, list[str]]:
+    """Delete these achievements if they are still this account's employee's: how many, and
+    the evidence files' paths (relative to DATA_DIR) for the caller to remove after the commit."""
+    mine = set(await achievement_ids_of_telegram(session, telegram_user_id)) & set(ids)
+    if not mine:
+        return 0, []
+    rows = await session.scalars(select(Achievement).where(Achievement.id.in_(sorted(mine))))
+    found = list(rows.all())
+    await session.execute(delete(Achievement).where(Achievement.id.in_(sorted(mine))))
+    return len(found), [item.file_path for item in found if item.file_path]
+
+
+def remove_files(data_dir: Path, paths: list[str]) -> None:
+    """Remove evidence files (never outside DATA_DIR/evidence)."""
+    root = (data_dir / EVIDENCE_DIR).resolve()
+    for relative in paths:
+        path = (data_dir / relative).resolve()
+        if root in path.parents:
+            path.unlink(missing_ok=True)

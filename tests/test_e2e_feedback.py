@@ -41,6 +41,7 @@ from storage.models import AuditLog, Employee, TelegramAccount
 from storage.performance_models import (
     GIVEN,
     SKIPPED,
+    Achievement,
     FeedbackCard,
     FeedbackEntry,
     PerformanceNote,
@@ -258,6 +259,7 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
 
     await second_month(bot, fake_api, sessions, cw, clock, inbox)
     await export_for_ekinerja(settings, tmp_path, clock, inbox)
+    await erase_evidence(fake_api, sessions, settings)
 
 
 async def give_and_discuss(
@@ -498,3 +500,17 @@ async def log_achievements(fake_api: FakeBotApi, settings: Settings) -> None:
     assert "(https://drive.example.go.id/rekap-nov)" in listing.text
     kept = list((settings.data_dir / "evidence").rglob("*.jpg"))
     assert len(kept) == 1 and kept[0].stat().st_size > 0
+
+
+async def erase_evidence(
+    fake_api: FakeBotApi, sessions: SessionFactory, settings: Settings
+) -> None:
+    """Budi erases his data: his achievements go with their evidence files."""
+    budi = fake_api.user(OFFICER_TG, "Budi", "id")
+    asked = await budi.send("/hapusdata")
+    assert "capaian yang Anda catat dengan /capaian, beserta berkas buktinya: 2" in asked.text
+    done = await budi.press("Ya, hapus", budi.last_with_buttons())
+    assert "Capaian dan berkas buktinya dihapus: 2." in budi.last.text, done
+    async with sessions() as session:
+        assert list(await session.scalars(select(Achievement))) == []
+    assert list((settings.data_dir / "evidence").rglob("*.jpg")) == []
