@@ -333,16 +333,21 @@ async def umpanbalik(update: Update, context: BotContext) -> None:
         if me is not None:
             own = await cards.history_of(session, me.id)
             given = await cards.given_by(session, me.id)
-            entries = await cards.entries_of(session, [c.id for c in own])
+            below = []
+            if context.settings.feedback_superior_sees_cards:
+                below = await cards.held_below(session, me.id)
+            entries = await cards.entries_of(session, [c.id for c in own + below])
             by_card: dict[int, list[Any]] = {}
             for entry in entries:
                 by_card.setdefault(entry.card_id, []).append(entry)
             ids = [e.skp_line_id for e in entries if e.skp_line_id is not None]
             lines = await cards.skp_lines_by_id(session, ids)
             actor = f"tg:{common.who(update, context)}"
-            for card in given:
+            for card in given + below:
                 cards.audit_view(session, actor, card, "listed in /umpanbalik", context.clock.now())
-            text = texts.history_text(own, given, by_card, lines, context.settings.tz, language)
+            text = texts.history_text(
+                own, given, by_card, lines, context.settings.tz, language, below
+            )
     if text is None:
         text = _("/umpanbalik is for employees with a linked account (/akun shows yours).")
     await update.effective_message.reply_text(text)

@@ -264,3 +264,18 @@ async def officers_answered(session: AsyncSession, start: datetime, end: datetim
         .distinct()
     )
     return sorted(int(e) for e in rows.all())
+
+
+async def held_below(session: AsyncSession, superior_id: int) -> list[FeedbackCard]:
+    """Cards held by the supervisors the roster names as this person's subordinates now,
+    newest period first (with the employee and the supervisor loaded)."""
+    boss = aliased(Employee)
+    rows = await session.scalars(
+        select(FeedbackCard)
+        .join(boss, boss.id == FeedbackCard.supervisor_id)
+        .where(boss.supervisor_id == superior_id)
+        .order_by(FeedbackCard.period.desc(), FeedbackCard.id)
+        .limit(HISTORY_PERIODS * 10)
+        .options(selectinload(FeedbackCard.supervisor), selectinload(FeedbackCard.employee))
+    )
+    return list(rows.all())

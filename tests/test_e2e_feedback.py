@@ -76,7 +76,13 @@ def wib(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime
 @pytest.fixture
 def settings(tmp_path: Path, migrated: str, fake_api: FakeBotApi) -> Settings:
     never = {f"schedule_{job}": NEVER for job in JOBS}
-    return make_settings(tmp_path, migrated, telegram_base_url=fake_api.base_url, **never)
+    return make_settings(
+        tmp_path,
+        migrated,
+        telegram_base_url=fake_api.base_url,
+        feedback_superior_sees_cards=True,
+        **never,
+    )
 
 
 @pytest.fixture
@@ -357,6 +363,20 @@ async def second_month(
     assert december[("2026-12", cw.staff_id)] == cw.sekda_id
     assert december[("2026-12", cw.world.officer_id)] == cw.world.head_id
     assert december[("2026-11", cw.staff_id)] == cw.world.head_id
+
+    # FEEDBACK_SUPERIOR_SEES_CARDS: Hendra, Siti's superior, sees her team's cards (audited).
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Employee)
+            .where(Employee.id == cw.world.head_id)
+            .values(supervisor_id=cw.sekda_id)
+        )
+    hendra = fake_api.user(SEKDA_TG, "Hendra", "id")
+    seen = await hendra.send("/umpanbalik")
+    assert "• 2026-12 Rina Wulandari: belum ada umpan balik" in seen.text  # his own card
+    assert "Kartu di tim para atasan yang Anda pimpin:" in seen.text
+    assert "• 2026-11 Budi Santoso (Siti Rahmawati): umpan balik diberikan" in seen.text
+    assert "Di atas ekspektasi — Perekaman selesai hari itu" in seen.text
 
 
 async def export_for_ekinerja(

@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     # (a divisor of 12), and the fewest officer-tagged citizen answers shown on a card.
     feedback_cadence_months: Literal[1, 2, 3, 4, 6, 12] = 1
     feedback_min_citizens: int = Field(default=10, ge=1, le=1000)
+    # Whether a supervisor's own superior sees the cards of the supervisor's team (/umpanbalik).
+    feedback_superior_sees_cards: bool = False
     reminder_every_days: int = Field(default=3, ge=1, le=30)
     low_score_threshold: float = Field(default=2.0, ge=1.0, le=4.0)
     # Working days a case may wait for its first response (twice that: the head above hears).

@@ -12,6 +12,7 @@ masked, 360° figures are the cells `storage.review_results` let through.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, tzinfo
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -238,8 +239,10 @@ def history_text(
     lines: dict[int, SkpLine],
     tz: tzinfo,
     language: str,
+    below: Sequence[FeedbackCard] = (),
 ) -> str:
-    """``/umpanbalik``: the feedback a person received, then (a supervisor) what they gave."""
+    """``/umpanbalik``: the feedback a person received, then (a supervisor) what they gave,
+    then (a superior, when FEEDBACK_SUPERIOR_SEES_CARDS) their supervisors' teams' cards."""
     _ = gettext_for(language)
     out = [_("💬 Your feedback history")]
     if not own:
@@ -263,6 +266,14 @@ def history_text(
         out += ["", _("Feedback you gave as supervisor:")]
         for card in given:
             out.append(f"• {card.period} {card.employee.name}: {_status_line(card, _)}")
+    if below:
+        out += ["", _("Cards in the teams of the supervisors you lead:")]
+        for card in below:
+            out.append(
+                f"• {card.period} {card.employee.name} ({card.supervisor.name}): "
+                f"{_status_line(card, _)}"
+            )
+            out += [f"  {line}" for line in _entry_lines(entries.get(card.id, []), lines, _)]
     return shorten("\n".join(out), MAX_TEXT)
 
 
