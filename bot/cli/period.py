@@ -12,11 +12,20 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from bot.cli.common import actor, clock, fail, format_option, get_settings, run_in_transaction
+from bot.cli.common import (
+    actor,
+    clock,
+    fail,
+    format_option,
+    get_settings,
+    run_in_transaction,
+    write_document,
+)
 from bot.cli.cycle import OneLineErrors
 from bot.cli.report_ikm import parse_date, parse_population
 
@@ -292,3 +301,61 @@ def correct_command(name: str, unit_code: str) -> None:
         )
     if version.early:
         click.echo(early_note(period))
+
+
+@period_group.command("report")
+@click.argument("name")
+@click.option("--unit", "unit_code", required=True, metavar="CODE", help="The unit reported.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["docx", "pdf", "poster"], case_sensitive=False),
+    default="pdf",
+    show_default=True,
+    help="The report (DOCX or PDF) or the A4 poster (PDF, with its PNG beside it).",
+)
+@click.option("--version", "version", type=int, metavar="N", help="That version (default: latest).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: exports).",
+)
+def report_command(
+    name: str, unit_code: str, output_format: str, version: int | None, out: Path | None
+) -> None:
+    """The Laporan Pelaksanaan SKM or the poster of NAME for --unit, from its approved version.
+
+    Every figure comes from the frozen version and the files carry its approval
+    time, so the same version always gives the same text. Texts an office changes
+    (introduction, method, conclusion, legal basis) are read from the home's
+    templates/ folder when present (see the README). A poster's PNG is written
+    beside its PDF.
+    """
+    from scheduler.documents.pdf import PdfRouteError
+    from scheduler.documents.report_texts import TemplateTextError
+    from scheduler.period_documents import render
+    from scheduler.period_publication import edition
+
+    settings = get_settings()
+    found = _run(settings, lambda session: edition(session, settings, name, unit_code, version))
+    try:
+        documents = render(found, output_format.lower(), settings.templates_dir)
+    except (PdfRouteError, TemplateTextError) as exc:
+        fail(f"Error: {exc}")
+    first = out if out is not None else settings.exports_dir / documents[0].name
+    for document in documents:
+        path = first if document is documents[0] else first.with_suffix(Path(document.name).suffix)
+        write_document(path, lambda p, data=document.content: p.write_bytes(data))
+    click.echo(
+        f"'{found.period_name}' for {found.unit_code}, version {found.version}: "
+        f"IKM konversi {_konversi_text(found)}"
+    )
+    if output_format.lower() == "poster" and found.page_url is None:
+        click.echo("Note: PUBLIC_BASE_URL is not set, so the poster has no QR code to a page.")
+
+
+def _konversi_text(found: Any) -> str:
+    from scheduler.documents.period_view import headline
+
+    shown = headline(found.figures["overall"])
+    return "no respondents" if shown is None else f"{shown['konversi']} (mutu {shown['mutu']})"

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     pemda_name: str = Field(default="", max_length=120)
     # An optional logo (PNG or JPEG) for the posters; relative to the home.
     poster_logo: Path | None = None
+    # Where the public site of ``ulasan publish`` is served (https://…); its pages are the
+    # QR code on a published period's poster and the link of its channel post. Empty: none.
+    public_base_url: str = ""
     survey_draft_ttl_hours: int = Field(default=24, ge=1)
     survey_max_per_day: int = Field(default=1, ge=1)
     survey_comment_max_chars: int = Field(default=1000, ge=10, le=3500)
@@ -227,6 +230,14 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' must start with http:// or https://")
         return value
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"'{value}' must start with https:// (or http://), or be empty")
+        return value.rstrip("/")
+
     @field_validator("default_language", mode="before")
     @classmethod
     def _lower_language(cls, value: Any) -> Any:
@@ -268,6 +279,12 @@ class Settings(BaseSettings):
     @property
     def secret_key_file(self) -> Path:
         return self.data_dir / SECRET_KEY_FILE
+
+    @property
+    def templates_dir(self) -> Path:
+        """Texts an office changes in its published reports (`report_texts`): the home's
+        ``templates/``, each file overriding the packaged default of the same name."""
+        return self.ulasan_home / "templates"
 
     @property
     def exports_dir(self) -> Path:
