@@ -15,17 +15,21 @@ same text, whenever it is done:
   correction of an older period does not rewrite this report);
 - the working days count the period's days on the deployment's calendar.
 
-The follow-up plan (RTL) and the Forum Konsultasi Publik are the follow-up
-issue's (16); until it records them an edition carries none, and every
-document says so with the plan's headings in place.
+The follow-up plan (RTL, `storage.rtl`) is the unit's plan for the period as
+it stands when the documents are made: it is written after the close and
+grows while the unit works on it, so it is the one part of a report that may
+differ between two runs. Without a plan every document shows the plan's
+headings and says none is recorded; the annex carries the previous plan's lines
+with their unsur's NRR then and now (`scheduler.rtl.outcome_of_previous`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +41,7 @@ from scheduler.documents.period_snapshot import Figures
 from scheduler.scoring import skm
 from scheduler.scoring.skm_periods import classify
 from scheduler.scoring.working_days import WorkCalendar
-from storage import holidays, periods
+from storage import holidays, periods, rtl
 from storage import period_publication as published
 from storage.period_publication import PublishedVersion
 from storage.periods import PeriodError
@@ -70,6 +74,18 @@ class PlanLine:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """One line of the previous period's plan and how its unsur moved."""
+
+    unsur: str
+    activity: str
+    status: str  # storage.rtl_models.STATUSES
+    verified: bool
+    before: Fraction | None
+    after: Fraction | None
+
+
+@dataclass(frozen=True)
 class Edition:
     """One published version of one unit's period (see the module docstring)."""
 
@@ -94,7 +110,8 @@ class Edition:
     timezone: str
     plan: tuple[PlanLine, ...] = ()
     forum_date: date | None = None
-    previous_followup: tuple[str, ...] = field(default_factory=tuple)
+    previous_followup: tuple[FollowUp, ...] = field(default_factory=tuple)
+    previous_plan_period: str | None = None
 
     @property
     def result(self) -> skm.IkmResult | None:
@@ -172,6 +189,45 @@ def edition_of(
     )
 
 
+def due_of(line: rtl.LineView) -> str:
+    if line.due_label:
+        return line.due_label
+    return line.due_date.isoformat() if line.due_date else "-"
+
+
+async def with_follow_up(session: AsyncSession, edition: Edition, unit_id: int) -> Edition:
+    """The edition with the unit's plan for its period and the previous plan's outcome."""
+    from scheduler.rtl import outcome_of_previous
+
+    plan = await rtl.plan_for(session, edition.period_id, unit_id)
+    lines = await rtl.plan_lines(session, unit_id, edition.period_id) if plan else []
+    shown = tuple(
+        PlanLine(line.unsur, line.activity, due_of(line), line.owner_name or "-")
+        for line in lines
+        if line.status != "batal"
+    )
+    period = await periods.period_named(session, edition.period_name)
+    previous = await outcome_of_previous(session, period, unit_id)
+    followed = tuple(
+        FollowUp(
+            o.line.unsur,
+            o.line.activity,
+            o.line.status,
+            o.line.verified_at is not None,
+            o.before,
+            o.after,
+        )
+        for o in (previous.lines if previous else [])
+    )
+    return replace(
+        edition,
+        plan=shown,
+        forum_date=plan.forum_date if plan else None,
+        previous_followup=followed,
+        previous_plan_period=previous.previous.name if previous else None,
+    )
+
+
 async def slugs(session: AsyncSession) -> dict[int, str]:
     found = await published.all_periods(session)
     return site_paths.period_slugs((p.id, p.name) for p in found)
@@ -204,7 +260,8 @@ async def edition(
         raise PeriodError(f"{unit.code} has no version {version} of '{period.name}' ({known})")
     calendar = await holidays.work_calendar(session, settings)
     slug = (await slugs(session))[period.id]
-    return edition_of(chosen, unit_versions, slug=slug, calendar=calendar, settings=settings)
+    found = edition_of(chosen, unit_versions, slug=slug, calendar=calendar, settings=settings)
+    return await with_follow_up(session, found, unit.id)
 
 
 async def all_editions(session: AsyncSession, settings: Settings) -> list[Edition]:

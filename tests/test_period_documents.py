@@ -18,6 +18,7 @@ from tests.support.publication_world import (
     Published,
     ikm_text,
     konversi_text,
+    plan,
     publish_world,
     snapshot,
 )
@@ -167,3 +168,32 @@ def test_documents_come_only_from_an_approved_version(ulasan: Cli, published: Pu
         done = ulasan("period", "report", *args, "--format", "docx")
         assert done.exit_code == 1 and message in done.stderr, (args, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_follow_up_plan_fills_the_report_and_last_periods_plan_its_annex(
+    ulasan: Cli, migrated: str, tmp_path: Path
+):
+    world: PeriodWorld = in_db(migrated, seed_period_world)
+    publish_world(ulasan, migrated, world)
+    plan(migrated, "TW I 2026", world.unit_id, world.head_id,
+         [("U7", "Pelatihan layanan prima untuk petugas loket")], forum="2026-07-10")  # fmt: skip
+    out = tmp_path / "tw1.docx"
+    report(ulasan, out, "TW I 2026", "DUKCAPIL", "docx")
+    text = docx_text(out)
+    assert "Pelatihan layanan prima untuk petugas loket" in text
+    assert "U7 Perilaku pelaksana" in text and "TW III 2026" in text
+    assert "Forum Konsultasi Publik pada 10 Juli 2026" in text
+    assert "Belum ada rencana tindak lanjut" not in text
+    # The next period's report carries the plan's outcome in its annex.
+    out = tmp_path / "tw2.docx"
+    report(ulasan, out, "TW II 2026", "DUKCAPIL", "docx")
+    text = docx_text(out)
+    assert "Rencana tindak lanjut periode TW I 2026:" in text
+    tw1, tw2 = (
+        snapshot(ulasan, n, "DUKCAPIL", v) for n, v in (("TW I 2026", 2), ("TW II 2026", 1))
+    )
+    before, after = (f"{s['overall']['nrr']['U7']:.4f}".replace(".", ",") for s in (tw1, tw2))
+    assert (
+        f"U7 Perilaku pelaksana: Pelatihan layanan prima untuk petugas loket (belum dimulai); "
+        f"NRR {before} → {after}" in text
+    )

@@ -72,7 +72,9 @@ def poster_values(edition: Edition) -> dict[str, Any]:
         "sample_short": bool(sample and not sample["sufficient"]),
         "early": view.early_label(edition),
         "bars": bars(figures),
-        "actions": [f"{a.unsur}: {a.activity} ({a.quarter})" for a in edition.plan][:TOP_ACTIONS],
+        "actions": [
+            f"{unsur_name(a.unsur)}: {a.activity} ({a.quarter})" for a in edition.plan if a.activity
+        ][:TOP_ACTIONS],
         "url": edition.page_url,
         "qr": _qr(edition.page_url) if edition.page_url else None,
         "version": view.version_label(edition),

@@ -99,7 +99,7 @@ def report_content(edition: Edition, home_templates: Path | None) -> ReportConte
         conclusion=report_texts.render_text("kesimpulan", values, home_templates),
         questionnaire=view.questionnaire(),
         tabulation=view.tabulation_table(edition.figures),
-        followup=list(edition.previous_followup) or [view.NO_FOLLOWUP],
+        followup=view.followup_lines(edition),
         created=edition.published_at.isoformat(timespec="seconds"),
     )
 

@@ -236,10 +236,42 @@ def trend_rows(points: tuple[TrendPoint, ...]) -> Table:
 
 def plan_table(edition: Edition) -> Table:
     rows = [
-        [str(i), line.unsur, line.activity, line.quarter, line.responsible]
+        [
+            str(i),
+            f"{line.unsur} {unsur_name(line.unsur)}",
+            line.activity or "-",
+            line.quarter,
+            line.responsible,
+        ]
         for i, line in enumerate(edition.plan, start=1)
     ]
     return Table(PLAN_HEADERS, rows, frozenset({0}))
+
+
+STATUS_WORDS = {
+    "belum_mulai": "belum dimulai",
+    "berjalan": "sedang berjalan",
+    "selesai": "selesai",
+    "batal": "dibatalkan",
+}
+
+
+def followup_lines(edition: Edition) -> list[str]:
+    """Annex: the previous plan's lines, each with its status and its unsur's NRR then and now."""
+    if not edition.previous_followup:
+        return [NO_FOLLOWUP]
+    out = [f"Rencana tindak lanjut periode {edition.previous_plan_period}:"]
+    for line in edition.previous_followup:
+        status = STATUS_WORDS.get(line.status, line.status)
+        if line.verified:
+            status += ", diverifikasi kepala unit"
+        before = angka(line.before, 4) if line.before is not None else "-"
+        after = angka(line.after, 4) if line.after is not None else "-"
+        out.append(
+            f"{line.unsur} {unsur_name(line.unsur)}: {line.activity or '-'} ({status}); "
+            f"NRR {before} → {after}"
+        )
+    return out
 
 
 def forum_sentence(edition: Edition) -> str:

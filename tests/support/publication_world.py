@@ -102,3 +102,33 @@ def ikm_text(group: dict[str, Any]) -> str:
     from scheduler.scoring import skm
 
     return f"{skm.round_half_up(result.ikm, 4):.4f}".replace(".", ",")
+
+
+def plan(url: str, period_name: str, unit_id: int, owner_id: int, lines: list[tuple[str, str]],
+         forum: str | None = None) -> None:  # fmt: skip
+    """A follow-up plan (RTL) as /rtl leaves it: one line per (unsur, activity), owned by
+    ``owner_id``, due in TW III 2026, and the forum's date."""
+    from datetime import date
+
+    from storage import periods, rtl
+
+    async def work(sessions: SessionFactory) -> None:
+        async with sessions.begin() as session:
+            period = await periods.period_named(session, period_name)
+            now = at(2026, 7, 3)
+            made, _new = await rtl.create_plan(
+                session, period=period, unit_id=unit_id, unsur=[], actor="test", now=now
+            )
+            for unsur, activity in lines:
+                line = await rtl.add_line(session, made, unsur, actor="test", now=now)
+                await rtl.change_line(
+                    session, line.id, actor="test", now=now, activity=activity,
+                    owner_employee_id=owner_id, due_date=date(2026, 9, 30),
+                    due_label="TW III 2026", target="NRR ≥ 3,50",
+                )  # fmt: skip
+            if forum is not None:
+                await rtl.set_forum_date(
+                    session, made, date.fromisoformat(forum), actor="test", now=now
+                )
+
+    in_db(url, work)
