@@ -40,6 +40,7 @@ def register_commands() -> None:
         outbox,
         period,
         preview,
+        publish,
         qr,
         report_ikm,
         report_participation,
@@ -66,6 +67,7 @@ def register_commands() -> None:
         holidays.holidays_group,
         period.period_group,
         preview.preview_group,
+        publish.publish_command,
         rtl.rtl_group,
         export_ekinerja.export_group,
     ):

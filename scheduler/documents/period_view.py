@@ -171,6 +171,7 @@ def service_rows(figures: dict[str, Any]) -> list[dict[str, str]]:
                 "n": str(service["respondents"]),
                 "konversi": shown["konversi"] if shown else "-",
                 "mutu": f"{shown['mutu']} ({shown['mutu_label']})" if shown else "-",
+                "mutu_code": shown["mutu"] if shown else "-",
                 "sample": sample_verdict(service["sample"]),
                 "short": bool(service["sample"] and not service["sample"]["sufficient"]),
             }

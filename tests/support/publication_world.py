@@ -26,6 +26,7 @@ QUARTERS = (
     ("TW II 2026", "2026-04-01", "2026-06-30"),
 )
 UNITS = ("DUKCAPIL", "DUKCAPIL-PL", "PERPUS")
+COMMENT = "Antrean lama, petugas Budi tidak ramah"  # never published
 
 
 @dataclass
@@ -52,7 +53,8 @@ def _responses(url: str, world: PeriodWorld) -> None:
     _submit(url, world.akta_id, GOOD, at=at(2025, 11, 4), user_key="q4b")
     _submit(url, world.buku_id, (3, 2, 3, 3, 3, 3, 3, 3, 3), at=at(2025, 12, 1), user_key="q4c")
     for number, scores in enumerate(WORKED_EXAMPLE):
-        _submit(url, world.ktp_id, scores, at=at(2026, 2, 2 + number), user_key=f"k{number}")
+        _submit(url, world.ktp_id, scores, at=at(2026, 2, 2 + number), user_key=f"k{number}",
+                comment=COMMENT if number == 2 else None)  # fmt: skip
     _submit(url, world.akta_id, (2, 3, 3, 3, 3, 3, 3, 3, 3), at=at(2026, 3, 10), user_key="a1")
     _submit(url, world.buku_id, GOOD, at=at(2026, 1, 15), user_key="b1")
     _submit(url, world.ktp_id, (4, 3, 4, 3, 4, 3, 4, 3, 4), at=at(2026, 5, 5), user_key="m1")
