@@ -43,6 +43,8 @@ from scheduler.scoring.skm_periods import classify
 from scheduler.scoring.working_days import WorkCalendar
 from storage import holidays, periods, rtl
 from storage import period_publication as published
+from storage.models import Unit
+from storage.period_models import SkmPeriod
 from storage.period_publication import PublishedVersion
 from storage.periods import PeriodError
 
@@ -206,7 +208,8 @@ async def with_follow_up(session: AsyncSession, edition: Edition, unit_id: int) 
         for line in lines
         if line.status != "batal"
     )
-    period = await periods.period_named(session, edition.period_name)
+    period = await session.get(SkmPeriod, edition.period_id)
+    assert period is not None
     previous = await outcome_of_previous(session, period, unit_id)
     followed = tuple(
         FollowUp(
@@ -243,6 +246,27 @@ async def edition(
     """The unit's approved version ``version`` (default: the latest) of the period."""
     period = await periods.period_named(session, period_name)
     unit = await periods.unit_by_code(session, unit_code)
+    return await edition_of_unit(session, settings, period, unit, version)
+
+
+async def edition_by_ids(
+    session: AsyncSession, settings: Settings, period_id: int, unit_id: int, version: int
+) -> Edition:
+    """Version ``version`` of a unit's period, by ids (the bot's and the post's way in)."""
+    period = await session.get(SkmPeriod, period_id)
+    unit = await session.get(Unit, unit_id)
+    if period is None or unit is None:
+        raise PeriodError(f"no period {period_id} or unit {unit_id}")
+    return await edition_of_unit(session, settings, period, unit, version)
+
+
+async def edition_of_unit(
+    session: AsyncSession,
+    settings: Settings,
+    period: SkmPeriod,
+    unit: Unit,
+    version: int | None,
+) -> Edition:
     unit_versions = await published.published_versions(session, unit_id=unit.id)
     mine = [v for v in unit_versions if v.period.id == period.id]
     if not mine:

@@ -73,6 +73,10 @@ class Unit(Base):
     # A head named by the units import before the employees import created them;
     # the employees import turns it into head_employee_id.
     pending_head_nip: Mapped[str | None] = mapped_column(String(18))
+    # The unit's public Telegram channel (``ulasan unit set-channel``): its @name as the
+    # operator gave it and its chat id, where an approved SKM period is announced.
+    public_channel: Mapped[str | None] = mapped_column(String(64))
+    public_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -150,7 +150,9 @@ def test_the_site_in_a_real_browser_at_phone_and_desktop_widths(
     folder = site / "dukcapil" / slug("TW I 2026")
     for width, height, label in ((390, 1600, "phone"), (1280, 1400, "desktop")):
         for page, figures in ((folder / "v1.html", v1), (folder / "index.html", v2)):
-            found = rendered(page, width, height, shots / f"{label}-{page.parent.name}-{page.stem}.png")
+            found = rendered(
+                page, width, height, shots / f"{label}-{page.parent.name}-{page.stem}.png"
+            )
             top = {name: text for row, name, text in found if not row}
             assert top["konversi"] == konversi_text(figures["overall"]), (label, page)
             assert top["ikm"] == ikm_text(figures["overall"])

@@ -48,6 +48,7 @@ def register_commands() -> None:
         roster,
         rtl,
         run,
+        unit,
     )
 
     for command in (
@@ -68,6 +69,7 @@ def register_commands() -> None:
         period.period_group,
         preview.preview_group,
         publish.publish_command,
+        unit.unit_group,
         rtl.rtl_group,
         export_ekinerja.export_group,
     ):

@@ -23,6 +23,7 @@ from bot.cli.common import (
     fail,
     format_option,
     get_settings,
+    run_async,
     run_in_transaction,
     write_document,
 )
@@ -266,6 +267,7 @@ def approve_command(name: str, unit_code: str, early: bool) -> None:
     elif early:
         click.echo("Note: the period has ended, so it was approved as usual (--early not needed).")
     click.echo("\n".join(figures_text(figures)))
+    _announce(settings, version.period_id, version.unit_id, version.version)
 
 
 @period_group.command("correct")
@@ -301,6 +303,7 @@ def correct_command(name: str, unit_code: str) -> None:
         )
     if version.early:
         click.echo(early_note(period))
+    _announce(settings, version.period_id, version.unit_id, version.version)
 
 
 @period_group.command("report")
@@ -359,3 +362,56 @@ def _konversi_text(found: Any) -> str:
 
     shown = headline(found.figures["overall"])
     return "no respondents" if shown is None else f"{shown['konversi']} (mutu {shown['mutu']})"
+
+
+def _announce(settings: Settings, period_id: int, unit_id: int, version: int) -> str | None:
+    """Queue the version's post to the unit's channel (none without a channel); the
+    approval stands whatever happens here."""
+    from scheduler.channel_posts import announce
+    from scheduler.documents.pdf import PdfRouteError
+    from storage.db import create_engine, session_factory
+
+    now = clock().now()
+
+    async def work() -> str | None:
+        engine = create_engine(
+            settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        try:
+            sessions = session_factory(engine)
+            return await announce(sessions, settings, period_id, unit_id, version, now=now)
+        finally:
+            await engine.dispose()
+
+    try:
+        channel = run_async(work)
+    except PdfRouteError as exc:
+        click.echo(f"Note: no channel post, the poster cannot be made: {exc}")
+        return None
+    if channel is not None:
+        click.echo(f"Queued its announcement for {channel} (the bot's outbox sends it).")
+    return channel
+
+
+@period_group.command("post")
+@click.argument("name")
+@click.option("--unit", "unit_code", required=True, metavar="CODE", help="The unit announced.")
+@click.option("--version", "version", type=int, metavar="N", help="That version (default: latest).")
+def post_command(name: str, unit_code: str, version: int | None) -> None:
+    """Queue the announcement of NAME's approved version in the unit's channel (after
+    ``ulasan unit set-channel``); a version already announced is not posted twice."""
+    from scheduler.period_publication import edition
+    from storage import periods
+
+    settings = get_settings()
+
+    async def work(session: AsyncSession) -> tuple[int, int, int, str | None]:
+        found = await edition(session, settings, name, unit_code, version)
+        unit = await periods.unit_by_code(session, unit_code)
+        return found.period_id, unit.id, found.version, unit.public_channel
+
+    period_id, unit_id, shown, channel = _run(settings, work)
+    if channel is None:
+        fail(f"Error: {unit_code} has no public channel: ulasan unit set-channel {unit_code} @name")
+    if _announce(settings, period_id, unit_id, shown) is None:
+        click.echo(f"Version {shown} of '{name}' was announced in {channel} before; not again.")

@@ -114,6 +114,8 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.max_poll_seconds = max_poll_seconds
+        # Public channels the bot can see: "@username" -> (chat id, title, bot is admin).
+        self.channels: dict[str, tuple[int, str, bool]] = {}
 
     # -- server lifecycle ---------------------------------------------------
     @property
@@ -230,6 +232,53 @@ class FakeBotApi:
         limit = int(params.get("limit") or 100)
         again, self._again = self._again, []
         return again + self._updates[:limit]
+
+    def _channel(self, chat_id: Any) -> tuple[str, tuple[int, str, bool]]:
+        for name, channel in self.channels.items():
+            if str(chat_id).lower() in (name.lower(), str(channel[0])):
+                return name, channel
+        raise ApiError(400, "Bad Request: chat not found")
+
+    async def _m_getChat(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        name, (chat_id, title, _admin) = self._channel(params["chat_id"])
+        return {
+            "id": chat_id,
+            "type": "channel",
+            "title": title,
+            "username": name.lstrip("@"),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+
+    async def _m_getChatMember(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        _name, (_chat_id, _title, admin) = self._channel(params["chat_id"])
+        user = {"id": int(params["user_id"]), "is_bot": True, "first_name": "Ulasan"}
+        if not admin:
+            return {"status": "left", "user": user}
+        return {
+            "status": "administrator",
+            "user": user,
+            "can_be_edited": False,
+            "is_anonymous": False,
+            "can_manage_chat": True,
+            "can_delete_messages": False,
+            "can_manage_video_chats": False,
+            "can_restrict_members": False,
+            "can_promote_members": False,
+            "can_change_info": False,
+            "can_invite_users": False,
+            "can_post_stories": False,
+            "can_edit_stories": False,
+            "can_delete_stories": False,
+            "can_post_messages": True,
+        }
 
     def _new_message(
         self, chat_id: int, text: str, markup: Any, kind: str = "text", file: bytes | None = None

@@ -22,7 +22,9 @@ class Call:
     @property
     def chat_id(self) -> int | None:
         value = self.params.get("chat_id")
-        return int(value) if value not in (None, "") else None
+        if value in (None, "") or str(value).startswith("@"):  # a channel's @name
+            return None
+        return int(value)
 
     @property
     def text(self) -> str:
