@@ -146,6 +146,7 @@ async def help_command(update: Update, context: BotContext) -> None:
                 "/kasus: the cases citizens' feedback opened, and what was done\n"
                 "/pengaturan: which alerts and notes you receive"
             ),
+            _("/rencana: your development plan after a 360° cycle, and those you approve"),
             _("/id: your Telegram user id (an admin needs it to give you access)"),
             *role_sections(roles, _),
         ]

@@ -24,6 +24,7 @@ from handlers import (
     cycle_opening,
     cycles_admin,
     delete_data,
+    development,
     expectations,
     feedback,
     ikm,
@@ -50,12 +51,13 @@ from handlers import (
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     ordered = [
-        # Employees: linking (/start link_…, /akun), the 360° review (the list before the
-        # review's presses, whose catch-all answers any other rv:), their results (/hasil).
+        # Employees: linking (/start link_…, /akun), the 360° review (the list before the rv:
+        # catch-all), their results (/hasil), their development plan (/rencana, dp:).
         *account.HANDLERS,
         *review_list.HANDLERS,
         *review.HANDLERS,
         *review_results.HANDLERS,
+        *development.HANDLERS,
         # Admins and unit heads: /siklus (the opening flow's catch-all answers any other
         # cy:), the low-score alert's relay (al:), cases (/kasus, ks:, kl:), /status.
         *cycles_admin.HANDLERS,

@@ -5,7 +5,8 @@ first, then a roster file (a document) from an admin goes to the roster upload.
 Several conversations take typed input: an admin's /siklus flow (a cycle name
 or date), a case's resolution (/kasus), a supervisor's note (/catat) or feedback line and
 an employee's reply to it, a reply to a citizen (Balas), a rater's
-review comments, a citizen's survey comment. Only one
+review comments, a ratee's development plan (an action, a date), a citizen's
+survey comment. Only one
 MessageHandler can win in group 0, so this router asks each feature in turn,
 most specific first; the citizen survey answers last and replies with the
 general hint when nobody is in a conversation.
@@ -22,6 +23,7 @@ from handlers import (
     cases,
     citizen,
     cycle_opening,
+    development,
     expectations,
     feedback,
     link_slips,
@@ -57,6 +59,8 @@ async def route_message(update: Update, context: BotContext) -> None:
     if await expectations.handle_question_text(update, context):
         return
     if await review.handle_review_text(update, context):
+        return
+    if await development.handle_plan_text(update, context):
         return
     await citizen.on_message(update, context)
 

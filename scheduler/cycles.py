@@ -23,7 +23,8 @@ with its audit line (a write first: SQLite's lock, see
   ``team_summary``), each in the recipient's language
   (``scheduler/messages/review_reports.py``, which ``/hasil`` renders too).
   Dedupe keys are per cycle, recipient and part, so queueing twice adds
-  nothing.
+  nothing. Then every ratee with results gets a draft development plan and a
+  linked one "Choose your development focus" (`scheduler.development`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import format_day, local_day, utcnow
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
+from scheduler import development
 from scheduler.documents.review_chart import render_chart
 from scheduler.feedback_cards import citizens_in
 from scheduler.messages import cycles as cycle_texts
@@ -295,8 +297,9 @@ async def queue_close_reports(
     """Queue every linked ratee's report and every linked supervisor's team summary.
 
     Runs in the caller's transaction (never commits); refuses an open cycle
-    (`storage.review_results.ResultsNotReleased`). Returns how many outbox
-    rows were added: 0 when run again.
+    (`storage.review_results.ResultsNotReleased`). Returns how many report
+    rows were added (0 when run again); the development plans' invitations
+    (`scheduler.development.invite_after_close`) are counted apart.
     """
     min_raters = settings.min_anonymous_raters
     results, teams = await cycle_report(
@@ -306,6 +309,8 @@ async def queue_close_reports(
     accounts = await accounts_by_employee(session, sorted(people))
     queued = await _queue_reports(session, results, accounts, settings, cycle_id, now)
     queued += await _queue_team_summaries(session, teams, accounts, settings, cycle_id, now)
+    # Development plans follow the results (counted apart: they are not reports).
+    await development.invite_after_close(session, settings, cycle_id, results, now)
     log.info("cycle %s closed at %s: %d report messages queued", cycle_id, now, queued)
     return queued
 

@@ -33,6 +33,7 @@ from sqlalchemy import select
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
 from scheduler import cycles
+from scheduler.development import INVITE_KIND
 from scheduler.messages import limits, review_reports
 from scheduler.scoring.rater_patterns import Direction, Extreme
 from scheduler.scoring.review_instrument import Expectation, Instrument
@@ -424,7 +425,11 @@ async def test_queue_close_reports(sessions: SessionFactory, settings: Settings)
         again = await cycles.queue_close_reports(session, settings, seeded.cycle_id, NOW)
     assert again == 0
     async with sessions() as session:
-        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+        every = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    # The development plans' invitations follow the reports and are counted apart.
+    invites = [row for row in every if row.kind == INVITE_KIND]
+    assert {row.chat_id for row in invites} == {TG["R"], TG["P1"]}
+    rows = [row for row in every if row.kind != INVITE_KIND]
     assert queued == len(rows)
     reports = [row for row in rows if row.kind == cycles.REPORT_KIND]
     teams = [row for row in rows if row.kind == cycles.TEAM_KIND]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from handlers import cycle_opening
+from scheduler import development_flow
 from scheduler.scoring.review_instrument import INSTRUMENTS
 from storage import review_steps, survey
 from storage.review_models import PEER, SELF, SUBORDINATE, SUPERVISOR
@@ -95,6 +96,15 @@ def test_cycle_opening_diagram_names_every_step():
     assert_connected(diagram, set(found))
 
 
-@pytest.mark.parametrize("name", ["citizen.mmd", "review.mmd", "cycle_opening.mmd"])
+def test_development_plan_diagram_names_every_step():
+    diagram = read("development.mmd")
+    found = states(diagram)
+    assert sorted(found.values()) == sorted(development_flow.STEPS)
+    assert_connected(diagram, set(found))
+
+
+@pytest.mark.parametrize(
+    "name", ["citizen.mmd", "review.mmd", "cycle_opening.mmd", "development.mmd"]
+)
 def test_diagrams_sit_beside_their_module(name: str):
     assert (HANDLERS / name).with_suffix(".py").is_file()

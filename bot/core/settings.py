@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     min_anonymous_raters: int = Field(default=3, ge=2, le=10)
     # Core values (of BerAKHLAK's 7) a recommended perilaku rating and predikat must rest on.
     recommendation_min_values: int = Field(default=4, ge=1, le=20)
+    # Development plans: the latest target date when no cycle is open for the person
+    # (months from today), and the days a supervisor has to approve a plan.
+    development_target_months: int = Field(default=6, ge=1, le=24)
+    development_approval_days: int = Field(default=7, ge=1, le=60)
     retention_days: int = Field(default=365, ge=30)
     # How long the operator keeps database backups (the README's cron line deletes older
     # ones); /privacy tells citizens, because erased data stays in older backups.

@@ -1,0 +1,100 @@
+"""Texts of development plans (IDP): the invitation at close, the plan as its readers see it,
+the supervisor's request and answers, and the monthly check-in.
+
+Used by the use cases that queue them (``scheduler/development.py``, the check-in
+job) and by ``handlers/development.py``, so a plan reads the same everywhere.
+Callback data prefixes live here because both sides need them: ``dp:`` for the
+ratee's steps, ``dv:`` for the supervisor, ``dc:`` for check-ins.
+"""
+
+from __future__ import annotations
+
+from bot.core.clock import format_day
+from bot.core.i18n import N_, Translate
+from scheduler.scoring.development_activities import BY_CODE
+from scheduler.scoring.review_instrument import Instrument
+from storage.development_models import (
+    APPROVED,
+    CHECKIN_DONE,
+    CHECKIN_NOT_STARTED,
+    CHECKIN_ONGOING,
+    DRAFT,
+    SUBMITTED,
+)
+from storage.development_plans import PlanView
+
+OPEN_CALLBACK = "dp:o:"  # dp:o:<token>: open (or continue) one's plan
+REVIEW_CALLBACK = "dv:"  # dv:<op>:<token>[:<revision>]: the supervisor's buttons
+CHECKIN_CALLBACK = "dc:"  # dc:<token>:<yyyymm>:<status>
+
+Buttons = list[list[dict[str, str]]]
+
+STATUS_TEXT = {
+    DRAFT: N_("draft"),
+    SUBMITTED: N_("waiting for your supervisor's approval"),
+    APPROVED: N_("approved"),
+}
+CHECKIN_TEXT = {
+    CHECKIN_NOT_STARTED: N_("Not started"),
+    CHECKIN_ONGOING: N_("In progress"),
+    CHECKIN_DONE: N_("Done"),
+}
+
+
+def value_name(instrument: Instrument, code: str, _: Translate) -> str:
+    try:
+        return _(instrument.item(code).name)
+    except KeyError:
+        return code
+
+
+def activity_name(code: str | None, _: Translate) -> str:
+    found = BY_CODE.get(code or "")
+    return _(found.label) if found else "—"
+
+
+def plan_lines(view: PlanView, instrument: Instrument, _: Translate, language: str) -> list[str]:
+    """The plan itself: each value with its activity and action, the target date."""
+    lines = [
+        _("Development plan after “{cycle}” — {name}").format(
+            cycle=view.cycle_name, name=view.employee_name
+        )
+    ]
+    for index, focus in enumerate(view.focus, start=1):
+        lines.append(
+            _("{number}. {value}: {activity}").format(
+                number=index,
+                value=value_name(instrument, focus.code, _),
+                activity=activity_name(focus.activity, _),
+            )
+        )
+        lines.append("   " + _("Action: {action}").format(action=focus.action or "—"))
+    target = format_day(view.target_date, language) if view.target_date else "—"
+    lines.append(_("Target date: {day}").format(day=target))
+    lines.append(_("Status: {status}").format(status=_(STATUS_TEXT.get(view.status, DRAFT))))
+    if view.supervisor_comment:
+        lines.append(_("Your supervisor's note: {note}").format(note=view.supervisor_comment))
+    return lines
+
+
+def invite_text(_: Translate, cycle_name: str, suggested: list[str]) -> str:
+    """The message after close: choose the focus of your development."""
+    lines = [
+        _("Choose your development focus (“{cycle}”)").format(cycle=cycle_name),
+        _(
+            "Your 360° results are out. Pick one or two core values to work on in the "
+            "coming months, an activity for each and one concrete action; your supervisor "
+            "approves the plan."
+        ),
+    ]
+    if suggested:
+        lines.append(
+            _("Suggested from your results: {values}. You may change them.").format(
+                values=", ".join(suggested)
+            )
+        )
+    return "\n\n".join(lines)
+
+
+def open_button(_: Translate, token: str) -> Buttons:
+    return [[{"text": _("Choose development focus"), "callback_data": OPEN_CALLBACK + token}]]

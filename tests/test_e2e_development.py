@@ -1,0 +1,229 @@
+"""Development plans end to end: the real bot over HTTP, the cycle closed as the CLI does.
+
+The world is tests/support/result_world.py: R is rated by self (3), the
+supervisor S (3, hasil kerja) and three peers (1, 2, 3), so "others" read 2.25
+on every core value and self 3.00: the suggestion is B1 (the lowest, first in
+order) and B2 (the largest blind spot, 0.75 ≥ 0.67, first in order after B1).
+The bot's clock is a ManualClock, moved for the supervisor's 7 days and the
+monthly check-ins; the outbox is delivered by the bot's own sender.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import BotApplication
+from bot.core.clock import ManualClock
+from bot.core.settings import Settings
+from scheduler.cycles import close_cycle
+from scheduler.services import services_of
+from storage.db import SessionFactory
+from storage.development_models import DevelopmentFocus, DevelopmentPlan
+from storage.review_models import OPEN
+from tests.support.app import make_settings, start_bot, stop_bot
+from tests.support.fakebot import FakeBotApi
+from tests.support.records import Sent
+from tests.support.result_world import NOW, TG, Seeded, base_reviews, seed
+
+NEVER = "0 0 1 1 *"
+JOBS = (
+    "low_score_alerts",
+    "case_followup",
+    "praise_notes",
+    "weekly_digest",
+    "review_reminders",
+    "supervisor_nudges",
+    "rollup",
+    "housekeeping",
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated: str, fake_api: FakeBotApi) -> Settings:
+    never = {f"schedule_{job}": NEVER for job in JOBS}
+    return make_settings(tmp_path, migrated, telegram_base_url=fake_api.base_url, **never)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings, fake_api: FakeBotApi, clock: ManualClock
+) -> AsyncIterator[BotApplication]:
+    application = await start_bot(settings, fake_api, clock)
+    yield application
+    await stop_bot(application)
+
+
+async def received(
+    bot: BotApplication, api: FakeBotApi, clock: ManualClock, chat_id: int, containing: str
+) -> Sent:
+    """The newest message to ``chat_id`` with ``containing``, waiting for the outbox (the
+    clock moved a second at a time, as the sender spaces messages to one chat)."""
+
+    def arrived(calls: list) -> bool:
+        return any(c.chat_id == chat_id and containing in c.text for c in calls)
+
+    for _ in range(40):
+        if arrived(api.calls):
+            break
+        clock.advance(seconds=1)
+        services_of(bot).wake()
+        try:
+            await api.wait_for_calls(arrived, timeout=0.25)
+        except TimeoutError:
+            continue
+    await api.wait_for_calls(arrived)
+    return [m for m in api.chat_messages(chat_id) if containing in m.text][-1]
+
+
+async def closed_world(sessions: SessionFactory, settings: Settings, clock: ManualClock) -> Seeded:
+    """R's cycle, seeded open and closed with the use case ``ulasan cycle close`` runs."""
+    seeded = await seed(sessions, base_reviews(peers=3), status=OPEN)
+    async with sessions.begin() as session:
+        await close_cycle(session, "Semester I 2030", "cli:test", clock.now(), settings)
+    return seeded
+
+
+async def plan_of(sessions: SessionFactory, employee_id: int) -> DevelopmentPlan:
+    async with sessions() as session:
+        plan = await session.scalar(
+            select(DevelopmentPlan).where(DevelopmentPlan.employee_id == employee_id)
+        )
+    assert plan is not None
+    return plan
+
+
+async def focus_of(
+    sessions: SessionFactory, plan_id: int
+) -> list[tuple[str, str | None, str | None]]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(DevelopmentFocus)
+            .where(DevelopmentFocus.plan_id == plan_id)
+            .order_by(DevelopmentFocus.position)
+        )
+        return [(r.value_code, r.activity, r.action) for r in rows]
+
+
+async def write_plan(ratee, bot, fake_api, clock) -> Sent:
+    """R opens the invitation and writes the plan as suggested, up to the summary."""
+    invite = await received(bot, fake_api, clock, TG["R"], "Pilih fokus pengembangan")
+    await ratee.press("Pilih fokus pengembangan", invite)
+    await ratee.press("Lanjut ➜")
+    await ratee.press("Coaching")
+    await ratee.send("Minta atasan membimbing saya menangani keluhan setiap Jumat")
+    await ratee.press("E-learning")
+    await ratee.send("Ikut e-learning akuntabilitas di ASN Unggul bulan ini")
+    await ratee.press("3 bulan lagi")
+    return ratee.last
+
+
+async def test_a_ratee_chooses_a_focus_and_writes_a_plan(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    settings: Settings,
+    clock: ManualClock,
+):
+    seeded = await closed_world(sessions, settings, clock)
+    invite = await received(bot, fake_api, clock, TG["R"], "Pilih fokus pengembangan")
+    assert "Saran dari hasil Anda: Berorientasi Pelayanan, Akuntabel." in invite.text
+    ratee = fake_api.user(TG["R"], "Rina", language_code="id")
+
+    await ratee.press("Pilih fokus pengembangan", invite)
+    focus = ratee.last
+    ticked = [t for t in focus.button_texts() if t.startswith("✓")]
+    assert ticked == ["✓ Berorientasi Pelayanan", "✓ Akuntabel"]
+    # A third value is refused; removing one and choosing another works.
+    reply = await ratee.press("Kompeten")
+    assert reply.alerts and "paling banyak 2" in reply.alerts[0]
+    await ratee.press("✓ Berorientasi Pelayanan")
+    await ratee.press("Kompeten")
+    await ratee.press("Lanjut ➜")
+    assert "Nilai 1 dari 2: Akuntabel" in ratee.last.text
+    await ratee.press("Coaching")
+    assert "Ketik satu tindakan konkret" in ratee.last.text
+
+    # Bad input at ACTION: a sticker, too short, too long; nothing is stored.
+    await ratee.send_sticker()
+    assert "ketik jawabannya sebagai teks" in ratee.last.text
+    await ratee.send("ok")
+    assert "sedikitnya 10 karakter" in ratee.last.text
+    await ratee.send("x" * 501)
+    assert "Terlalu panjang" in ratee.last.text
+    plan = await plan_of(sessions, seeded.ids["R"])
+    assert await focus_of(sessions, plan.id) == [("B2", "coaching", None), ("B3", None, None)]
+
+    await ratee.send("Minta atasan memeriksa laporan kas saya setiap Jumat")
+    assert "Nilai 2 dari 2: Kompeten" in ratee.last.text
+    # Text where a button is expected.
+    await ratee.send("mentoring saja")
+    assert "gunakan tombol" in ratee.last.text
+    await ratee.press("Mentoring")
+    await ratee.send("Belajar SOP baru dari Pak Budi dua kali sebulan")
+    target = ratee.last
+    assert "Paling lambat 1 Agustus 2030" in target.text  # no open cycle: 6 months
+
+    # A date too late, not a date, in the past; then a good one.
+    await ratee.send("2030-08-02")
+    assert "terlalu lambat" in ratee.last.text
+    await ratee.send("besok")
+    assert "bukan tanggal" in ratee.last.text
+    await ratee.send("2030-01-15")
+    assert "harus setelah hari ini" in ratee.last.text
+    await ratee.send("30-06-2030")
+    summary = ratee.last
+    assert "1. Akuntabel: Coaching" in summary.text
+    assert "Tindakan: Belajar SOP baru dari Pak Budi dua kali sebulan" in summary.text
+    assert "Tanggal target: 30 Juni 2030" in summary.text
+
+    # A stale press from an earlier screen changes nothing.
+    reply = await ratee.press("Mentoring", next(m for m in ratee.messages if "Nilai 2" in m.text))
+    assert reply.alerts and "tidak berlaku lagi" in reply.alerts[0]
+    await ratee.press("Kirim ke atasan", summary)
+    plan = await plan_of(sessions, seeded.ids["R"])
+    assert (plan.status, plan.revision, plan.target_date) == ("submitted", 1, date(2030, 6, 30))
+    assert "menunggu persetujuan atasan" in ratee.last.text
+
+    # /rencana shows it again, as submitted.
+    await ratee.send("/rencana")
+    assert "Rencana pengembangan setelah “Semester I 2030” — Pegawai R" in ratee.last.text
+
+
+async def test_someone_elses_plan_and_forged_data_are_refused(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    settings: Settings,
+    clock: ManualClock,
+):
+    seeded = await closed_world(sessions, settings, clock)
+    plan = await plan_of(sessions, seeded.ids["R"])
+    peer = fake_api.user(TG["P1"], "Putri", language_code="id")
+    for data in (
+        f"dp:o:{plan.token}",
+        f"dp:f:{plan.token}:B3",
+        f"dp:n:{plan.token}",
+        "dp:o:" + "A" * 12,
+        f"dp:a:{plan.token}:B1:sneaky",
+        "dp:zz",
+    ):
+        reply = await peer.press_data(data)
+        assert reply.alerts and "tidak berlaku lagi" in reply.alerts[0], data
+        assert not [c for c in reply.calls if c.method in ("sendMessage", "editMessageText")]
+    ratee = fake_api.user(TG["R"], "Rina", language_code="id")
+    # An activity for a value that is not the current one, at the wrong step.
+    reply = await ratee.press_data(f"dp:a:{plan.token}:B1:coaching")
+    assert reply.alerts and "tidak berlaku lagi" in reply.alerts[0]
+    after = await plan_of(sessions, seeded.ids["R"])
+    assert (after.step, after.updated_at) == (plan.step, plan.updated_at)
+    assert await focus_of(sessions, plan.id) == [("B1", None, None), ("B2", None, None)]
