@@ -30,7 +30,12 @@ NOTE_INPUT_KEY = "performance_note"
 # an achievement (handlers/achievements.py).
 QUESTION_INPUT_KEY = "expectation_question"
 ACHIEVEMENT_INPUT_KEY = "achievement_evidence"
+# A supervisor's note on a development plan, a ratee's check-in note (development_review).
+PLAN_NOTE_KEY = "development_note"
+CHECKIN_NOTE_KEY = "development_checkin_note"
 TYPED_INPUT_KEYS = (
+    PLAN_NOTE_KEY,
+    CHECKIN_NOTE_KEY,
     RELAY_INPUT_KEY,
     RESOLUTION_INPUT_KEY,
     RENEW_INPUT_KEY,

@@ -250,7 +250,9 @@ async def rencana(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(text)
     else:
         await update.effective_message.reply_text(screen[0], reply_markup=screen[1])
-    del others  # the plans of others: slice 2
+    if others:
+        text, markup = screens.others_screen(others, _)
+        await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 # -- typed input ----------------------------------------------------------------------------------

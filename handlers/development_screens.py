@@ -174,3 +174,17 @@ def submitted_text(view: PlanView, instrument: Instrument, _: Translate, languag
     else:
         lines += ["", _("Sent to your supervisor for approval.")]
     return "\n".join(lines)
+
+
+def others_screen(views: list[PlanView], _: Translate) -> tuple[str, InlineKeyboardMarkup]:
+    """The plans one reads as a supervisor or coach: a button each."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{view.employee_name} — {_(texts.STATUS_TEXT.get(view.status, view.status))}",
+                callback_data=f"dv:v:{view.token}",
+            )
+        ]
+        for view in views
+    ]
+    return _("Development plans of your team:"), InlineKeyboardMarkup(rows)

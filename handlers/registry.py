@@ -25,6 +25,7 @@ from handlers import (
     cycles_admin,
     delete_data,
     development,
+    development_review,
     expectations,
     feedback,
     ikm,
@@ -49,15 +50,17 @@ from handlers import (
 )
 
 
+# long: every handler of the bot in one ordered list, as the module docstring says
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     ordered = [
-        # Employees: linking (/start link_…, /akun), the 360° review (the list before the rv:
-        # catch-all), their results (/hasil), their development plan (/rencana, dp:).
+        # Employees: linking (/akun), the review (the list before the rv: catch-all), /hasil,
+        # their development plan (/rencana dp:, the supervisor's dv:, the check-in dc:).
         *account.HANDLERS,
         *review_list.HANDLERS,
         *review.HANDLERS,
         *review_results.HANDLERS,
         *development.HANDLERS,
+        *development_review.HANDLERS,
         # Admins and unit heads: /siklus (the opening flow's catch-all answers any other
         # cy:), the low-score alert's relay (al:), cases (/kasus, ks:, kl:), /status.
         *cycles_admin.HANDLERS,

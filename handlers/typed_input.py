@@ -24,6 +24,7 @@ from handlers import (
     citizen,
     cycle_opening,
     development,
+    development_review,
     expectations,
     feedback,
     link_slips,
@@ -59,6 +60,8 @@ async def route_message(update: Update, context: BotContext) -> None:
     if await expectations.handle_question_text(update, context):
         return
     if await review.handle_review_text(update, context):
+        return
+    if await development_review.handle_typed(update, context):
         return
     if await development.handle_plan_text(update, context):
         return

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.crypto import new_token
 from storage.development_models import (
     APPROVED,
+    CHECKIN_DONE,
     DRAFT,
     SUBMITTED,
     DevelopmentCheckin,
@@ -27,6 +28,7 @@ from storage.development_models import (
     DevelopmentPlan,
 )
 from storage.models import Employee
+from storage.outbox import insert_ignore
 from storage.review_models import ReviewCycle
 
 
@@ -347,3 +349,120 @@ async def checkins_of(session: AsyncSession, plan_id: int) -> list[DevelopmentCh
             )
         ).all()
     )
+
+
+# -- the supervisor, check-ins --------------------------------------------------------------
+
+
+async def supervised_plan(
+    session: AsyncSession, token: str, supervisor_id: int
+) -> DevelopmentPlan | None:
+    """The plan with this token if ``supervisor_id`` is the one who approves it, else None."""
+    return await session.scalar(
+        select(DevelopmentPlan).where(
+            DevelopmentPlan.token == token, DevelopmentPlan.supervisor_id == supervisor_id
+        )
+    )
+
+
+async def plan_by_id(session: AsyncSession, plan_id: int) -> DevelopmentPlan | None:
+    return await session.get(DevelopmentPlan, plan_id)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A submitted plan waiting for its supervisor (names only, never the text)."""
+
+    supervisor_id: int
+    employee_name: str
+    submitted_at: datetime
+
+
+async def waiting_plans(session: AsyncSession) -> list[Waiting]:
+    """Every submitted plan with a supervisor, oldest first."""
+    rows = await session.execute(
+        select(DevelopmentPlan.supervisor_id, Employee.name, DevelopmentPlan.submitted_at)
+        .join(Employee, Employee.id == DevelopmentPlan.employee_id)
+        .where(
+            DevelopmentPlan.status == SUBMITTED,
+            DevelopmentPlan.supervisor_id.is_not(None),
+            DevelopmentPlan.submitted_at.is_not(None),
+        )
+        .order_by(DevelopmentPlan.submitted_at, DevelopmentPlan.id)
+    )
+    return [Waiting(int(boss), str(name), at) for boss, name, at in rows.all()]
+
+
+@dataclass(frozen=True)
+class CheckinCandidate:
+    plan_id: int
+    token: str
+    employee_id: int
+    approved_at: datetime
+    target_date: date | None
+    done: bool  # a check-in already said "selesai"
+    asked: bool  # this month's check-in exists
+
+
+async def checkin_candidates(session: AsyncSession, month: date) -> list[CheckinCandidate]:
+    """Approved plans, with whether they are done and whether ``month`` was asked."""
+    plans = (
+        await session.scalars(
+            select(DevelopmentPlan)
+            .where(DevelopmentPlan.status == APPROVED, DevelopmentPlan.approved_at.is_not(None))
+            .order_by(DevelopmentPlan.id)
+        )
+    ).all()
+    rows = (
+        await session.execute(
+            select(
+                DevelopmentCheckin.plan_id, DevelopmentCheckin.month, DevelopmentCheckin.status
+            ).where(DevelopmentCheckin.plan_id.in_([p.id for p in plans]))
+        )
+    ).all()
+    done = {plan for plan, _, status in rows if status == CHECKIN_DONE}
+    asked = {plan for plan, when, _ in rows if when == month}
+    return [
+        CheckinCandidate(
+            p.id, p.token, p.employee_id, p.approved_at, p.target_date, p.id in done, p.id in asked
+        )
+        for p in plans
+        if p.approved_at is not None
+    ]
+
+
+async def ask_checkin(session: AsyncSession, plan_id: int, month: date, now: datetime) -> bool:
+    """Record that ``month``'s check-in was asked; False if it had been."""
+    table = DevelopmentCheckin.__table__
+    statement = (
+        insert_ignore(session, table, ["plan_id", "month"])
+        .values(plan_id=plan_id, month=month, asked_at=now)
+        .returning(table.c.id)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def answer_checkin(
+    session: AsyncSession,
+    plan_id: int,
+    month: date,
+    *,
+    status: str | None = None,
+    note: str | None = None,
+    now: datetime,
+) -> bool:
+    """Store the answer (or the note) of a check-in that was asked; False if none was."""
+    row = await session.scalar(
+        select(DevelopmentCheckin).where(
+            DevelopmentCheckin.plan_id == plan_id, DevelopmentCheckin.month == month
+        )
+    )
+    if row is None:
+        return False
+    if status is not None:
+        row.status = status
+        row.answered_at = now
+    if note is not None:
+        row.note = note
+    await session.flush()
+    return True

@@ -10,8 +10,9 @@ monthly check-ins; the outbox is delivered by the bot's own sender.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ from bot.core.settings import Settings
 from scheduler.cycles import close_cycle
 from scheduler.services import services_of
 from storage.db import SessionFactory
-from storage.development_models import DevelopmentFocus, DevelopmentPlan
+from storage.development_models import DevelopmentCheckin, DevelopmentFocus, DevelopmentPlan
+from storage.outbox_models import OutboxMessage
 from storage.review_models import OPEN
 from tests.support.app import make_settings, start_bot, stop_bot
 from tests.support.fakebot import FakeBotApi
@@ -227,3 +229,106 @@ async def test_someone_elses_plan_and_forged_data_are_refused(
     after = await plan_of(sessions, seeded.ids["R"])
     assert (after.step, after.updated_at) == (plan.step, plan.updated_at)
     assert await focus_of(sessions, plan.id) == [("B1", None, None), ("B2", None, None)]
+
+
+async def run_job(bot: BotApplication, name: str) -> str:
+    """Run one job now, at the bot's clock, through the bot's runner (it wakes the sender)."""
+    runner = services_of(bot).runner
+    assert runner.start(name)
+    (outcome,) = await runner.wait()
+    assert outcome.status == "ok", outcome.result
+    return str(outcome.result)
+
+
+async def outbox_texts(sessions: SessionFactory) -> list[tuple[int, str]]:
+    async with sessions() as session:
+        rows = (await session.scalars(select(OutboxMessage))).all()
+    return [(row.chat_id, json.loads(row.content)["text"]) for row in rows]
+
+
+async def test_the_supervisor_sends_back_approves_and_monthly_check_ins_follow(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    settings: Settings,
+    clock: ManualClock,
+):
+    seeded = await closed_world(sessions, settings, clock)
+    ratee = fake_api.user(TG["R"], "Rina", language_code="id")
+    boss = fake_api.user(TG["S"], "Sari", language_code="en")
+    peer = fake_api.user(TG["P1"], "Putri", language_code="id")
+    summary = await write_plan(ratee, bot, fake_api, clock)
+    await ratee.press("Kirim ke atasan", summary)
+    request = await received(bot, fake_api, clock, TG["S"], "asks you to approve")
+    assert "Pegawai R asks you to approve their development plan." in request.text
+    assert "Please answer by 8 February 2030." in request.text  # 1 February + 7 days
+    assert request.button_texts() == ["Approve", "Ask for a change", "Comment"]
+    plan = await plan_of(sessions, seeded.ids["R"])
+
+    # Nobody else can approve or read it; a forged revision approves nothing.
+    for data in (f"dv:a:{plan.token}:1", f"dv:v:{plan.token}", f"dv:y:{'A' * 16}"):
+        reply = await peer.press_data(data)
+        assert reply.alerts, data
+    reply = await boss.press_data(f"dv:a:{plan.token}:7", request)
+    assert reply.alerts and "no longer waiting" in reply.alerts[0]
+
+    # Three days on (Monday 4 February), the nudge names the plan, not its text.
+    clock.advance(days=3)
+    await run_job(bot, "supervisor_nudges")
+    nudge = await received(bot, fake_api, clock, TG["S"], "waiting for your approval")
+    assert "Development plans waiting for your approval (1): Pegawai R" in nudge.text
+    assert "Belajar SOP" not in nudge.text
+
+    # Ask for a change: a typed note goes to the ratee, the plan is a draft again.
+    await boss.press("Ask for a change", request)
+    await boss.send("Tambahkan siapa pembimbingnya")
+    assert "Sent to the plan's owner." in boss.last.text
+    back = await received(bot, fake_api, clock, TG["R"], "meminta Anda mengubah")
+    assert "Tambahkan siapa pembimbingnya" in back.text
+    await ratee.press("Pilih fokus pengembangan", back)
+    await ratee.press("Kirim ke atasan")
+    second = await received(bot, fake_api, clock, TG["S"], "Please answer by 11 February 2030")
+    # The first request's buttons belong to revision 1: refused.
+    reply = await boss.press("Approve", request)
+    assert reply.alerts and "no longer waiting" in reply.alerts[0]
+    await boss.press("Approve", second)
+    confirm_screen = boss.last
+    assert "Approve this development plan as shown?" in confirm_screen.text
+    # Someone else pressing the nonce, then the supervisor: approved once.
+    nonce = confirm_screen.buttons()[0]["callback_data"]
+    reply = await peer.press_data(nonce)
+    assert reply.alerts
+    await boss.press("Yes, approve", confirm_screen)
+    reply = await boss.press_data(nonce, confirm_screen)
+    assert reply.alerts and "no longer valid" in reply.alerts[0]
+    plan = await plan_of(sessions, seeded.ids["R"])
+    assert (plan.status, plan.revision) == ("approved", 2)
+    await received(bot, fake_api, clock, TG["R"], "Atasan Anda menyetujui")
+
+    # The plan's text reached only the ratee and the supervisor.
+    for chat, text in await outbox_texts(sessions):
+        if "Belajar SOP baru" in text or "Minta atasan membimbing" in text:
+            assert chat in (TG["R"], TG["S"]), chat
+
+    # No check-in in the approval's month; on 1 March one, once; tapped with a note.
+    assert (await run_job(bot, "development_checkins")).startswith("0 development check-ins")
+    clock.set(datetime(2030, 3, 1, 3, 0, tzinfo=UTC))
+    assert (await run_job(bot, "development_checkins")).startswith("1 development check-ins")
+    assert (await run_job(bot, "development_checkins")).startswith("0 development check-ins")
+    checkin = await received(bot, fake_api, clock, TG["R"], "Cek bulanan")
+    assert checkin.button_texts() == ["Belum", "Berjalan", "Selesai"]
+    await ratee.press("Berjalan", checkin)
+    await ratee.send("Sudah dua kali dibimbing")
+    assert "Catatan tersimpan" in ratee.last.text
+    async with sessions() as session:
+        row = await session.scalar(select(DevelopmentCheckin))
+    assert (row.month, row.status, row.note) == (
+        date(2030, 3, 1),
+        "berjalan",
+        "Sudah dua kali dibimbing",
+    )
+    # The supervisor reads it in the plan; a forged month changes nothing.
+    reply = await ratee.press_data(f"dc:{plan.token}:203001:selesai")
+    assert reply.alerts
+    await boss.press_data(f"dv:v:{plan.token}")
+    assert "203003: Under way — Sudah dua kali dibimbing" in boss.last.text

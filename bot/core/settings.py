@@ -108,6 +108,7 @@ class Settings(BaseSettings):
     # Scheduled jobs: cron expressions (minute hour day month weekday) in TIMEZONE.
     schedule_review_reminders: str = "30 8 * * *"
     schedule_supervisor_nudges: str = "0 9 * * *"
+    schedule_development_checkins: str = "30 9 * * *"
     schedule_low_score_alerts: str = "* * * * *"
     schedule_rollup: str = "*/15 * * * *"
     schedule_weekly_digest: str = "0 8 * * 1"
@@ -140,6 +141,7 @@ class Settings(BaseSettings):
     @field_validator(
         "schedule_review_reminders",
         "schedule_supervisor_nudges",
+        "schedule_development_checkins",
         "schedule_low_score_alerts",
         "schedule_rollup",
         "schedule_weekly_digest",

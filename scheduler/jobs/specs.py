@@ -92,6 +92,12 @@ JOB_SPECS: tuple[JobSpec, ...] = (
         "work",
         "give each supervisor a feedback card per subordinate for the period that ended",
     ),
+    JobSpec(
+        "development_checkins",
+        "schedule_development_checkins",
+        "work",
+        "ask owners of approved development plans for this month's check-in",
+    ),
     JobSpec("rollup", "schedule_rollup", None, "aggregate scores into daily and monthly tables"),
     JobSpec(
         "weekly_digest",

@@ -9,6 +9,8 @@ ratee's steps, ``dv:`` for the supervisor, ``dc:`` for check-ins.
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.core.clock import format_day
 from bot.core.i18n import N_, Translate
 from scheduler.scoring.development_activities import BY_CODE
@@ -35,8 +37,8 @@ STATUS_TEXT = {
     APPROVED: N_("approved"),
 }
 CHECKIN_TEXT = {
-    CHECKIN_NOT_STARTED: N_("Not started"),
-    CHECKIN_ONGOING: N_("In progress"),
+    CHECKIN_NOT_STARTED: N_("Not started yet"),
+    CHECKIN_ONGOING: N_("Under way"),
     CHECKIN_DONE: N_("Done"),
 }
 
@@ -98,3 +100,69 @@ def invite_text(_: Translate, cycle_name: str, suggested: list[str]) -> str:
 
 def open_button(_: Translate, token: str) -> Buttons:
     return [[{"text": _("Choose development focus"), "callback_data": OPEN_CALLBACK + token}]]
+
+
+def review_request_text(
+    view: PlanView, instrument: Instrument, _: Translate, language: str, due: date | None
+) -> str:
+    """To the supervisor: a plan to approve, comment on or send back, and by when."""
+    lead = _("{name} asks you to approve their development plan.").format(name=view.employee_name)
+    lines = [lead, "", *plan_lines(view, instrument, _, language)[:-1]]
+    if due is not None:
+        lines += ["", _("Please answer by {day}.").format(day=format_day(due, language))]
+    return "\n".join(lines)
+
+
+def review_buttons(_: Translate, token: str, revision: int) -> Buttons:
+    """Approve (then a binding confirmation), ask for a change, or comment."""
+    return [
+        [{"text": _("Approve"), "callback_data": f"{REVIEW_CALLBACK}a:{token}:{revision}"}],
+        [
+            {
+                "text": _("Ask for a change"),
+                "callback_data": f"{REVIEW_CALLBACK}r:{token}:{revision}",
+            }
+        ],
+        [{"text": _("Comment"), "callback_data": f"{REVIEW_CALLBACK}k:{token}:{revision}"}],
+    ]
+
+
+def month_code(month: date) -> str:
+    return f"{month.year:04d}{month.month:02d}"
+
+
+def checkin_text(view: PlanView, instrument: Instrument, _: Translate, language: str) -> str:
+    """The monthly check-in: the plan in short, and one tap to say where it stands."""
+    values = ", ".join(value_name(instrument, f.code, _) for f in view.focus)
+    return "\n\n".join(
+        [
+            _("Monthly check-in of your development plan ({values})").format(values=values),
+            _("How far are you with it? One tap is enough; you may add a short note after."),
+        ]
+    )
+
+
+def checkin_buttons(_: Translate, token: str, month: date) -> Buttons:
+    code = month_code(month)
+    return [
+        [
+            {
+                "text": _(CHECKIN_TEXT[status]),
+                "callback_data": f"{CHECKIN_CALLBACK}{token}:{code}:{status}",
+            }
+            for status in (CHECKIN_NOT_STARTED, CHECKIN_ONGOING, CHECKIN_DONE)
+        ]
+    ]
+
+
+def waiting_plans_text(_: Translate, names: list[str], overdue: int) -> str:
+    """The supervisor nudge's block about plans waiting for approval (names only)."""
+    lines = [
+        _("Development plans waiting for your approval ({count}): {names}").format(
+            count=len(names), names=", ".join(sorted(names, key=str.casefold)[:10])
+        )
+    ]
+    if overdue:
+        lines.append(_("{count} of them waited longer than the agreed days.").format(count=overdue))
+    lines.append(_("/rencana shows them."))
+    return "\n".join(lines)
