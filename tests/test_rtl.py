@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.core.clock import ManualClock
 from bot.core.settings import Settings
 from scheduler import rtl as plans
+from scheduler.jobs.rtl_followup import above
 from scheduler.messages import rtl as texts
 from scheduler.periods import cut_period
 from storage import erasure, periods, rtl
@@ -22,8 +23,9 @@ from storage.db import SessionFactory
 from storage.outbox_models import OutboxMessage
 from storage.rtl_models import DONE, RtlCitizenNotice
 from storage.survey_models import SurveyResponse
-from tests.support.alert_world import WIB, World, seed_world, submit
-from tests.support.app import make_settings
+from tests.support.alert_world import WIB, World, add_unit_admin, seed_world, submit
+from tests.support.app import ADMIN_ID, make_settings
+from tests.support.case_world import SEKDA_TG, seed_case_world
 from tests.support.period_world import Cli, in_db
 
 LOW_U3_U7 = (4, 4, 1, 4, 4, 4, 2, 4, 4)
@@ -180,3 +182,18 @@ def test_ulasan_rtl_lists_and_exports(migrated: str, tmp_path: Path):
     assert [c.value for c in sheet[2]][3:5] == ["U3", "Standar waktu"]
     refused = cli("rtl", "list", "--unit", "NOPE")
     assert refused.exit_code == 1 and "unknown unit code 'NOPE'" in refused.output
+
+
+async def test_an_overdue_line_goes_up_to_the_head_above_else_the_unit_admins_else_the_city(
+    sessions: SessionFactory, settings: Settings
+):
+    """A Disdukcapil line goes to Hendra (head of the Sekretariat above); a line of the top
+    unit has no head above: it goes to that unit's admins, and without any to the city-wide
+    admins of ADMIN_IDS."""
+    cw = await seed_case_world(sessions)
+    async with sessions() as session:
+        assert await above(session, settings, cw.world.unit_id) == [SEKDA_TG]
+        assert await above(session, settings, cw.top_unit_id) == [ADMIN_ID]
+    await add_unit_admin(sessions, 700901, cw.top_unit_id)
+    async with sessions() as session:
+        assert await above(session, settings, cw.top_unit_id) == [700901]
