@@ -47,6 +47,20 @@ async def unit_subtree_ids(session: AsyncSession, unit_id: int) -> list[int]:
     return found
 
 
+async def top_unit_codes(session: AsyncSession) -> dict[int, str]:
+    """Unit id → the code of the top of its tree (its OPD: a unit without a parent)."""
+    parents = {u: p for u, p in (await session.execute(select(Unit.id, Unit.parent_id))).all()}
+    codes = {u: c for u, c in (await session.execute(select(Unit.id, Unit.code))).all()}
+    tops: dict[int, str] = {}
+    for unit in parents:
+        node, seen = unit, set()
+        while parents.get(node) is not None and node not in seen:
+            seen.add(node)
+            node = parents[node]
+        tops[unit] = codes[node]
+    return tops
+
+
 async def unit_subtree(session: AsyncSession, unit_id: int) -> list[Unit]:
     """The unit and all its descendants (breadth first), safe against a cycle."""
     root = await session.get(Unit, unit_id)

@@ -12,23 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.scoring.participation import CardFact
-from storage.directory import unit_subtree_ids
+from storage.directory import top_unit_codes, unit_subtree_ids
 from storage.models import Employee, Unit
 from storage.performance_models import FeedbackCard, PerformanceExpectation
-
-
-async def _opd_of(session: AsyncSession) -> dict[int, str]:
-    """Unit id → the code of the top of its tree."""
-    parents = {u: p for u, p in (await session.execute(select(Unit.id, Unit.parent_id))).all()}
-    codes = {u: c for u, c in (await session.execute(select(Unit.id, Unit.code))).all()}
-    tops: dict[int, str] = {}
-    for unit in parents:
-        node, seen = unit, set()
-        while parents.get(node) is not None and node not in seen:
-            seen.add(node)
-            node = parents[node]
-        tops[unit] = codes[node]
-    return tops
 
 
 async def card_facts(
@@ -52,7 +38,7 @@ async def card_facts(
             )
         ).all()
     )
-    opd = {} if unit is not None else await _opd_of(session)
+    opd = {} if unit is not None else await top_unit_codes(session)
     return [
         CardFact(
             opd=unit.code if unit is not None else opd.get(unit_id, "?"),

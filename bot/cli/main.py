@@ -42,6 +42,7 @@ def register_commands() -> None:
         preview,
         publish,
         qr,
+        report_development,
         report_ikm,
         report_participation,
         report_review,
@@ -78,6 +79,7 @@ def register_commands() -> None:
     report_group.add_command(report_ikm.ikm_command)
     report_group.add_command(report_review.review_command)
     report_group.add_command(report_participation.participation_command)
+    report_group.add_command(report_development.development_command)
     db.db_group.add_command(db_backup.backup_command)
     db.db_group.add_command(db_backup.restore_command)
 
