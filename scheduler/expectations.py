@@ -36,6 +36,7 @@ async def _send(
     text_of: Callable[[str], str],
     now: datetime,
     buttons: Callable[[str], list[list[Button]]] | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
     account = (await accounts_by_employee(session, [employee_id])).get(employee_id)
     if account is None:
@@ -87,15 +88,55 @@ async def state(
         )
         return f"{head}\n\n{text}"
 
-    def buttons(language: str) -> list[list[Button]]:
+    return await _send(
+        session,
+        settings,
+        employee_id,
+        f"expect:{item.token}",
+        message,
+        now,
+        lambda language: _buttons(item.token, language),
+    )
+
+
+def _buttons(token: str, language: str) -> list[list[Button]]:
+    _ = gettext_for(language)
+    return [
+        [{"text": _("I understand"), "callback_data": f"{PREFIX}:{token}:{UNDERSTOOD}"}],
+        [{"text": _("Ask a question"), "callback_data": f"{PREFIX}:{token}:{ASK}"}],
+    ]
+
+
+async def remind(
+    session: AsyncSession,
+    settings: Settings,
+    item: PerformanceExpectation,
+    now: datetime,
+    not_before: datetime,
+) -> bool:
+    """Ask the employee once more to answer an expectation (once per expectation; False:
+    queued before, or they are not linked or blocked the bot)."""
+    line = await session.get(SkpLine, item.skp_line_id) if item.skp_line_id else None
+
+    def message(language: str) -> str:
         _ = gettext_for(language)
-        return [
-            [{"text": _("I understand"), "callback_data": f"{PREFIX}:{item.token}:{UNDERSTOOD}"}],
-            [{"text": _("Ask a question"), "callback_data": f"{PREFIX}:{item.token}:{ASK}"}],
-        ]
+        about = texts.target_label(line, item.value_code, _)
+        head = _(
+            "⏰ {supervisor} is waiting for your answer to their special expectation "
+            "for {year} — {about}:"
+        ).format(supervisor=item.supervisor.name, year=item.year, about=about)
+        tail = _("Tap “I understand”, or ask a question if anything is unclear.")
+        return f"{head}\n\n{item.text}\n\n{tail}"
 
     return await _send(
-        session, settings, employee_id, f"expect:{item.token}", message, now, buttons
+        session,
+        settings,
+        item.employee_id,
+        f"expect-again:{item.token}",
+        message,
+        now,
+        lambda language: _buttons(item.token, language),
+        not_before,
     )
 
 

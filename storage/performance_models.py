@@ -152,3 +152,24 @@ class Achievement(Base):
     link: Mapped[str | None] = mapped_column(String(1000))
     caption: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExpectationPrompt(Base):
+    """That a supervisor was asked to clarify expectations for a subordinate's year.
+
+    Written with the first prompt (the year's start, or the first run after the
+    roster names a new subordinate); ``reminded_at`` with the one reminder a
+    few days later. Nothing more is sent about that pair and year: stating an
+    expectation stays the supervisor's choice (``/ekspektasi``).
+    """
+
+    __tablename__ = "expectation_prompts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    prompted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("supervisor_id", "employee_id", "year"),)

@@ -42,6 +42,7 @@ JOBS = (
     "supervisor_nudges",
     "rollup",
     "housekeeping",
+    "expectation_reminders",
 )
 
 

@@ -65,6 +65,7 @@ JOBS = (
     "housekeeping",
     "rtl_followup",
     "feedback_cards",
+    "expectation_reminders",
 )
 PLAN = "Terlayaninya perekaman KTP-el tepat waktu"
 

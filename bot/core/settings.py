@@ -117,12 +117,16 @@ class Settings(BaseSettings):
     schedule_praise_notes: str = "0 10 * * *"
     schedule_rtl_followup: str = "0 9 * * *"
     schedule_feedback_cards: str = "0 9 * * *"
+    schedule_expectation_reminders: str = "15 9 * * *"
     # The supervisor's feedback cards (PermenPANRB 6/2022): months per performance period
     # (a divisor of 12), and the fewest officer-tagged citizen answers shown on a card.
     feedback_cadence_months: Literal[1, 2, 3, 4, 6, 12] = 1
     feedback_min_citizens: int = Field(default=10, ge=1, le=1000)
     # Whether a supervisor's own superior sees the cards of the supervisor's team (/umpanbalik).
     feedback_superior_sees_cards: bool = False
+    # Klarifikasi ekspektasi: days after a supervisor's first prompt before their one
+    # reminder, and after an expectation is stated before an unanswered one comes again.
+    expectation_reminder_days: int = Field(default=7, ge=1, le=90)
     reminder_every_days: int = Field(default=3, ge=1, le=30)
     low_score_threshold: float = Field(default=2.0, ge=1.0, le=4.0)
     # Working days a case may wait for its first response (twice that: the head above hears).
@@ -150,6 +154,7 @@ class Settings(BaseSettings):
         "schedule_praise_notes",
         "schedule_rtl_followup",
         "schedule_feedback_cards",
+        "schedule_expectation_reminders",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

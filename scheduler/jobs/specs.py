@@ -93,6 +93,12 @@ JOB_SPECS: tuple[JobSpec, ...] = (
         "give each supervisor a feedback card per subordinate for the period that ended",
     ),
     JobSpec(
+        "expectation_reminders",
+        "schedule_expectation_reminders",
+        "work",
+        "ask supervisors for the year's special expectations; remind unanswered ones",
+    ),
+    JobSpec(
         "development_checkins",
         "schedule_development_checkins",
         "work",
