@@ -35,6 +35,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("akun", N_("My linked account")),
     ("nilai", N_("Rate my colleagues")),
     ("hasil", N_("My latest 360° results")),
+    ("kriteria", N_("How the 360° assessment works")),
     ("rencana", N_("My development plan")),
 ]
 

@@ -147,6 +147,10 @@ async def help_command(update: Update, context: BotContext) -> None:
                 "/pengaturan: which alerts and notes you receive"
             ),
             _("/rencana: your development plan after a 360° cycle, and those you approve"),
+            _(
+                "/kriteria: the 360° criteria: what is rated, what each level means, how "
+                "the rating is computed and who sees what"
+            ),
             _("/id: your Telegram user id (an admin needs it to give you access)"),
             *role_sections(roles, _),
         ]

@@ -21,6 +21,7 @@ from handlers import (
     citizen,
     citizen_entry,
     common,
+    criteria,
     cycle_opening,
     cycles_admin,
     delete_data,
@@ -61,6 +62,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *review_results.HANDLERS,
         *development.HANDLERS,
         *development_review.HANDLERS,
+        # Every linked ASN: the 360° criteria (/kriteria, kr:).
+        *criteria.HANDLERS,
         # Admins and unit heads: /siklus (the opening flow's catch-all answers any other
         # cy:), the low-score alert's relay (al:), cases (/kasus, ks:, kl:), /status.
         *cycles_admin.HANDLERS,

@@ -107,8 +107,13 @@ RESERVED_STEPS = frozenset({"hasil", "keep", "improve", "confirm"})
 
 @dataclass(frozen=True)
 class Level:
+    """One answer level; ``meaning`` and ``example`` (message ids, may be empty) are what
+    `/kriteria` shows a rater, so the guidance lives with the scale it explains."""
+
     value: int
     label: str  # message id
+    meaning: str = ""
+    example: str = ""
 
 
 @dataclass(frozen=True)
@@ -256,17 +261,61 @@ def default_gap_threshold(scale: Scale) -> float:
     return (scale.highest - scale.lowest) / 4
 
 
-EXPECTATION_LEVELS: tuple[Level, ...] = tuple(Level(int(e), e.label) for e in Expectation)
+# What each expectation level means for a behaviour, with an example (shown by /kriteria).
+_EXPECTATION_GUIDE: dict[Expectation, tuple[str, str]] = {
+    Expectation.DI_BAWAH: (
+        N_("The behaviour is seldom seen, or falls short of what the role asks."),
+        N_(
+            "A citizen's question is left unanswered until they come back a second time; "
+            "an agreed task needs several reminders."
+        ),
+    ),
+    Expectation.SESUAI: (
+        N_("The behaviour is shown consistently, as the role asks."),
+        N_(
+            "Serves citizens politely and within the service standard's time; finishes "
+            "tasks as agreed."
+        ),
+    ),
+    Expectation.DI_ATAS: (
+        N_("The behaviour goes beyond what the role asks, and others benefit from it."),
+        N_(
+            "Notices why citizens queue twice, proposes a change to the form that ends "
+            "it, and shows colleagues how to use it."
+        ),
+    ),
+}
+CANNOT_ASSESS_MEANING = N_(
+    "You have not seen this behaviour often enough to judge it. It is not counted as a "
+    "score, and it is better than a guess."
+)
+
+EXPECTATION_LEVELS: tuple[Level, ...] = tuple(
+    Level(int(e), e.label, *_EXPECTATION_GUIDE[e]) for e in Expectation
+)
 
 # Hasil kerja: the regulation's three levels, no "cannot assess" (the supervisor must decide).
 EXPECTATION_SCALE = Scale(EXPECTATION_LEVELS, cannot_assess=None)
 
 FIVE_LEVELS: tuple[Level, ...] = (
-    Level(1, N_("Far below expectations")),
-    Level(2, N_("Below expectations")),
-    Level(3, N_("Meets expectations")),
-    Level(4, N_("Above expectations")),
-    Level(5, N_("Far above expectations")),
+    Level(
+        1,
+        N_("Far below expectations"),
+        N_("The behaviour is almost never seen; others have to make up for it."),
+        N_("Colleagues regularly finish this person's tasks so that citizens are not sent away."),
+    ),
+    Level(2, N_("Below expectations"), *_EXPECTATION_GUIDE[Expectation.DI_BAWAH]),
+    Level(3, N_("Meets expectations"), *_EXPECTATION_GUIDE[Expectation.SESUAI]),
+    Level(4, N_("Above expectations"), *_EXPECTATION_GUIDE[Expectation.DI_ATAS]),
+    Level(
+        5,
+        N_("Far above expectations"),
+        N_("The behaviour sets the standard for the unit; others learn it from this person."),
+        N_(
+            "An improvement this person started is adopted by the whole unit, and they "
+            "coach colleagues until it works."
+        ),
+    ),
 )
 
 # Recommendation bands by scale values (kinerja.md); other scales must state theirs.

@@ -7,7 +7,8 @@ Configuration (`instrument_from_dict`, `instrument_from_json`,
 `load_instrument`) is a JSON object::
 
     {"code": "berakhlak5",
-     "scale": {"levels": [{"value": 1, "label": "Far below expectations"}, ...],
+     "scale": {"levels": [{"value": 1, "label": "Far below expectations",
+                           "meaning": "...", "example": "..."}, ...],   # both optional
                "cannot_assess": "Cannot assess"},            # optional
      "bands": {"sesuai_from": 2.6, "di_atas_from": 3.8},      # optional for 1-3, 1-5
      "gap_threshold": 1.0,                                    # optional
@@ -82,11 +83,14 @@ def _parse_scale(data: Any) -> Scale:
     for index, raw in enumerate(_list(data["levels"], "scale.levels")):
         where = f"scale.levels[{index}]"
         raw = _mapping(raw, where)
-        _check_keys(raw, where, {"value", "label"}, {"value", "label"})
+        _check_keys(raw, where, {"value", "label", "meaning", "example"}, {"value", "label"})
         value = raw["value"]
         if isinstance(value, bool) or not isinstance(value, int):
             raise InstrumentError(f"{where}.value: expected a whole number")
-        levels.append(Level(value, _text(raw["label"], f"{where}.label")))
+        guide = [raw.get(key, "") for key in ("meaning", "example")]
+        if any(not isinstance(text, str) for text in guide):
+            raise InstrumentError(f"{where}: meaning and example must be texts")
+        levels.append(Level(value, _text(raw["label"], f"{where}.label"), *guide))
     cannot = _text(data.get("cannot_assess", CANNOT_ASSESS), "scale.cannot_assess")
     return Scale(tuple(levels), cannot_assess=cannot)
 
@@ -160,7 +164,10 @@ def instrument_to_dict(instrument: Instrument) -> dict[str, Any]:
     return {
         "code": instrument.code,
         "scale": {
-            "levels": [{"value": lv.value, "label": lv.label} for lv in instrument.scale.levels],
+            "levels": [
+                {"value": lv.value, "label": lv.label, "meaning": lv.meaning, "example": lv.example}
+                for lv in instrument.scale.levels
+            ],
             "cannot_assess": instrument.scale.cannot_assess,
         },
         "bands": {
