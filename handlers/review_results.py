@@ -34,6 +34,7 @@ from bot.core.clock import format_day
 from bot.core.i18n import Translate, gettext_for
 from handlers import common
 from handlers.context import BotContext
+from scheduler import development
 from scheduler.documents.review_chart import render_chart
 from scheduler.messages.limits import split_text
 from scheduler.messages.review_reports import (
@@ -125,9 +126,10 @@ class Own:
     role: CycleRole | None  # the latest closed cycle where they are rated or a supervisor
     pending: CycleInfo | None  # a cycle of theirs that is still open
     results: RateeResults | None  # their results in ``role``'s cycle, if rated there
+    development: tuple[str, ...] = ()  # their previous plan beside each value's change
 
 
-async def _own(context: BotContext, employee_id: int) -> Own:
+async def _own(context: BotContext, employee_id: int, language: str) -> Own:
     m = context.settings.min_anonymous_raters
     async with context.sessions() as session:
         role = await latest_closed_cycle_for(session, employee_id)
@@ -141,6 +143,8 @@ async def _own(context: BotContext, employee_id: int) -> Own:
                 min_raters=m,
                 min_values=context.settings.recommendation_min_values,
             )
+            plan = await development.progress(session, context.settings, results, language)
+            return Own(role, pending, results, tuple(plan))
     return Own(role, pending, results)
 
 
@@ -165,7 +169,7 @@ async def hasil(update: Update, context: BotContext) -> None:
             )
         )
         return
-    own = await _own(context, employee.id)
+    own = await _own(context, employee.id, language)
     if own.role is None:
         await message.reply_text(_no_results_text(own.pending, _, language))
         return
@@ -188,7 +192,7 @@ async def _report(own: Own, role: CycleRole, _: Translate, language: str) -> lis
     if own.results is not None:
         # Drawing takes tens of milliseconds: keep the other users' updates moving.
         chart = await asyncio.to_thread(render_chart, own.results, language)
-        messages = report_messages(own.results, language, chart)
+        messages = report_messages(own.results, language, chart, development=own.development)
     else:
         messages = [
             OutMessage(

@@ -332,12 +332,13 @@ async def _queue_reports(
         # Drawing takes tens of milliseconds: keep the event loop free meanwhile.
         chart = await asyncio.to_thread(render_chart, item, language)
         citizens = await _citizen_lines(session, settings, cycle_id, item.ratee.id, language, now)
+        plan = await development.progress(session, settings, item, language)
         queued += await _queue(
             session,
             account=account,
             kind=REPORT_KIND,
             key=f"{REPORT_KIND}:{cycle_id}:{item.ratee.id}",
-            messages=report_messages(item, language, chart, citizens),
+            messages=report_messages(item, language, chart, citizens, plan),
             employee_id=item.ratee.id,
             now=now,
         )

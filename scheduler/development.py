@@ -8,6 +8,9 @@ ratee with a linked account gets "Choose your development focus" (outbox
 kind ``development_invite``, one per cycle and ratee). The plan's approver is
 the holder of the cycle's supervisor assignment, else the roster's supervisor.
 
+`progress` gives the next cycle's personal report the previous plan beside each
+focus value's change (`scheduler.scoring.development_focus.focus_change`).
+
 `submit_plan` queues the plan to the supervisor (kind ``development_review``,
 one per plan revision) with Approve / Ask for a change / Comment; `approve`
 and `answer_with_note` act only on the revision the supervisor was shown
@@ -28,7 +31,7 @@ from bot.core.i18n import N_, Translate, gettext_for
 from bot.core.settings import Settings
 from scheduler import development_flow as flow
 from scheduler.messages import development as texts
-from scheduler.scoring.development_focus import suggest_focus
+from scheduler.scoring.development_focus import focus_change, suggest_focus
 from scheduler.scoring.review_instrument import (
     DEFAULT_INSTRUMENT,
     Instrument,
@@ -42,7 +45,8 @@ from storage.models import Employee, TelegramAccount
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_NOTICE, PRIORITY_REPORT
 from storage.preferences import language_of
-from storage.review_results import RateeResults
+from storage.review_result_types import ResultsError
+from storage.review_results import RateeResults, ratee_results
 
 INVITE_KIND = "development_invite"
 REVIEW_KIND = "development_review"
@@ -99,6 +103,33 @@ async def invite_after_close(
             now=now,
         )
     return queued
+
+
+async def progress(
+    session: AsyncSession, settings: Settings, results: RateeResults, language: str
+) -> list[str]:
+    """Lines for ``results``' personal report: the ratee's plan of an earlier cycle with each
+    focus value's change since (only the ratee receives the report); none without a plan."""
+    found = await plans.previous_own(session, results.ratee.id, results.cycle.id)
+    if found is None:
+        return []
+    view, last = found
+    try:
+        before = await ratee_results(
+            session,
+            view.cycle_id,
+            results.ratee.id,
+            min_raters=settings.min_anonymous_raters,
+            min_values=settings.recommendation_min_values,
+        )
+    except ResultsError:
+        before = None
+    changes = {
+        f.code: focus_change(before.result, results.result, f.code) if before else None
+        for f in view.focus
+    }
+    _ = gettext_for(language)
+    return texts.progress_lines(view, changes, last, results.instrument, _, language)
 
 
 # -- the supervisor's answer ---------------------------------------------------------------------

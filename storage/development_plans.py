@@ -228,6 +228,37 @@ async def latest_own(session: AsyncSession, employee_id: int) -> PlanView | None
     return await _view(session, plan, Reader.OWNER) if plan is not None else None
 
 
+async def previous_own(
+    session: AsyncSession, employee_id: int, cycle_id: int
+) -> tuple[PlanView, str | None] | None:
+    """The employee's newest sent plan (submitted or approved) of a cycle closed before
+    ``cycle_id`` closed, with its last check-in's answer; None if there is none."""
+    current = await session.get(ReviewCycle, cycle_id)
+    if current is None or current.closed_at is None:
+        return None
+    plan = await session.scalar(
+        select(DevelopmentPlan)
+        .join(ReviewCycle, ReviewCycle.id == DevelopmentPlan.cycle_id)
+        .where(
+            DevelopmentPlan.employee_id == employee_id,
+            DevelopmentPlan.cycle_id != cycle_id,
+            DevelopmentPlan.status.in_([SUBMITTED, APPROVED]),
+            ReviewCycle.closed_at < current.closed_at,
+        )
+        .order_by(ReviewCycle.closed_at.desc(), DevelopmentPlan.id.desc())
+        .limit(1)
+    )
+    if plan is None:
+        return None
+    last = await session.scalar(
+        select(DevelopmentCheckin.status)
+        .where(DevelopmentCheckin.plan_id == plan.id, DevelopmentCheckin.status.is_not(None))
+        .order_by(DevelopmentCheckin.month.desc())
+        .limit(1)
+    )
+    return await _view(session, plan, Reader.OWNER), last
+
+
 async def others_plans(session: AsyncSession, employee_id: int) -> list[PlanView]:
     """Plans this employee may read as supervisor or coach (not drafts), newest first."""
     plans = (

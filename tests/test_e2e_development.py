@@ -14,6 +14,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -26,11 +27,11 @@ from scheduler.services import services_of
 from storage.db import SessionFactory
 from storage.development_models import DevelopmentCheckin, DevelopmentFocus, DevelopmentPlan
 from storage.outbox_models import OutboxMessage
-from storage.review_models import OPEN
+from storage.review_models import OPEN, PEER, SELF, SUPERVISOR
 from tests.support.app import make_settings, start_bot, stop_bot
 from tests.support.fakebot import FakeBotApi
 from tests.support.records import Sent
-from tests.support.result_world import NOW, TG, Seeded, base_reviews, seed
+from tests.support.result_world import NOW, TG, Review, Seeded, base_reviews, seed
 
 NEVER = "0 0 1 1 *"
 JOBS = (
@@ -333,3 +334,52 @@ async def test_the_supervisor_sends_back_approves_and_monthly_check_ins_follow(
     assert reply.alerts
     await boss.press_data(f"dv:v:{plan.token}")
     assert "203003: Under way — Sudah dua kali dibimbing" in boss.last.text
+
+
+async def approve_plan(
+    ratee: Any, boss: Any, bot: BotApplication, fake_api: FakeBotApi, clock: ManualClock
+) -> None:
+    """R writes the plan as suggested and sends it; S approves it through the confirmation."""
+    summary = await write_plan(ratee, bot, fake_api, clock)
+    await ratee.press("Kirim ke atasan", summary)
+    request = await received(bot, fake_api, clock, TG["S"], "asks you to approve")
+    await boss.press("Approve", request)
+    await boss.press("Yes, approve", boss.last)
+
+
+async def test_the_next_cycles_report_shows_each_focus_value_beside_its_plan(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    settings: Settings,
+    clock: ManualClock,
+):
+    seeded = await closed_world(sessions, settings, clock)
+    ratee = fake_api.user(TG["R"], "Rina", language_code="id")
+    boss = fake_api.user(TG["S"], "Sari", language_code="en")
+    await approve_plan(ratee, boss, bot, fake_api, clock)
+    assert (await plan_of(sessions, seeded.ids["R"])).status == "approved"
+
+    # Six months on, the next cycle: the peers now give 3 on B1 (Berorientasi Pelayanan),
+    # still 2 on the rest; so B1 "others" moves 2.25 → 3.00 and B2 (Akuntabel) stays.
+    clock.set(datetime(2030, 8, 1, 3, 0, tzinfo=UTC))
+    peers = [Review(f"P{i}", "R", PEER, [3, 2, 2, 2, 2, 2, 2]) for i in (1, 2, 3)]
+    reviews = [Review("R", "R", SELF, 3), Review("S", "R", SUPERVISOR, 3, hasil=3), *peers]
+    await seed(sessions, reviews, status=OPEN, name="Semester II 2030")
+    async with sessions.begin() as session:
+        await close_cycle(session, "Semester II 2030", "cli:test", clock.now(), settings)
+    report = await received(bot, fake_api, clock, TG["R"], "Rencana pengembangan Anda setelah")
+    text = report.text
+    assert "Rencana pengembangan Anda setelah “Semester I 2030”:" in text
+    assert "• Berorientasi Pelayanan: 2,25 → 3,00 (+0,75)" in text
+    assert "Rencana: Coaching — Minta atasan membimbing saya menangani keluhan" in text
+    assert "• Akuntabel: 2,25 → 2,25 (±0,00)" in text
+    assert "Rencana: E-learning — Ikut e-learning akuntabilitas" in text
+    assert "Status: disetujui" in text
+
+    # /hasil shows the same lines; nobody but R and S ever received the plan's text.
+    await ratee.send("/hasil")
+    assert any("2,25 → 3,00 (+0,75)" in m.text for m in ratee.messages[-3:])
+    for chat, sent in await outbox_texts(sessions):
+        if "Minta atasan membimbing" in sent:
+            assert chat in (TG["R"], TG["S"]), chat

@@ -13,7 +13,9 @@ from datetime import date
 
 from bot.core.clock import format_day
 from bot.core.i18n import N_, Translate
+from scheduler.messages.review_reports import number, signed
 from scheduler.scoring.development_activities import BY_CODE
+from scheduler.scoring.development_focus import Change
 from scheduler.scoring.review_instrument import Instrument
 from storage.development_models import (
     APPROVED,
@@ -76,6 +78,41 @@ def plan_lines(view: PlanView, instrument: Instrument, _: Translate, language: s
     lines.append(_("Status: {status}").format(status=_(STATUS_TEXT.get(view.status, DRAFT))))
     if view.supervisor_comment:
         lines.append(_("Your supervisor's note: {note}").format(note=view.supervisor_comment))
+    return lines
+
+
+def progress_lines(
+    view: PlanView,
+    changes: dict[str, Change | None],
+    last_checkin: str | None,
+    instrument: Instrument,
+    _: Translate,
+    language: str,
+) -> list[str]:
+    """For the next cycle's personal report: each focus value's change beside its plan."""
+    lines = [_("Your development plan after “{cycle}”:").format(cycle=view.cycle_name)]
+    for focus in view.focus:
+        change = changes.get(focus.code)
+        if change is None:
+            moved = _("not comparable (no released figure in one of the cycles)")
+        else:
+            before, after = number(change.before, language), number(change.after, language)
+            moved = f"{before} → {after} ({signed(change.delta, language)})"
+        lines.append(
+            _("• {value}: {change}").format(
+                value=value_name(instrument, focus.code, _), change=moved
+            )
+        )
+        lines.append(
+            "   "
+            + _("Plan: {activity} — {action}").format(
+                activity=activity_name(focus.activity, _), action=focus.action or "—"
+            )
+        )
+    status = _(STATUS_TEXT.get(view.status, DRAFT))
+    if last_checkin in CHECKIN_TEXT:
+        status += "; " + _("last check-in: {answer}").format(answer=_(CHECKIN_TEXT[last_checkin]))
+    lines.append(_("Status: {status}").format(status=status))
     return lines
 
 

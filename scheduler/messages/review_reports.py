@@ -109,13 +109,22 @@ def _gap_text(gap: Gap | Suppressed, _: Translate, language: str) -> str:
 Section = Callable[[RateeResults, Translate, str], list[str]]
 
 
-def report_text(results: RateeResults, language: str, citizens: Sequence[str] = ()) -> str:
+def report_text(
+    results: RateeResults,
+    language: str,
+    citizens: Sequence[str] = (),
+    development: Sequence[str] = (),
+) -> str:
     """The personal report: short, and only what the anonymity rule released; with
     ``citizens`` (lines about the officer-tagged citizen answers of the cycle's dates,
-    `scheduler.messages.feedback_cards.citizens_lines`) before the footer."""
+    `scheduler.messages.feedback_cards.citizens_lines`) and ``development`` (the previous
+    development plan beside each focus value's change, `scheduler.development.progress`)
+    before the footer."""
     _ = gettext_for(language)
     sections: tuple[Section, ...] = (_headline, _core_values, _gap_flags, _ratings, _comments)
     lines = [line for section in sections for line in section(results, _, language)]
+    if development:
+        lines += ["", *development]
     if citizens:
         lines += ["", *citizens]
     return "\n".join(lines + _footer(results, _, language))
@@ -294,10 +303,14 @@ def chart_caption(results: RateeResults, language: str) -> str:
 
 
 def report_messages(
-    results: RateeResults, language: str, chart: bytes | None, citizens: Sequence[str] = ()
+    results: RateeResults,
+    language: str,
+    chart: bytes | None,
+    citizens: Sequence[str] = (),
+    development: Sequence[str] = (),
 ) -> list[OutMessage]:
     """The report as Telegram messages within the caption and message limits."""
-    text = report_text(results, language, citizens)
+    text = report_text(results, language, citizens, development)
     if chart is not None and len(text) <= MAX_CAPTION:
         return [OutMessage(text, chart)]
     messages = [OutMessage(chart_caption(results, language), chart)] if chart else []

@@ -25,6 +25,9 @@ Ties are broken by the instrument's order (B1 before B7). When nothing
 qualifies for the second pick, the suggestion has one value; with no released
 figure at all, none.
 
+`focus_change` compares a plan's value across two cycles, on printed figures of
+the same rater group ("others" when both released it, else the supervisor's).
+
 `latest_target` is the last day a plan's target date may have: the deadline of
 the next cycle that is open for the person, when there is one that has not
 passed, else ``months`` calendar months from today (the 31st clamps to the
@@ -34,6 +37,7 @@ month's last day).
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date
 
 from scheduler.scoring.review_instrument import Instrument
@@ -60,6 +64,39 @@ def _pooled(result: ReviewResult) -> dict[str, float]:
         if shown:
             return shown
     return {}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A focus value's figure in the plan's cycle and in the next one (same rater group)."""
+
+    code: str
+    group: Group
+    before: float
+    after: float
+
+    @property
+    def delta(self) -> float:
+        return round_mean(self.after - self.before)
+
+
+def _printed(result: ReviewResult, group: Group, code: str) -> float | None:
+    cell = result.groups[group].items.get(code)
+    return round_mean(cell.mean) if isinstance(cell, Figure) else None
+
+
+def focus_change(before: ReviewResult, after: ReviewResult, code: str) -> Change | None:
+    """How a focus value moved from the plan's cycle to the next: the "others" figures
+    when both cycles released them, else the supervisor's, else None (nothing to compare:
+    never "others" against the supervisor). Results of different instruments (another
+    scale) are not compared."""
+    if before.instrument_code != after.instrument_code:
+        return None
+    for group in (Group.OTHERS, Group.SUPERVISOR):
+        then, now = _printed(before, group, code), _printed(after, group, code)
+        if then is not None and now is not None:
+            return Change(code, group, then, now)
+    return None
 
 
 def lowest_value(result: ReviewResult) -> str | None:
