@@ -67,12 +67,15 @@ class TrendPoint:
 
 @dataclass(frozen=True)
 class PlanLine:
-    """One line of a follow-up plan (RTL): the prioritised unsur, the activity, when, who."""
+    """One line of a follow-up plan (RTL): the prioritised unsur, the activity, when, who,
+    and where it stands (status, verified by the head)."""
 
     unsur: str
     activity: str
     quarter: str
     responsible: str
+    status: str = "belum_mulai"  # storage.rtl_models.STATUSES
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class Edition:
     page_url: str | None  # None: PUBLIC_BASE_URL is not set
     timezone: str
     plan: tuple[PlanLine, ...] = ()
+    plan_as_of: datetime | None = None  # the plan's last change (the page's live section)
     forum_date: date | None = None
     previous_followup: tuple[FollowUp, ...] = field(default_factory=tuple)
     previous_plan_period: str | None = None
@@ -204,7 +208,14 @@ async def with_follow_up(session: AsyncSession, edition: Edition, unit_id: int) 
     plan = await rtl.plan_for(session, edition.period_id, unit_id)
     lines = await rtl.plan_lines(session, unit_id, edition.period_id) if plan else []
     shown = tuple(
-        PlanLine(line.unsur, line.activity, due_of(line), line.owner_name or "-")
+        PlanLine(
+            line.unsur,
+            line.activity,
+            due_of(line),
+            line.owner_name or "-",
+            line.status,
+            line.verified_at is not None,
+        )
         for line in lines
         if line.status != "batal"
     )
@@ -225,6 +236,7 @@ async def with_follow_up(session: AsyncSession, edition: Edition, unit_id: int) 
     return replace(
         edition,
         plan=shown,
+        plan_as_of=await rtl.plan_changed_at(session, plan) if plan else None,
         forum_date=plan.forum_date if plan else None,
         previous_followup=followed,
         previous_plan_period=previous.previous.name if previous else None,
@@ -289,7 +301,8 @@ async def edition_of_unit(
 
 
 async def all_editions(session: AsyncSession, settings: Settings) -> list[Edition]:
-    """Every approved version of every unit (the public site), by unit, period, version."""
+    """Every approved version of every unit (the public site), by unit, period, version,
+    each with its unit's follow-up plan as it stands now."""
     everything = await published.published_versions(session)
     calendar = await holidays.work_calendar(session, settings)
     period_slugs = await slugs(session)
@@ -297,12 +310,16 @@ async def all_editions(session: AsyncSession, settings: Settings) -> list[Editio
     for item in everything:
         by_unit.setdefault(item.unit.id, []).append(item)
     return [
-        edition_of(
-            item,
-            by_unit[item.unit.id],
-            slug=period_slugs[item.period.id],
-            calendar=calendar,
-            settings=settings,
+        await with_follow_up(
+            session,
+            edition_of(
+                item,
+                by_unit[item.unit.id],
+                slug=period_slugs[item.period.id],
+                calendar=calendar,
+                settings=settings,
+            ),
+            item.unit.id,
         )
         for item in everything
     ]

@@ -169,6 +169,18 @@ async def plan_for(session: AsyncSession, period_id: int, unit_id: int) -> RtlPl
     )
 
 
+async def plan_changed_at(session: AsyncSession, plan: RtlPlan) -> datetime:
+    """When the plan last changed: a line added, changed or dropped, the forum's date, a
+    status set, a line verified (the public page's "as of")."""
+    found = await session.execute(
+        select(func.max(RtlLine.status_at), func.max(RtlLine.verified_at)).where(
+            RtlLine.plan_id == plan.id
+        )
+    )
+    moments = [plan.updated_at, *(m for m in found.one() if m is not None)]
+    return max(moments)
+
+
 async def plan_lines(session: AsyncSession, unit_id: int, period_id: int) -> list[LineView]:
     """The lines of one unit's plan for one period, in the order they were added."""
     rows = await session.execute(
@@ -325,6 +337,9 @@ async def drop_line(session: AsyncSession, line_id: int, *, actor: str, now: dat
     if line is None:
         raise RtlError(f"no follow-up line {line_id}")
     paths = [e.path for e in await evidence_of(session, line_id)]
+    plan = await session.get(RtlPlan, line.plan_id)
+    if plan is not None:
+        plan.updated_at = now
     _audit(
         session,
         actor,

@@ -20,6 +20,7 @@ from tests.support.publication_world import (
     Published,
     ikm_text,
     konversi_text,
+    plan,
     publish_world,
     snapshot,
 )
@@ -35,8 +36,12 @@ def ulasan(migrated: str, tmp_path: Path) -> Cli:
 
 
 @pytest.fixture
-def published(ulasan: Cli, migrated: str) -> Published:
-    world: PeriodWorld = in_db(migrated, seed_period_world)
+def world(migrated: str) -> PeriodWorld:
+    return in_db(migrated, seed_period_world)
+
+
+@pytest.fixture
+def published(ulasan: Cli, migrated: str, world: PeriodWorld) -> Published:
     return publish_world(ulasan, migrated, world)
 
 
@@ -78,6 +83,53 @@ def test_publish_writes_pages_and_open_data_with_the_approved_figures(
     assert COMMENT.encode() not in everything and b'"comments"' not in everything
     again = ulasan.ok("publish", "--out", str(site))
     assert "0 file(s) written" in again and "0 removed" in again  # the same bytes
+
+
+def test_the_page_shows_the_live_follow_up_plan_dated_by_its_last_change(
+    ulasan: Cli, published: Published, world: PeriodWorld, migrated: str, tmp_path: Path
+):
+    """ "Kami mendengar, kami bertindak": the plan of the period with each line's status, as of
+    its last change; a unit without a plan says so; nothing changes when the plan did not."""
+    from storage import periods, rtl
+    from storage.db import SessionFactory
+    from storage.rtl_models import DONE
+
+    plan(migrated, "TW I 2026", world.unit_id, world.head_id,
+         [("U7", "Pelatihan layanan prima"), ("U3", "Standar waktu di loket")],
+         forum="2026-07-10")  # fmt: skip
+    site = tmp_path / "site"
+    ulasan.ok("publish", "--out", str(site))
+    page = (site / "dukcapil" / slug("TW I 2026") / "index.html").read_text("utf-8")
+    assert "Kami mendengar, kami bertindak" in page
+    assert "keadaan per <span data-plan-as-of>3 Juli 2026</span>" in page
+    assert "Forum Konsultasi Publik 10 Juli 2026" in page
+    assert (
+        "<td>U7 Perilaku pelaksana</td><td>Pelatihan layanan prima</td><td>TW III 2026</td>" in page
+    )
+    assert page.count('data-figure="status">belum dimulai<') == 2
+    # Both versions of the period show the same live plan.
+    v1 = (site / "dukcapil" / slug("TW I 2026") / "v1.html").read_text("utf-8")
+    assert "Pelatihan layanan prima" in v1
+    other = (site / "perpus" / slug("TW II 2026") / "v1.html").read_text("utf-8")
+    assert "Rencana tindak lanjut periode ini belum dicatat." in other
+
+    async def finish(sessions: SessionFactory) -> None:
+        async with sessions.begin() as session:
+            period = await periods.period_named(session, "TW I 2026")
+            first = (await rtl.plan_lines(session, world.unit_id, period.id))[0]
+            await rtl.set_status(
+                session, first.id, DONE, reason=None, actor="o", now=at(2026, 8, 20)
+            )
+            assert await rtl.verify(session, first.id, actor="head", now=at(2026, 8, 21))
+
+    in_db(migrated, finish)
+    said = ulasan.ok("publish", "--out", str(site))
+    assert "0 removed" in said and "0 file(s) written" not in said
+    page = (site / "dukcapil" / slug("TW I 2026") / "index.html").read_text("utf-8")
+    assert "keadaan per <span data-plan-as-of>21 Agustus 2026</span>" in page
+    assert 'data-figure="status">✓ selesai, diverifikasi kepala unit<' in page
+    assert page.count('data-figure="status">belum dimulai<') == 1
+    assert "0 file(s) written" in ulasan.ok("publish", "--out", str(site))
 
 
 def test_the_poster_qr_and_the_site_agree_on_the_address(
@@ -140,8 +192,9 @@ def rendered(page: Path, width: int, height: int, shot: Path) -> list[tuple[dict
 
 @pytest.mark.render
 def test_the_site_in_a_real_browser_at_phone_and_desktop_widths(
-    ulasan: Cli, published: Published, tmp_path: Path
+    ulasan: Cli, published: Published, world: PeriodWorld, migrated: str, tmp_path: Path
 ):
+    plan(migrated, "TW I 2026", world.unit_id, world.head_id, [("U7", "Pelatihan layanan prima")])
     site = tmp_path / "site"
     ulasan.ok("publish", "--out", str(site))
     shots = tmp_path / "screenshots"
@@ -168,6 +221,8 @@ def test_the_site_in_a_real_browser_at_phone_and_desktop_widths(
                 if name == "respondents" and "data-service" in row
             }
             assert services == {s["code"]: str(s["respondents"]) for s in figures["services"]}
+            plan_rows = {row["data-plan"]: text for row, name, text in found if name == "status"}
+            assert plan_rows == {"U7": "belum dimulai"}, (label, page)
         index = rendered(site / "index.html", width, height, shots / f"{label}-site-index.png")
         shown = {
             (row["data-unit"], row["data-period"]): text

@@ -73,7 +73,10 @@ def poster_values(edition: Edition) -> dict[str, Any]:
         "early": view.early_label(edition),
         "bars": bars(figures),
         "actions": [
-            f"{unsur_name(a.unsur)}: {a.activity} ({a.quarter})" for a in edition.plan if a.activity
+            f"{unsur_name(a.unsur)}: {a.activity} ({a.quarter}; "
+            f"{view.plan_status(a.status, a.verified)})"
+            for a in edition.plan
+            if a.activity
         ][:TOP_ACTIONS],
         "url": edition.page_url,
         "qr": _qr(edition.page_url) if edition.page_url else None,

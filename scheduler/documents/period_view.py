@@ -257,15 +257,42 @@ STATUS_WORDS = {
 }
 
 
+def plan_status(status: str, verified: bool) -> str:
+    """A line's status as the public reads it: ``selesai, diverifikasi kepala unit``."""
+    words = STATUS_WORDS.get(status, status)
+    return words + ", diverifikasi kepala unit" if verified else words
+
+
+def live_plan(edition: Edition) -> dict[str, Any] | None:
+    """The public page's "Kami mendengar, kami bertindak": the unit's plan for the period as it
+    stands (each line's status), dated by its last change; None without a plan."""
+    if edition.plan_as_of is None:
+        return None
+    local = edition.plan_as_of.astimezone(ZoneInfo(edition.timezone)).date()
+    return {
+        "as_of": tanggal(local),
+        "forum": tanggal(edition.forum_date) if edition.forum_date else None,
+        "rows": [
+            {
+                "code": line.unsur,
+                "unsur": f"{line.unsur} {unsur_name(line.unsur)}",
+                "activity": line.activity or "-",
+                "when": line.quarter,
+                "status": plan_status(line.status, line.verified),
+                "done": line.status == "selesai",
+            }
+            for line in edition.plan
+        ],
+    }
+
+
 def followup_lines(edition: Edition) -> list[str]:
     """Annex: the previous plan's lines, each with its status and its unsur's NRR then and now."""
     if not edition.previous_followup:
         return [NO_FOLLOWUP]
     out = [f"Rencana tindak lanjut periode {edition.previous_plan_period}:"]
     for line in edition.previous_followup:
-        status = STATUS_WORDS.get(line.status, line.status)
-        if line.verified:
-            status += ", diverifikasi kepala unit"
+        status = plan_status(line.status, line.verified)
         before = angka(line.before, 4) if line.before is not None else "-"
         after = angka(line.after, 4) if line.after is not None else "-"
         out.append(

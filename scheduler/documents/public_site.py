@@ -7,7 +7,10 @@ A static folder any web server can serve, readable on a phone, with no script:
 - ``<unit>/<period>/v<N>.html``: one page per version (IKM, mutu, n and the
   sample, each service with n and "sampel belum memenuhi" below the minimum,
   the nine unsur, the trend, what a correction changed, links to the other
-  versions); ``<unit>/<period>/index.html`` is the latest version;
+  versions, and "Kami mendengar, kami bertindak": the unit's follow-up plan for
+  the period with each line's status, dated by the plan's last change — the one
+  live part of a page, since the plan moves after approval);
+  ``<unit>/<period>/index.html`` is the latest version;
 - ``data/<unit>/<period>/v<N>.json``: the same figures as open data
   (`open_data`), ``data/index.json`` listing them, ``data/schema.json`` their
   documented JSON Schema;
@@ -58,6 +61,7 @@ def _page_values(edition: Edition, versions: list[Edition]) -> dict[str, Any]:
         "services": view.service_rows(figures),
         "bars": bars(figures),
         "trend": view.trend_rows(edition.trend).rows,
+        "plan": view.live_plan(edition),
         "newer": latest if latest != edition.version else None,
         "newer_href": f"v{latest}.html",
         "older": [
