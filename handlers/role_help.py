@@ -47,7 +47,7 @@ def role_sections(roles: Roles, _: Translate) -> list[str]:
                 "/ikm: your unit's IKM for this month, last month or a month you choose, per "
                 "sub-unit and per service, with a chart\n"
                 "/tim: how far your team (your unit and the units below it) is with the "
-                "360° reviews"
+                "360° reviews and the supervisors' monthly feedback"
             )
         )
         sections.append(

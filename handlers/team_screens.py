@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.clock import format_day
 from bot.core.i18n import N_, Translate
 from storage.roles import HeadedUnit
+from storage.team_feedback import TeamFeedback
 from storage.team_progress import TeamCycle, TeamView
 
 NAMES_LIMIT = 15  # unfinished members named per cycle
@@ -12,8 +13,15 @@ TEXT_LIMIT = 4000  # Telegram allows 4096 characters
 STATE = {"open": N_("open"), "closed": N_("closed")}
 
 
-def render_team(units: tuple[HeadedUnit, ...], view: TeamView, _: Translate, language: str) -> str:
-    """The team's reach and each cycle's completion (open ones first, then the last closed)."""
+def render_team(
+    units: tuple[HeadedUnit, ...],
+    view: TeamView,
+    _: Translate,
+    language: str,
+    feedback: TeamFeedback | None = None,
+) -> str:
+    """The team's reach, each cycle's completion (open ones first, then the last closed),
+    then the continuous feedback of the last carded period."""
     names = ", ".join(f"{unit.name} ({unit.code})" for unit in units)
     lines = [
         _("Your team: {units} and the units below").format(units=names),
@@ -25,6 +33,8 @@ def render_team(units: tuple[HeadedUnit, ...], view: TeamView, _: Translate, lan
         lines += ["", _("Your team has no 360° reviews to give in any cycle yet.")]
     for cycle in view.cycles:
         lines += ["", *_cycle_lines(cycle, _, language)]
+    if feedback is not None:
+        lines += ["", *_feedback_lines(feedback, _)]
     text = "\n".join(lines)
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
 
@@ -59,4 +69,48 @@ def _cycle_lines(cycle: TeamCycle, _: Translate, language: str) -> list[str]:
             lines.append(_("… and {count} more").format(count=len(unfinished) - NAMES_LIMIT))
     else:
         lines.append(_("Everyone in your team has finished their reviews."))
+    return lines
+
+
+def _feedback_lines(feedback: TeamFeedback, _: Translate) -> list[str]:
+    """Cards, dialogues, who still holds open cards, and the year's expectations: counts only."""
+    lines = [_("Continuous feedback, period {period}:").format(period=feedback.period)]
+    if not feedback.cards:
+        lines.append(_("No feedback cards for this period yet."))
+    else:
+        lines.append(
+            _("{cards} cards: feedback given {given}, skipped {skipped}, not yet {open}").format(
+                cards=feedback.cards,
+                given=feedback.given,
+                skipped=feedback.skipped,
+                open=feedback.open + feedback.waiting,
+            )
+            + (
+                " "
+                + _("(of them waiting for a linked account: {count})").format(
+                    count=feedback.waiting
+                )
+                if feedback.waiting
+                else ""
+            )
+        )
+        lines.append(
+            _("Performance dialogues recorded: {dialogues} of {cards}").format(
+                dialogues=feedback.dialogues, cards=feedback.cards
+            )
+        )
+        if feedback.pending:
+            lines.append(_("Supervisors with cards still open:"))
+            lines += [
+                _("• {name}: {count}").format(name=name, count=count)
+                for name, count in feedback.pending[:NAMES_LIMIT]
+            ]
+            if len(feedback.pending) > NAMES_LIMIT:
+                more = len(feedback.pending) - NAMES_LIMIT
+                lines.append(_("… and {count} more").format(count=more))
+    lines.append(
+        _("Special expectations for {year}: {count} of {members} employees").format(
+            year=feedback.year, count=feedback.with_expectation, members=feedback.members
+        )
+    )
     return lines

@@ -7,13 +7,13 @@ names the members who have not finished theirs or have no linked Telegram
 account (who cannot be reminded). It never says who rated whom or how: only
 how many reviews a person still has, which the head may ask them about.
 
-The place for the supervisor's monthly feedback (a later feature) is
-`TeamView.sections`: further parts of the team's picture join there.
+The supervisors' continuous feedback of the same team is counted in
+`storage.team_feedback`; ``/tim`` shows both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, func, select
@@ -72,7 +72,6 @@ class TeamView:
     cycles: tuple[TeamCycle, ...]  # open cycles by deadline, then the latest closed one
     members: int  # active employees of the team
     unlinked: int  # of them, without a linked Telegram account
-    sections: tuple[object, ...] = field(default=())  # later parts (the monthly feedback)
 
 
 async def _cycles(session: AsyncSession) -> list[ReviewCycle]:

@@ -239,6 +239,7 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     assert await run_job(bot, "feedback_cards") == (
         "period 2026-11: 0 card(s) built, 0 sent, 1 waiting"
     )
+    await team_feedback_before(fake_api)
 
     # Rina links again; the next working day her card goes to Siti.
     async with sessions.begin() as session:
@@ -263,6 +264,7 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     assert "Belum ada kartu umpan balik tentang Anda." in given.text
     assert "• 2026-11 Budi Santoso: umpan balik diberikan" in given.text
     assert "• 2026-11 Rina Wulandari: dilewati" in given.text
+    await team_feedback_after(fake_api)
 
     await second_month(bot, fake_api, sessions, cw, clock, inbox)
     await export_for_ekinerja(settings, tmp_path, clock, inbox)
@@ -535,3 +537,26 @@ async def erase_evidence(
     async with sessions() as session:
         assert list(await session.scalars(select(Achievement))) == []
     assert list((settings.data_dir / "evidence").rglob("*.jpg")) == []
+
+
+async def team_feedback_before(fake_api: FakeBotApi) -> None:
+    """Issue 18: /tim shows Siti, head of DUKCAPIL, where her team's feedback stands."""
+    siti = fake_api.user(HEAD_TG, "Siti", "id")
+    text = (await siti.send("/tim")).text
+    assert "Umpan balik berkelanjutan, periode 2026-11:" in text
+    assert "2 kartu: umpan balik diberikan 0, dilewati 0, belum 2 " in text
+    assert "(di antaranya menunggu akun tertaut: 1)" in text
+    assert "Dialog kinerja tercatat: 0 dari 2" in text
+    assert "Atasan yang kartunya masih terbuka:\n• Siti Rahmawati: 2" in text
+    assert "Ekspektasi khusus 2026: 1 dari " in text  # Budi's, stated with /ekspektasi
+    assert "Sabar melayani" not in text and "Di atas" not in text  # counts, never content
+
+
+async def team_feedback_after(fake_api: FakeBotApi) -> None:
+    """Budi's card given and discussed, Rina's skipped: nothing open; Hendra above sees it too."""
+    for chat, name in ((HEAD_TG, "Siti"), (SEKDA_TG, "Hendra")):
+        text = (await fake_api.user(chat, name, "id").send("/tim")).text
+        assert "2 kartu: umpan balik diberikan 1, dilewati 1, belum 0" in text, text
+        assert "Dialog kinerja tercatat: 1 dari 2" in text
+        assert "masih terbuka" not in text
+        assert "Perekaman selesai" not in text and "Terima kasih, Bu" not in text

@@ -129,6 +129,10 @@ async def test_a_head_sees_their_teams_review_progress(
     assert "• Pegawai A1 (SEKSI-A1): 0 of" in text
     assert "• Pegawai A2 (SEKSI-A1): 0 of" in text and "cannot be reminded" in text
     assert "Pegawai O" not in text and "Pegawai X" not in text
+    # No feedback cards yet (issue 19): the section says so, with the year's expectations.
+    assert "Continuous feedback, period " in text
+    assert "No feedback cards for this period yet." in text
+    assert "Special expectations for " in text and ": 0 of 6 employees" in text
     help_text = (await head.send("/help")).text
     assert "For unit heads:\n/ikm" in help_text and "\n/tim: how far your team" in help_text
 
