@@ -315,3 +315,61 @@ async def answer_with_note(
         render=render,
         now=now,
     )
+
+
+# -- a named coach -------------------------------------------------------------------------------
+
+
+class CoachRefused(Exception):
+    """Naming the coach is not possible as asked (one line for the operator)."""
+
+
+async def name_coach(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    cycle_name: str,
+    employee_nip: str,
+    coach_nip: str | None,
+    actor: str,
+    now: datetime,
+) -> str:
+    """Name (or with None clear) the coach of an employee's plan of a closed cycle; the coach
+    of an approved plan receives it at once. Returns one line for the operator."""
+    entry = await plans.audit(session, actor, now)
+    plan = await plans.plan_of_nip(session, cycle_name, employee_nip)
+    if plan is None:
+        raise CoachRefused(f"no development plan of {employee_nip} in the cycle '{cycle_name}'")
+    coach_id = None
+    if coach_nip is not None:
+        coach = await plans.active_employee_id(session, coach_nip)
+        if coach is None:
+            raise CoachRefused(f"--coach: no active employee with NIP {coach_nip}")
+        if coach in (plan.employee_id, plan.supervisor_id):
+            raise CoachRefused(
+                "--coach: the coach must be someone other than the ratee and the supervisor"
+            )
+        coach_id = coach
+    plan.coach_id = coach_id
+    plan.updated_at = now
+    entry.detail = f"cycle={cycle_name}; employee={employee_nip}; plan={plan.id}; coach={coach_nip}"
+    await session.flush()
+    if coach_id is None:
+        return f"the plan of {employee_nip} in '{cycle_name}' has no coach now"
+    if plan.status == APPROVED:
+
+        def coach_text(view: plans.PlanView, _: Translate, language: str) -> tuple[str, None]:
+            lines = texts.plan_lines(view, instrument_of_plan(view), _, language)
+            lead = _("You are named as the coach of this development plan.")
+            return "\n".join([lead, "", *lines]), None
+
+        await _tell(
+            session,
+            to=coach_id,
+            plan=plan,
+            settings=settings,
+            key=f"{COACH_KIND}:{plan.id}:{plan.revision}:{coach_id}",
+            render=coach_text,
+            now=now,
+        )
+    return f"{coach_nip} is now the coach of the plan of {employee_nip} in '{cycle_name}'"

@@ -27,7 +27,7 @@ from storage.development_models import (
     DevelopmentFocus,
     DevelopmentPlan,
 )
-from storage.models import Employee
+from storage.models import AuditLog, Employee
 from storage.outbox import insert_ignore
 from storage.review_models import ReviewCycle
 
@@ -394,6 +394,33 @@ async def supervised_plan(
             DevelopmentPlan.token == token, DevelopmentPlan.supervisor_id == supervisor_id
         )
     )
+
+
+async def plan_of_nip(
+    session: AsyncSession, cycle_name: str, employee_nip: str
+) -> DevelopmentPlan | None:
+    """The plan of the employee with this NIP in the cycle with this name, if any."""
+    return await session.scalar(
+        select(DevelopmentPlan)
+        .join(ReviewCycle, ReviewCycle.id == DevelopmentPlan.cycle_id)
+        .join(Employee, Employee.id == DevelopmentPlan.employee_id)
+        .where(ReviewCycle.name == cycle_name, Employee.nip == employee_nip)
+    )
+
+
+async def active_employee_id(session: AsyncSession, nip: str) -> int | None:
+    return await session.scalar(
+        select(Employee.id).where(Employee.nip == nip, Employee.active.is_(True))
+    )
+
+
+async def audit(session: AsyncSession, actor: str, now: datetime) -> AuditLog:
+    """The audit row of naming a coach (it widens who reads a plan), written first so the
+    transaction takes SQLite's write lock at once; the caller fills in ``detail``."""
+    entry = AuditLog(at=now, actor=actor[:100], action="development.coach", detail="")
+    session.add(entry)
+    await session.flush()
+    return entry
 
 
 async def plan_by_id(session: AsyncSession, plan_id: int) -> DevelopmentPlan | None:

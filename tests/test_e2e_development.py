@@ -10,28 +10,32 @@ monthly check-ins; the outbox is delivered by the bot's own sender.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from bot.app import BotApplication
+from bot.cli.main import cli, register_commands
 from bot.core.clock import ManualClock
 from bot.core.settings import Settings
 from scheduler.cycles import close_cycle
 from scheduler.services import services_of
 from storage.db import SessionFactory
 from storage.development_models import DevelopmentCheckin, DevelopmentFocus, DevelopmentPlan
+from storage.models import AuditLog
 from storage.outbox_models import OutboxMessage
 from storage.review_models import OPEN, PEER, SELF, SUPERVISOR
 from tests.support.app import make_settings, start_bot, stop_bot
 from tests.support.fakebot import FakeBotApi
 from tests.support.records import Sent
-from tests.support.result_world import NOW, TG, Review, Seeded, base_reviews, seed
+from tests.support.result_world import NOW, TG, Review, Seeded, base_reviews, nip, seed
 
 NEVER = "0 0 1 1 *"
 JOBS = (
@@ -383,3 +387,81 @@ async def test_the_next_cycles_report_shows_each_focus_value_beside_its_plan(
     for chat, sent in await outbox_texts(sessions):
         if "Minta atasan membimbing" in sent:
             assert chat in (TG["R"], TG["S"]), chat
+
+
+def cli_runner(settings: Settings, clock: ManualClock) -> Callable[..., Result]:
+    register_commands()
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "DATA_DIR": str(settings.data_dir),
+        "SECRET_KEY": "test-secret-key-0123456789",
+    }
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, list(args), env=env, obj=clock, catch_exceptions=False)
+
+    return run
+
+
+async def test_only_the_ratee_the_supervisor_and_a_named_coach_read_a_plan(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    settings: Settings,
+    clock: ManualClock,
+):
+    seeded = await closed_world(sessions, settings, clock)
+    ratee = fake_api.user(TG["R"], "Rina", language_code="id")
+    boss = fake_api.user(TG["S"], "Sari", language_code="en")
+    peer = fake_api.user(TG["P1"], "Putri", language_code="id")
+    stranger = fake_api.user(299, "Orang", language_code="id")  # no linked account
+    await approve_plan(ratee, boss, bot, fake_api, clock)
+    plan = await plan_of(sessions, seeded.ids["R"])
+    view = f"dv:v:{plan.token}"
+
+    async def refused(user: Any) -> None:
+        reply = await user.press_data(view)
+        assert reply.alerts, user
+        assert not [c for c in reply.calls if c.method in ("sendMessage", "editMessageText")]
+
+    await refused(peer)
+    await refused(stranger)
+    await boss.press_data(view)
+    assert "Minta atasan membimbing" in boss.last.text
+
+    run = cli_runner(settings, clock)
+    cycle = ("development", "coach", "--cycle", "Semester I 2030", "--employee", nip("R"))
+    # Bad input: neither or both, the ratee or the supervisor as coach, unknown people.
+    for args, error in (
+        ((), "either --coach NIP or --clear"),
+        (("--coach", nip("R")), "someone other than the ratee and the supervisor"),
+        (("--coach", nip("S")), "someone other than the ratee and the supervisor"),
+        (("--coach", "000"), "no active employee with NIP 000"),
+    ):
+        result = await asyncio.to_thread(run, *cycle, *args)
+        assert result.exit_code == 1 and error in result.output, result.output
+    unknown = await asyncio.to_thread(
+        run, "development", "coach", "--cycle", "X", "--employee", nip("R"), "--clear"
+    )
+    assert unknown.exit_code == 1 and "no development plan" in unknown.output
+
+    named = await asyncio.to_thread(run, *cycle, "--coach", nip("P1"))
+    assert named.exit_code == 0, named.output
+    sent = await received(bot, fake_api, clock, TG["P1"], "ditunjuk sebagai coach")
+    assert "Minta atasan membimbing" in sent.text
+    await peer.press_data(view)
+    assert "Minta atasan membimbing" in peer.last.text
+    await refused(stranger)
+
+    cleared = await asyncio.to_thread(run, *cycle, "--clear")
+    assert cleared.exit_code == 0, cleared.output
+    await refused(peer)
+    async with sessions() as session:
+        audits = (
+            await session.scalars(select(AuditLog).where(AuditLog.action == "development.coach"))
+        ).all()
+    assert [a.detail.rsplit("=", 1)[1] for a in audits] == [nip("P1"), "None"]
+    # Nobody else ever received the plan's text.
+    for chat, text in await outbox_texts(sessions):
+        if "Minta atasan membimbing" in text:
+            assert chat in (TG["R"], TG["S"], TG["P1"]), chat

@@ -22,6 +22,7 @@ def report_group() -> None:
     """Reports: the SKM/IKM index of PermenPANRB 14/2017."""
 
 
+# long: one flat list of every command, read at a glance
 def register_commands() -> None:
     """Attach every command to the root group (a second call changes nothing)."""
     from bot.cli import (
@@ -31,6 +32,7 @@ def register_commands() -> None:
         cycle,
         db,
         db_backup,
+        development,
         export_ekinerja,
         holidays,
         import_roster,
@@ -73,6 +75,7 @@ def register_commands() -> None:
         unit.unit_group,
         rtl.rtl_group,
         export_ekinerja.export_group,
+        development.development_group,
     ):
         cli.add_command(command)
     import_roster.import_group.add_command(import_skp.import_skp_command)
