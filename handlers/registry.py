@@ -33,6 +33,7 @@ from handlers import (
     link_slips,
     notes,
     notification_settings,
+    period_approval,
     posters,
     reachability,
     reports,
@@ -91,6 +92,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Unit heads: /tim, /ikm (ik:).
         *team.HANDLERS,
         *ikm.HANDLERS,
+        # Unit heads (and admins in scope): an SKM period's close message, its figures per
+        # service and the binding approval (pd:); any other pd: data is refused.
+        *period_approval.HANDLERS,
         # Unit heads: the follow-up plan (/rtl, rl:) and its binding buttons; owners of its
         # lines: /tugas; any other rl: data is refused last.
         *rtl.HANDLERS,

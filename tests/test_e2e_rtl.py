@@ -47,6 +47,7 @@ JOBS = (
     "rollup",
     "housekeeping",
     "rtl_followup",
+    "skm_periods",
 )
 CITIZEN_A = 810001  # rated U3 low twice, agreed to be contacted
 CITIZEN_B = 810002  # rated U3 low, did not agree (no chat id kept)

@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     schedule_rtl_followup: str = "0 9 * * *"
     schedule_feedback_cards: str = "0 9 * * *"
     schedule_expectation_reminders: str = "15 9 * * *"
+    schedule_skm_periods: str = "0 8 * * *"
     # The supervisor's feedback cards (PermenPANRB 6/2022): months per performance period
     # (a divisor of 12), and the fewest officer-tagged citizen answers shown on a card.
     feedback_cadence_months: Literal[1, 2, 3, 4, 6, 12] = 1
@@ -136,6 +137,10 @@ class Settings(BaseSettings):
     rtl_first_reminder_days: int = Field(default=14, ge=1, le=365)
     rtl_last_reminder_days: int = Field(default=3, ge=0, le=365)
     rtl_escalation_days: int = Field(default=14, ge=1, le=365)
+    # SKM periods: working days after a period's end after which a head who has not approved
+    # is reminded, and the head above hears (the product's defaults, not the regulation's).
+    period_reminder_working_days: int = Field(default=10, ge=1, le=250)
+    period_escalation_working_days: int = Field(default=15, ge=1, le=250)
     # Quiet hours: reminders, nudges and digests only on working days in working hours;
     # alerts in their own, wider window.
     work_days: str = "1-5"
@@ -155,6 +160,7 @@ class Settings(BaseSettings):
         "schedule_rtl_followup",
         "schedule_feedback_cards",
         "schedule_expectation_reminders",
+        "schedule_skm_periods",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

@@ -87,6 +87,12 @@ JOB_SPECS: tuple[JobSpec, ...] = (
         "remind owners of follow-up (RTL) lines before their target date; pass long overdue up",
     ),
     JobSpec(
+        "skm_periods",
+        "schedule_skm_periods",
+        "work",
+        "close ended SKM periods; ask each unit head to approve, remind them, pass late units up",
+    ),
+    JobSpec(
         "feedback_cards",
         "schedule_feedback_cards",
         "work",

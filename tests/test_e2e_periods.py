@@ -1,0 +1,262 @@
+"""An SKM period closes in Telegram: each unit head hears on the first working day after
+it, approves by a binding button, is reminded after 10 working days, and the head above
+hears after 15.
+
+The world is tests/support/case_world.py under one period for the Sekretariat Daerah:
+
+    SETDA        head Hendra (SEKDA_TG); no unit admin: the city-wide admin stands in
+      DUKCAPIL   head Siti (HEAD_TG); admin UNIT_ADMIN_TG
+        DUKCAPIL-PL  no head: Disdukcapil's admin is asked
+
+TW IV 2026 ends on Thursday 31 December; 1 January 2027 is loaded as a holiday,
+so the first working day after it is Monday 4 January, the 10th working day is
+Friday 15 January and the 15th Friday 22 January. The bot runs with a manual
+clock that the test moves; its jobs run through its own runner and its outbox
+sender delivers over the fake Bot API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import BotApplication
+from bot.core.clock import ManualClock
+from bot.core.settings import Settings
+from scheduler.services import services_of
+from storage import periods
+from storage.db import SessionFactory
+from storage.holiday_models import Holiday
+from storage.models import Unit
+from storage.outbox_models import OutboxMessage
+from storage.period_models import SkmPeriodVersion
+from tests.support.alert_world import HEAD_TG, UNIT_ADMIN_TG, WIB, submit
+from tests.support.app import ADMIN_ID, make_settings, start_bot, stop_bot
+from tests.support.case_world import SEKDA_TG, CaseWorld, seed_case_world
+from tests.support.fakebot import FakeBotApi
+from tests.support.period_world import Cli
+from tests.support.records import Sent
+
+NEVER = "0 0 1 1 *"
+JOBS = (
+    "low_score_alerts",
+    "case_followup",
+    "praise_notes",
+    "weekly_digest",
+    "review_reminders",
+    "supervisor_nudges",
+    "rollup",
+    "housekeeping",
+    "rtl_followup",
+    "feedback_cards",
+    "development_checkins",
+    "skm_periods",
+)
+PERIOD = "TW IV 2026"
+
+
+def wib(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=WIB).astimezone(UTC)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated: str, fake_api: FakeBotApi) -> Settings:
+    never = {f"schedule_{job}": NEVER for job in JOBS}
+    return make_settings(tmp_path, migrated, telegram_base_url=fake_api.base_url, **never)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(wib(2026, 12, 30))
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings, fake_api: FakeBotApi, clock: ManualClock
+) -> AsyncIterator[BotApplication]:
+    application = await start_bot(settings, fake_api, clock)
+    yield application
+    await stop_bot(application)
+
+
+@pytest.fixture
+async def cw(sessions: SessionFactory, clock: ManualClock) -> CaseWorld:
+    """Responses in November at KTP (Disdukcapil) and AKTA (its sub-unit); the period
+    for the Sekretariat Daerah and its units; New Year's Day loaded as a holiday."""
+    cw = await seed_case_world(sessions)
+    ktp, akta = cw.world.ktp_id, cw.world.akta_id
+    await submit(
+        sessions, ktp, (4, 4, 2, 4, 4, 4, 3, 3, 4), at=wib(2026, 11, 23), user_key="a" * 64
+    )
+    await submit(
+        sessions, ktp, (4, 3, 2, 4, 4, 4, 3, 4, 4), at=wib(2026, 11, 24), user_key="b" * 64
+    )
+    await submit(sessions, akta, (3,) * 9, at=wib(2026, 11, 25), user_key="c" * 64)
+    async with sessions.begin() as session:
+        session.add(Holiday(day=date(2027, 1, 1), name="Tahun Baru 2027", imported_by="test"))
+        await periods.create_period(
+            session, name=PERIOD, first=date(2026, 10, 1), last=date(2026, 12, 31),
+            unit_code="SETDA", population=None, actor="test", now=clock.now(),
+        )  # fmt: skip
+    return cw
+
+
+async def run_job(bot: BotApplication, name: str) -> str:
+    runner = services_of(bot).runner
+    assert runner.start(name)
+    (outcome,) = await runner.wait()
+    assert outcome.status == "ok", outcome.result
+    return str(outcome.result)
+
+
+async def received(api: FakeBotApi, chat_id: int, containing: str) -> Sent:
+    def arrived(_calls: Any) -> bool:
+        return any(containing in m.text for m in api.chat_messages(chat_id))
+
+    await api.wait_for_calls(arrived)
+    return [m for m in api.chat_messages(chat_id) if containing in m.text][-1]
+
+
+async def unit_id(sessions: SessionFactory, code: str) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(Unit.id).where(Unit.code == code)))
+
+
+async def queued(sessions: SessionFactory, kind: str) -> list[OutboxMessage]:
+    async with sessions() as session:
+        rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind))
+        return list(rows)
+
+
+async def versions_of(sessions: SessionFactory, unit: int) -> list[SkmPeriodVersion]:
+    async with sessions() as session:
+        period = await periods.period_named(session, PERIOD)
+        return await periods.versions(session, period.id, unit)
+
+
+def show(settings: Settings, tmp_path: Path, clock: ManualClock, unit: str) -> dict[str, Any]:
+    """``ulasan period show PERIOD --unit CODE --format json``: the unit's entry."""
+    cli = Cli(settings.database_url, tmp_path, clock)
+    data = cli.json("period", "show", PERIOD, "--unit", unit)
+    (entry,) = data["units"]
+    return dict(entry)
+
+
+async def test_close_message_approval_reminder_and_escalation(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    cw: CaseWorld,
+    clock: ManualClock,
+    settings: Settings,
+    tmp_path: Path,
+):
+    dukcapil = await unit_id(sessions, "DUKCAPIL")
+    sub = await unit_id(sessions, "DUKCAPIL-PL")
+
+    # Thursday 31 December (the last day), New Year's Day (a holiday), the weekend: nothing.
+    for day in (date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3)):
+        clock.set(wib(day.year, day.month, day.day))
+        assert await run_job(bot, "skm_periods") == (
+            "0 period(s) closed, 0 unit(s) asked, 0 reminded, 0 escalated, 0 message(s) queued"
+        )
+    assert await queued(sessions, "period_close") == []
+
+    # Monday 4 January: the close is made, each unit's head (or its admins) asked, once.
+    clock.set(wib(2027, 1, 4))
+    assert (await run_job(bot, "skm_periods")).startswith("1 period(s) closed, 3 unit(s) asked")
+    assert (await run_job(bot, "skm_periods")).startswith("0 period(s) closed, 0 unit(s) asked")
+    message = await received(fake_api, HEAD_TG, "Periode SKM TW IV 2026")
+    assert "Hasil Dinas Kependudukan" in message.text
+    assert "(1 Oktober 2026 – 31 Desember 2026)" in message.text
+    assert "Responden: n 3 (populasi belum diisi" in message.text
+    assert (
+        "Tiga unsur terlemah:" in message.text
+        and "• U3 Waktu penyelesaian: NRR 2,33" in message.text
+    )
+    assert "Indikasi pungli pada layanan gratis: 0" in message.text
+    assert "Periode sebelumnya: belum ada angka pembanding." in message.text
+    assert message.button_texts() == ["Per layanan", "Setujui & umumkan", "Susun RTL"]
+    await received(fake_api, SEKDA_TG, "Hasil Sekretariat Daerah")
+    await received(fake_api, UNIT_ADMIN_TG, "Hasil Bidang Pelayanan")
+    assert len(await queued(sessions, "period_close")) == 3
+
+    # Per layanan: the figures per service of what was cut.
+    siti = fake_api.user(HEAD_TG, "Siti", "id")
+    await siti.press("Per layanan", message)
+    assert siti.last.text.startswith("Per layanan — Dinas Kependudukan")
+    assert "Legalisir Akta (DUKCAPIL-PL)" in siti.last.text
+
+    # What `ulasan period show` shows before the approval is what the head approves.
+    shown = await asyncio.to_thread(show, settings, tmp_path, clock, "DUKCAPIL")
+    assert shown["state"] == "awaiting" and shown["version"] == 0
+
+    # Setujui & umumkan: a binding confirmation. Hendra (head of the parent) may not press it.
+    await siti.press("Setujui & umumkan", message)
+    confirmation = siti.last
+    assert confirmation.text.startswith("Setujui dan umumkan Dinas Kependudukan")
+    yes = confirmation.buttons()[0]["callback_data"]
+    hendra = fake_api.user(SEKDA_TG, "Hendra", "id")
+    refused = await hendra.press_data(yes, confirmation)
+    assert refused.alerts and await versions_of(sessions, dukcapil) == []
+    refused = await hendra.press_data(f"pd:a:{shown_period(message)}:{dukcapil}", message)
+    assert refused.alerts and "bukan untuk Anda" in refused.alerts[0]
+    forged = await siti.press_data("pd:y:AAAAAAAAAAAAAAAA", confirmation)
+    assert forged.alerts and await versions_of(sessions, dukcapil) == []
+
+    # A newer confirmation voids the older one (a stale screen approves nothing).
+    await siti.press("Setujui & umumkan", message)
+    newer = siti.last
+    newer_yes = newer.buttons()[0]["callback_data"]
+    stale = await siti.press_data(yes, confirmation)
+    assert stale.alerts and await versions_of(sessions, dukcapil) == []
+
+    await siti.press("Ya, setujui & umumkan", newer)
+    assert siti.last.text.startswith("Disetujui: Dinas Kependudukan")
+    assert "versi 1, dibekukan" in siti.last.text
+    again = await siti.press_data(newer_yes, newer)  # a double tap
+    assert again.alerts
+    (version,) = await versions_of(sessions, dukcapil)
+    assert version.version == 1 and version.published_by == f"telegram:{HEAD_TG}"
+    after = await asyncio.to_thread(show, settings, tmp_path, clock, "DUKCAPIL")
+    assert after["state"] == "approved" and after["version"] == 1
+    assert after["versions"][0]["figures"] == shown["figures"]
+    assert after["versions"][0]["digest"] == version.digest
+
+    # Thursday 14 January, the 9th working day: no reminder yet; Friday 15th, the 10th:
+    # the two units not approved remind their head (or admins), once.
+    clock.set(wib(2027, 1, 14))
+    assert "0 reminded" in await run_job(bot, "skm_periods")
+    clock.set(wib(2027, 1, 15))
+    assert "2 reminded" in await run_job(bot, "skm_periods")
+    assert "0 reminded" in await run_job(bot, "skm_periods")
+    reminder = await received(fake_api, SEKDA_TG, "Pengingat")
+    assert "10 hari kerja" in reminder.text
+    assert reminder.button_texts() == ["Per layanan", "Setujui & umumkan"]
+    await received(fake_api, UNIT_ADMIN_TG, "Pengingat")
+    assert not [m for m in siti.messages if "Pengingat" in m.text]
+
+    # Friday 22nd, the 15th working day: Disdukcapil's sub-unit goes to Siti (the head
+    # above); the top unit, with no admins of its own, to the city-wide admin.
+    clock.set(wib(2027, 1, 21))
+    assert "0 escalated" in await run_job(bot, "skm_periods")
+    clock.set(wib(2027, 1, 22))
+    assert "2 escalated" in await run_job(bot, "skm_periods")
+    assert "0 escalated" in await run_job(bot, "skm_periods")
+    up = await received(fake_api, HEAD_TG, "belum disetujui 15 hari kerja")
+    assert "Bidang Pelayanan" in up.text and "belum punya kepala yang tertaut" in up.text
+    top = await received(fake_api, ADMIN_ID, "belum disetujui 15 hari kerja")
+    assert "Sekretariat Daerah" in top.text
+    assert sub != dukcapil
+
+
+def shown_period(message: Sent) -> str:
+    """The period id in a close message's Setujui button."""
+    data = [b["callback_data"] for b in message.buttons() if b["text"] == "Setujui & umumkan"]
+    return data[0].split(":")[2]
