@@ -27,6 +27,7 @@ from handlers import (
     delete_data,
     development,
     development_review,
+    ekinerja,
     expectations,
     feedback,
     ikm,
@@ -86,6 +87,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Supervisors and their staff: /catat (ct:), the feedback card and its dialogue (fb:).
         *notes.HANDLERS,
         *feedback.HANDLERS,
+        # Supervisors: /ekinerja, the e-Kinerja text of their cards to paste.
+        *ekinerja.HANDLERS,
         # Staff: the answer to an expectation (ex:<token>:…), /capaian (cp:).
         *expectations.HANDLERS,
         *achievements.HANDLERS,

@@ -61,7 +61,9 @@ def role_sections(roles: Roles, _: Translate) -> list[str]:
                 "/capaian: log an achievement against an SKP line, with evidence\n"
                 "/umpanbalik: the feedback you received (and, as a supervisor, gave)\n"
                 "/catat: a note about a subordinate (supervisors)\n"
-                "/ekspektasi: a special expectation for a subordinate (supervisors)"
+                "/ekspektasi: a special expectation for a subordinate (supervisors)\n"
+                "/ekinerja: your subordinates' feedback as text to paste into e-Kinerja "
+                "(supervisors)"
             )
         )
     return sections

@@ -39,7 +39,7 @@ from scheduler.messages.review_reports import figure_text, number
 from scheduler.scoring import skm
 from scheduler.scoring.review_instrument import BERAKHLAK_ITEMS, Expectation
 from scheduler.scoring.review_math import Figure, Group
-from storage import ekinerja
+from storage import ekinerja, feedback_cards
 from storage.directory import accounts_by_employee
 from storage.outbox import MAX_TEXT, enqueue
 from storage.outbox_models import PRIORITY_NOTICE
@@ -169,11 +169,16 @@ def _base(card: FeedbackCard, tz: tzinfo) -> dict[str, str]:
 
 
 async def period_rows(
-    session: AsyncSession, settings: Settings, period: str, unit_id: int | None = None
+    session: AsyncSession,
+    settings: Settings,
+    period: str,
+    unit_id: int | None = None,
+    supervisor_id: int | None = None,
 ) -> list[tuple[FeedbackCard, list[Row]]]:
-    """Each card of the period with its rows: SKP lines first, then the core values."""
+    """Each card of the period (of a unit's tree, or held by one supervisor) with its rows:
+    SKP lines first, then the core values."""
     tz = settings.tz
-    load = await ekinerja.load_period(session, period, int(period[:4]), unit_id)
+    load = await ekinerja.load_period(session, period, int(period[:4]), unit_id, supervisor_id)
     out = []
     for card in load.cards:
         base = _base(card, tz)
@@ -286,8 +291,13 @@ async def queue_blocks(
     settings: Settings,
     cards: list[tuple[FeedbackCard, list[Row]]],
     now: datetime,
+    request: str = "",
 ) -> int:
-    """Send each card's supervisor the subordinate's text block (once per card); how many."""
+    """Send each card's supervisor the subordinate's text block; how many.
+
+    Once per card and content (a later run sends a block again only when it
+    changed); ``request`` names a supervisor's own request (``/ekinerja``), which
+    gets every block again, once per request."""
     accounts = await accounts_by_employee(session, [card.supervisor_id for card, _rows in cards])
     queued = 0
     for card, rows in cards:
@@ -299,14 +309,34 @@ async def queue_blocks(
             "Text for e-Kinerja, ready to paste (the recommendation is only a recommendation):"
         )
         block = text_block(card, rows)
+        digest = hashlib.sha256(block.encode()).hexdigest()[:16]
         queued += await enqueue(
             session,
             chat_id=account.telegram_user_id,
             kind=KIND,
             text=shorten(f"{intro}\n\n{block}", MAX_TEXT),
-            dedupe_key=f"ekinerja:{card.token}:{hashlib.sha256(block.encode()).hexdigest()[:16]}",
+            dedupe_key=f"ekinerja:{card.token}:{digest}{request}",
             priority=PRIORITY_NOTICE,
             employee_id=card.supervisor_id,
             now=now,
         )
     return queued
+
+
+async def send_own_blocks(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    supervisor_id: int,
+    period: str,
+    request: str,
+    actor: str,
+    now: datetime,
+) -> int:
+    """A supervisor asked (``/ekinerja``): queue them the text block of every card they hold
+    in ``period``, each an audited view of that card; how many cards (0: none held)."""
+    cards = await period_rows(session, settings, period, supervisor_id=supervisor_id)
+    for card, _rows in cards:
+        feedback_cards.audit_view(session, actor, card, "e-Kinerja text in /ekinerja", now)
+    await queue_blocks(session, settings, cards, now, request)
+    return len(cards)

@@ -41,8 +41,13 @@ class PeriodLoad:
 
 
 async def load_period(
-    session: AsyncSession, period: str, year: int, unit_id: int | None = None
+    session: AsyncSession,
+    period: str,
+    year: int,
+    unit_id: int | None = None,
+    supervisor_id: int | None = None,
 ) -> PeriodLoad:
+    """The period's cards (of a unit's tree, or held by one supervisor) and what they rest on."""
     statement = (
         select(FeedbackCard)
         .join(Employee, Employee.id == FeedbackCard.employee_id)
@@ -55,6 +60,8 @@ async def load_period(
     )
     if unit_id is not None:
         statement = statement.where(Employee.unit_id.in_(await unit_subtree_ids(session, unit_id)))
+    if supervisor_id is not None:
+        statement = statement.where(FeedbackCard.supervisor_id == supervisor_id)
     load = PeriodLoad(cards=list((await session.scalars(statement)).all()))
     card_ids = [c.id for c in load.cards]
     employees = [c.employee_id for c in load.cards]

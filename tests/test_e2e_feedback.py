@@ -268,6 +268,7 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
 
     await second_month(bot, fake_api, sessions, cw, clock, inbox)
     await export_for_ekinerja(settings, tmp_path, clock, inbox)
+    await ekinerja_from_telegram(bot, fake_api, sessions, clock, inbox)
     await erase_evidence(fake_api, sessions, settings)
 
 
@@ -560,3 +561,61 @@ async def team_feedback_after(fake_api: FakeBotApi) -> None:
         assert "Dialog kinerja tercatat: 1 dari 2" in text
         assert "masih terbuka" not in text
         assert "Perekaman selesai" not in text and "Terima kasih, Bu" not in text
+
+
+async def ekinerja_from_telegram(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    clock: ManualClock,
+    inbox: Inbox,
+) -> None:
+    """January 2027: Siti asks for her e-Kinerja text herself; every block is an audited view."""
+    siti = fake_api.user(HEAD_TG, "Siti", "id")
+    budi = fake_api.user(OFFICER_TG, "Budi", "id")
+    assert "/ekinerja: umpan balik untuk bawahan Anda" in (await siti.send("/help")).text
+
+    async def views() -> int:
+        async with sessions() as session:
+            found = await session.scalars(
+                select(AuditLog).where(AuditLog.detail.contains("/ekinerja"))
+            )
+            return len(list(found))
+
+    def blocks(period: str) -> list[Sent]:
+        return [
+            m
+            for m in fake_api.chat_messages(HEAD_TG)
+            if "Umpan balik berkelanjutan — Budi Santoso" in m.text and period in m.text
+        ]
+
+    before = len(blocks("periode 2026-11"))  # the CLI's --send-blocks sent one
+    asked = await siti.send("/ekinerja 2026-11")
+    assert asked.text.startswith("Teks e-Kinerja untuk 2 bawahan, periode 2026-11, sedang dikirim")
+    assert "hanya rekomendasi" in asked.text
+    for _attempt in range(20):  # the sender spaces one chat's messages a second apart
+        if len(blocks("periode 2026-11")) > before:
+            break
+        clock.advance(seconds=2)
+        services_of(bot).wake()
+        await asyncio.sleep(0.2)
+    assert len(blocks("periode 2026-11")) == before + 1  # asked again: sent again
+    assert await views() == 2
+
+    # The last carded period (2026-12): only Budi is hers (Rina's card went to Hendra).
+    latest = await siti.send("/ekinerja")
+    assert latest.text.startswith("Teks e-Kinerja untuk 1 bawahan, periode 2026-12")
+    block = await inbox(HEAD_TG, "Budi Santoso (NIP 198001012005011001), periode 2026-12")
+    assert block.text.startswith("Teks untuk e-Kinerja, siap tempel")
+    assert await views() == 3
+
+    bad = await siti.send("/ekinerja 2026-13")
+    assert bad.text.startswith("Tulis periodenya sebagai YYYY-MM")
+    none = await siti.send("/ekinerja 2025-01")
+    assert none.text == (
+        "Anda tidak memegang kartu umpan balik untuk 2025-01. "
+        "Periode dengan kartu Anda: 2026-12, 2026-11."
+    )
+    mine = await budi.send("/ekinerja")
+    assert mine.text.startswith("Anda belum memegang kartu umpan balik.")
+    assert await views() == 3
