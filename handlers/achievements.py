@@ -35,6 +35,11 @@ from storage.masking import clean_text
 
 log = logging.getLogger(__name__)
 
+# The steps, drawn in handlers/achievements.mmd.
+STEP_LINE = "line"  # /capaian: the listing and the SKP line to log against
+STEP_EVIDENCE = "evidence"  # a photo or document with a caption, or a link with a few words
+STEPS: tuple[str, ...] = (STEP_LINE, STEP_EVIDENCE)
+
 PREFIX = "cp"
 PENDING_TTL = timedelta(minutes=30)
 MAX_BYTES = 10 * 1024 * 1024
@@ -119,6 +124,7 @@ async def press_line(update: Update, context: BotContext) -> None:
         None,
     )
     pending = {"line": line_id, "prompt": prompt.message_id, "since": context.clock.now()}
+    pending["step"] = STEP_EVIDENCE
     expect_typed_input(context.user_data, ACHIEVEMENT_INPUT_KEY, pending)
 
 

@@ -27,6 +27,11 @@ from storage.performance_notes import NOTE_MAX_CHARS
 
 log = logging.getLogger(__name__)
 
+# The employee's steps, drawn in handlers/notes.mmd after the supervisor's (notes.STEPS).
+STEP_ANSWER = "answer"  # "Saya mengerti" or "Ajukan pertanyaan" (also on the reminder)
+STEP_QUESTION = "question"  # the typed question
+STEPS: tuple[str, ...] = (STEP_ANSWER, STEP_QUESTION)
+
 PENDING_TTL = timedelta(minutes=30)
 PATTERN = (
     rf"^{expectations.PREFIX}:(?P<token>[A-Za-z0-9_-]{{12}}):"
@@ -66,7 +71,7 @@ async def press(update: Update, context: BotContext) -> None:
             supervisor=supervisor, limit=NOTE_MAX_CHARS
         )
     )
-    pending = {"token": context.match["token"], "prompt": prompt.message_id}
+    pending = {"token": context.match["token"], "prompt": prompt.message_id, "step": STEP_QUESTION}
     expect_typed_input(
         context.user_data, QUESTION_INPUT_KEY, pending | {"since": context.clock.now()}
     )

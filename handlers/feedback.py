@@ -39,6 +39,23 @@ from storage.performance_models import FeedbackCard, SkpLine
 
 log = logging.getLogger(__name__)
 
+# The steps, drawn in handlers/feedback.mmd: the supervisor's on the card, the employee's
+# on the feedback they receive. The typed ones are the pending input's "kind".
+STEP_CARD = "card"  # Beri umpan balik / Lewati periode ini
+STEP_TARGET = "target"  # an SKP line or a core value
+STEP_RATING = "rating"  # Di atas / Sesuai / Di bawah ekspektasi
+STEP_LINE = "line"  # the typed feedback line
+STEP_DIALOGUE = "dialogue"  # Sudah didiskusikan / Tulis tanggapan
+STEP_REPLY = "reply"  # the typed reply
+STEPS: tuple[str, ...] = (
+    STEP_CARD,
+    STEP_TARGET,
+    STEP_RATING,
+    STEP_LINE,
+    STEP_DIALOGUE,
+    STEP_REPLY,
+)
+
 PENDING_TTL = timedelta(minutes=30)
 _TOKEN = r"(?P<token>[A-Za-z0-9_-]{1,16})"
 _TARGET = r"(?P<target>s\d{1,9}|v[A-Z]\d)"
@@ -214,7 +231,12 @@ async def _supervisor_step(
             limit=texts.FEEDBACK_MAX_CHARS,
         ),
         edit=True,
-        pending={"token": card.token, "target": match["target"], "rating": rating, "kind": "line"},
+        pending={
+            "token": card.token,
+            "target": match["target"],
+            "rating": rating,
+            "kind": STEP_LINE,
+        },
     )
 
 
@@ -232,7 +254,7 @@ async def _employee_step(
         text=_("Type your reply to {supervisor} (at most {limit} characters).").format(
             supervisor=card.supervisor.name, limit=texts.FEEDBACK_MAX_CHARS
         ),
-        pending={"token": card.token, "kind": "reply"},
+        pending={"token": card.token, "kind": STEP_REPLY},
     )
 
 
@@ -270,7 +292,7 @@ async def handle_feedback_text(update: Update, context: BotContext) -> bool:
         )
         return True
     context.user_data.pop(FEEDBACK_INPUT_KEY, None)
-    if pending["kind"] == "reply":
+    if pending["kind"] == STEP_REPLY:
         await _save_reply(update, context, pending, line, _)
     else:
         await _save_line(update, context, pending, line, _)

@@ -1,7 +1,8 @@
 """``/catat``: a supervisor records an observation about a subordinate, at any time.
 
-Steps: ``/catat`` lists the subordinates the roster names now; a press picks
-one (``ct:e:<employee id>``); the next asks what the note is about — a core
+Steps (`STEPS`, drawn in ``handlers/notes.mmd``): ``/catat`` lists the
+subordinates the roster names now; a press picks one
+(``ct:e:<employee id>``); the next asks what the note is about — a core
 value, one of the subordinate's current SKP lines, or nothing
 (``ct:a:<employee id>:<s<id>|v<code>|n>``); then the next message is the
 note: text, or a photo with an optional caption. Callback data is user
@@ -35,6 +36,13 @@ from storage.masking import clean_text
 from storage.models import Employee
 
 log = logging.getLogger(__name__)
+
+# The steps, drawn in handlers/notes.mmd (with the employee's answer, expectations.STEPS).
+STEP_SUBORDINATE = "subordinate"  # /catat or /ekspektasi: whom about
+STEP_ABOUT = "about"  # a core value, an SKP line (or nothing, for a note)
+STEP_NOTE = "note"  # /catat: the typed note or a photo
+STEP_EXPECTATION = "expectation"  # /ekspektasi: the typed expectation
+STEPS: tuple[str, ...] = (STEP_SUBORDINATE, STEP_ABOUT, STEP_NOTE, STEP_EXPECTATION)
 
 PREFIX = "ct"  # a note
 EXPECT = "ex"  # an expectation (klarifikasi ekspektasi)
@@ -175,6 +183,7 @@ async def press_about(update: Update, context: BotContext) -> None:
     )
     pending = {"employee": employee_id, "target": target, "prompt": prompt.message_id}
     pending["mode"] = mode
+    pending["step"] = STEP_NOTE if mode == PREFIX else STEP_EXPECTATION
     pending["since"] = context.clock.now()
     expect_typed_input(context.user_data, NOTE_INPUT_KEY, pending)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers import cycle_opening
+from handlers import achievements, cycle_opening, expectations, feedback, notes
 from scheduler import development_flow
 from scheduler.scoring.review_instrument import INSTRUMENTS
 from storage import review_steps, survey
@@ -104,7 +104,32 @@ def test_development_plan_diagram_names_every_step():
 
 
 @pytest.mark.parametrize(
-    "name", ["citizen.mmd", "review.mmd", "cycle_opening.mmd", "development.mmd"]
+    ("name", "steps"),
+    [
+        ("notes.mmd", (*notes.STEPS, *expectations.STEPS)),
+        ("feedback.mmd", feedback.STEPS),
+        ("achievements.mmd", achievements.STEPS),
+    ],
+)
+def test_performance_diagrams_name_every_step(name: str, steps: tuple[str, ...]):
+    """/catat, /ekspektasi and its answer; the feedback card and its dialogue; /capaian."""
+    diagram = read(name)
+    found = states(diagram)
+    assert sorted(found.values()) == sorted(steps)
+    assert_connected(diagram, set(found))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "citizen.mmd",
+        "review.mmd",
+        "cycle_opening.mmd",
+        "development.mmd",
+        "notes.mmd",
+        "feedback.mmd",
+        "achievements.mmd",
+    ],
 )
 def test_diagrams_sit_beside_their_module(name: str):
     assert (HANDLERS / name).with_suffix(".py").is_file()
