@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import format_day, local_day, utcnow
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
-from scheduler import development
+from scheduler import development, development_lists
 from scheduler.documents.review_chart import render_chart
 from scheduler.feedback_cards import citizens_in
 from scheduler.messages import cycles as cycle_texts
@@ -311,6 +311,7 @@ async def queue_close_reports(
     queued += await _queue_team_summaries(session, teams, accounts, settings, cycle_id, now)
     # Development plans follow the results (counted apart: they are not reports).
     await development.invite_after_close(session, settings, cycle_id, results, now)
+    await development_lists.queue_lists(session, settings, cycle_id, results, now)
     log.info("cycle %s closed at %s: %d report messages queued", cycle_id, now, queued)
     return queued
 

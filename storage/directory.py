@@ -141,6 +141,27 @@ async def nearest_linked_head(session: AsyncSession, unit_id: int) -> LinkedHead
     return None
 
 
+@dataclass(frozen=True)
+class Placed:
+    """An employee's name, unit and that unit's parent (to route a list to a head)."""
+
+    name: str
+    unit_id: int | None
+    parent_id: int | None
+
+
+async def placed(session: AsyncSession, employee_ids: list[int]) -> dict[int, Placed]:
+    """Active employees among ``employee_ids`` with their unit and its parent."""
+    if not employee_ids:
+        return {}
+    rows = await session.execute(
+        select(Employee.id, Employee.name, Employee.unit_id, Unit.parent_id)
+        .outerjoin(Unit, Unit.id == Employee.unit_id)
+        .where(Employee.id.in_(employee_ids), Employee.active.is_(True))
+    )
+    return {int(e): Placed(str(n), u, p) for e, n, u, p in rows.all()}
+
+
 async def headed_unit_ids(session: AsyncSession, employee_id: int) -> list[int]:
     """The units this employee heads (active or not is the caller's concern)."""
     rows = await session.scalars(select(Unit.id).where(Unit.head_employee_id == employee_id))

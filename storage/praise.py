@@ -103,6 +103,22 @@ async def monthly_counts(
     return {int(employee_id): int(count) for employee_id, count in rows.all()}
 
 
+async def counts_between(session: AsyncSession, start: datetime, end: datetime) -> dict[int, int]:
+    """Praise per officer submitted in [start, end) (a 360° cycle's dates, for the
+    recognition list); officers without praise are absent."""
+    rows = await session.execute(
+        select(SurveyResponse.employee_id, func.count(SurveyResponse.id))
+        .where(
+            SurveyResponse.status == SUBMITTED,
+            SurveyResponse.submitted_at >= start,
+            SurveyResponse.submitted_at < end,
+            praise_condition(),
+        )
+        .group_by(SurveyResponse.employee_id)
+    )
+    return {int(employee_id): int(count) for employee_id, count in rows.all()}
+
+
 @dataclass(frozen=True)
 class Officer:
     """An officer who was praised, and who hears of it."""

@@ -25,13 +25,15 @@ from bot.app import BotApplication
 from bot.cli.main import cli, register_commands
 from bot.core.clock import ManualClock
 from bot.core.settings import Settings
+from scheduler import development_lists
 from scheduler.cycles import close_cycle
 from scheduler.services import services_of
 from storage.db import SessionFactory
 from storage.development_models import DevelopmentCheckin, DevelopmentFocus, DevelopmentPlan
-from storage.models import AuditLog
+from storage.models import AuditLog, Service, Unit
 from storage.outbox_models import OutboxMessage
 from storage.review_models import OPEN, PEER, SELF, SUPERVISOR
+from tests.support.alert_world import submit
 from tests.support.app import make_settings, start_bot, stop_bot
 from tests.support.fakebot import FakeBotApi
 from tests.support.records import Sent
@@ -465,3 +467,55 @@ async def test_only_the_ratee_the_supervisor_and_a_named_coach_read_a_plan(
     for chat, text in await outbox_texts(sessions):
         if "Minta atasan membimbing" in text:
             assert chat in (TG["R"], TG["S"], TG["P1"]), chat
+
+
+async def test_heads_get_recognition_and_development_lists_at_close(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    settings: Settings,
+    clock: ManualClock,
+):
+    """R excels (others 3 on six values, hasil kerja di atas: Sangat Baik) but the peers
+    rate Harmonis (B4) 1: R is on both lists. R heads SEKSI, so R's entry goes to S, who
+    heads DINAS above it. P1 (SEKSI) has three citizen praise notes in the cycle's dates and
+    goes on R's recognition list; P2's two are not enough (RECOGNITION_MIN_PRAISE 3)."""
+    peers = [Review(f"P{i}", "R", PEER, [3, 3, 3, 1, 3, 3, 3]) for i in (1, 2, 3)]
+    reviews = [Review("R", "R", SELF, 3), Review("S", "R", SUPERVISOR, 3, hasil=3), *peers]
+    seeded = await seed(sessions, reviews, status=OPEN)
+    async with sessions.begin() as session:
+        units = {u.code: u for u in await session.scalars(select(Unit))}
+        units["SEKSI"].head_employee_id = seeded.ids["R"]
+        units["DINAS"].head_employee_id = seeded.ids["S"]
+        service = Service(code="KTP", unit_id=units["SEKSI"].id, name="KTP-el")
+        session.add(service)
+        await session.flush()
+        service_id = service.id
+    keys = iter(f"{n:064d}" for n in range(10))
+    for officer, times in (("P1", 3), ("P2", 2)):
+        for day in range(times):
+            await submit(
+                sessions,
+                service_id,
+                comment="Terima kasih, cepat sekali",
+                at=datetime(2030, 1, 10 + day, 3, 0, tzinfo=UTC),
+                officer_id=seeded.ids[officer],
+                user_key=next(keys),
+            )
+    async with sessions.begin() as session:
+        await close_cycle(session, "Semester I 2030", "cli:test", clock.now(), settings)
+
+    to_s = await received(bot, fake_api, clock, TG["S"], "Recognition and development lists")
+    assert "A recommendation for the Pejabat Penilai Kinerja, not a decision" in to_s.text
+    assert "• Pegawai R: rating Excellent (Sangat Baik)" in to_s.text
+    assert "• Pegawai R: Harmonious 1.50" in to_s.text
+    to_r = await received(bot, fake_api, clock, TG["R"], "Daftar penghargaan dan pengembangan")
+    assert "• Pegawai P1: 3 pujian warga" in to_r.text
+    assert "Pegawai P2" not in to_r.text and "Pegawai R" not in to_r.text
+    assert "Pengembangan (nilai dasar di bawah ekspektasi):\n• tidak ada" in to_r.text
+    # Once per cycle and head: closing's queue run again adds nothing.
+    async with sessions.begin() as session:
+        cycle_id = seeded.cycle_id
+        assert (
+            await development_lists.queue_lists(session, settings, cycle_id, [], clock.now()) == 0
+        )

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     # (months from today), and the days a supervisor has to approve a plan.
     development_target_months: int = Field(default=6, ge=1, le=24)
     development_approval_days: int = Field(default=7, ge=1, le=60)
+    # Citizen praise notes in a 360° cycle's dates that put an officer on the unit
+    # head's recognition list (0: praise puts nobody on it).
+    recognition_min_praise: int = Field(default=3, ge=0, le=1000)
     retention_days: int = Field(default=365, ge=30)
     # How long the operator keeps database backups (the README's cron line deletes older
     # ones); /privacy tells citizens, because erased data stays in older backups.

@@ -1,0 +1,147 @@
+"""The unit head's recognition and development lists when a 360° cycle closes.
+
+`queue_lists` runs inside the cycle's close (``scheduler/cycles.py``, the
+caller's transaction, never commits): every ratee and every praised officer is
+placed under the nearest linked head of their unit (a head who is on a list
+themselves is placed under the head above), and each head gets one message
+(outbox kind ``development_lists``, one per cycle and head) with:
+
+- the recognition list: predikat Sangat Baik, and ``RECOGNITION_MIN_PRAISE``
+  or more citizen praise notes in the cycle's dates (opening to close);
+- the development list: core values below expectation, with their figures.
+
+Both are labelled a recommendation for the Pejabat Penilai Kinerja; nothing
+follows from them automatically (`scheduler.scoring.development_lists`).
+Names, reasons and released figures only: never a rater, an answer or a plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.i18n import gettext_for
+from bot.core.settings import Settings
+from scheduler.messages import development_lists as texts
+from scheduler.scoring.development_lists import praised_enough, values_below
+from scheduler.scoring.review_recommendation import Predikat
+from storage import praise
+from storage.directory import LinkedHead, Placed, accounts_by_employee, nearest_linked_head, placed
+from storage.outbox import enqueue
+from storage.outbox_models import PRIORITY_REPORT
+from storage.preferences import language_of
+from storage.review_models import ReviewCycle
+from storage.review_results import RateeResults
+
+KIND = "development_lists"
+
+
+@dataclass
+class HeadLists:
+    """What one head receives (filled per person, then rendered)."""
+
+    head: LinkedHead
+    recognition: dict[int, texts.Recognised] = field(default_factory=dict)
+    development: list[texts.Developing] = field(default_factory=list)
+
+
+class _Router:
+    """Finds each person's head once per unit (and once per unit above a head)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.cache: dict[int, LinkedHead | None] = {}
+
+    async def _nearest(self, unit_id: int | None) -> LinkedHead | None:
+        if unit_id is None:
+            return None
+        if unit_id not in self.cache:
+            self.cache[unit_id] = await nearest_linked_head(self.session, unit_id)
+        return self.cache[unit_id]
+
+    async def head_of(self, person_id: int, where: Placed) -> LinkedHead | None:
+        head = await self._nearest(where.unit_id)
+        if head is not None and head.employee_id == person_id:
+            # The head's own entry goes to the head above their unit.
+            parent = where.parent_id if head.unit_id == where.unit_id else None
+            head = await self._nearest(parent) if parent is not None else None
+        return head
+
+
+async def queue_lists(
+    session: AsyncSession,
+    settings: Settings,
+    cycle_id: int,
+    results: Sequence[RateeResults],
+    now: datetime,
+) -> int:
+    """Each linked head's lists (only heads with someone on a list); how many were queued."""
+    cycle = await session.get(ReviewCycle, cycle_id)
+    if cycle is None:
+        return 0
+    counts = await praise.counts_between(session, cycle.opened_at, cycle.closed_at or now)
+    praised = praised_enough(counts, settings.recognition_min_praise)
+    people = await placed(session, sorted({r.ratee.id for r in results} | set(praised)))
+    router, heads = _Router(session), {}
+
+    async def lists_of(person_id: int) -> HeadLists | None:
+        where = people.get(person_id)
+        head = await router.head_of(person_id, where) if where is not None else None
+        if head is None:
+            return None
+        return heads.setdefault(head.employee_id, HeadLists(head))
+
+    for item in results:
+        found = await lists_of(item.ratee.id)
+        if found is None:
+            continue
+        if item.predikat is Predikat.SANGAT_BAIK:
+            found.recognition[item.ratee.id] = texts.Recognised(item.ratee.name, True, 0)
+        below = values_below(item.result, item.instrument)
+        if below:
+            found.development.append(texts.Developing(item.ratee.name, item.instrument, below))
+    for officer, n in praised.items():
+        found = await lists_of(officer)
+        if found is None:
+            continue
+        known = found.recognition.get(officer)
+        excellent = known.excellent if known else False
+        found.recognition[officer] = texts.Recognised(people[officer].name, excellent, n)
+    return await _queue(session, settings, cycle, heads, now)
+
+
+async def _queue(
+    session: AsyncSession,
+    settings: Settings,
+    cycle: ReviewCycle,
+    heads: dict[int, HeadLists],
+    now: datetime,
+) -> int:
+    accounts = await accounts_by_employee(session, sorted(heads))
+    queued = 0
+    for head_id, lists in sorted(heads.items()):
+        if not lists.recognition and not lists.development:
+            continue
+        language = language_of(accounts.get(head_id), settings)
+        text = texts.lists_text(
+            cycle.name,
+            sorted(lists.recognition.values(), key=lambda r: r.name.casefold()),
+            sorted(lists.development, key=lambda d: d.name.casefold()),
+            settings.recognition_min_praise,
+            gettext_for(language),
+            language,
+        )
+        queued += await enqueue(
+            session,
+            chat_id=lists.head.chat_id,
+            kind=KIND,
+            text=text[:4096],
+            dedupe_key=f"{KIND}:{cycle.id}:{head_id}",
+            priority=PRIORITY_REPORT,
+            employee_id=head_id,
+            now=now,
+        )
+    return queued
