@@ -45,6 +45,7 @@ from handlers import review_screens as screens
 from handlers.context import BotContext
 from handlers.review_screens import After, Answers, clip, render
 from scheduler.scoring.review_instrument import Instrument, InstrumentError
+from storage import review_nudges as nudges
 from storage import review_ratings as ratings
 from storage import review_steps as steps
 from storage import survey
@@ -280,7 +281,15 @@ async def go_back(update: Update, context: BotContext) -> None:
     """``rv:<token>:b:<step>``: moves from that step to the one before and asks it again,
     its stored answer marked."""
     step = context.match.group("step")
-    await _step(update, context, ratings.go_back, step)
+
+    async def action(
+        session: AsyncSession, assignment: ReviewAssignment, now: datetime, tz: tzinfo
+    ) -> After:
+        await ratings.go_back(session, assignment, step, now=now, tz=tz)
+        await nudges.settle(session, assignment)  # leaving a nudge answers it
+        return After.STEP
+
+    await _press(update, context, action)
 
 
 async def change_answers(update: Update, context: BotContext) -> None:
@@ -294,6 +303,7 @@ async def change_answers(update: Update, context: BotContext) -> None:
             await ratings.reopen(session, assignment, now=now, tz=tz)
             return After.REOPENED
         await ratings.change_answers(session, assignment, now=now, tz=tz)
+        await nudges.settle(session, assignment)  # a nudge answered by changing
         return After.STEP
 
     await _press(update, context, action)
@@ -311,13 +321,38 @@ async def cancel_review(update: Update, context: BotContext) -> None:
     await _press(update, context, action)
 
 
+async def _submit_unless_nudged(
+    session: AsyncSession, assignment: ReviewAssignment, now: datetime, tz: tzinfo
+) -> After:
+    """Submit, unless a bias nudge not asked before is due: then ask it (and stay)."""
+    refusal = steps.cycle_refusal(assignment.cycle, now, tz)
+    if refusal is not None:
+        raise RatingRefused(refusal)
+    if await nudges.prepare_submit(session, assignment, steps.instrument_of(assignment)):
+        return After.STEP
+    await ratings.submit(session, assignment, now=now, tz=tz)
+    return After.DONE
+
+
 async def submit_review(update: Update, context: BotContext) -> None:
     """``rv:<token>:ok`` at the confirmation: stores the review as submitted; thanks, and
-    says how many reviews are left."""
+    says how many reviews are left. When a bias nudge is due and was not asked before
+    (`storage.review_nudges`), asks "are you sure?" instead and submits nothing."""
+    await _press(update, context, _submit_unless_nudged)
+
+
+async def submit_anyway(update: Update, context: BotContext) -> None:
+    """``rv:<token>:oks`` under a nudge: the nudge counts as asked, the review is submitted.
+    Without a pending nudge (forged, or pressed twice) it is an ordinary Submit."""
 
     async def action(
         session: AsyncSession, assignment: ReviewAssignment, now: datetime, tz: tzinfo
     ) -> After:
+        refusal = steps.cycle_refusal(assignment.cycle, now, tz)
+        if refusal is not None:
+            raise RatingRefused(refusal)
+        if not await nudges.settle(session, assignment):
+            return await _submit_unless_nudged(session, assignment, now, tz)
         await ratings.submit(session, assignment, now=now, tz=tz)
         return After.DONE
 
@@ -441,6 +476,7 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(change_answers, pattern=screens.PATTERN_CHANGE),
     CallbackQueryHandler(cancel_review, pattern=screens.PATTERN_CANCEL),
     CallbackQueryHandler(submit_review, pattern=screens.PATTERN_SUBMIT),
+    CallbackQueryHandler(submit_anyway, pattern=screens.PATTERN_SUBMIT_ANYWAY),
     # Also rv: data that handlers/review_list.py (registered before) did not accept.
     CallbackQueryHandler(malformed_press, pattern=screens.PATTERN_ANY),
 ]

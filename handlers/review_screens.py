@@ -23,6 +23,7 @@ from telegram.constants import MessageLimit
 
 from bot.core.clock import format_day
 from bot.core.i18n import Translate
+from scheduler.scoring.rating_nudges import Nudge
 from scheduler.scoring.review_instrument import EXPECTATION_SCALE, Instrument, Scale
 from storage import review_steps as steps
 from storage.review_models import (
@@ -33,6 +34,7 @@ from storage.review_models import (
     SUPERVISOR,
     ReviewAssignment,
 )
+from storage.review_nudges import codes
 from storage.review_steps import COMMENT_MAX_CHARS, COMMENT_STEPS, CONFIRM, HASIL, KEEP, Refusal
 
 Screen = tuple[str, InlineKeyboardMarkup]
@@ -54,6 +56,7 @@ BACK = "b"  # rv:<token>:b:<the step pressed from>
 CHANGE = "e"  # confirmation → first item, or reopen a submitted review
 CANCEL = "x"
 SUBMIT = "ok"
+SUBMIT_ANYWAY = "oks"  # "Yes, submit" under a bias nudge (storage.review_nudges)
 CANNOT_ASSESS_VALUE = "n"
 
 _TOKEN = r"(?P<token>[A-Za-z0-9_-]{1,16})"
@@ -73,6 +76,7 @@ PATTERN_BACK = rf"^{REVIEW}:{_TOKEN}:{BACK}:{_STEP}$"
 PATTERN_CHANGE = rf"^{REVIEW}:{_TOKEN}:{CHANGE}$"
 PATTERN_CANCEL = rf"^{REVIEW}:{_TOKEN}:{CANCEL}$"
 PATTERN_SUBMIT = rf"^{REVIEW}:{_TOKEN}:{SUBMIT}$"
+PATTERN_SUBMIT_ANYWAY = rf"^{REVIEW}:{_TOKEN}:{SUBMIT_ANYWAY}$"
 PATTERN_ANY = rf"^{REVIEW}:"
 
 CHECK = " ✓"  # marks the answer stored earlier when the rater comes back to a step
@@ -184,6 +188,8 @@ def render(
         return _hasil_screen(assignment, instrument, _, language)
     if step in COMMENT_STEPS:
         return _comment_screen(assignment, instrument, step, _, language)
+    if assignment.nudge_pending:
+        return _nudge_screen(assignment, instrument, answers, _, language)
     return _confirm_screen(assignment, instrument, answers, _, language)
 
 
@@ -346,6 +352,61 @@ def _confirm_screen(
     token = assignment.token
     rows = [
         _button(_("Submit"), token, SUBMIT),
+        _button(_("Change answers"), token, CHANGE),
+        _nav(assignment, instrument, CONFIRM, _),
+    ]
+    return "\n".join(parts), InlineKeyboardMarkup(rows)
+
+
+def _nudge_lines(
+    assignment: ReviewAssignment, instrument: Instrument, answers: Answers, _: Translate
+) -> list[str]:
+    """The "are you sure?" of each pending nudge (`scheduler.scoring.rating_nudges`)."""
+    pending = codes(assignment.nudge_pending)
+    lines: list[str] = []
+    if Nudge.ALL_TOP in pending:
+        top = _(instrument.scale.label(instrument.scale.highest))
+        lines += [
+            _('"{top}" for everyone, on everything — are you sure?').format(top=top),
+            _(
+                'You have given every colleague you rate "{top}" on every core value. That '
+                "is possible, but it tells them and their supervisors little about what to "
+                "keep and what to improve."
+            ).format(top=top),
+        ]
+    elif Nudge.SAME in pending:
+        value = answers.get(instrument.item_codes[0])
+        level = _(instrument.scale.label(value)) if value is not None else ""
+        lines += [
+            _("All answers are the same — are you sure?"),
+            _(
+                'You gave the same level, "{level}", on every core value. Few people show '
+                "every value equally; a different level where you saw a difference makes "
+                "the feedback more useful."
+            ).format(level=level),
+        ]
+    lines.append(_("If this is what you saw, submit it as it is. This question comes only once."))
+    return lines
+
+
+def _nudge_screen(
+    assignment: ReviewAssignment,
+    instrument: Instrument,
+    answers: Answers,
+    _: Translate,
+    language: str,
+) -> Screen:
+    """A bias nudge at the confirmation: the question, the answers, Submit anyway or change."""
+    parts = [
+        _header(assignment, _, language),
+        "",
+        *_nudge_lines(assignment, instrument, answers, _),
+        "",
+        *_summary_lines(assignment, instrument, answers, _),
+    ]
+    token = assignment.token
+    rows = [
+        _button(_("Yes, submit"), token, SUBMIT_ANYWAY),
         _button(_("Change answers"), token, CHANGE),
         _nav(assignment, instrument, CONFIRM, _),
     ]

@@ -82,6 +82,10 @@ class ReviewAssignment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bias nudges at submit (scheduler.scoring.rating_nudges): the ones this review has
+    # asked (comma-separated codes, each asked once), and the one now awaiting an answer.
+    nudges_asked: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    nudge_pending: Mapped[str | None] = mapped_column(String(32))
 
     cycle: Mapped[ReviewCycle] = relationship()
     rater: Mapped[Employee] = relationship(foreign_keys=[rater_id])
