@@ -35,6 +35,7 @@ from handlers import (
     notes,
     notification_settings,
     period_approval,
+    periods,
     posters,
     reachability,
     reports,
@@ -96,8 +97,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *team.HANDLERS,
         *ikm.HANDLERS,
         # Unit heads (and admins in scope): an SKM period's close message, its figures per
-        # service and the binding approval (pd:); any other pd: data is refused.
+        # service and the binding approval (pd:); /periode and its corrections (pe:); any
+        # other pd: or pe: data is refused.
         *period_approval.HANDLERS,
+        *periods.HANDLERS,
         # Unit heads: the follow-up plan (/rtl, rl:) and its binding buttons; owners of its
         # lines: /tugas; any other rl: data is refused last.
         *rtl.HANDLERS,

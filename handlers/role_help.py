@@ -53,6 +53,12 @@ def role_sections(roles: Roles, _: Translate) -> list[str]:
         sections.append(
             _("/rtl: the follow-up plan (RTL) of a closed SKM period, and verifying its lines")
         )
+        sections.append(
+            _(
+                "/periode: your unit's SKM periods: their status, the figures, approving them "
+                "and publishing a correction as the next version"
+            )
+        )
     if roles.employee_id is not None:
         sections.append(_("/tugas: the follow-up (RTL) lines you are responsible for"))
         sections.append(
@@ -81,6 +87,7 @@ def _admin_help(roles: Roles, _: Translate) -> str:
         _("/laporan: the IKM report and the 360° cycle report of your units as documents"),
         _("/kode: account-link codes for a unit's employees who have none yet"),
         _("/poster: the QR posters of a unit's services in one PDF, to print"),
+        _("/periode: the SKM periods of your units: status, approval, corrections"),
     ]
     if roles.admin.city_wide:
         lines += [

@@ -9,7 +9,7 @@ days (``WORK_DAYS`` minus the loaded holidays, `storage.holidays.work_calendar`)
   Krejcie–Morgan minimum, the three weakest unsur with NRR, the change from
   the previous period, the possible-levy signals, how the last follow-up plan
   ended (when there was one), and the buttons Per layanan, Setujui & umumkan
-  (`handlers.period_approval`) and Susun RTL (``/rtl`` for this period). It goes
+  (`handlers.period_approval`) and, for a head, Susun RTL (``/rtl`` for this period). It goes
   to the unit's own linked head (the roster's head of exactly this unit), else
   to the unit's admins, else to the city-wide admins (`recipients`). A unit
   approved early (before the period ended) is marked and not asked.
@@ -102,17 +102,19 @@ async def send_close(
     now: datetime,
     not_before: datetime | None,
 ) -> int | None:
-    """Claim and queue the unit's close message; None when claimed before, else how many
-    rows were queued (0: approved early, nobody to tell, or chats unreachable)."""
+    """Claim and queue the unit's close message; None when nobody was asked (claimed
+    before, or approved already), else how many rows were queued (0: nobody to tell, or
+    the chats are unreachable)."""
     row = await periods.period_unit(session, period.id, unit_id)
     if row is None or not await periods.mark(session, row.id, "close_sent_at", now):
         return None
     await session.refresh(row)
     if row.version > 0 or row.draft is None:
-        return 0
+        return None
     figures = snap.loads(row.draft)
+    audience = await recipients(session, settings, unit_id)
     queued = 0
-    for chat in (await recipients(session, settings, unit_id)).chats:
+    for chat in audience.chats:
         language = await language_of_chat(session, settings, chat)
         queued += await outbox.enqueue(
             session,
@@ -121,7 +123,7 @@ async def send_close(
             text=texts.close_message(
                 figures, await _outcome(session, period, unit_id, language), language
             ),
-            buttons=texts.close_buttons(period.id, unit_id, language),
+            buttons=texts.close_buttons(period.id, unit_id, language, with_plan=audience.head),
             dedupe_key=f"period:close:{period.id}:{unit_id}:{chat}",
             priority=PRIORITY_NOTICE,
             not_before=not_before,
@@ -140,13 +142,14 @@ async def send_reminder(
     now: datetime,
     not_before: datetime | None,
 ) -> int | None:
-    """Claim and queue the reminder to the unit's head (or admins); None: claimed before."""
+    """Claim and queue the reminder to the unit's head (or admins); None: claimed before
+    or approved meanwhile."""
     row = await periods.period_unit(session, period.id, unit_id)
     if row is None or not await periods.mark(session, row.id, "reminded_at", now):
         return None
     await session.refresh(row)
     if row.version > 0 or row.draft is None:
-        return 0
+        return None
     figures = snap.loads(row.draft)
     days = settings.period_reminder_working_days
     queued = 0
@@ -176,13 +179,14 @@ async def send_escalation(
     now: datetime,
     not_before: datetime | None,
 ) -> int | None:
-    """Claim and queue the escalation to those above the unit; None: claimed before."""
+    """Claim and queue the escalation to those above the unit; None: claimed before or
+    approved meanwhile."""
     row = await periods.period_unit(session, period.id, unit_id)
     if row is None or not await periods.mark(session, row.id, "escalated_at", now):
         return None
     await session.refresh(row)
     if row.version > 0 or row.draft is None:
-        return 0
+        return None
     figures = snap.loads(row.draft)
     days = settings.period_escalation_working_days
     head_known = (await recipients(session, settings, unit_id)).head

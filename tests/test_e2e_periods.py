@@ -18,6 +18,7 @@ sender delivers over the fake Bot API.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,8 +30,9 @@ from sqlalchemy import select
 from bot.app import BotApplication
 from bot.core.clock import ManualClock
 from bot.core.settings import Settings
+from handlers import periods as periode
 from scheduler.services import services_of
-from storage import periods
+from storage import periods, survey
 from storage.db import SessionFactory
 from storage.holiday_models import Holiday
 from storage.models import Unit
@@ -42,6 +44,7 @@ from tests.support.case_world import SEKDA_TG, CaseWorld, seed_case_world
 from tests.support.fakebot import FakeBotApi
 from tests.support.period_world import Cli
 from tests.support.records import Sent
+from tests.test_state_diagrams import states
 
 NEVER = "0 0 1 1 *"
 JOBS = (
@@ -260,3 +263,97 @@ def shown_period(message: Sent) -> str:
     """The period id in a close message's Setujui button."""
     data = [b["callback_data"] for b in message.buttons() if b["text"] == "Setujui & umumkan"]
     return data[0].split(":")[2]
+
+
+async def erase(sessions: SessionFactory, user_key: str) -> int:
+    """The citizen's /hapusdata, as the erasure leaves the rows."""
+    async with sessions.begin() as session:
+        return await survey.delete_user_data(session, user_key)
+
+
+async def test_periode_lists_approves_and_publishes_a_correction_after_an_erasure(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    cw: CaseWorld,
+    clock: ManualClock,
+    settings: Settings,
+    tmp_path: Path,
+):
+    dukcapil = await unit_id(sessions, "DUKCAPIL")
+    siti = fake_api.user(HEAD_TG, "Siti", "id")
+
+    # While the period runs: open, with the figures so far.
+    await siti.send("/periode")
+    assert siti.last.text.startswith("Periode SKM Dinas Kependudukan")
+    assert "• TW IV 2026: terbuka" in siti.last.text
+
+    # Monday 4 January, before the job ran: opening the period makes the close.
+    clock.set(wib(2027, 1, 4))
+    await siti.send("/periode")
+    await siti.press("TW IV 2026")
+    view = siti.last
+    assert "Status: menunggu persetujuan" in view.text
+    assert view.button_texts() == ["Per layanan", "Setujui & umumkan", "« Periode"]
+    await siti.press("Setujui & umumkan", view)
+    await siti.press("Ya, setujui & umumkan")
+    assert "versi 1, dibekukan" in siti.last.text
+    # The job comes later: an approved unit is not asked again.
+    assert "2 unit(s) asked" in await run_job(bot, "skm_periods")
+
+    # Hendra heads the Sekretariat Daerah: Disdukcapil's periods are not his to open.
+    hendra = fake_api.user(SEKDA_TG, "Hendra", "id")
+    await hendra.send("/periode")
+    assert "Sekretariat Daerah" in hendra.last.text
+    async with sessions() as session:
+        period_id = (await periods.period_named(session, PERIOD)).id
+    refused = await hendra.press_data(f"pe:p:{period_id}:{dukcapil}")
+    assert refused.alerts
+
+    # A citizen erases an answer: version 1 stays, a correction is pending.
+    assert await erase(sessions, "b" * 64) == 1
+    await siti.send("/periode")
+    assert "• TW IV 2026: disetujui v1; koreksi tertunda: 0 masuk, 1 keluar; n 3 → 2" in (
+        siti.last.text
+    )
+    await siti.press("TW IV 2026")
+    view = siti.last
+    assert "Koreksi tertunda atas v1: 0 masuk, 1 keluar; n 3 → 2" in view.text
+    assert "• Perekaman KTP-el: 0 masuk, 1 keluar; n 2 → 1; IKM " in view.text
+    await siti.press("Terbitkan koreksi", view)
+    confirmation = siti.last
+    assert confirmation.text.startswith("Terbitkan versi 2 Dinas Kependudukan")
+    stale_yes = confirmation.buttons()[0]["callback_data"]
+
+    # Another erasure after the screen: the confirmation no longer matches; nothing published.
+    assert await erase(sessions, "a" * 64) == 1
+    stale = await siti.press_data(stale_yes, confirmation)
+    assert stale.alerts
+    assert [v.version for v in await versions_of(sessions, dukcapil)] == [1]
+
+    await siti.send("/periode")
+    await siti.press("TW IV 2026")
+    assert "n 3 → 1" in siti.last.text
+    await siti.press("Terbitkan koreksi")
+    await siti.press("Ya, terbitkan versi 2")
+    assert siti.last.text == (
+        "Diterbitkan: versi 2 Dinas Kependudukan dan Pencatatan Sipil · TW IV 2026."
+    )
+    v1, v2 = await versions_of(sessions, dukcapil)
+    assert v2.version == 2 and json.loads(v2.changes)[0]["left"] == 2
+
+    # The latest version equals the live report, and `period show` has nothing pending.
+    cli = Cli(settings.database_url, tmp_path, clock)
+    shown = await asyncio.to_thread(show, settings, tmp_path, clock, "DUKCAPIL")
+    assert shown["version"] == 2 and shown["pending_correction"] is None
+    live = await asyncio.to_thread(cli.report, "DUKCAPIL", "2026-10-01", "2026-12-31")
+    assert shown["figures"]["overall"]["konversi"] == live["overall"]["konversi"]
+    assert shown["figures"]["overall"]["respondents"] == live["overall"]["respondents"] == 1
+    await siti.send("/periode")
+    assert "• TW IV 2026: disetujui v2" in siti.last.text
+    assert v1.figures != v2.figures
+
+
+def test_the_periode_diagram_names_every_step():
+    diagram = (Path(periode.__file__).parent / "periods.mmd").read_text(encoding="utf-8")
+    assert sorted(states(diagram).values()) == sorted(periode.STEPS)

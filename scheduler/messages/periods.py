@@ -10,6 +10,7 @@ difference of the two konversi as printed, so the numbers shown add up.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,8 @@ from bot.core.clock import babel_locale, format_day
 from bot.core.i18n import Translate, gettext_for
 from scheduler.documents import period_snapshot as snap
 from scheduler.messages.limits import shorten
+from scheduler.period_overview import AWAITING, NOT_CUT, RUNNING, UnitOverview
+from scheduler.periods import Correction
 from scheduler.scoring.skm import round_half_up
 from scheduler.scoring.skm_instrument import UNSUR_BY_CODE
 from storage.outbox import Button
@@ -157,15 +160,15 @@ def snap_day(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def close_buttons(period_id: int, unit_id: int, language: str) -> list[list[Button]]:
-    _ = gettext_for(language)
-    return [
-        [
-            {"text": _("Per service"), "callback_data": f"pd:s:{period_id}:{unit_id}"},
-            {"text": _("Approve & publish"), "callback_data": f"pd:a:{period_id}:{unit_id}"},
-        ],
-        [{"text": _("Start the plan"), "callback_data": f"rl:p:{unit_id}:{period_id}"}],
-    ]
+def close_buttons(
+    period_id: int, unit_id: int, language: str, *, with_plan: bool
+) -> list[list[Button]]:
+    """Per layanan, Setujui & umumkan, and for a head Susun RTL (``/rtl`` of the period)."""
+    rows = approve_buttons(period_id, unit_id, language)
+    if with_plan:
+        _ = gettext_for(language)
+        rows.append([{"text": _("Start the plan"), "callback_data": f"rl:p:{unit_id}:{period_id}"}])
+    return rows
 
 
 def services_text(figures: Figures, language: str) -> str:
@@ -264,3 +267,151 @@ def escalation(figures: Figures, working_days: int, head_known: bool, language: 
         tail = _("The unit has no linked head; its admins were asked. Please follow it up.")
     shown = headline(figures["overall"], language) or _("No respondents in this period.")
     return "\n".join([lead, shown, "", tail])
+
+
+# -- /periode ---------------------------------------------------------------------------------
+
+
+def konversi_of(group: dict[str, Any], language: str) -> str:
+    result = snap.group_result(group)
+    return number(result.konversi_rounded, 2, language) if result else "—"
+
+
+def konversi_value(value: float | None, language: str) -> str:
+    return "—" if value is None else number(value, 2, language)
+
+
+def correction_effect(correction: Correction, language: str) -> str:
+    """ "1 masuk, 1 keluar; n 3 → 2; IKM 84,26 → 83,10" of a pending correction."""
+    _ = gettext_for(language)
+    before, after = correction.respondents()
+    k_before, k_after = correction.konversi()
+    return _(
+        "{entered} entered, {left} left; n {before} → {after}; IKM {k_before} → {k_after}"
+    ).format(
+        entered=correction.entered,
+        left=correction.left,
+        before=before,
+        after=after,
+        k_before=konversi_value(k_before, language),
+        k_after=konversi_value(k_after, language),
+    )
+
+
+def status_text(unit: UnitOverview, language: str) -> str:
+    """open / waiting for the close / waiting for approval / approved vN (+ a correction)."""
+    _ = gettext_for(language)
+    if unit.state == RUNNING:
+        return _("open")
+    if unit.state == NOT_CUT:
+        return _("ended, not closed yet")
+    if unit.state == AWAITING:
+        return _("waiting for approval")
+    text = _("approved v{version}").format(version=unit.version)
+    if unit.early:
+        text += " " + _("(early)")
+    if unit.pending is not None:
+        text += "; " + _("pending correction: {effect}").format(
+            effect=correction_effect(unit.pending, language)
+        )
+    return text
+
+
+def list_text(unit_name: str, entries: list[tuple[str, UnitOverview]], language: str) -> str:
+    _ = gettext_for(language)
+    if not entries:
+        return _("No SKM period covers {unit} yet.").format(unit=unit_name)
+    lines = [_("SKM periods of {unit}:").format(unit=unit_name), ""]
+    lines += [f"• {name}: {status_text(unit, language)}" for name, unit in entries]
+    return "\n".join(lines)
+
+
+def versions_lines(unit: UnitOverview, tz: Any, language: str) -> list[str]:
+    _ = gettext_for(language)
+    lines = []
+    for version in unit.versions:
+        day = format_day(version.published_at.astimezone(tz).date(), language)
+        line = _("v{version} published {day}").format(version=version.version, day=day)
+        if version.early:
+            line += " " + _("(early)")
+        for change in json.loads(version.changes or "[]"):
+            line += "; " + _(
+                "corrects v{old}: n {before} → {after}; IKM {k_before} → {k_after}"
+            ).format(
+                old=change["from_version"],
+                before=change["respondents"][0],
+                after=change["respondents"][1],
+                k_before=konversi_value(change["konversi"][0], language),
+                k_after=konversi_value(change["konversi"][1], language),
+            )
+        lines.append("• " + line)
+    return lines
+
+
+def period_view(period_name: str, unit: UnitOverview, tz: Any, language: str) -> str:
+    """One unit's period: status, its figures (as shown to be approved, or frozen), the
+    versions with their change logs, and a pending correction."""
+    _ = gettext_for(language)
+    parts = [
+        f"{unit.unit.name} · {period_name}",
+        _("Status: {status}").format(status=status_text(unit, language)),
+        "",
+        *summary_lines(unit.figures, language),
+    ]
+    if unit.state in (RUNNING, NOT_CUT):
+        parts += ["", _("These are the figures so far; they are cut at the close.")]
+    if unit.versions:
+        parts += ["", _("Versions:"), *versions_lines(unit, tz, language)]
+    if unit.pending is not None:
+        parts += ["", *correction_lines(unit.pending, language)]
+    return "\n".join(parts)
+
+
+def correction_lines(correction: Correction, language: str) -> list[str]:
+    """The change log a correction would publish: overall, then per service."""
+    _ = gettext_for(language)
+    lines = [
+        _("Pending correction of v{version}: {effect}").format(
+            version=correction.version, effect=correction_effect(correction, language)
+        )
+    ]
+    for change in correction.services:
+        lines.append(
+            "• "
+            + _(
+                "{service}: {entered} entered, {left} left; n {before} → {after}; "
+                "IKM {k_before} → {k_after}"
+            ).format(
+                service=shorten(change.name, SERVICE_NAME_SHOWN),
+                entered=change.entered,
+                left=change.left,
+                before=change.respondents[0],
+                after=change.respondents[1],
+                k_before=konversi_value(change.konversi[0], language),
+                k_after=konversi_value(change.konversi[1], language),
+            )
+        )
+    return lines
+
+
+def correction_confirm(title_text: str, correction: Correction, language: str) -> str:
+    _ = gettext_for(language)
+    return "\n".join(
+        [
+            _("Publish version {version} of {title}?").format(
+                version=correction.version + 1, title=title_text
+            ),
+            "",
+            *correction_lines(correction, language),
+            "",
+            _(
+                "Version {old} stays readable; the report, the public page and the channel "
+                "use version {new} from now on."
+            ).format(old=correction.version, new=correction.version + 1),
+        ]
+    )
+
+
+def correction_published(title_text: str, version: int, language: str) -> str:
+    _ = gettext_for(language)
+    return _("Published: version {version} of {title}.").format(version=version, title=title_text)
