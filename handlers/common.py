@@ -192,7 +192,17 @@ async def privacy(update: Update, context: BotContext) -> None:
         "the database are kept for at most {backup_days} days, so what you delete is "
         "gone from them after that."
     ).format(backup_days=settings.backup_keep_days)
-    await update.effective_message.reply_text(f"{text}\n\n{erasure}")
+    performance = _(
+        "Employees' performance records (PermenPANRB 6/2022): your supervisor's notes about "
+        "you, the monthly feedback card with what citizens said about you (only from "
+        "{minimum} answers, comments masked), the feedback, the dialogue date and your "
+        "replies, special expectations and your questions, and the achievements you log "
+        "with their evidence files. Only you and your supervisor (and their superior, if "
+        "your agency set it) see them; every view of another person's card is logged. "
+        "/hapusdata deletes your achievements and their evidence files; the rest is the "
+        "performance documentation your agency must keep: ask {contact} about it."
+    ).format(minimum=settings.feedback_min_citizens, contact=settings.dpo_contact)
+    await update.effective_message.reply_text(f"{text}\n\n{performance}\n\n{erasure}")
 
 
 async def language_menu(update: Update, context: BotContext) -> None:

@@ -3,7 +3,8 @@
 Evidence files live under ``DATA_DIR/evidence/<employee id>/`` (so backups,
 which take every file of DATA_DIR, keep them); a row holds the path relative
 to DATA_DIR. ``/hapusdata`` erases an employee's achievements with their files
-(`erase_achievements`, then `remove_files` after the commit). Each function
+(`erase_achievements`, then `remove_files` after the commit) and the lines
+quoting them in stored messages (the supervisor's card, e-Kinerja text). Each function
 takes a session and never commits.
 """
 
@@ -17,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from storage import erasure
 from storage.crypto import new_token
 from storage.models import TelegramAccount
 from storage.performance_models import Achievement, PerformanceExpectation
@@ -24,6 +26,7 @@ from storage.performance_models import Achievement, PerformanceExpectation
 EVIDENCE_DIR = "evidence"
 CAPTION_MAX_CHARS = 500
 LINK_MAX_CHARS = 1000
+QUOTED_PREFIX = 40  # characters of a caption enough to find it where it was quoted
 
 
 def keep_file(data_dir: Path, employee_id: int, content: bytes, suffix: str) -> str:
@@ -147,6 +150,11 @@ async def erase_achievements(
     rows = await session.scalars(select(Achievement).where(Achievement.id.in_(sorted(mine))))
     found = list(rows.all())
     await session.execute(delete(Achievement).where(Achievement.id.in_(sorted(mine))))
+    # Their captions and links were quoted on the supervisor's card and in e-Kinerja text:
+    # those lines go from the stored messages too (as a citizen's erased comment does).
+    # A long caption is shown shortened: its beginning identifies it as well.
+    quoted = [(i.caption, i.caption[:QUOTED_PREFIX], i.link or "") for i in found]
+    await erasure.cut_quotes(session, sorted({text for texts in quoted for text in texts if text}))
     return len(found), [item.file_path for item in found if item.file_path]
 
 

@@ -157,8 +157,11 @@ def fragments(comment: str) -> list[str]:
     return [line.strip() for line in comment.split("\n") if len(line.strip()) >= MIN_FRAGMENT]
 
 
-async def _cut_quotes(session: AsyncSession, comments: list[str]) -> int:
-    """Cut the lines that quote these comments out of any other stored message."""
+async def cut_quotes(session: AsyncSession, comments: list[str]) -> int:
+    """Cut the lines that quote these texts out of any stored message; how many changed.
+
+    Also for an employee's erased achievements (their captions and links quoted on
+    the supervisor's card and in the e-Kinerja text, ``storage/achievements.py``)."""
     parts = [part for comment in comments for part in fragments(comment)]
     if not parts:
         return 0
@@ -239,7 +242,7 @@ async def _drop_notifications(session: AsyncSession, owned: _Owned) -> int:
     if conditions:
         result = await session.execute(delete(OutboxMessage).where(or_(*conditions)))
         count += int(result.rowcount or 0)  # type: ignore[attr-defined]
-    return count + await _cut_quotes(session, owned.comments)
+    return count + await cut_quotes(session, owned.comments)
 
 
 async def _count_relays(session: AsyncSession, response_ids: list[int]) -> int:

@@ -38,6 +38,7 @@ from scheduler.services import services_of
 from storage import skp
 from storage.db import SessionFactory
 from storage.models import AuditLog, Employee, TelegramAccount
+from storage.outbox_models import OutboxMessage
 from storage.performance_models import (
     GIVEN,
     SKIPPED,
@@ -531,6 +532,19 @@ async def erase_evidence(
 ) -> None:
     """Budi erases his data: his achievements go with their evidence files."""
     budi = fake_api.user(OFFICER_TG, "Budi", "id")
+    privacy = (await budi.send("/privacy")).text
+    assert "Catatan kinerja pegawai (PermenPANRB 6/2022)" in privacy
+    assert "/hapusdata menghapus capaian Anda beserta berkas buktinya" in privacy
+    caption = "Antrean KTP-el selesai sebelum pukul 14.00"
+
+    async def quoting() -> list[str]:
+        async with sessions() as session:
+            found = await session.scalars(
+                select(OutboxMessage.kind).where(OutboxMessage.content.contains(caption))
+            )
+            return sorted(set(found))
+
+    assert await quoting() == ["ekinerja_block", "feedback_card"]  # Siti's card and blocks
     asked = await budi.send("/hapusdata")
     assert "capaian yang Anda catat dengan /capaian, beserta berkas buktinya: 2" in asked.text
     done = await budi.press("Ya, hapus", budi.last_with_buttons())
@@ -538,6 +552,14 @@ async def erase_evidence(
     async with sessions() as session:
         assert list(await session.scalars(select(Achievement))) == []
     assert list((settings.data_dir / "evidence").rglob("*.jpg")) == []
+    assert await quoting() == []  # the lines quoting it are cut, the messages stay
+    async with sessions() as session:
+        card = await session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.content.contains("Kartu umpan balik: Budi Santoso, periode 2026-11")
+            )
+        )
+    assert card is not None and "Sabar melayani" in card.content
 
 
 async def team_feedback_before(fake_api: FakeBotApi) -> None:
