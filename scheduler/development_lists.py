@@ -11,7 +11,11 @@ themselves is placed under the head above), and each head gets one message
 - the development list: core values below expectation, with their figures.
 
 Both are labelled a recommendation for the Pejabat Penilai Kinerja; nothing
-follows from them automatically (`scheduler.scoring.development_lists`).
+follows from them automatically (`scheduler.scoring.development_lists`). When an
+admin recorded the predikat mix that applies (`storage.predikat_mix`, the head's
+OPD else every OPD) and the recommended predikat of the head's ratees break it,
+the same message carries a warning (`scheduler.scoring.predikat_mix`), and is
+sent for the warning alone too.
 Names, reasons and released figures only: never a rater, an answer or a plan.
 """
 
@@ -27,9 +31,17 @@ from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
 from scheduler.messages import development_lists as texts
 from scheduler.scoring.development_lists import praised_enough, values_below
+from scheduler.scoring.predikat_mix import breaches
 from scheduler.scoring.review_recommendation import Predikat
-from storage import praise
-from storage.directory import LinkedHead, Placed, accounts_by_employee, nearest_linked_head, placed
+from storage import praise, predikat_mix
+from storage.directory import (
+    LinkedHead,
+    Placed,
+    accounts_by_employee,
+    nearest_linked_head,
+    placed,
+    top_unit_codes,
+)
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_REPORT
 from storage.preferences import language_of
@@ -46,6 +58,7 @@ class HeadLists:
     head: LinkedHead
     recognition: dict[int, texts.Recognised] = field(default_factory=dict)
     development: list[texts.Developing] = field(default_factory=list)
+    mix: list[Predikat] = field(default_factory=list)  # the recommended predikat of its ratees
 
 
 class _Router:
@@ -98,6 +111,8 @@ async def queue_lists(
         found = await lists_of(item.ratee.id)
         if found is None:
             continue
+        if item.predikat is not None:
+            found.mix.append(item.predikat)
         if item.predikat is Predikat.SANGAT_BAIK:
             found.recognition[item.ratee.id] = texts.Recognised(item.ratee.name, True, 0)
         below = values_below(item.result, item.instrument)
@@ -121,19 +136,25 @@ async def _queue(
     now: datetime,
 ) -> int:
     accounts = await accounts_by_employee(session, sorted(heads))
+    opd_of = await top_unit_codes(session)
     queued = 0
     for head_id, lists in sorted(heads.items()):
-        if not lists.recognition and not lists.development:
+        rule = await predikat_mix.limits_for(session, cycle.id, opd_of.get(lists.head.unit_id, ""))
+        broken = breaches(lists.mix, rule.limits) if rule is not None else []
+        if not lists.recognition and not lists.development and not broken:
             continue
         language = language_of(accounts.get(head_id), settings)
+        _ = gettext_for(language)
         text = texts.lists_text(
             cycle.name,
             sorted(lists.recognition.values(), key=lambda r: r.name.casefold()),
             sorted(lists.development, key=lambda d: d.name.casefold()),
             settings.recognition_min_praise,
-            gettext_for(language),
+            _,
             language,
         )
+        if broken and rule is not None:
+            text += "\n\n" + texts.mix_warning(rule.achievement, broken, _)
         queued += await enqueue(
             session,
             chat_id=lists.head.chat_id,

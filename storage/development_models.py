@@ -96,3 +96,27 @@ class DevelopmentCheckin(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("plan_id", "month"),)
+
+
+class PredikatMixLimit(Base):
+    """One predikat's share limit in a cycle, as an admin recorded it (SE MenPANRB 03/2023).
+
+    The organisation's achievement and the distribution that applies to it are data an
+    admin enters (``ulasan development mix set``): the bot never invents a percentage.
+    ``scope`` is an OPD's code, or ``*`` for every OPD without a row of its own. A head
+    whose unit's recommended mix breaks a limit is warned at close; nothing else follows.
+    """
+
+    __tablename__ = "predikat_mix_limits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("review_cycles.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    achievement: Mapped[str] = mapped_column(String(64))  # the organisation's, as recorded
+    predikat: Mapped[str] = mapped_column(String(24))  # `Predikat` value
+    min_percent: Mapped[int | None] = mapped_column(SmallInteger)
+    max_percent: Mapped[int | None] = mapped_column(SmallInteger)
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("cycle_id", "scope", "predikat"),)

@@ -502,10 +502,32 @@ async def test_heads_get_recognition_and_development_lists_at_close(
                 officer_id=seeded.ids[officer],
                 user_key=next(keys),
             )
+    # An admin records the distribution that applies (data, not invented by the bot).
+    run = cli_runner(settings, clock)
+    mix = ("development", "mix", "set", "--cycle", "Semester I 2030", "--achievement", "Baik")
+    for args, error in (
+        ((), "at least one --min or --max"),
+        (("--max", "luar_biasa=20"), "'luar_biasa' is not a predikat"),
+        (("--max", "baik=120"), "whole percent 0-100"),
+        (("--min", "baik=60", "--max", "baik=50"), "minimum 60% is above the maximum 50%"),
+        (("--max", "baik=50", "--unit", "SEKSI"), "SEKSI is part of the OPD DINAS"),
+    ):
+        result = await asyncio.to_thread(run, *mix, *args)
+        assert result.exit_code == 1 and error in result.output, (args, result.output)
+    result = await asyncio.to_thread(run, *mix, "--max", "sangat_baik=20", "--min", "baik=50")
+    assert result.exit_code == 0, result.output
+    shown = await asyncio.to_thread(run, "development", "mix", "show", "--cycle", "Semester I 2030")
+    assert "*          Baik: sangat_baik <=20%, baik >=50%" in shown.output
     async with sessions.begin() as session:
         await close_cycle(session, "Semester I 2030", "cli:test", clock.now(), settings)
 
     to_s = await received(bot, fake_api, clock, TG["S"], "Recognition and development lists")
+    assert "breaks the distribution recorded for the organisation's achievement “Baik”" in (
+        to_s.text
+    )
+    assert "• Excellent: 1 of 1 (100%), above the maximum of 20%" in to_s.text
+    assert "• Good: 0 of 1 (0%), below the minimum of 50%" in to_s.text
+    assert "Only a warning" in to_s.text
     assert "A recommendation for the Pejabat Penilai Kinerja, not a decision" in to_s.text
     assert "• Pegawai R: rating Excellent (Sangat Baik)" in to_s.text
     assert "• Pegawai R: Harmonious 1.50" in to_s.text

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot.core.i18n import Translate
 from scheduler.messages.review_reports import number
 from scheduler.scoring.development_lists import Below
+from scheduler.scoring.predikat_mix import ABOVE, Breach
 from scheduler.scoring.review_instrument import Instrument
 
 
@@ -72,4 +73,36 @@ def lists_text(
         lines.append(f"• {person.name}: {values}")
     if not development:
         lines.append("• " + _("nobody"))
+    return "\n".join(lines)
+
+
+def _percent(count: int, total: int) -> int:
+    """A share in whole percent, half-up."""
+    return (count * 200 + total) // (2 * total)
+
+
+def mix_warning(achievement: str, broken: Sequence[Breach], _: Translate) -> str:
+    """The head's warning: which predikat's share breaks the recorded distribution."""
+    lines = [
+        _(
+            "Warning: the recommended predikat mix of your unit breaks the distribution "
+            "recorded for the organisation's achievement “{achievement}” (SE MenPANRB 03/2023):"
+        ).format(achievement=achievement)
+    ]
+    for breach in broken:
+        template = (
+            _("• {predikat}: {count} of {total} ({share}%), above the maximum of {limit}%")
+            if breach.kind == ABOVE
+            else _("• {predikat}: {count} of {total} ({share}%), below the minimum of {limit}%")
+        )
+        lines.append(
+            template.format(
+                predikat=_(breach.predikat.label),
+                count=breach.count,
+                total=breach.total,
+                share=_percent(breach.count, breach.total),
+                limit=breach.percent,
+            )
+        )
+    lines.append(_("Only a warning: no recommendation or decision was changed."))
     return "\n".join(lines)
