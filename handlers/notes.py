@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core.clock import local_day
@@ -29,8 +30,8 @@ from handlers.context import NOTE_INPUT_KEY, BotContext, expect_typed_input
 from scheduler import expectations
 from scheduler.messages import feedback_cards as texts
 from scheduler.scoring.performance_periods import Period, period_of
+from storage import achievements, skp
 from storage import performance_notes as notes
-from storage import skp
 from storage.directory import employee_by_telegram
 from storage.masking import clean_text
 from storage.models import Employee
@@ -220,9 +221,29 @@ async def handle_note_message(update: Update, context: BotContext) -> bool:
             )
         )
         return True
+    path = None
+    if photo is not None:
+        path = await _keep_photo(update, context, pending["employee"])
+        if path is None:
+            await message.reply_text(_("I could not download it. Please send it again."))
+            return True
     context.user_data.pop(NOTE_INPUT_KEY, None)
-    await _save(update, context, pending, text, photo, _)
+    await _save(update, context, pending, text, (photo, path), _)
     return True
+
+
+async def _keep_photo(update: Update, context: BotContext, employee_id: int) -> str | None:
+    """Download the note's photo into DATA_DIR/evidence/notes/ (backups take it); its path,
+    or None when Telegram would not give it."""
+    try:
+        found = await update.message.photo[-1].get_file()
+        content = bytes(await found.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("/catat: could not download the photo (%s)", exc)
+        return None
+    return achievements.keep_file(
+        context.settings.data_dir, employee_id, content, ".jpg", notes.PHOTOS
+    )
 
 
 async def _save(
@@ -230,9 +251,10 @@ async def _save(
     context: BotContext,
     pending: dict[str, Any],
     text: str,
-    photo: str | None,
+    photo: tuple[str | None, str | None],
     _: Translate,
 ) -> None:
+    """Write the note (``photo``: Telegram's file id and the kept file) or the expectation."""
     now = context.clock.now()
     period = period_of(
         local_day(now, context.settings.tz), context.settings.feedback_cadence_months
@@ -269,7 +291,7 @@ async def _write(
     employee: Employee,
     pending: dict[str, Any],
     text: str,
-    photo: str | None,
+    photo: tuple[str | None, str | None],
     period: Period,
     now: datetime,
 ) -> None:
@@ -298,7 +320,8 @@ async def _write(
         author_id=me.id,
         period=period.label,
         text=text,
-        photo_file_id=photo,
+        photo_file_id=photo[0],
+        photo_path=photo[1],
         value_code=value_code,
         skp_line_id=line_id,
         now=now,

@@ -29,15 +29,17 @@ LINK_MAX_CHARS = 1000
 QUOTED_PREFIX = 40  # characters of a caption enough to find it where it was quoted
 
 
-def keep_file(data_dir: Path, employee_id: int, content: bytes, suffix: str) -> str:
-    """Write evidence bytes under DATA_DIR/evidence/<employee>/; the path relative to DATA_DIR."""
-    folder = data_dir / EVIDENCE_DIR / str(employee_id)
+def keep_file(data_dir: Path, employee_id: int, content: bytes, suffix: str, kind: str = "") -> str:
+    """Write evidence bytes under DATA_DIR/evidence/[<kind>/]<employee>/ (``notes`` for a
+    supervisor's /catat photos); the path relative to DATA_DIR."""
+    relative = f"{EVIDENCE_DIR}/{kind}/{employee_id}" if kind else f"{EVIDENCE_DIR}/{employee_id}"
+    folder = data_dir / relative
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(8)}{suffix}"
     temporary = folder / f"{name}.part"
     temporary.write_bytes(content)
     temporary.replace(folder / name)
-    return f"{EVIDENCE_DIR}/{employee_id}/{name}"
+    return f"{relative}/{name}"
 
 
 async def add_achievement(

@@ -49,7 +49,8 @@ CARD_STATUSES = (WAITING, OPEN, GIVEN, SKIPPED)
 class PerformanceNote(Base):
     """An observation a supervisor records about a subordinate (``/catat``).
 
-    Text or a photo (Telegram's file id) with an optional caption, optionally
+    Text or a photo (Telegram's file id, and the file kept under DATA_DIR) with an
+    optional caption, optionally
     tied to a core value (``B1``…``B7``) or an SKP line; ``period`` is the
     performance period (``YYYY-MM``) of the day it was written.
     """
@@ -62,6 +63,9 @@ class PerformanceNote(Base):
     period: Mapped[str] = mapped_column(String(7))
     text: Mapped[str] = mapped_column(Text, default="")
     photo_file_id: Mapped[str | None] = mapped_column(String(200))
+    # The photo itself, kept under DATA_DIR/evidence/notes/ (relative to DATA_DIR), so
+    # backups take it and it outlives Telegram's file ids.
+    photo_path: Mapped[str | None] = mapped_column(String(300))
     value_code: Mapped[str | None] = mapped_column(String(8))
     skp_line_id: Mapped[int | None] = mapped_column(ForeignKey("skp_lines.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

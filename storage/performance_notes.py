@@ -16,6 +16,7 @@ from storage.models import Employee
 from storage.performance_models import PerformanceNote
 
 NOTE_MAX_CHARS = 1000
+PHOTOS = "notes"  # /catat photos: DATA_DIR/evidence/notes/<employee>/ (storage.achievements)
 
 
 async def subordinates(session: AsyncSession, supervisor_id: int) -> list[Employee]:
@@ -49,6 +50,7 @@ async def add_note(
     period: str,
     text: str,
     photo_file_id: str | None,
+    photo_path: str | None = None,
     value_code: str | None,
     skp_line_id: int | None,
     now: datetime,
@@ -59,6 +61,7 @@ async def add_note(
         period=period,
         text=text,
         photo_file_id=photo_file_id,
+        photo_path=photo_path,
         value_code=value_code,
         skp_line_id=skp_line_id,
         created_at=now,

@@ -154,7 +154,7 @@ async def cards(sessions: SessionFactory) -> list[FeedbackCard]:
         return list(await session.scalars(select(FeedbackCard).order_by(FeedbackCard.id)))
 
 
-async def write_notes(fake_api: FakeBotApi, sessions: SessionFactory) -> None:
+async def write_notes(fake_api: FakeBotApi, sessions: SessionFactory, settings: Settings) -> None:
     """Siti's /catat: a note on B1 about Budi, a photo about Rina; bad input answered."""
     siti = fake_api.user(HEAD_TG, "Siti", "id")
     listed = await siti.send("/catat")
@@ -182,6 +182,10 @@ async def write_notes(fake_api: FakeBotApi, sessions: SessionFactory) -> None:
         ("B1", "2026-11", False),
         (None, "2026-11", True),
     ]
+    # The photo itself is kept in the home's data folder, so backups take it.
+    (kept,) = [n.photo_path for n in stored if n.photo_path]
+    assert kept.startswith("evidence/notes/") and kept.endswith(".jpg")
+    assert (settings.data_dir / kept).stat().st_size > 0
 
 
 async def citizens_answer(sessions: SessionFactory, cw: CaseWorld) -> None:
@@ -210,7 +214,7 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     settings: Settings,
     tmp_path: Path,
 ):
-    await write_notes(fake_api, sessions)
+    await write_notes(fake_api, sessions, settings)
     await clarify_expectations(fake_api, inbox)
     await log_achievements(fake_api, settings)
     await citizens_answer(sessions, cw)
@@ -523,7 +527,7 @@ async def log_achievements(fake_api: FakeBotApi, settings: Settings) -> None:
     listing = await budi.send("/capaian")
     assert "Periode 2026-11: 2" in listing.text
     assert "(https://drive.example.go.id/rekap-nov)" in listing.text
-    kept = list((settings.data_dir / "evidence").rglob("*.jpg"))
+    kept = [p for p in (settings.data_dir / "evidence").rglob("*.jpg") if "notes" not in p.parts]
     assert len(kept) == 1 and kept[0].stat().st_size > 0
 
 
@@ -551,7 +555,9 @@ async def erase_evidence(
     assert "Capaian dan berkas buktinya dihapus: 2." in budi.last.text, done
     async with sessions() as session:
         assert list(await session.scalars(select(Achievement))) == []
-    assert list((settings.data_dir / "evidence").rglob("*.jpg")) == []
+    left = list((settings.data_dir / "evidence").rglob("*.jpg"))
+    # Siti's /catat photo (about Rina) is the supervisor's documentation: it stays.
+    assert [p.parts[-3] for p in left] == ["notes"]
     assert await quoting() == []  # the lines quoting it are cut, the messages stay
     async with sessions() as session:
         card = await session.scalar(
