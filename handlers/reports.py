@@ -1,4 +1,5 @@
-"""``/laporan``: an admin gets the IKM report and the 360° cycle report for their scope.
+"""``/laporan``: an admin gets the IKM report and the 360° cycle report for their scope;
+a city-wide admin (BKPSDM) also the development needs (``ulasan report development``).
 
 City-wide admins choose every unit or one top-level unit; a unit admin one of
 their units (a unit's report includes the units below it). The IKM report is
@@ -28,7 +29,8 @@ from handlers import common
 from handlers import reports_screens as screens
 from handlers.context import BotContext
 from handlers.roles import roles_here
-from scheduler.report_documents import Step, ikm_workbook, review_workbook
+from scheduler.documents.development_counts import ReportRefused
+from scheduler.report_documents import Step, development_workbook, ikm_workbook, review_workbook
 from storage import review_cycles
 from storage.review_cycle_types import CycleError
 from storage.review_results import ResultsError
@@ -55,7 +57,8 @@ async def laporan(update: Update, context: BotContext) -> None:
             _("Sorry, /laporan is only for administrators. Unit heads can use /ikm and /tim.")
         )
         return
-    text, markup = screens.render_menu(_)
+    scope = await _scope(update, context)
+    text, markup = screens.render_menu(_, scope is not None and scope.city_wide)
     await message.reply_text(text, reply_markup=markup)
 
 
@@ -160,6 +163,47 @@ async def build_review(update: Update, context: BotContext) -> None:
     await _build(update, context, title, 2, work)
 
 
+async def _city_wide(update: Update, context: BotContext) -> bool:
+    scope = await _scope(update, context)
+    return scope is not None and scope.city_wide
+
+
+async def choose_development_cycle(update: Update, context: BotContext) -> None:
+    """``lp:d``: which closed cycle's development needs (city-wide admins only)."""
+    if not await _city_wide(update, context):
+        await refuse(update, context)
+        return
+    await common.answer_query(update)
+    _ = await context.gettext(update)
+    language = await context.language(update)
+    async with context.sessions() as session:
+        cycles = await review_cycles.list_cycles(session)
+    text, markup = screens.render_cycles("all", cycles, _, language, prefix="lp:dp:")
+    await common.edit_or_send(update, text, markup)
+
+
+async def build_development(update: Update, context: BotContext) -> None:
+    """``lp:dp:<cycle>``: build and send the development needs of a closed cycle."""
+    async with context.sessions() as session:
+        cycle = await review_cycles.cycle_by_id(session, int(context.match.group("cycle")))
+    if not await _city_wide(update, context) or cycle is None or cycle.status == "open":
+        await refuse(update, context)
+        return
+    _ = await context.gettext(update)
+    title = _("the development needs of “{cycle}”").format(cycle=cycle.name)
+
+    async def work(step: Step) -> Path:
+        return await development_workbook(
+            context.sessions,
+            context.settings,
+            cycle_name=cycle.name,
+            now=context.clock.now(),
+            step=step,
+        )
+
+    await _build(update, context, title, 2, work)
+
+
 async def _build(
     update: Update,
     context: BotContext,
@@ -181,7 +225,7 @@ async def _build(
 
     try:
         path = await work(step)
-    except (ResultsError, CycleError) as exc:
+    except (ResultsError, CycleError, ReportRefused) as exc:
         log.info("/laporan: %s", exc)
         await common.edit_or_send(
             update, _("This report cannot be built now. Send /laporan again."), None
@@ -208,5 +252,7 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(choose_next, pattern=screens.PATTERN_REVIEW_SCOPE),
     CallbackQueryHandler(build_ikm, pattern=screens.PATTERN_IKM_BUILD),
     CallbackQueryHandler(build_review, pattern=screens.PATTERN_REVIEW_BUILD),
+    CallbackQueryHandler(choose_development_cycle, pattern=screens.PATTERN_DEVELOPMENT),
+    CallbackQueryHandler(build_development, pattern=screens.PATTERN_DEVELOPMENT_BUILD),
     CallbackQueryHandler(refuse, pattern=screens.PATTERN_ANY),
 ]

@@ -7,7 +7,9 @@ each press against the admin's scope and the database):
 - ``lp:is:<scope>``: the IKM report of a scope: choose the period;
 - ``lp:ip:<scope>:<period>``: build it (period ``m202611`` a month, ``y2026`` a year);
 - ``lp:rs:<scope>``: the 360° report of a scope: choose a closed cycle;
-- ``lp:rp:<scope>:<cycle id>``: build it.
+- ``lp:rp:<scope>:<cycle id>``: build it;
+- ``lp:d``: BKPSDM's development report (city-wide admins only): choose a closed cycle;
+- ``lp:dp:<cycle id>``: build it (every OPD; `scheduler.documents.development_counts`).
 
 ``<scope>`` is ``all`` (every unit: city-wide admins only) or a unit id.
 """
@@ -32,6 +34,8 @@ PATTERN_IKM_SCOPE = rf"^lp:is:{_SCOPE}$"
 PATTERN_IKM_BUILD = rf"^lp:ip:{_SCOPE}:(?P<period>m\d{{6}}|y\d{{4}})$"
 PATTERN_REVIEW_SCOPE = rf"^lp:rs:{_SCOPE}$"
 PATTERN_REVIEW_BUILD = rf"^lp:rp:{_SCOPE}:(?P<cycle>\d{{1,9}})$"
+PATTERN_DEVELOPMENT = r"^lp:d$"
+PATTERN_DEVELOPMENT_BUILD = r"^lp:dp:(?P<cycle>\d{1,9})$"
 PATTERN_ANY = r"^lp:"
 MONTHS_OFFERED = 6
 CYCLES_OFFERED = 8
@@ -46,15 +50,16 @@ def _rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[Inli
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
-def render_menu(_: Translate) -> tuple[str, InlineKeyboardMarkup]:
+def render_menu(_: Translate, city_wide: bool = False) -> tuple[str, InlineKeyboardMarkup]:
+    """The reports; city-wide admins (BKPSDM) also get the development needs."""
     text = _("Which report? Each comes as an XLSX document you can open in a spreadsheet.")
-    markup = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(_("IKM report (SKM)"), callback_data="lp:i")],
-            [InlineKeyboardButton(_("360° cycle report"), callback_data="lp:r")],
-        ]
-    )
-    return text, markup
+    rows = [
+        [InlineKeyboardButton(_("IKM report (SKM)"), callback_data="lp:i")],
+        [InlineKeyboardButton(_("360° cycle report"), callback_data="lp:r")],
+    ]
+    if city_wide:
+        rows.append([InlineKeyboardButton(_("Development needs (BKPSDM)"), callback_data="lp:d")])
+    return text, InlineKeyboardMarkup(rows)
 
 
 def render_scopes(
@@ -99,8 +104,10 @@ def render_periods(
 
 
 def render_cycles(
-    scope: str, cycles: list[CycleSummary], _: Translate, language: str
+    scope: str, cycles: list[CycleSummary], _: Translate, language: str, prefix: str = ""
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The closed cycles to choose from, each pressing ``lp:rp:<scope>:<id>`` (or, with
+    ``prefix``, ``<prefix><id>``)."""
     closed = [c for c in cycles if c.status != "open"][:CYCLES_OFFERED]
     if not closed:
         return _(
@@ -109,7 +116,7 @@ def render_cycles(
     buttons = [
         InlineKeyboardButton(
             f"{c.name} ({format_day(c.deadline, language)})"[:60],
-            callback_data=f"lp:rp:{scope}:{c.id}",
+            callback_data=f"{prefix}{c.id}" if prefix else f"lp:rp:{scope}:{c.id}",
         )
         for c in closed
     ]

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from bot.core.settings import Settings
+from scheduler.documents import development_counts as document
 from scheduler.documents.ikm_xlsx import write_xlsx as write_ikm_xlsx
 from scheduler.documents.review_report import ReviewReport, gather_review_report
 from scheduler.documents.review_xlsx import write_xlsx as write_review_xlsx
@@ -116,4 +117,30 @@ async def review_workbook(
     await step("writing")
     path = settings.exports_dir / review_file_name(report)
     write_review_xlsx(report, path)
+    return path
+
+
+async def development_workbook(
+    sessions: SessionFactory,
+    settings: Settings,
+    *,
+    cycle_name: str,
+    now: datetime,
+    step: Step = _quiet,
+) -> Path:
+    """BKPSDM's development needs of a closed cycle (every OPD), as XLSX: the file
+    ``ulasan report development --format xlsx`` writes."""
+    await step("reading")
+    async with sessions() as session:
+        report = await document.gather_development_report(
+            session,
+            cycle_name=cycle_name,
+            opd_code=None,
+            min_count=settings.min_anonymous_raters,
+            now=now,
+        )
+    await step("writing")
+    path = settings.exports_dir / document.file_name(report)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.write_xlsx(report, path)
     return path

@@ -51,7 +51,11 @@ async def test_a_city_admin_gets_the_ikm_report_of_a_month(
 ):
     admin = fake_api.user(ADMIN_ID, "Admin BKPSDM")
     await admin.send("/laporan")
-    assert admin.last.button_texts() == ["Laporan IKM (SKM)", "Laporan siklus 360°"]
+    assert admin.last.button_texts() == [
+        "Laporan IKM (SKM)",
+        "Laporan siklus 360°",
+        "Kebutuhan pengembangan (BKPSDM)",
+    ]
     await admin.press("Laporan IKM (SKM)")
     assert admin.last.button_texts() == ["Semua unit", "DINKES", "DUKCAPIL"]
     await admin.press("DUKCAPIL")
@@ -137,3 +141,46 @@ async def test_the_360_report_of_a_closed_cycle(
     book = workbook(admin.last)
     assert book.sheetnames[0] == "Ringkasan"
     assert "Berikut laporan 360° “Semester II 2026”, DUKCAPIL." in admin.messages[-2].text
+
+
+async def test_bkpsdm_gets_the_development_needs_of_a_closed_cycle(
+    app: BotApplication, fake_api: FakeBotApi, world: World, sessions: SessionFactory, settings
+):
+    """The same workbook as ``ulasan report development --format xlsx``, for city-wide
+    admins only (the counts and their folding: tests/test_development_report.py)."""
+    admin = fake_api.user(ADMIN_ID, "Admin BKPSDM")
+    await admin.send("/laporan")
+    await admin.press("Kebutuhan pengembangan (BKPSDM)")
+    assert "Belum ada siklus 360° yang ditutup" in admin.last.text
+    async with sessions.begin() as session:
+        await cycles.open_cycle(
+            session,
+            name="Semester II 2026",
+            deadline=NOON.date() + timedelta(days=7),
+            actor="test",
+            now=NOON - timedelta(days=30),
+            settings=settings,
+        )
+    async with sessions.begin() as session:
+        await cycles.close_cycle(session, "Semester II 2026", "test", NOON, settings)
+    await admin.send("/laporan")
+    await admin.press("Kebutuhan pengembangan (BKPSDM)")
+    note = admin.last
+    await admin.press("Semester II 2026")
+    book = workbook(admin.last)
+    assert book.sheetnames == ["Kebutuhan pengembangan", "Rencana per OPD"]
+    assert "cycle Semester II 2026" in str(book.active["A1"].value)
+    assert note.text == "Berikut kebutuhan pengembangan “Semester II 2026”."
+    assert (settings.exports_dir / "pengembangan-semester-ii-2026.xlsx").exists()
+
+    # A unit admin sees no such button, and pressing its data changes nothing.
+    await add_unit_admin(sessions, UNIT_ADMIN_TG, world.sub_unit_id)
+    unit_admin = fake_api.user(UNIT_ADMIN_TG, "Admin Bidang")
+    await unit_admin.send("/laporan")
+    assert "Kebutuhan pengembangan (BKPSDM)" not in unit_admin.last.button_texts()
+    for forged in ("lp:d", "lp:dp:1", "lp:dp:999"):
+        reply = await unit_admin.press_data(forged)
+        assert reply.alerts and "tidak berlaku" in reply.alerts[0], forged
+        assert not [c for c in reply.calls if c.method == "sendDocument"]
+    reply = await admin.press_data("lp:dp:999")  # no such cycle
+    assert reply.alerts and "tidak berlaku" in reply.alerts[0]
