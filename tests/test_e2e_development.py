@@ -33,6 +33,7 @@ from storage.development_models import DevelopmentCheckin, DevelopmentFocus, Dev
 from storage.models import AuditLog, Service, Unit
 from storage.outbox_models import OutboxMessage
 from storage.review_models import OPEN, PEER, SELF, SUPERVISOR
+from storage.review_results import cycle_results
 from tests.support.alert_world import submit
 from tests.support.app import make_settings, start_bot, stop_bot
 from tests.support.fakebot import FakeBotApi
@@ -541,3 +542,32 @@ async def test_heads_get_recognition_and_development_lists_at_close(
         assert (
             await development_lists.queue_lists(session, settings, cycle_id, [], clock.now()) == 0
         )
+
+
+async def test_an_uncovered_recommendation_puts_nobody_on_the_recognition_list(
+    sessions: SessionFactory, settings: Settings, clock: ManualClock
+):
+    """Everyone rates R 3 but only on B1-B3 ('cannot assess' on the rest): three values
+    released, fewer than RECOMMENDATION_MIN_VALUES (4), so no recommendation and no
+    predikat despite hasil kerja di atas; R is on no list and the head gets nothing."""
+    only_three: list[int | None] = [3, 3, 3, None, None, None, None]
+    reviews = [
+        Review("R", "R", SELF, only_three),
+        Review("S", "R", SUPERVISOR, only_three, hasil=3),
+        *(Review(f"P{i}", "R", PEER, only_three) for i in (1, 2, 3)),
+    ]
+    seeded = await seed(sessions, reviews)
+    async with sessions.begin() as session:
+        dinas = await session.scalar(select(Unit).where(Unit.code == "DINAS"))
+        seksi = await session.scalar(select(Unit).where(Unit.code == "SEKSI"))
+        dinas.head_employee_id, seksi.head_employee_id = seeded.ids["S"], seeded.ids["S"]
+    async with sessions.begin() as session:
+        results = await cycle_results(
+            session, seeded.cycle_id, min_raters=settings.min_anonymous_raters
+        )
+        (r,) = [item for item in results if item.ratee.id == seeded.ids["R"]]
+        assert r.hasil_kerja is not None and r.recommendation is None and r.predikat is None
+        queued = await development_lists.queue_lists(
+            session, settings, seeded.cycle_id, results, clock.now()
+        )
+    assert queued == 0
