@@ -209,6 +209,13 @@ async def handle_note_message(update: Update, context: BotContext) -> bool:
     if message.message_id < pending["prompt"]:
         return True
     _ = await context.gettext(update)
+    if pending["mode"] == EXPECT and message.text is None:
+        # An expectation is text the employee answers; a photo or file (even with a
+        # caption) would lose its content, so it is refused rather than half kept.
+        await message.reply_text(
+            _("Please type the text (a photo, sticker or file cannot be used here).")
+        )
+        return True
     photo = message.photo[-1].file_id if message.photo and pending["mode"] == PREFIX else None
     text = " ".join(clean_text(message.text or message.caption or "").split())
     if photo is None and not text:

@@ -492,6 +492,9 @@ async def clarify_expectations(fake_api: FakeBotApi, inbox: Inbox) -> None:
     await siti.press("Budi Santoso")
     assert "Tidak terkait" not in " ".join(siti.last.button_texts())
     await siti.press("SKP: Terlayaninya")
+    photo = await siti.send_photo(caption="Perekaman selesai di hari yang sama.")
+    assert photo.text.startswith("Silakan ketik teksnya")  # media where text is expected
+    assert (await siti.send_sticker()).text.startswith("Silakan ketik teksnya")
     sent = await siti.send("Perekaman selesai di hari yang sama.")
     assert sent.text.startswith("Ekspektasi dikirim kepada Budi Santoso")
     expectation = await inbox(OFFICER_TG, "Ekspektasi khusus Siti Rahmawati untuk 2026")
