@@ -91,24 +91,50 @@ def build_services(settings: Settings, sessions: SessionFactory | None, clock: C
     services.sender = OutboxSender.from_settings(
         settings, sessions, reachability=services.reachability, clock=clock
     )
-    # The scheduled jobs: one repeating JobQueue tick runs what is due; after each run
-    # the sender is woken, so what the job queued for now goes out at once.
-    services.runner = JobRunner(
-        settings, sessions, clock=clock, on_finished=lambda _outcome: services.wake()
-    )
+    services.runner = build_runner(services)
     return services
+
+
+def build_runner(services: Services) -> JobRunner:
+    """The scheduled jobs: one repeating JobQueue tick runs what is due; after each run
+    the sender is woken, so what the job queued for now goes out at once."""
+    return JobRunner(
+        services.settings,
+        services.sessions,
+        clock=services.clock,
+        on_finished=lambda _outcome: services.wake(),
+    )
+
+
+async def start_leader_work(application: BotApplication) -> None:
+    """Start what only one process per database may run: the outbox sender, the job tick."""
+    services = services_of(application)
+    await services.sender.start()
+    services.runner.start_ticking(application.job_queue)
+
+
+async def stop_leader_work(application: BotApplication) -> None:
+    """Stop the job runner (running jobs finish) and the sender; ready to start again."""
+    services = services_of(application)
+    await services.runner.stop()
+    await services.sender.stop()
+    services.runner = build_runner(services)  # a stopped runner does not start again
 
 
 async def open_resources(application: BotApplication) -> None:
     """Run after ``initialize()`` (PTB's post_init): publish the command menu, start the
     outbox sender, schedule the jobs' tick (it starts with the JobQueue)."""
+    await open_menu(application)
+    await start_leader_work(application)
+
+
+async def open_menu(application: BotApplication) -> None:
+    """Publish the command menu (webhook workers: the leader's work starts when elected)."""
     services = services_of(application)
     try:
         await _set_commands(application, services.settings)
     except TelegramError as exc:  # the menu is a convenience: the next start sets it
         log.warning("Could not set the command menu: %s", exc.message)
-    await services.sender.start()
-    services.runner.start_ticking(application.job_queue)
 
 
 async def close_resources(application: BotApplication) -> None:

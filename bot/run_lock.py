@@ -27,18 +27,22 @@ def lock_path(data_dir: Path) -> Path:
 
 
 @contextlib.contextmanager
-def hold(data_dir: Path, purpose: str) -> Iterator[None]:
-    """Hold the home's lock while the block runs; `Locked` if another process has it."""
+def hold(data_dir: Path, purpose: str, *, shared: bool = False) -> Iterator[None]:
+    """Hold the home's lock while the block runs; `Locked` if another process has it.
+
+    ``shared``: webhook workers of one deployment (``ulasan run --webhook --multi-worker``)
+    hold it together; a polling bot or a restore still finds it taken."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = lock_path(data_dir)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(descriptor, 200, 0).decode(errors="replace").strip()
             raise Locked(holder or "another process") from None
-        os.ftruncate(descriptor, 0)
+        if not shared:  # (shared holders would overwrite each other's line)
+            os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"pid {os.getpid()} ({purpose})\n".encode(), 0)
         yield
     finally:

@@ -1,4 +1,5 @@
-"""Running the bot for real: reach Telegram with backoff, poll until stopped, say why not.
+"""Running the bot for real: reach Telegram with backoff, poll (or serve the webhook,
+bot/webhook_server.py) until stopped, say why not.
 
 A service must outlive a network that is down when it starts (a server that
 boots before its network, a proxy that restarts, Telegram having a bad minute):
@@ -163,10 +164,14 @@ async def stop(application: BotApplication) -> None:
     await close_resources(application)
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, *, webhook: bool = False) -> None:
     """Run until SIGINT, SIGTERM or SIGHUP (a closed terminal), saying which; a rejected
-    token raises `TokenRejected`."""
+    token raises `TokenRejected`. ``webhook``: a webhook worker (bot/webhook_server.py)
+    instead of long polling."""
+    from bot.webhook_server import WebhookWorker
+
     application = build_application(settings)
+    worker = WebhookWorker(application, settings) if webhook else None
     stopping = asyncio.Event()
     received: list[str] = []
     loop = asyncio.get_running_loop()
@@ -187,14 +192,18 @@ async def serve(settings: Settings) -> None:
         raise asyncio.CancelledError
 
     try:
-        await start(application, settings, sleep)
+        if worker is None:
+            await start(application, settings, sleep)
+        else:
+            await reach_telegram(application.initialize, settings.telegram_base_url, sleep)
+            await worker.start()
         await stopping.wait()
         cause = received[0] if received else "request"
         log.info("Stopping on %s: finishing the work in hand", cause)
     except asyncio.CancelledError:
         log.info("Stopped before Telegram was reached")
     finally:
-        await stop(application)
+        await (stop(application) if worker is None else worker.stop())
 
 
 async def ask_telegram(settings: Settings) -> str:

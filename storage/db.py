@@ -42,6 +42,7 @@ def create_engine(
     busy_timeout_ms: int = 5000,
     foreign_keys: bool = True,
     one_sqlite_connection: bool = False,
+    pool_size: int | None = None,
 ) -> AsyncEngine:
     """Create the async engine; on SQLite set the pragmas on every connection.
 
@@ -59,6 +60,9 @@ def create_engine(
     kwargs: dict[str, Any] = {}
     if url.startswith("postgresql"):
         kwargs["pool_pre_ping"] = True
+        if pool_size is not None:  # a pool of fixed size (the webhook workers' lock pool)
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = 0
     if one_sqlite_connection and _is_sqlite_file(url):
         kwargs["pool_size"] = 1
         kwargs["max_overflow"] = 0

@@ -14,6 +14,7 @@ from storage import (  # noqa: F401
     rollup_models,
     rtl_models,
     survey_models,
+    webhook_models,
 )
 from storage.models import Base
 

@@ -22,6 +22,8 @@ it is created together with a new database by ``ulasan db upgrade``
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 import re
@@ -42,6 +44,7 @@ ENV_FILE = ".env"
 # A Bot API token as @BotFather issues it: the bot's numeric id, a colon, 35 characters
 # of A-Z a-z 0-9 _ - (30 or more accepted).
 TOKEN_SHAPE = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{30,}")
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class SettingsError(Exception):
@@ -144,6 +147,14 @@ class Settings(BaseSettings):
     # is reminded, and the head above hears (the product's defaults, not the regulation's).
     period_reminder_working_days: int = Field(default=10, ge=1, le=250)
     period_escalation_working_days: int = Field(default=15, ge=1, le=250)
+    # Webhook mode (``ulasan run --webhook``, bot/webhook_server.py): the public HTTPS URL
+    # Telegram posts updates to (its path is the path served), the secret Telegram sends
+    # with every post (empty: derived from SECRET_KEY, the same on every worker), and the
+    # address and port this worker listens on behind the reverse proxy.
+    webhook_url: str = ""
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
     # Quiet hours: reminders, nudges and digests only on working days in working hours;
     # alerts in their own, wider window.
     work_days: str = "1-5"
@@ -258,6 +269,23 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' must start with https:// (or http://), or be empty")
         return value.rstrip("/")
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"'{value}' must start with https:// (Telegram posts only there)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not WEBHOOK_SECRET_SHAPE.fullmatch(value.get_secret_value().strip()):
+            raise ValueError("Telegram accepts 1-256 characters of A-Z a-z 0-9 _ - as a secret")
+        return SecretStr(value.get_secret_value().strip())
+
     @field_validator("default_language", mode="before")
     @classmethod
     def _lower_language(cls, value: Any) -> Any:
@@ -352,6 +380,12 @@ class Settings(BaseSettings):
                 "a new database gets one from `ulasan db upgrade`, an old one from its backup"
             )
         return self.secret_key.get_secret_value().encode()
+
+    def webhook_secret_token(self) -> str:
+        """WEBHOOK_SECRET, else one derived from SECRET_KEY (every worker derives the same)."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        return hmac.new(self.secret_bytes(), b"ulasan-webhook", hashlib.sha256).hexdigest()
 
     def token(self) -> str:
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():

@@ -116,6 +116,18 @@ class FakeBotApi:
         self.max_poll_seconds = max_poll_seconds
         # Public channels the bot can see: "@username" -> (chat id, title, bot is admin).
         self.channels: dict[str, tuple[int, str, bool]] = {}
+        # Webhook mode: what setWebhook asked for; once set, updates are posted there (or
+        # round-robin to `webhook_targets`, the reverse proxy's workers), one chat's in
+        # order, each posted again until a worker answers 200, as Telegram does.
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_set = asyncio.Event()
+        self.webhook_targets: list[str] = []
+        self.webhook_retry_seconds = 0.2
+        self.webhook_posts: Counter[int] = Counter()  # posts per update_id, retries too
+        self._chat_posts: dict[int, list[dict[str, Any]]] = {}
+        self._chat_posters: dict[int, asyncio.Task[None]] = {}
+        self._next_target = itertools.count()
+        self._client: Any = None
 
     # -- server lifecycle ---------------------------------------------------
     @property
@@ -136,6 +148,13 @@ class FakeBotApi:
         self.port = sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        for poster in self._chat_posters.values():
+            poster.cancel()
+        await asyncio.gather(*self._chat_posters.values(), return_exceptions=True)
+        self._chat_posters.clear()
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
         if self._runner is not None:
             # Wake a pending long poll: the client has gone, and cleanup would
             # otherwise wait for its handler to time out. Likewise a stalled answer.
@@ -391,9 +410,77 @@ class FakeBotApi:
     def push_update(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
         update["update_id"] = update_id
+        if self.webhook is not None:
+            self._post_later(update)
+            return update_id
         self._updates.append(update)
         self._new_update.set()
         return update_id
+
+    # -- webhook mode -----------------------------------------------------------
+    async def _m_setWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+        self.webhook_set.set()
+        return True
+
+    async def _m_deleteWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        self.webhook = None
+        return True
+
+    def _post_later(self, update: dict[str, Any]) -> None:
+        chat = _chat_of(update)
+        self._chat_posts.setdefault(chat, []).append(update)
+        poster = self._chat_posters.get(chat)
+        if poster is None or poster.done():
+            self._chat_posters[chat] = asyncio.create_task(self._post_chat(chat))
+
+    async def _post_chat(self, chat: int) -> None:
+        waiting = self._chat_posts[chat]
+        while waiting:
+            await self._post_until_accepted(waiting[0])
+            waiting.pop(0)
+
+    async def _post_until_accepted(self, update: dict[str, Any], limit: float = 60.0) -> None:
+        deadline = time.monotonic() + limit
+        while True:
+            targets = self.webhook_targets or [self.webhook["url"] if self.webhook else ""]
+            target = targets[next(self._next_target) % len(targets)]
+            if await self.post_webhook(update, url=target) == 200:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no worker took update {update['update_id']}")
+            await asyncio.sleep(self.webhook_retry_seconds)
+
+    async def post_webhook(
+        self, update: dict[str, Any], *, url: str | None = None, secret: str | None = None
+    ) -> int:
+        """Post one update to the bot's webhook once, with the secret (or ``secret``);
+        the HTTP status, 0 when no worker answered (refused, reset, too slow)."""
+        import aiohttp
+
+        if self._client is None:
+            self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        assert self.webhook is not None or url is not None, "no webhook set"
+        target = url or (self.webhook or {})["url"]
+        token = secret if secret is not None else (self.webhook or {}).get("secret_token") or ""
+        if isinstance(update.get("update_id"), int):
+            self.webhook_posts[update["update_id"]] += 1
+        try:
+            async with self._client.post(
+                target, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": token}
+            ) as response:
+                await response.read()
+                return response.status
+        except (aiohttp.ClientError, TimeoutError):
+            return 0
+
+    async def webhook_idle(self, timeout: float = 30.0) -> None:
+        """Wait until every update pushed has been taken by a worker (answered 200)."""
+        deadline = time.monotonic() + timeout
+        while any(not p.done() for p in self._chat_posters.values()):
+            if time.monotonic() > deadline:
+                raise TimeoutError("updates still waiting for a worker")
+            await asyncio.sleep(0.05)
 
     def redeliver(
         self, update_id: int, payload: dict[str, Any], *, confirmed: bool = False
@@ -410,7 +497,7 @@ class FakeBotApi:
 
     def processed(self, update: object) -> None:
         """Listener for the update processor: record a finished update."""
-        update_id = getattr(update, "update_id", None)
+        update_id = update if isinstance(update, int) else getattr(update, "update_id", None)
         if update_id is not None:
             self.processed_ids.add(update_id)
             self.processed_times[update_id] += 1
@@ -462,6 +549,18 @@ class FakeBotApi:
         return [
             c for c in self.calls if c.chat_id == chat_id and (method is None or c.method == method)
         ]
+
+
+def _chat_of(update: dict[str, Any]) -> int:
+    """The chat an update belongs to (Telegram posts one chat's updates in order)."""
+    for kind in ("message", "edited_message", "callback_query", "my_chat_member"):
+        body = update.get(kind)
+        if isinstance(body, dict):
+            chat = body.get("chat") or (body.get("message") or {}).get("chat")
+            if chat:
+                return int(chat["id"])
+            return int((body.get("from") or {}).get("id", 0))
+    return 0
 
 
 def _refuse(refusal: Refusal) -> web.Response:
