@@ -274,6 +274,7 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     await second_month(bot, fake_api, sessions, cw, clock, inbox)
     await export_for_ekinerja(settings, tmp_path, clock, inbox)
     await ekinerja_from_telegram(bot, fake_api, sessions, clock, inbox)
+    await new_year_expectations(bot, inbox)
     await erase_evidence(fake_api, sessions, settings)
 
 
@@ -650,3 +651,19 @@ async def ekinerja_from_telegram(
     mine = await budi.send("/ekinerja")
     assert mine.text.startswith("Anda belum memegang kartu umpan balik.")
     assert await views() == 3
+
+
+async def new_year_expectations(bot: BotApplication, inbox: Inbox) -> None:
+    """Monday 4 January 2027, the year's first working day: supervisors are asked for the new
+    year's expectations (Budi answered his 2026 one, so no employee is reminded)."""
+    result = await run_job(bot, "expectation_reminders")
+    assert result.startswith("2027: ") and result.endswith(
+        "; 0 employee reminder(s) to answer an expectation"
+    )
+    siti = await inbox(HEAD_TG, "Klarifikasi ekspektasi 2027")
+    assert "Belum ada ekspektasi khusus dari Anda untuk 2027 bagi (1): Budi Santoso" in siti.text
+    assert "/ekspektasi" in siti.text
+    hendra = await inbox(SEKDA_TG, "Klarifikasi ekspektasi 2027")
+    assert "Rina Wulandari" in hendra.text and "Siti Rahmawati" in hendra.text
+    again = await run_job(bot, "expectation_reminders")
+    assert again.startswith("2027: 0 supervisor prompt(s)")
