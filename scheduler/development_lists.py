@@ -41,6 +41,7 @@ from storage.directory import (
     nearest_linked_head,
     placed,
     top_unit_codes,
+    unit_ancestor_ids,
 )
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_REPORT
@@ -78,9 +79,9 @@ class _Router:
     async def head_of(self, person_id: int, where: Placed) -> LinkedHead | None:
         head = await self._nearest(where.unit_id)
         if head is not None and head.employee_id == person_id:
-            # The head's own entry goes to the head above their unit.
-            parent = where.parent_id if head.unit_id == where.unit_id else None
-            head = await self._nearest(parent) if parent is not None else None
+            # The head's own entry goes to the head above the unit they head.
+            above = await unit_ancestor_ids(self.session, head.unit_id)
+            head = await self._nearest(above[1]) if len(above) > 1 else None
         return head
 
 

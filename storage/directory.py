@@ -143,23 +143,22 @@ async def nearest_linked_head(session: AsyncSession, unit_id: int) -> LinkedHead
 
 @dataclass(frozen=True)
 class Placed:
-    """An employee's name, unit and that unit's parent (to route a list to a head)."""
+    """An employee's name and unit (to route a list to the unit's head)."""
 
     name: str
     unit_id: int | None
-    parent_id: int | None
 
 
 async def placed(session: AsyncSession, employee_ids: list[int]) -> dict[int, Placed]:
-    """Active employees among ``employee_ids`` with their unit and its parent."""
+    """Active employees among ``employee_ids`` with their unit."""
     if not employee_ids:
         return {}
     rows = await session.execute(
-        select(Employee.id, Employee.name, Employee.unit_id, Unit.parent_id)
-        .outerjoin(Unit, Unit.id == Employee.unit_id)
-        .where(Employee.id.in_(employee_ids), Employee.active.is_(True))
+        select(Employee.id, Employee.name, Employee.unit_id).where(
+            Employee.id.in_(employee_ids), Employee.active.is_(True)
+        )
     )
-    return {int(e): Placed(str(n), u, p) for e, n, u, p in rows.all()}
+    return {int(e): Placed(str(n), u) for e, n, u in rows.all()}
 
 
 async def headed_unit_ids(session: AsyncSession, employee_id: int) -> list[int]:
