@@ -266,15 +266,24 @@ async def _save(
     period = period_of(
         local_day(now, context.settings.tz), context.settings.feedback_cadence_months
     )
-    saved = None
+    saved, sent = None, False
     async with context.sessions.begin() as session:
         me = await employee_by_telegram(session, update.effective_user.id)
         employee = await notes.subordinate(session, me.id, pending["employee"]) if me else None
         if me is not None and employee is not None:
             saved = employee.name
-            await _write(session, context, me, employee, pending, text, photo, period, now)
+            sent = await _write(session, context, me, employee, pending, text, photo, period, now)
     if saved is None:
         await update.message.reply_text(_(NOT_YOURS))
+        return
+    if pending["mode"] == EXPECT and not sent:
+        await update.message.reply_text(
+            _(
+                "Expectation saved. {name} has not linked their Telegram account yet: they "
+                "receive it on the first working day after they do, and you hear when they "
+                "understand or ask."
+            ).format(name=saved)
+        )
         return
     if pending["mode"] == EXPECT:
         context.services.wake()
@@ -301,14 +310,15 @@ async def _write(
     photo: tuple[str | None, str | None],
     period: Period,
     now: datetime,
-) -> None:
-    """Keep the note, or state the expectation (queued to the employee)."""
+) -> bool:
+    """Keep the note, or state the expectation (queued to the employee); False when an
+    expectation could not be queued (the employee is not linked)."""
     target = pending["target"]
     value_code = target[1:] if target.startswith("v") else None
     line_id = int(target[1:]) if target.startswith("s") else None
     if pending["mode"] == EXPECT:
         lines = {line.id: line for line in await skp.lines_of(session, employee.id, period.year)}
-        await expectations.state(
+        return await expectations.state(
             session,
             context.settings,
             employee_id=employee.id,
@@ -320,7 +330,6 @@ async def _write(
             text=text,
             now=now,
         )
-        return
     await notes.add_note(
         session,
         employee_id=employee.id,
@@ -333,6 +342,7 @@ async def _write(
         skp_line_id=line_id,
         now=now,
     )
+    return True
 
 
 async def forged_press(update: Update, context: BotContext) -> None:

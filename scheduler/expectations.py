@@ -80,23 +80,59 @@ async def state(
         now=now,
     )
 
+    sent = await _deliver(session, settings, item, skp_line, supervisor_name, now, None)
+    if sent:
+        item.sent_at = now
+    return sent
+
+
+async def _deliver(
+    session: AsyncSession,
+    settings: Settings,
+    item: PerformanceExpectation,
+    line: SkpLine | None,
+    supervisor_name: str,
+    now: datetime,
+    not_before: datetime | None,
+) -> bool:
+    """Queue the expectation itself (``expect:<token>``: at most once, ever)."""
+
     def message(language: str) -> str:
         _ = gettext_for(language)
-        about = texts.target_label(skp_line, value_code, _)
+        about = texts.target_label(line, item.value_code, _)
         head = _("🎯 {supervisor}'s special expectation for {year} — {about}:").format(
-            supervisor=supervisor_name, year=year, about=about
+            supervisor=supervisor_name, year=item.year, about=about
         )
-        return f"{head}\n\n{text}"
+        return f"{head}\n\n{item.text}"
 
     return await _send(
         session,
         settings,
-        employee_id,
+        item.employee_id,
         f"expect:{item.token}",
         message,
         now,
         lambda language: _buttons(item.token, language),
+        not_before,
     )
+
+
+async def deliver_late(
+    session: AsyncSession,
+    settings: Settings,
+    item: PerformanceExpectation,
+    now: datetime,
+    not_before: datetime,
+) -> bool:
+    """An expectation the employee never received (not linked when it was stated): queue it
+    now that they may be (False: still not linked, or it went out before)."""
+    if item.sent_at is not None:
+        return False
+    line = await session.get(SkpLine, item.skp_line_id) if item.skp_line_id else None
+    sent = await _deliver(session, settings, item, line, item.supervisor.name, now, not_before)
+    if sent:
+        item.sent_at = now
+    return sent
 
 
 def _buttons(token: str, language: str) -> list[list[Button]]:
@@ -114,8 +150,8 @@ async def remind(
     now: datetime,
     not_before: datetime,
 ) -> bool:
-    """Ask the employee once more to answer an expectation (once per expectation; False:
-    queued before, or they are not linked or blocked the bot)."""
+    """Ask the employee once more to answer an expectation (once, `reminded_at`; False:
+    reminded before, or they are not linked or blocked the bot)."""
     line = await session.get(SkpLine, item.skp_line_id) if item.skp_line_id else None
 
     def message(language: str) -> str:
@@ -128,7 +164,9 @@ async def remind(
         tail = _("Tap “I understand”, or ask a question if anything is unclear.")
         return f"{head}\n\n{item.text}\n\n{tail}"
 
-    return await _send(
+    if item.reminded_at is not None:
+        return False
+    sent = await _send(
         session,
         settings,
         item.employee_id,
@@ -138,6 +176,9 @@ async def remind(
         lambda language: _buttons(item.token, language),
         not_before,
     )
+    if sent:
+        item.reminded_at = now
+    return sent
 
 
 async def understood(

@@ -3,8 +3,8 @@
 `missing` lists, for a year, every pair of an active supervisor and an active
 subordinate the roster names now for whom that supervisor has stated no
 special expectation in that year, with the prompt already recorded for the
-pair (if any). `unanswered` lists the expectations an active employee has
-neither understood nor asked about since a moment. Each function takes a
+pair (if any). `unanswered` lists the year's expectations an active employee
+has neither understood nor asked about and that were not reminded yet. Each function takes a
 session and never commits.
 """
 
@@ -78,9 +78,9 @@ async def record_prompt(session: AsyncSession, item: Missing, year: int, now: da
     await session.flush()
 
 
-async def unanswered(session: AsyncSession, before: datetime) -> list[PerformanceExpectation]:
-    """Expectations stated before ``before`` that an active employee has neither understood
-    nor asked about, oldest first, with the employee and the supervisor loaded."""
+async def unanswered(session: AsyncSession, year: int) -> list[PerformanceExpectation]:
+    """The year's expectations an active employee has neither understood nor asked about
+    and that still wait to be sent or reminded, oldest first, with the people loaded."""
     employee = aliased(Employee)
     rows = await session.scalars(
         select(PerformanceExpectation)
@@ -88,7 +88,8 @@ async def unanswered(session: AsyncSession, before: datetime) -> list[Performanc
         .where(
             PerformanceExpectation.understood_at.is_(None),
             PerformanceExpectation.asked_at.is_(None),
-            PerformanceExpectation.created_at <= before,
+            PerformanceExpectation.year == year,
+            PerformanceExpectation.reminded_at.is_(None),
             employee.active.is_(True),
         )
         .options(

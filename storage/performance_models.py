@@ -135,6 +135,10 @@ class PerformanceExpectation(Base):
     understood_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     question: Mapped[str | None] = mapped_column(Text)
     asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Queued to the employee (None: they were not linked yet; it goes once they are), and
+    # the one reminder when it stayed unanswered (job expectation_reminders).
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
     supervisor: Mapped[Employee] = relationship(foreign_keys=[supervisor_id])

@@ -658,7 +658,7 @@ async def new_year_expectations(bot: BotApplication, inbox: Inbox) -> None:
     year's expectations (Budi answered his 2026 one, so no employee is reminded)."""
     result = await run_job(bot, "expectation_reminders")
     assert result.startswith("2027: ") and result.endswith(
-        "; 0 employee reminder(s) to answer an expectation"
+        "; 0 expectation(s) sent late or reminded to employees"
     )
     siti = await inbox(HEAD_TG, "Klarifikasi ekspektasi 2027")
     assert "Belum ada ekspektasi khusus dari Anda untuk 2027 bagi (1): Budi Santoso" in siti.text
@@ -667,3 +667,38 @@ async def new_year_expectations(bot: BotApplication, inbox: Inbox) -> None:
     assert "Rina Wulandari" in hendra.text and "Siti Rahmawati" in hendra.text
     again = await run_job(bot, "expectation_reminders")
     assert again.startswith("2027: 0 supervisor prompt(s)")
+
+
+async def test_an_expectation_for_an_unlinked_employee_waits_for_their_link(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    cw: CaseWorld,
+    clock: ManualClock,
+    inbox: Inbox,
+):
+    """Rina has no linked account when Siti states an expectation: Siti is told, and Rina
+    receives it on the first working day after she links, and can answer it."""
+    async with sessions.begin() as session:
+        await session.execute(
+            delete(TelegramAccount).where(TelegramAccount.telegram_user_id == STAFF_TG)
+        )
+    siti = fake_api.user(HEAD_TG, "Siti", "id")
+    await siti.send("/ekspektasi")
+    await siti.press("Rina Wulandari")
+    await siti.press("B4 Harmonis")
+    saved = await siti.send("Membantu rekan baru di loket arsip.")
+    assert saved.text.startswith("Ekspektasi tersimpan. Rina Wulandari belum menautkan akun")
+
+    async with sessions.begin() as session:
+        session.add(TelegramAccount(telegram_user_id=STAFF_TG, employee_id=cw.staff_id))
+    clock.set(wib(2026, 11, 24, 9, 15))
+    result = await run_job(bot, "expectation_reminders")
+    assert result.endswith("; 1 expectation(s) sent late or reminded to employees")
+    late = await inbox(STAFF_TG, "Ekspektasi khusus Siti Rahmawati untuk 2026 — B4 Harmonis")
+    assert "Membantu rekan baru di loket arsip." in late.text
+    rina = fake_api.user(STAFF_TG, "Rina", "id")
+    await rina.press("Saya mengerti", late)
+    await inbox(HEAD_TG, "Rina Wulandari mengerti ekspektasi Anda")
+    again = await run_job(bot, "expectation_reminders")
+    assert again.endswith("; 0 expectation(s) sent late or reminded to employees")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from bot.core.settings import Settings
 from scheduler import expectations
@@ -21,7 +21,7 @@ from storage.db import SessionFactory
 from storage.models import Employee, TelegramAccount
 from storage.outbox_models import OutboxMessage
 from storage.performance_models import ExpectationPrompt, PerformanceExpectation
-from tests.support.review_roster import TG, Roster, seed_roster, wib
+from tests.support.review_roster import TG, WIB, Roster, seed_roster, wib
 
 A_CHAT = 104
 B_CHAT = 105
@@ -62,6 +62,7 @@ async def sent(sessions: SessionFactory, kind: str = expectation_reminders.KIND)
                 "key": m.dedupe_key,
                 "text": json.loads(m.content)["text"],
                 "buttons": json.loads(m.content).get("buttons"),
+                "created": m.created_at.astimezone(WIB).date().isoformat(),
             }
             for m in rows.all()
         ]
@@ -137,7 +138,7 @@ async def test_weekends_wait_and_a_second_run_sends_nothing_new(
     result = await run(sessions, settings, date(2030, 1, 7))
     assert result == (
         "2030: 0 supervisor prompt(s) naming 0 subordinate(s); "
-        "0 employee reminder(s) to answer an expectation"
+        "0 expectation(s) sent late or reminded to employees"
     )
     assert len(await sent(sessions)) == 2
 
@@ -219,10 +220,22 @@ async def test_an_unanswered_expectation_comes_again_once(
         f"ex:{to_a1.token}:q",
     ]
 
-    # A2 links later: the expectation she never received reaches her this way, once.
+    # A2 links later: the expectation she never received goes out on the next run, and its
+    # one reminder a week after that.
     await link(sessions, roster.ids["A2"], 106)
-    await walk(sessions, settings, date(2030, 2, 18), 7)
-    late = [m for m in await sent(sessions, expectations.KIND) if m["key"].startswith("expect-")]
-    assert [m["key"] for m in late if m["to"] == roster.ids["A2"]] == [
-        f"expect-again:{to_a2.token}"
+    await walk(sessions, settings, date(2030, 2, 18), 14)
+    late = [m for m in await sent(sessions, expectations.KIND) if m["to"] == roster.ids["A2"]]
+    assert [(m["key"], m["created"]) for m in late] == [
+        (f"expect:{to_a2.token}", "2030-02-18"),
+        (f"expect-again:{to_a2.token}", "2030-02-25"),
     ]
+    assert late[0]["text"].startswith("🎯 Ekspektasi khusus Pegawai A untuk 2030 — B1")
+    async with sessions() as session:
+        stored = await session.get(PerformanceExpectation, to_a2.id)
+    assert stored.sent_at is not None and stored.reminded_at is not None
+
+    # Housekeeping prunes old outbox rows: nothing is sent again, the times are on the row.
+    async with sessions.begin() as session:
+        await session.execute(delete(OutboxMessage))
+    await walk(sessions, settings, date(2030, 3, 4), 30)
+    assert await sent(sessions, expectations.KIND) == []

@@ -16,10 +16,12 @@ person hears about each pair at most twice a year:
   with it, so a second run the same day, or the next day, sends nothing new.
   A supervisor without a linked account (or who blocked the bot) gets
   nothing and no row: they are asked once they can be reached.
-- **Employees.** An expectation neither understood nor asked about
-  ``EXPECTATION_REMINDER_DAYS`` after it was stated comes once more, with the
-  same two buttons (``expect-again:<token>``). An employee who was not linked
-  when it was stated gets it this way once they link.
+- **Employees.** An expectation stated while the employee had no linked
+  account goes out on the first working day after they link (``sent_at``).
+  One neither understood nor asked about ``EXPECTATION_REMINDER_DAYS`` after
+  it went out comes once more, with the same two buttons (``reminded_at``;
+  ``expect-again:<token>``). Both are kept on the expectation, not only in
+  the outbox, whose old rows housekeeping prunes.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ async def run(ctx: JobContext) -> str:
     answered = await _remind_employees(ctx, today, send_at)
     return (
         f"{today.year}: {supervisors} supervisor prompt(s) naming {named} subordinate(s); "
-        f"{answered} employee reminder(s) to answer an expectation"
+        f"{answered} expectation(s) sent late or reminded to employees"
     )
 
 
@@ -108,11 +110,15 @@ async def _prompt_supervisors(ctx: JobContext, today: date, send_at: datetime) -
 
 
 async def _remind_employees(ctx: JobContext, today: date, send_at: datetime) -> int:
+    """Send expectations never received (not linked when stated) and remind unanswered ones
+    ``EXPECTATION_REMINDER_DAYS`` after they went out; how many messages."""
     settings = ctx.settings
     before = ctx.now - timedelta(days=settings.expectation_reminder_days)
     queued = 0
     async with ctx.sessions.begin() as session:
-        for item in await prompts.unanswered(session, before):
-            if item.year == today.year:
+        for item in await prompts.unanswered(session, today.year):
+            if item.sent_at is None:
+                queued += await expectations.deliver_late(session, settings, item, ctx.now, send_at)
+            elif item.sent_at <= before:
                 queued += await expectations.remind(session, settings, item, ctx.now, send_at)
     return queued
