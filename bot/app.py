@@ -36,6 +36,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("nilai", N_("Rate my colleagues")),
     ("hasil", N_("My latest 360° results")),
     ("kriteria", N_("How the 360° assessment works")),
+    ("konsultasi", N_("Propose and vote on example behaviours")),
     ("rencana", N_("My development plan")),
 ]
 

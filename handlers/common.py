@@ -151,6 +151,10 @@ async def help_command(update: Update, context: BotContext) -> None:
                 "/kriteria: the 360° criteria: what is rated, what each level means, how "
                 "the rating is computed and who sees what"
             ),
+            _(
+                "/konsultasi: while a consultation is open, propose examples of behaviour "
+                "for the criteria and vote on them"
+            ),
             _("/id: your Telegram user id (an admin needs it to give you access)"),
             *role_sections(roles, _),
         ]

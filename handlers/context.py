@@ -30,6 +30,8 @@ NOTE_INPUT_KEY = "performance_note"
 # an achievement (handlers/achievements.py).
 QUESTION_INPUT_KEY = "expectation_question"
 ACHIEVEMENT_INPUT_KEY = "achievement_evidence"
+# An example behaviour being typed for a consultation (handlers/consultation.py).
+EXAMPLE_INPUT_KEY = "consultation_example"
 # A supervisor's note on a development plan, a ratee's check-in note (development_review).
 PLAN_NOTE_KEY = "development_note"
 CHECKIN_NOTE_KEY = "development_checkin_note"
@@ -43,6 +45,7 @@ TYPED_INPUT_KEYS = (
     NOTE_INPUT_KEY,
     QUESTION_INPUT_KEY,
     ACHIEVEMENT_INPUT_KEY,
+    EXAMPLE_INPUT_KEY,
 )
 
 

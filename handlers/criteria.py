@@ -15,6 +15,7 @@ same page again.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -23,12 +24,14 @@ from bot.core.i18n import Translate
 from handlers import common
 from handlers.context import BotContext
 from scheduler.messages.criteria import PAGE_COUNTER, CriteriaFacts, Page, criteria_pages
+from scheduler.scoring.instrument_examples import Examples
 from scheduler.scoring.review_instrument import (
     DEFAULT_INSTRUMENT,
     Instrument,
     InstrumentError,
     get_instrument,
 )
+from storage.consultations import examples_of, latest_version
 from storage.criteria import instrument_code_for
 from storage.directory import employee_by_telegram
 
@@ -39,24 +42,41 @@ PATTERN_PAGE = r"^kr:(?P<page>\d{1,2})$"
 PATTERN_ANY = r"^kr:"
 
 
-async def _reader_instrument(update: Update, context: BotContext) -> Instrument | None:
+@dataclass(frozen=True)
+class Reader:
+    """What the reader is shown: an instrument, its version and that version's examples."""
+
+    instrument: Instrument
+    version: int
+    examples: Examples
+
+
+async def _reader_instrument(update: Update, context: BotContext) -> Reader | None:
     """The instrument to explain, or None when the user may not read the criteria."""
     user = update.effective_user
     async with context.sessions() as session:
         employee = await employee_by_telegram(session, user.id)
-        code = await instrument_code_for(session, employee.id) if employee else None
-    if employee is None and not context.settings.is_admin(user.id):
-        return None
-    try:
-        return get_instrument(code) if code else DEFAULT_INSTRUMENT
-    except InstrumentError:  # a cycle whose instrument this version no longer knows
-        return DEFAULT_INSTRUMENT
+        if employee is None and not context.settings.is_admin(user.id):
+            return None
+        found = await instrument_code_for(session, employee.id) if employee else None
+        try:
+            instrument = get_instrument(found[0]) if found else DEFAULT_INSTRUMENT
+        except InstrumentError:  # a cycle whose instrument this version no longer knows
+            instrument, found = DEFAULT_INSTRUMENT, None
+        version = found[1] if found else await latest_version(session, instrument.code)
+        try:
+            examples = await examples_of(session, instrument, version)
+        except InstrumentError:
+            examples = {}
+    return Reader(instrument, version, examples)
 
 
-def _pages(context: BotContext, instrument: Instrument, _: Translate, language: str) -> list[Page]:
+def _pages(context: BotContext, reader: Reader, _: Translate, language: str) -> list[Page]:
     settings = context.settings
     facts = CriteriaFacts(settings.min_anonymous_raters, settings.recommendation_min_values)
-    return criteria_pages(instrument, facts, _, language)
+    return criteria_pages(
+        reader.instrument, facts, _, language, examples=reader.examples, version=reader.version
+    )
 
 
 def _markup(pages: list[Page], index: int, _: Translate) -> InlineKeyboardMarkup:

@@ -29,7 +29,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.core.clock import local_day
+from bot.core.clock import format_day, local_day
 from handlers import common
 from handlers import cycles_screens as screens
 from handlers.context import BotContext
@@ -42,8 +42,10 @@ from handlers.cycles_admin import (
     list_view,
     notice,
 )
+from scheduler.consultations import open_consultation
 from scheduler.cycles import open_cycle
 from storage import review_cycles
+from storage.consultation_types import ConsultationExists
 from storage.crypto import new_token
 from storage.review_cycle_types import (
     CycleError,
@@ -70,6 +72,7 @@ _RETRY_STEP: dict[type[CycleError], str] = {
     DeadlineInPast: STEP_DEADLINE,
     UnknownUnit: STEP_SCOPE,
     NoEmployees: STEP_SCOPE,
+    ConsultationExists: STEP_NAME,
 }
 
 Flow = dict[str, Any]
@@ -276,6 +279,42 @@ async def confirm_open(update: Update, context: BotContext) -> None:
 
 
 @admin_only
+async def confirm_consult(update: Update, context: BotContext) -> None:
+    """``cy:kc:<nonce>`` at CONFIRM: instead of the cycle, opens a consultation on example
+    behaviours under the cycle's name and scope (``CONSULTATION_DAYS``) and ends the flow;
+    a refusal goes back to the step that can fix it."""
+    flow = _flow_for_press(context, STEP_CONFIRM)
+    if flow is None:
+        await notice(update, context)
+        return
+    _ = await context.gettext(update)
+    who = actor(update, context)
+    try:
+        async with context.sessions.begin() as session:
+            opened = await open_consultation(
+                session,
+                name=flow["name"],
+                unit_code=flow["unit_code"],
+                days=context.settings.consultation_days,
+                actor=who,
+                now=context.clock.now(),
+                settings=context.settings,
+            )
+    except CycleError as exc:
+        await common.answer_query(update)
+        flow["step"] = _RETRY_STEP.get(type(exc), STEP_NAME)
+        await _show_step_in_place(update, context, flow, lead=exc.translated(_))
+        return
+    end_flow(context)
+    log.info("consultation %s opened from Telegram by %s", opened.name, who)
+    await common.answer_query(update)
+    language = await context.language(update)
+    until = format_day(opened.closes_at.astimezone(context.settings.tz).date(), language)
+    text, markup = screens.render_consultation_opened(opened, _, until)
+    await common.edit_or_send(update, text, markup)
+
+
+@admin_only
 async def cancel_flow(update: Update, context: BotContext) -> None:
     """``cy:x:<nonce>``: drops the flow (nothing was written) and shows the list."""
     flow = _flow(context)
@@ -408,6 +447,7 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(scope_unit, pattern=screens.PATTERN_SCOPE_UNIT),
     CallbackQueryHandler(unit_page, pattern=screens.PATTERN_UNIT_PAGE),
     CallbackQueryHandler(confirm_open, pattern=screens.PATTERN_CONFIRM),
+    CallbackQueryHandler(confirm_consult, pattern=screens.PATTERN_CONSULT),
     CallbackQueryHandler(cancel_flow, pattern=screens.PATTERN_CANCEL),
     # Any other cy: data, after /siklus's own handlers (registered before) and these.
     CallbackQueryHandler(forged_press, pattern=screens.PATTERN_ANY),

@@ -23,6 +23,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.clock import format_day
 from bot.core.i18n import N_, Translate
 from handlers import confirm
+from storage.consultation_types import OpenedConsultation
 from storage.review_cycle_types import (
     ClosedCycle,
     Counts,
@@ -48,6 +49,7 @@ SCOPE_ALL = "cy:a:"  # cy:a:<nonce>
 SCOPE_UNIT = "cy:u:"  # cy:u:<nonce>:<unit id>
 UNIT_PAGE = "cy:p:"  # cy:p:<nonce>:<page>
 CONFIRM = "cy:ok:"  # cy:ok:<nonce>
+CONSULT = "cy:kc:"  # cy:kc:<nonce>: a consultation on examples first (scheduler.consultations)
 CANCEL = "cy:x:"  # cy:x:<nonce>
 
 _ID = r"(?P<id>\d{1,9})"
@@ -63,6 +65,7 @@ PATTERN_SCOPE_ALL = rf"^{SCOPE_ALL}{_NONCE}$"
 PATTERN_SCOPE_UNIT = rf"^{SCOPE_UNIT}{_NONCE}:{_ID}$"
 PATTERN_UNIT_PAGE = rf"^{UNIT_PAGE}{_NONCE}:(?P<page>\d{{1,4}})$"
 PATTERN_CONFIRM = rf"^{CONFIRM}{_NONCE}$"
+PATTERN_CONSULT = rf"^{CONSULT}{_NONCE}$"
 PATTERN_CANCEL = rf"^{CANCEL}{_NONCE}$"
 PATTERN_ANY = r"^cy:"
 
@@ -349,8 +352,32 @@ def render_confirm_step(
             ),
         ]
     )
-    rows = [_button(_("Open the cycle"), f"{CONFIRM}{flow['nonce']}"), _cancel_row(flow, _)]
+    rows = [
+        _button(_("Open the cycle"), f"{CONFIRM}{flow['nonce']}"),
+        _button(_("First a consultation on example behaviours"), f"{CONSULT}{flow['nonce']}"),
+        _cancel_row(flow, _),
+    ]
     return text, InlineKeyboardMarkup(rows)
+
+
+def render_consultation_opened(opened: OpenedConsultation, _: Translate, until: str) -> Screen:
+    """After "First a consultation": the window, the invitations, what comes next."""
+    text = "\n\n".join(
+        [
+            _("The consultation “{name}” is open until {until}.").format(
+                name=opened.name, until=until
+            ),
+            _("Participants: {participants}; invitations queued: {notified}.").format(
+                participants=opened.participants, notified=opened.notified
+            ),
+            _(
+                "The ASN propose and vote with /konsultasi. After it closes: "
+                "ulasan cycle consult-results “{name}”, then ulasan cycle adopt, then open "
+                "the cycle “{name}”."
+            ).format(name=opened.name),
+        ]
+    )
+    return text, InlineKeyboardMarkup([[InlineKeyboardButton(_("All cycles"), callback_data=LIST)]])
 
 
 def render_opened(opened: OpenedCycle, _: Translate) -> Screen:

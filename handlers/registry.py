@@ -21,6 +21,7 @@ from handlers import (
     citizen,
     citizen_entry,
     common,
+    consultation,
     criteria,
     cycle_opening,
     cycles_admin,
@@ -65,8 +66,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *review_results.HANDLERS,
         *development.HANDLERS,
         *development_review.HANDLERS,
-        # Every linked ASN: the 360° criteria (/kriteria, kr:).
+        # Every linked ASN: the 360° criteria (/kriteria, kr:) and the consultation on
+        # example behaviours (/konsultasi, ku:, the invitation's kun:).
         *criteria.HANDLERS,
+        *consultation.HANDLERS,
         # Admins and unit heads: /siklus (the opening flow's catch-all answers any other
         # cy:), the low-score alert's relay (al:), cases (/kasus, ks:, kl:), /status.
         *cycles_admin.HANDLERS,

@@ -22,6 +22,7 @@ from handlers import (
     alerts,
     cases,
     citizen,
+    consultation,
     cycle_opening,
     development,
     development_review,
@@ -56,6 +57,8 @@ async def route_message(update: Update, context: BotContext) -> None:
     if await notes.handle_note_message(update, context):
         return
     if await feedback.handle_feedback_text(update, context):
+        return
+    if await consultation.handle_example_text(update, context):
         return
     if await expectations.handle_question_text(update, context):
         return

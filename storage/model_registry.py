@@ -3,6 +3,7 @@
 from storage import (  # noqa: F401
     case_models,
     confirmation_models,
+    consultation_models,
     development_models,
     holiday_models,
     key_check_models,

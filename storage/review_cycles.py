@@ -42,6 +42,8 @@ from scheduler.scoring.assignments import (
     RosterEntry,
     generate_assignments,
 )
+from scheduler.scoring.review_instrument import DEFAULT_INSTRUMENT
+from storage import consultations
 from storage.crypto import new_token
 from storage.directory import accounts_by_employee, unit_subtree_ids
 from storage.models import AuditLog, Employee, Unit
@@ -209,12 +211,17 @@ async def insert_cycle(
     actor: str,
     now: datetime,
 ) -> ReviewCycle:
-    """A new open cycle (flushed, so it has its id)."""
+    """A new open cycle (flushed, so it has its id) on the default instrument's latest
+    version."""
+    instrument = DEFAULT_INSTRUMENT.code
     cycle = ReviewCycle(
         name=name,
         unit_id=unit.id if unit else None,
         deadline=deadline,
         status=OPEN,
+        instrument=instrument,
+        # The examples adopted last (storage.consultations), recorded for this cycle.
+        instrument_version=await consultations.latest_version(session, instrument),
         max_peers=max_peers,
         include_self=not no_self,
         opened_at=now,

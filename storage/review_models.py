@@ -51,6 +51,9 @@ class ReviewCycle(Base):
     deadline: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=OPEN)
     instrument: Mapped[str] = mapped_column(String(64), default="berakhlak3")
+    # The version of the instrument's adopted examples the cycle used (1: as shipped;
+    # storage.consultation_models.InstrumentVersion).
+    instrument_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     max_peers: Mapped[int] = mapped_column(Integer, default=4)
     include_self: Mapped[bool] = mapped_column(Boolean, default=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -141,7 +141,7 @@ async def test_unlinked_cannot_read_and_forged_pages_change_nothing(
     # An admin who is no employee reads the default instrument.
     admin = fake_api.user(ADMIN_ID)
     await admin.send("/kriteria")
-    assert "Instrumen: berakhlak3" in admin.last.text
+    assert "Instrumen: berakhlak3, versi 1" in admin.last.text
     ani = fake_api.user(ANI_TG)
     await ani.send("/kriteria")
     shown = ani.last

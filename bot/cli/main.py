@@ -29,6 +29,7 @@ def register_commands() -> None:
         admin,
         alerts,
         check,
+        consult,
         cycle,
         db,
         db_backup,
@@ -84,6 +85,8 @@ def register_commands() -> None:
     report_group.add_command(report_participation.participation_command)
     report_group.add_command(report_development.development_command)
     db.db_group.add_command(db_backup.backup_command)
+    for consult_command in consult.COMMANDS:
+        cycle.cycle_group.add_command(consult_command)
     db.db_group.add_command(db_backup.restore_command)
 
 

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     min_anonymous_raters: int = Field(default=3, ge=2, le=10)
     # Core values (of BerAKHLAK's 7) a recommended perilaku rating and predikat must rest on.
     recommendation_min_values: int = Field(default=4, ge=1, le=20)
+    # Days a consultation on example behaviours stays open (ulasan cycle consult, /siklus).
+    consultation_days: int = Field(default=7, ge=1, le=30)
     # Development plans: the latest target date when no cycle is open for the person
     # (months from today), and the days a supervisor has to approve a plan.
     development_target_months: int = Field(default=6, ge=1, le=24)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from bot.core.i18n import N_, Translate
 from scheduler.messages.review_reports import number
+from scheduler.scoring.instrument_examples import FIRST_VERSION, Examples
 from scheduler.scoring.review_instrument import (
     CANNOT_ASSESS,
     CANNOT_ASSESS_MEANING,
@@ -67,13 +68,18 @@ def _scale_page(instrument: Instrument, _: Translate) -> Page:
     return Page(_("The rating scale"), "\n".join(lines))
 
 
-def _value_page(index: int, item: Item, total: int, _: Translate) -> Page:
+def _value_page(index: int, item: Item, total: int, examples: Examples, _: Translate) -> Page:
     lines = [
         _("Core value {n}/{total}: {name}").format(n=index, total=total, name=_(item.name)),
         "",
         _("Behaviour indicators (the regulation's wording, never changed):"),
     ]
-    lines += [f"• {_(text)}" for text in item.indicators]
+    for n, text in enumerate(item.indicators):
+        lines.append(f"• {_(text)}")
+        lines += [
+            "   " + _("Example agreed in our consultation: {text}").format(text=example)
+            for example in examples.get((item.code, n), ())
+        ]
     lines += [
         "",
         _(
@@ -210,7 +216,7 @@ def _audience_page(_: Translate) -> Page:
     return Page(_("Who sees what"), "\n".join(lines))
 
 
-def _contents(pages: list[Page], instrument: Instrument, _: Translate) -> Page:
+def _contents(pages: list[Page], instrument: Instrument, version: int, _: Translate) -> Page:
     lines = [
         _("360° assessment criteria"),
         "",
@@ -222,25 +228,37 @@ def _contents(pages: list[Page], instrument: Instrument, _: Translate) -> Page:
         "",
     ]
     lines += [f"{n}. {page.title}" for n, page in enumerate(pages, start=1)]
-    lines += ["", _("Instrument: {code}").format(code=instrument.code)]
+    lines += [
+        "",
+        _("Instrument: {code}, version {version}").format(code=instrument.code, version=version),
+    ]
     return Page(_("Contents"), "\n".join(lines))
 
 
 def criteria_pages(
-    instrument: Instrument, facts: CriteriaFacts, _: Translate, language: str
+    instrument: Instrument,
+    facts: CriteriaFacts,
+    _: Translate,
+    language: str,
+    *,
+    examples: Examples | None = None,
+    version: int = FIRST_VERSION,
 ) -> list[Page]:
-    """Every page of ``/kriteria`` in order: contents, scale, one per core value, the
-    computation, the matrix, anonymity, who sees what."""
+    """Every page of ``/kriteria`` in order: contents, scale, one per core value (with the
+    examples adopted in ``version``), the computation, the matrix, anonymity, who sees what."""
     total = len(instrument.items)
     body = [
         _scale_page(instrument, _),
-        *(_value_page(n, item, total, _) for n, item in enumerate(instrument.items, start=1)),
+        *(
+            _value_page(n, item, total, examples or {}, _)
+            for n, item in enumerate(instrument.items, start=1)
+        ),
         _computation_page(instrument, facts, _, language),
         _matrix_page(_),
         _anonymity_page(facts, _),
         _audience_page(_),
     ]
-    return [_contents(body, instrument, _), *body]
+    return [_contents(body, instrument, version, _), *body]
 
 
 PAGE_COUNTER = N_("Page {n} of {total}")
