@@ -15,7 +15,8 @@ follows from them automatically (`scheduler.scoring.development_lists`). When an
 admin recorded the predikat mix that applies (`storage.predikat_mix`, the head's
 OPD else every OPD) and the recommended predikat of the head's ratees break it,
 the same message carries a warning (`scheduler.scoring.predikat_mix`), and is
-sent for the warning alone too.
+sent for the warning alone too. A mix recorded after the close warns then
+(`queue_mix_warnings`, kind ``development_mix``), on the predikat as decided by then.
 Names, reasons and released figures only: never a rater, an answer or a plan.
 """
 
@@ -47,9 +48,10 @@ from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_REPORT
 from storage.preferences import language_of
 from storage.review_models import ReviewCycle
-from storage.review_results import RateeResults
+from storage.review_results import RateeResults, cycle_results
 
 KIND = "development_lists"
+MIX_KIND = "development_mix"
 
 
 @dataclass
@@ -85,17 +87,14 @@ class _Router:
         return head
 
 
-async def queue_lists(
+async def _gather(
     session: AsyncSession,
     settings: Settings,
-    cycle_id: int,
+    cycle: ReviewCycle,
     results: Sequence[RateeResults],
     now: datetime,
-) -> int:
-    """Each linked head's lists (only heads with someone on a list); how many were queued."""
-    cycle = await session.get(ReviewCycle, cycle_id)
-    if cycle is None:
-        return 0
+) -> dict[int, HeadLists]:
+    """Every person on a list (and every predikat of the mix) under their head."""
     counts = await praise.counts_between(session, cycle.opened_at, cycle.closed_at or now)
     praised = praised_enough(counts, settings.recognition_min_praise)
     people = await placed(session, sorted({r.ratee.id for r in results} | set(praised)))
@@ -126,7 +125,60 @@ async def queue_lists(
         known = found.recognition.get(officer)
         excellent = known.excellent if known else False
         found.recognition[officer] = texts.Recognised(people[officer].name, excellent, n)
+    return heads
+
+
+async def queue_lists(
+    session: AsyncSession,
+    settings: Settings,
+    cycle_id: int,
+    results: Sequence[RateeResults],
+    now: datetime,
+) -> int:
+    """Each linked head's lists (only heads with someone on a list); how many were queued."""
+    cycle = await session.get(ReviewCycle, cycle_id)
+    if cycle is None:
+        return 0
+    heads = await _gather(session, settings, cycle, results, now)
     return await _queue(session, settings, cycle, heads, now)
+
+
+async def queue_mix_warnings(
+    session: AsyncSession, settings: Settings, cycle_id: int, now: datetime
+) -> int:
+    """After a mix is recorded for a closed cycle: warn each head whose ratees' predikat
+    (as decided now) break it (kind ``development_mix``, once per recording); how many."""
+    cycle = await session.get(ReviewCycle, cycle_id)
+    if cycle is None or cycle.closed_at is None:
+        return 0
+    results = await cycle_results(
+        session,
+        cycle_id,
+        min_raters=settings.min_anonymous_raters,
+        min_values=settings.recommendation_min_values,
+    )
+    heads = await _gather(session, settings, cycle, results, now)
+    accounts = await accounts_by_employee(session, sorted(heads))
+    opd_of = await top_unit_codes(session)
+    queued = 0
+    for head_id, lists in sorted(heads.items()):
+        rule = await predikat_mix.limits_for(session, cycle.id, opd_of.get(lists.head.unit_id, ""))
+        broken = breaches(lists.mix, rule.limits) if rule is not None else []
+        if not broken or rule is None:
+            continue
+        _ = gettext_for(language_of(accounts.get(head_id), settings))
+        title = _("Predikat mix — “{cycle}”").format(cycle=cycle.name)
+        queued += await enqueue(
+            session,
+            chat_id=lists.head.chat_id,
+            kind=MIX_KIND,
+            text=f"{title}\n\n{texts.mix_warning(rule.achievement, broken, _)}"[:4096],
+            dedupe_key=f"{MIX_KIND}:{cycle.id}:{head_id}:{int(now.timestamp())}",
+            priority=PRIORITY_REPORT,
+            employee_id=head_id,
+            now=now,
+        )
+    return queued
 
 
 async def _queue(

@@ -517,6 +517,7 @@ async def test_heads_get_recognition_and_development_lists_at_close(
         assert result.exit_code == 1 and error in result.output, (args, result.output)
     result = await asyncio.to_thread(run, *mix, "--max", "sangat_baik=20", "--min", "baik=50")
     assert result.exit_code == 0, result.output
+    assert "0 head(s) warned" in result.output  # the cycle is open: its close warns
     shown = await asyncio.to_thread(run, "development", "mix", "show", "--cycle", "Semester I 2030")
     assert "*          Baik: sangat_baik <=20%, baik >=50%" in shown.output
     async with sessions.begin() as session:
@@ -529,6 +530,13 @@ async def test_heads_get_recognition_and_development_lists_at_close(
     assert "• Excellent: 1 of 1 (100%), above the maximum of 20%" in to_s.text
     assert "• Good: 0 of 1 (0%), below the minimum of 50%" in to_s.text
     assert "Only a warning" in to_s.text
+    # Recorded after the close (the achievement came later): the head is warned then.
+    later = (*mix[:-1], "Butuh Perbaikan", "--max", "sangat_baik=0")
+    result = await asyncio.to_thread(run, *later)
+    assert result.exit_code == 0 and "1 head(s) warned" in result.output, result.output
+    warned = await received(bot, fake_api, clock, TG["S"], "Predikat mix — “Semester I 2030”")
+    assert "achievement “Butuh Perbaikan”" in warned.text
+    assert "• Excellent: 1 of 1 (100%), above the maximum of 0%" in warned.text
     assert "A recommendation for the Pejabat Penilai Kinerja, not a decision" in to_s.text
     assert "• Pegawai R: rating Excellent (Sangat Baik)" in to_s.text
     assert "• Pegawai R: Harmonious 1.50" in to_s.text

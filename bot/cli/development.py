@@ -154,6 +154,7 @@ def mix_set_command(
     maximums: tuple[str, ...],
 ) -> None:
     """Record the predikat distribution that applies (replaces the scope's earlier one)."""
+    from scheduler.development_lists import queue_mix_warnings
     from storage import predikat_mix
 
     limits = _limits(minimums, maximums)
@@ -169,7 +170,12 @@ def mix_set_command(
             session, cycle_id, scope, achievement.strip(), limits, actor(), now
         )
         entry.detail = f"cycle={cycle_name}; scope={scope}; " + _describe(limits)
-        return f"predikat mix for {scope} in '{cycle_name}': {_describe(limits)}"
+        # A closed cycle's heads hear of a breach now (an open one's at its close).
+        warned = await queue_mix_warnings(session, settings, cycle_id, now)
+        return (
+            f"predikat mix for {scope} in '{cycle_name}': {_describe(limits)}; "
+            f"{warned} head(s) warned"
+        )
 
     try:
         click.echo(run_in_transaction(settings, work))
