@@ -65,7 +65,11 @@ def settings(tmp_path: Path, migrated: str, fake_api: FakeBotApi) -> Settings:
         tmp_path,
         migrated,
         telegram_base_url=fake_api.base_url,
-        reply_timeout_seconds=0.5,  # the default budget, REPLY_RETRY_SECONDS=6
+        reply_timeout_seconds=0.5,
+        # The budget covers Telegram's faults here, not a loaded machine: at the default
+        # 6 s, a CI runner at load 8 spent it waiting for the CPU and apologised. Spending
+        # the budget is tested on its own (test_after_the_apology_the_next_press_shows_where_the_citizen_is).
+        reply_retry_seconds=15,
     )
 
 
@@ -196,6 +200,28 @@ async def test_a_colleague_is_rated_press_by_press(
     assert seeded.tokens["ani>budi"]
 
 
+async def outbox_delivered(
+    sessions: SessionFactory, user: FakeUser, chat_id: int, timeout: float = 30.0
+) -> None:
+    """Wait until the outbox holds rows for ``chat_id``, none still waiting, and the user
+    has received at least as many messages as were sent."""
+    from storage.outbox_models import QUEUED, SENDING, SENT, OutboxMessage
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        async with sessions() as session:
+            statuses = list(
+                await session.scalars(
+                    select(OutboxMessage.status).where(OutboxMessage.chat_id == chat_id)
+                )
+            )
+        waiting = [s for s in statuses if s in (QUEUED, SENDING)]
+        if statuses and not waiting and len(user.messages) >= statuses.count(SENT):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the outbox did not deliver to {chat_id} in {timeout} s: {statuses}")
+
+
 async def test_an_admin_closes_a_cycle_and_the_ratee_reads_hasil(
     bot: BotApplication, fake_api: FakeBotApi, sessions: SessionFactory
 ):
@@ -211,8 +237,9 @@ async def test_an_admin_closes_a_cycle_and_the_ratee_reads_hasil(
         assert (await session.scalars(select(ReviewCycle.status))).all() == [CLOSED]
 
     ratee = fake_api.user(TG["R"], "Rina")
-    # Closing sends each ratee their report through the outbox; let it arrive first.
-    await fake_api.wait_for_calls(lambda _calls: len(ratee.messages) >= 2)
+    # Closing sends each ratee their report (and the invitation to choose a development
+    # focus) through the outbox; let all of it arrive first, however slow the machine.
+    await outbox_delivered(sessions, ratee, TG["R"])
     before = len(ratee.messages)
     await ratee.send("/hasil")
     shown = ratee.messages[before:]
