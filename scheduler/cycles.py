@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import format_day, local_day, utcnow
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
-from scheduler import development, development_lists
+from scheduler import development, development_lists, unit_results
 from scheduler.documents.review_chart import render_chart
 from scheduler.feedback_cards import citizens_in
 from scheduler.messages import cycles as cycle_texts
@@ -312,6 +312,8 @@ async def queue_close_reports(
     # Development plans follow the results (counted apart: they are not reports).
     await development.invite_after_close(session, settings, cycle_id, results, now)
     await development_lists.queue_lists(session, settings, cycle_id, results, now)
+    # Openness: each unit's per-value figures to all its members (counted apart too).
+    await unit_results.queue_unit_results(session, settings, cycle_id, results, now)
     log.info("cycle %s closed at %s: %d report messages queued", cycle_id, now, queued)
     return queued
 
