@@ -45,6 +45,7 @@ from storage.db import create_engine
 log = logging.getLogger("ulasan.webhook")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+TAKEOVER_PAUSE = 1.0  # seconds: the outbox limit's window (scheduler/sender.py)
 MAX_BODY = 1024 * 1024  # an update is a few KB; a photo is a file_id, not bytes
 
 
@@ -72,15 +73,23 @@ class WebhookWorker:
             leader_lock = AdvisoryLeaderLock(self._lock_engine)
         self.inbox = WebhookInbox(application, services.sessions, locks, services.clock)
         where = f"{settings.webhook_listen}:{settings.webhook_port} (pid {os.getpid()})"
+        self._single = isinstance(leader_lock, AlwaysLeader)
         self.leadership = Leadership(
             leader_lock,
-            on_elected=lambda: start_leader_work(application),
+            on_elected=self._elected,
             on_deposed=lambda: stop_leader_work(application),
             name=where,
         )
         self.secret = settings.webhook_secret_token()
         self._runner: web.AppRunner | None = None
         self._sweeper: asyncio.Task[None] | None = None
+
+    async def _elected(self) -> None:
+        if not self._single:
+            # The leader before us may have sent its last message a moment ago: one rate
+            # window of silence keeps OUTBOX_RATE_PER_SECOND for the bot as a whole.
+            await asyncio.sleep(TAKEOVER_PAUSE)
+        await start_leader_work(self.application)
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)

@@ -33,7 +33,9 @@ class BotProcess:
         settings: Settings,
         api: FakeBotApi,
         env: dict[str, str | None] | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
+        self.args = args  # more options of `ulasan run` (e.g. --webhook)
         self.tmp_path = tmp_path
         self.settings = settings
         self.api = api
@@ -64,6 +66,7 @@ class BotProcess:
             "-m",
             "bot",  # `ulasan run`
             "--no-migrate",
+            *self.args,
             cwd=self.tmp_path,
             env=env,
             stdout=log,

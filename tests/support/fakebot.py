@@ -123,6 +123,8 @@ class FakeBotApi:
         self.webhook_set = asyncio.Event()
         self.webhook_targets: list[str] = []
         self.webhook_retry_seconds = 0.2
+        # Redelivery: post every taken update once more, to the next target.
+        self.webhook_redeliver = False
         self.webhook_posts: Counter[int] = Counter()  # posts per update_id, retries too
         self._chat_posts: dict[int, list[dict[str, Any]]] = {}
         self._chat_posters: dict[int, asyncio.Task[None]] = {}
@@ -438,6 +440,9 @@ class FakeBotApi:
         waiting = self._chat_posts[chat]
         while waiting:
             await self._post_until_accepted(waiting[0])
+            if self.webhook_redeliver and self.webhook_targets:
+                target = self.webhook_targets[next(self._next_target) % len(self.webhook_targets)]
+                await self.post_webhook(waiting[0], url=target)
             waiting.pop(0)
 
     async def _post_until_accepted(self, update: dict[str, Any], limit: float = 60.0) -> None:
