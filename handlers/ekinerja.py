@@ -47,7 +47,9 @@ async def ekinerja(update: Update, context: BotContext) -> None:
     except ValueError:
         await message.reply_text(
             _("Write the period as YYYY-MM, for example /ekinerja {example}.").format(
-                example=closed_period(local_day(now, settings.tz)).label
+                example=closed_period(
+                    local_day(now, settings.tz), settings.feedback_cadence_months
+                ).label
             )
         )
         return

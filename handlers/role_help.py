@@ -81,7 +81,8 @@ def _admin_help(roles: Roles, _: Translate) -> str:
         if roles.admin.city_wide
         else _("For administrators of your units (and the units below them):"),
         _(
-            "• Send a roster file (CSV or XLSX: units, services or employees) to import it; "
+            "• Send a roster file (CSV or XLSX: units, services, employees or SKP lines) to "
+            "import it; "
             "I check every row and show what would change before anything is written"
         ),
         _("/laporan: the IKM report and the 360° cycle report of your units as documents"),

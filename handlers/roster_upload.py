@@ -9,7 +9,8 @@ Steps (``scheduler/roster_upload.py`` holds the use case):
 
 1. the document: a short "checking…" note, the file is downloaded (getFile) and
    kept under its SHA-256 in ``DATA_DIR/uploads``; which roster file it is comes
-   from its header (units, services or employees);
+   from its header (units, services, employees, or SKP lines: ``ulasan import skp``'s
+   file, whose lines left out are archived, shown as such);
 2. the preview edits the note: what importing would do (added, updated,
    unchanged; for employees, how many of the admin's active staff the file
    leaves out), or every bad row in the admin's language (all of them as a

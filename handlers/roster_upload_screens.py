@@ -22,6 +22,7 @@ KIND_LABELS = {
     "units": N_("Units file"),
     "services": N_("Services file"),
     "employees": N_("Employees file"),
+    "skp": N_("SKP file"),
 }
 
 
@@ -103,6 +104,13 @@ def _changes(preview: Preview, _: Translate) -> list[str]:
         parts.append(_keys(_("Updated:"), preview.updated, _))
     if preview.heads_set:
         parts.append(_keys(_("Head set for:"), preview.heads_set, _))
+    if preview.kind == "skp" and counts.deactivated:
+        parts.append(
+            _(
+                "{count} SKP line(s) of the employees and years in this file are no longer "
+                "listed: they would be archived, their feedback and evidence kept."
+            ).format(count=counts.deactivated)
+        )
     parts += [_("Note: {note}").format(note=problem_line(n, _)) for n in preview.notes[:5]]
     parts += _deactivation(preview, _)
     if preview.changes or (preview.with_deactivation and preview.with_deactivation.deactivated):
@@ -134,14 +142,18 @@ def _deactivation(preview: Preview, _: Translate) -> list[str]:
 
 
 def unknown_kind(name: str, _: Translate) -> str:
-    return _(
-        "I cannot tell which roster file {name} is. Its first line must name the columns:\n"
-        "• units: code, name, parent_code, head_nip\n"
-        "• services: code, unit_code, name (optional: free, active)\n"
-        "• employees: nip, name, position, unit_code, supervisor_nip (optional: active)\n"
-        "Indonesian names work too (kode, nama, kode_induk, nip_kepala, kode_unit, jabatan, "
-        "nip_atasan, gratis, aktif)."
-    ).format(name=name)
+    return (
+        _(
+            "I cannot tell which roster file {name} is. Its first line must name the columns:\n"
+            "• units: code, name, parent_code, head_nip\n"
+            "• services: code, unit_code, name (optional: free, active)\n"
+            "• employees: nip, name, position, unit_code, supervisor_nip (optional: active)\n"
+            "Indonesian names work too (kode, nama, kode_induk, nip_kepala, kode_unit, jabatan, "
+            "nip_atasan, gratis, aktif)."
+        ).format(name=name)
+        + "\n"
+        + _("• SKP lines: nip, tahun, rencana_hasil_kerja, indikator, target, perspektif")
+    )
 
 
 def errors_overflow(preview: Preview, _: Translate) -> bool:
@@ -158,6 +170,20 @@ def errors_file(preview: Preview, name: str, _: Translate) -> str:
 
 def render_done(report: ImportReport, _: Translate) -> str:
     """After the import: what it did."""
+    if report.kind == "skp":
+        return (
+            _(
+                "SKP lines imported: {added} added, {updated} updated, {unchanged} unchanged, "
+                "{archived} archived."
+            ).format(
+                added=len(report.added),
+                updated=len(report.updated),
+                unchanged=len(report.unchanged),
+                archived=len(report.deactivated),
+            )
+            + "\n"
+            + _("The change is recorded in the audit log.")
+        )
     text = _(
         "Imported: {added} added, {updated} updated, {unchanged} unchanged, "
         "{deactivated} deactivated."

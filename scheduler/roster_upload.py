@@ -1,7 +1,8 @@
 """A roster file sent to the bot: kept, checked and previewed, then imported on confirmation.
 
-The rules are the CLI's (`storage.roster`: ``ulasan import``), with the scope of
-the admin who sent it (`storage.roster_scope`). The flow:
+The rules are the CLI's (`storage.roster`: ``ulasan import``; `storage.skp`:
+``ulasan import skp`` for an SKP file, reported in the same shape by `skp_report`),
+with the scope of the admin who sent it (`storage.roster_scope`). The flow:
 
 1. `keep` stores the bytes under ``DATA_DIR/uploads/<sha256>.<ext>``: the
    confirmation names the file by its hash, so what is imported is exactly
@@ -28,12 +29,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import roster
+from bot.core.clock import utcnow
+from storage import roster, skp
 from storage.db import SessionFactory
 from storage.roster import ImportReport, RosterInvalid, RowError
 from storage.roster_files import detect_kind
 
-KINDS = ("units", "services", "employees")
+KINDS = ("units", "services", "employees", "skp")
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
 MAX_BYTES = 10 * 1024 * 1024  # a roster of 10,000 staff is about 1 MB as XLSX
 HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -87,7 +89,9 @@ class Preview:
 
     @property
     def changes(self) -> bool:
-        return bool(self.counts.added or self.counts.updated or self.heads_set)
+        """Whether importing writes anything (for SKP lines, archiving one does)."""
+        archives = self.kind == "skp" and self.counts.deactivated
+        return bool(self.counts.added or self.counts.updated or self.heads_set or archives)
 
 
 def suffix_of(file_name: str) -> str:
@@ -118,9 +122,29 @@ def kept_file(uploads: Path, digest: str, suffix: str) -> Path | None:
     return path
 
 
+def skp_report(done: skp.SkpImport) -> ImportReport:
+    """An SKP import in the roster's shape: restored lines count as updated, archived
+    lines as "deactivated" (the preview and the confirmation bind to these counts)."""
+    return ImportReport(
+        "skp",
+        done.file,
+        added=list(done.added_keys),
+        updated=list(done.updated_keys),
+        unchanged=list(done.unchanged_keys),
+        deactivated=list(done.archived_keys),
+    )
+
+
 def _importer(
     kind: str, path: Path, actor: str, managed: frozenset[int] | None, deactivate: bool
 ) -> Callable[[AsyncSession], Awaitable[ImportReport]]:
+    if kind == "skp":
+
+        async def skp_lines(session: AsyncSession) -> ImportReport:
+            done = await skp.import_skp(session, path, actor=actor, now=utcnow(), managed=managed)
+            return skp_report(done)
+
+        return skp_lines
     functions: dict[str, Any] = {
         "units": roster.import_units,
         "services": roster.import_services,

@@ -72,7 +72,8 @@ __all__ = [
     "roster_tree",
 ]
 
-Kind = Literal["units", "services", "employees"]
+# "skp": SKP lines (storage/skp.py), reported in the same shape when sent to the bot.
+Kind = Literal["units", "services", "employees", "skp"]
 LIST_LIMIT = 50  # keys named in one audit detail
 UNKNOWN_UNIT = N_("unknown unit '{code}' (import the units file first)")
 

@@ -298,8 +298,9 @@ def read_table(path: str | Path, columns: Sequence[Column]) -> Table:
 
 
 def detect_kind(path: str | Path) -> str | None:
-    """Which roster file this is, from its header: "employees" (a ``nip`` column),
-    "services" (a unit code but no NIP), "units" (a parent or head column), or None.
+    """Which roster file this is, from its header: "skp" (a rencana hasil kerja column:
+    ``ulasan import skp``'s file), "employees" (a ``nip`` column), "services" (a unit
+    code but no NIP), "units" (a parent or head column), or None.
     Raises `RosterInvalid` when the file cannot be read at all."""
     file = str(path)
     try:
@@ -308,6 +309,8 @@ def detect_kind(path: str | Path) -> str | None:
         raise RosterInvalid([RowError(file, None, None, exc.message, exc.params)]) from None
     header = next((record for record in raw if any(record)), [])
     names = {_normalise_header(cell) for cell in header}
+    if names & {"rencana_hasil_kerja", "work_plan"}:
+        return "skp"
     if "nip" in names:
         return "employees"
     if names & {"unit_code", "kode_unit"}:

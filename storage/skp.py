@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.i18n import N_
 from storage.models import AuditLog, Employee
 from storage.performance_models import PLAN_MAX, SkpLine
 from storage.roster_checks import Problems, check_nip
@@ -43,6 +44,16 @@ SKP_COLUMNS = (
     Column("perspektif", "perspective"),
 )
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+# Problems, in the admin's language when the file comes through Telegram.
+EMPTY = N_("required value is empty")
+TOO_LONG = N_("too long ({length} characters; at most {limit})")
+NOT_A_YEAR = N_("'{value}' is not a year between {first} and {last}")
+UNKNOWN_NIP = N_("'{nip}' is not in the roster; import the employees first")
+NOT_MANAGED = N_("'{nip}' works in a unit you do not manage")
+TWICE = N_(
+    "this rencana hasil kerja is listed twice for {nip} in {year} (first on line {first}); "
+    "put its indicators in one row"
+)
 TEXT_LIMITS = {"rencana_hasil_kerja": PLAN_MAX, "indikator": 1000, "target": 200, "perspektif": 200}
 
 
@@ -58,6 +69,11 @@ class SkpImport:
     restored: int = 0
     employees: int = 0
     notes: list[str] = field(default_factory=list)
+    # "NIP year" of each line added / updated or restored / archived (the Telegram preview).
+    added_keys: list[str] = field(default_factory=list)
+    updated_keys: list[str] = field(default_factory=list)
+    archived_keys: list[str] = field(default_factory=list)
+    unchanged_keys: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -85,12 +101,12 @@ def _text(p: Problems, row: Row, key: str, *, required: bool) -> str | None:
     value = " ".join(row.get(key).split())
     if not value:
         if required:
-            p.add(row.line, key, "required value is empty")
+            p.add(row.line, key, EMPTY)
             return None
         return ""
     limit = TEXT_LIMITS[key]
     if len(value) > limit:
-        p.add(row.line, key, f"too long ({len(value)} characters; at most {limit})")
+        p.add(row.line, key, TOO_LONG, length=len(value), limit=limit)
         return None
     return value
 
@@ -98,18 +114,23 @@ def _text(p: Problems, row: Row, key: str, *, required: bool) -> str | None:
 def _year(p: Problems, row: Row) -> int | None:
     raw = row.get("tahun")
     if not raw:
-        p.add(row.line, "tahun", "required value is empty")
+        p.add(row.line, "tahun", EMPTY)
         return None
     if not raw.isdigit() or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
-        p.add(row.line, "tahun", f"'{raw}' is not a year between {FIRST_YEAR} and {LAST_YEAR}")
+        p.add(row.line, "tahun", NOT_A_YEAR, value=raw, first=FIRST_YEAR, last=LAST_YEAR)
         return None
     return int(raw)
 
 
-def _check_row(p: Problems, row: Row, known: set[str]) -> _Record | None:
+def _check_row(
+    p: Problems, row: Row, known: dict[str, int], managed: frozenset[int] | None
+) -> _Record | None:
     nip = check_nip(p, row, "nip", required=True)
     if nip is not None and nip not in known:
-        p.add(row.line, "nip", f"'{nip}' is not in the roster; import the employees first")
+        p.add(row.line, "nip", UNKNOWN_NIP, nip=nip)
+        nip = None
+    elif nip is not None and managed is not None and known[nip] not in managed:
+        p.add(row.line, "nip", NOT_MANAGED, nip=nip)
         nip = None
     year = _year(p, row)
     values = [
@@ -124,14 +145,17 @@ def _check_row(p: Problems, row: Row, known: set[str]) -> _Record | None:
     return _Record(row.line, nip, year, plan, indicator, target, perspective)
 
 
-async def _read(session: AsyncSession, path: Path) -> tuple[list[_Record], list[str]]:
+async def _read(
+    session: AsyncSession, path: Path, managed: frozenset[int] | None
+) -> tuple[list[_Record], list[str]]:
     table = read_table(path, SKP_COLUMNS)
-    known = set((await session.scalars(select(Employee.nip))).all())
+    rows = await session.execute(select(Employee.nip, Employee.unit_id))
+    known: dict[str, int] = {nip: unit_id for nip, unit_id in rows.all()}
     p = Problems(table)
     records: list[_Record] = []
     first_line: dict[tuple[str, int, str], int] = {}
     for row in table.rows:
-        record = _check_row(p, row, known)
+        record = _check_row(p, row, known, managed)
         if record is None:
             continue
         key = (record.nip, record.year, record.plan)
@@ -139,8 +163,10 @@ async def _read(session: AsyncSession, path: Path) -> tuple[list[_Record], list[
             p.add(
                 row.line,
                 "rencana_hasil_kerja",
-                f"this rencana hasil kerja is listed twice for {record.nip} in {record.year} "
-                f"(first on line {first_line[key]}); put its indicators in one row",
+                TWICE,
+                nip=record.nip,
+                year=record.year,
+                first=first_line[key],
             )
             continue
         first_line[key] = row.line
@@ -162,11 +188,17 @@ def _apply(line: SkpLine, record: _Record, *, actor: str, now: datetime) -> str:
 
 
 async def import_skp(
-    session: AsyncSession, path: str | Path, *, actor: str, now: datetime
+    session: AsyncSession,
+    path: str | Path,
+    *,
+    actor: str,
+    now: datetime,
+    managed: frozenset[int] | None = None,
 ) -> SkpImport:
     """Check the whole file, then add, update, archive and restore lines; raises
-    `RosterInvalid` and writes nothing on any problem. Runs in the caller's transaction."""
-    records, notes = await _read(session, Path(path))
+    `RosterInvalid` and writes nothing on any problem. Runs in the caller's transaction.
+    ``managed``: the units a unit admin may touch (from Telegram); None for every unit."""
+    records, notes = await _read(session, Path(path), managed)
     report = SkpImport(str(path), notes=notes)
     ids = {
         nip: id_ for nip, id_ in (await session.execute(select(Employee.nip, Employee.id))).all()
@@ -184,16 +216,21 @@ async def import_skp(
         key = (ids[r.nip], r.year, r.plan)
         seen.add(key)
         line = by_key.get(key)
+        label = f"{r.nip} {r.year}"
         if line is None:
             session.add(_new_line(key, r, actor=actor[:100], now=now))
             report.added += 1
+            report.added_keys.append(label)
             continue
         outcome = _apply(line, r, actor=actor[:100], now=now)
         setattr(report, outcome, getattr(report, outcome) + 1)
+        (report.unchanged_keys if outcome == "unchanged" else report.updated_keys).append(label)
+    nips = {id_: nip for nip, id_ in ids.items()}
     for key, line in by_key.items():
         if key not in seen and (key[0], key[1]) in covered and line.archived_at is None:
             line.archived_at, line.updated_at = now, now
             report.archived += 1
+            report.archived_keys.append(f"{nips[key[0]]} {key[1]}")
     if report.changed:
         detail = f"{Path(path).name}: {report.summary()}"
         session.add(AuditLog(at=now, actor=actor[:100], action="skp.import", detail=detail))

@@ -19,6 +19,7 @@ from bot.core.settings import Settings
 from storage import unit_admins
 from storage.db import SessionFactory
 from storage.models import AuditLog, Employee, Service, Unit
+from storage.performance_models import SkpLine
 from storage.roster import import_employees
 from tests.support.app import ADMIN_ID
 from tests.support.fakebot import FakeBotApi
@@ -213,3 +214,47 @@ async def test_a_unit_admin_imports_only_into_their_units(
     assert await count(sessions, Service) == 9
     forged = await citizen.press_data("ru:y:AAAAAAAAAAAAAAAA")
     assert forged.alerts and "tidak berlaku" in forged.alerts[0]
+
+
+async def test_hr_loads_skp_lines_from_telegram(
+    bot: BotApplication, fake_api: FakeBotApi, sessions: SessionFactory
+):
+    """Issue 19's SKP file through the same upload: previewed, imported on the bound press,
+    a line left out archived (never deleted), and a unit admin kept to their units."""
+    admin = fake_api.user(ADMIN_ID, "Admin BKPSDM")
+    await load_examples(admin)
+    await send_example(admin, "skp.csv")
+    preview = admin.last
+    assert preview.text.startswith("Berkas SKP: skp.csv")
+    assert "Jika diimpor: 5 ditambahkan, 0 diubah, 0 tidak berubah." in preview.text
+    assert "198705142010012006 2026" in preview.text
+    assert preview.button_texts() == ["Impor", "Batal"]
+    assert await count(sessions, SkpLine) == 0
+    await admin.press("Impor")
+    assert admin.last.text.startswith(
+        "Baris SKP diimpor: 5 ditambahkan, 0 diubah, 0 tidak berubah, 0 diarsipkan."
+    )
+    assert await count(sessions, SkpLine) == 5
+
+    # Rina's second line is left out and Dimas's target changes: archived, updated.
+    lines = (EXAMPLES / "skp.csv").read_text(encoding="utf-8").splitlines()
+    changed = [lines[0], lines[1], lines[3], lines[4], lines[5].replace(",100%,", ",98%,")]
+    await admin.send_document("\n".join(changed).encode(), "skp-revisi.csv", CSV)
+    text = admin.last.text
+    assert "Jika diimpor: 0 ditambahkan, 1 diubah, 3 tidak berubah." in text
+    assert "1 baris SKP dari pegawai dan tahun dalam berkas ini tidak tercantum lagi" in text
+    await admin.press("Impor")
+    assert "1 diubah, 3 tidak berubah, 1 diarsipkan." in admin.last.text
+    async with sessions() as session:
+        kept = list(await session.scalars(select(SkpLine).order_by(SkpLine.id)))
+    assert len(kept) == 5 and [line.archived_at is not None for line in kept].count(True) == 1
+
+    # A unit admin of DAFDUK may not load a CAPIL employee's SKP; nothing is written.
+    async with sessions.begin() as session:
+        await unit_admins.grant(session, UNIT_ADMIN, "DAFDUK", actor="test", now=datetime.now(UTC))
+    own = fake_api.user(UNIT_ADMIN, "Admin Dafduk")
+    other = f"{lines[0]}\n198603092009022003,2026,Tercatatnya akta,Persentase akta,90%,\n"
+    await own.send_document(other.encode(), "skp-capil.csv", CSV)
+    assert "'198603092009022003' bekerja di unit yang tidak Anda kelola" in own.last.text
+    assert own.last.buttons() == []
+    assert await count(sessions, SkpLine) == 5
