@@ -9,16 +9,18 @@ at 09:15 WIB, as scheduled.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import delete, select, update
 
 from bot.core.settings import Settings
 from scheduler import expectations
 from scheduler.jobs import expectation_reminders
 from scheduler.jobs.specs import JobContext
-from storage.db import SessionFactory
-from storage.models import Employee, TelegramAccount
+from storage.db import SessionFactory, create_engine
+from storage.migrate import upgrade
+from storage.models import Employee, TelegramAccount, UTCDateTime
 from storage.outbox_models import OutboxMessage
 from storage.performance_models import ExpectationPrompt, PerformanceExpectation
 from tests.support.review_roster import TG, WIB, Roster, seed_roster, wib
@@ -239,3 +241,131 @@ async def test_an_unanswered_expectation_comes_again_once(
         await session.execute(delete(OutboxMessage))
     await walk(sessions, settings, date(2030, 3, 4), 30)
     assert await sent(sessions, expectations.KIND) == []
+
+
+async def test_the_migration_takes_delivery_times_from_the_outbox(database_url: str):
+    """0025: an expectation already sent (and reminded) keeps those times; one whose row was
+    pruned counts as sent when its employee was linked then; one never sent stays unsent."""
+    stated = datetime(2026, 11, 2, 3, tzinfo=UTC)
+    await upgrade(database_url, "0024")
+    t = UTCDateTime()
+    unit = sa.table(
+        "units",
+        sa.column("id"),
+        sa.column("code"),
+        sa.column("name"),
+        sa.column("created_at", t),
+        sa.column("updated_at", t),
+    )
+    employee = sa.table(
+        "employees",
+        sa.column("id"),
+        sa.column("nip"),
+        sa.column("name"),
+        sa.column("position"),
+        sa.column("unit_id"),
+        sa.column("active"),
+        sa.column("created_at", t),
+        sa.column("updated_at", t),
+    )
+    account = sa.table(
+        "telegram_accounts",
+        sa.column("telegram_user_id"),
+        sa.column("employee_id"),
+        sa.column("reachable"),
+        sa.column("linked_at", t),
+    )
+    wish = sa.table(
+        "performance_expectations",
+        sa.column("id"),
+        sa.column("token"),
+        sa.column("employee_id"),
+        sa.column("supervisor_id"),
+        sa.column("year"),
+        sa.column("text"),
+        sa.column("created_at", t),
+    )
+    outbox = sa.table(
+        "outbox",
+        sa.column("chat_id"),
+        sa.column("kind"),
+        sa.column("priority"),
+        sa.column("content"),
+        sa.column("dedupe_key"),
+        sa.column("not_before", t),
+        sa.column("status"),
+        sa.column("attempts"),
+        sa.column("created_at", t),
+    )
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                unit.insert().values(id=1, code="U", name="U", created_at=stated, updated_at=stated)
+            )
+            for id_, linked in ((1, True), (2, True), (3, False), (4, False)):
+                await connection.execute(
+                    employee.insert().values(
+                        id=id_,
+                        nip=f"{id_:018d}",
+                        name=f"E{id_}",
+                        position="",
+                        unit_id=1,
+                        active=True,
+                        created_at=stated,
+                        updated_at=stated,
+                    )
+                )
+                if linked:
+                    await connection.execute(
+                        account.insert().values(
+                            telegram_user_id=100 + id_,
+                            employee_id=id_,
+                            reachable=True,
+                            linked_at=stated - timedelta(days=1),
+                        )
+                    )
+            for id_, token in ((1, "sentandasked"), (2, "prunedlinked"), (3, "neversentyet")):
+                await connection.execute(
+                    wish.insert().values(
+                        id=id_,
+                        token=token,
+                        employee_id=id_,
+                        supervisor_id=4,
+                        year=2026,
+                        text="x",
+                        created_at=stated,
+                    )
+                )
+            for key, at in (("expect:sentandasked", 1), ("expect-again:sentandasked", 8)):
+                await connection.execute(
+                    outbox.insert().values(
+                        chat_id=101,
+                        kind="expectation",
+                        priority=3,
+                        content="{}",
+                        dedupe_key=key,
+                        status="sent",
+                        attempts=1,
+                        not_before=stated,
+                        created_at=stated + timedelta(days=at),
+                    )
+                )
+        await upgrade(database_url)
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    sa.select(
+                        sa.column("token"), sa.column("sent_at", t), sa.column("reminded_at", t)
+                    )
+                    .select_from(sa.table("performance_expectations"))
+                    .order_by(sa.column("id"))
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        ("sentandasked", stated + timedelta(days=1), stated + timedelta(days=8)),
+        ("prunedlinked", stated, None),
+        ("neversentyet", None, None),
+    ]
