@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import format_day, local_day, utcnow
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
-from scheduler import development, development_lists, unit_results
+from scheduler import development, development_lists, divergence, unit_results
 from scheduler.documents.review_chart import render_chart
 from scheduler.feedback_cards import citizens_in
 from scheduler.messages import cycles as cycle_texts
@@ -314,6 +314,8 @@ async def queue_close_reports(
     await development_lists.queue_lists(session, settings, cycle_id, results, now)
     # Openness: each unit's per-value figures to all its members (counted apart too).
     await unit_results.queue_unit_results(session, settings, cycle_id, results, now)
+    # Supervisors whose perilaku view differs from the pooled others by a level or more.
+    await divergence.queue_divergence(session, settings, cycle_id, results, now)
     log.info("cycle %s closed at %s: %d report messages queued", cycle_id, now, queued)
     return queued
 
