@@ -35,7 +35,13 @@ EXAMPLE_INPUT_KEY = "consultation_example"
 # A supervisor's note on a development plan, a ratee's check-in note (development_review).
 PLAN_NOTE_KEY = "development_note"
 CHECKIN_NOTE_KEY = "development_checkin_note"
+# The NIP of a plan's coach a supervisor types (handlers/development_coach.py), and an
+# admin's typed answers while recording the predikat mix (handlers/predikat_mix.py).
+COACH_INPUT_KEY = "development_coach"
+MIX_INPUT_KEY = "predikat_mix"
 TYPED_INPUT_KEYS = (
+    COACH_INPUT_KEY,
+    MIX_INPUT_KEY,
     PLAN_NOTE_KEY,
     CHECKIN_NOTE_KEY,
     RELAY_INPUT_KEY,

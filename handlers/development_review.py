@@ -31,6 +31,7 @@ from handlers.context import (
     expect_typed_input,
 )
 from handlers.development import instrument_for
+from handlers.development_coach import coach_button
 from handlers.development_screens import TOKEN
 from scheduler import development
 from scheduler import development_flow as flow
@@ -107,15 +108,16 @@ async def view_plan(update: Update, context: BotContext) -> None:
             note = f" — {row.note}" if row.note else ""
             status = _(texts.CHECKIN_TEXT[row.status])
             lines.append(f"{texts.month_code(row.month)}: {status}{note}")
-    markup = None
+    rows: list[list[InlineKeyboardButton]] = []
     if view.reader is Reader.SUPERVISOR and view.status == SUBMITTED:
         buttons = texts.review_buttons(_, view.token, view.revision)
-        markup = InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
-                for row in buttons
-            ]
-        )
+        rows = [
+            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+            for row in buttons
+        ]
+    if view.reader is Reader.SUPERVISOR:  # the supervisor names the plan's coach
+        rows.append(coach_button(_, view.token))
+    markup = InlineKeyboardMarkup(rows) if rows else None
     await common.answer_query(update)
     await common.edit_or_send(update, "\n".join(lines), markup)
 
@@ -184,7 +186,12 @@ async def approve_confirmed(update: Update, context: BotContext) -> None:
         await confirm.refuse(update, context, _("/rencana shows the plans of your team."))
         return
     await common.answer_query(update)
-    await common.edit_or_send(update, _("Approved. The plan's owner has been told."), None)
+    token = plan.token if plan is not None else ""
+    await common.edit_or_send(
+        update,
+        _("Approved. The plan's owner has been told."),
+        InlineKeyboardMarkup([coach_button(_, token)]) if token else None,
+    )
 
 
 async def cancel_approval(update: Update, context: BotContext) -> None:

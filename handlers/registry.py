@@ -27,6 +27,7 @@ from handlers import (
     cycles_admin,
     delete_data,
     development,
+    development_coach,
     development_review,
     ekinerja,
     expectations,
@@ -59,12 +60,14 @@ from handlers import (
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     ordered = [
         # Employees: linking (/akun), the review (the list before the rv: catch-all), /hasil,
-        # their development plan (/rencana dp:, the supervisor's dv:, the check-in dc:).
+        # their development plan (/rencana dp:, the supervisor's dv: and its coach dk:, the
+        # check-in dc:).
         *account.HANDLERS,
         *review_list.HANDLERS,
         *review.HANDLERS,
         *review_results.HANDLERS,
         *development.HANDLERS,
+        *development_coach.HANDLERS,
         *development_review.HANDLERS,
         # Every linked ASN: the 360° criteria (/kriteria, kr:) and the consultation on
         # example behaviours (/konsultasi, ku:, the invitation's kun:).

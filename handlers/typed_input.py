@@ -25,6 +25,7 @@ from handlers import (
     consultation,
     cycle_opening,
     development,
+    development_coach,
     development_review,
     expectations,
     feedback,
@@ -63,6 +64,8 @@ async def route_message(update: Update, context: BotContext) -> None:
     if await expectations.handle_question_text(update, context):
         return
     if await review.handle_review_text(update, context):
+        return
+    if await development_coach.handle_nip_text(update, context):
         return
     if await development_review.handle_typed(update, context):
         return

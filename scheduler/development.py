@@ -41,10 +41,11 @@ from scheduler.scoring.review_instrument import (
 from storage import development_plans as plans
 from storage.development_models import APPROVED, DRAFT, SUBMITTED, DevelopmentPlan
 from storage.directory import accounts_by_employee
-from storage.models import Employee, TelegramAccount
+from storage.models import AuditLog, Employee, TelegramAccount
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_NOTICE, PRIORITY_REPORT
 from storage.preferences import language_of
+from storage.review_models import ReviewCycle
 from storage.review_result_types import ResultsError
 from storage.review_results import RateeResults, ratee_results
 
@@ -334,42 +335,63 @@ async def name_coach(
     actor: str,
     now: datetime,
 ) -> str:
-    """Name (or with None clear) the coach of an employee's plan of a closed cycle; the coach
-    of an approved plan receives it at once. Returns one line for the operator."""
+    """``ulasan development coach``: name (or with None clear) the coach of an employee's plan
+    by NIPs (`assign_coach`). Returns one line for the operator."""
     entry = await plans.audit(session, actor, now)
     plan = await plans.plan_of_nip(session, cycle_name, employee_nip)
     if plan is None:
         raise CoachRefused(f"no development plan of {employee_nip} in the cycle '{cycle_name}'")
     coach_id = None
     if coach_nip is not None:
-        coach = await plans.active_employee_id(session, coach_nip)
-        if coach is None:
+        coach_id = await plans.active_employee_id(session, coach_nip)
+        if coach_id is None:
             raise CoachRefused(f"--coach: no active employee with NIP {coach_nip}")
-        if coach in (plan.employee_id, plan.supervisor_id):
-            raise CoachRefused(
-                "--coach: the coach must be someone other than the ratee and the supervisor"
-            )
-        coach_id = coach
-    plan.coach_id = coach_id
-    plan.updated_at = now
-    entry.detail = f"cycle={cycle_name}; employee={employee_nip}; plan={plan.id}; coach={coach_nip}"
-    await session.flush()
+    await assign_coach(session, settings, plan, coach_id, entry=entry, now=now)
     if coach_id is None:
         return f"the plan of {employee_nip} in '{cycle_name}' has no coach now"
-    if plan.status == APPROVED:
-
-        def coach_text(view: plans.PlanView, _: Translate, language: str) -> tuple[str, None]:
-            lines = texts.plan_lines(view, instrument_of_plan(view), _, language)
-            lead = _("You are named as the coach of this development plan.")
-            return "\n".join([lead, "", *lines]), None
-
-        await _tell(
-            session,
-            to=coach_id,
-            plan=plan,
-            settings=settings,
-            key=f"{COACH_KIND}:{plan.id}:{plan.revision}:{coach_id}",
-            render=coach_text,
-            now=now,
-        )
     return f"{coach_nip} is now the coach of the plan of {employee_nip} in '{cycle_name}'"
+
+
+async def assign_coach(
+    session: AsyncSession,
+    settings: Settings,
+    plan: DevelopmentPlan,
+    coach_id: int | None,
+    *,
+    entry: AuditLog,
+    now: datetime,
+) -> None:
+    """Name (None: clear) ``plan``'s coach, from the CLI or the supervisor in Telegram; fills
+    in the audit row ``entry`` (written first by the caller, `storage.development_plans.audit`).
+    The coach of an approved plan receives it at once; of a submitted one, at its approval."""
+    if coach_id is not None and coach_id in (plan.employee_id, plan.supervisor_id):
+        raise CoachRefused(
+            "--coach: the coach must be someone other than the ratee and the supervisor"
+        )
+    plan.coach_id = coach_id
+    plan.updated_at = now
+    cycle = await session.get(ReviewCycle, plan.cycle_id)
+    employee_nip = await plans.nip_of(session, plan.employee_id)
+    coach_nip = await plans.nip_of(session, coach_id)
+    entry.detail = (
+        f"cycle={cycle.name if cycle else plan.cycle_id}; employee={employee_nip}; "
+        f"plan={plan.id}; coach={coach_nip}"
+    )
+    await session.flush()
+    if coach_id is None or plan.status != APPROVED:
+        return
+
+    def coach_text(view: plans.PlanView, _: Translate, language: str) -> tuple[str, None]:
+        lines = texts.plan_lines(view, instrument_of_plan(view), _, language)
+        lead = _("You are named as the coach of this development plan.")
+        return "\n".join([lead, "", *lines]), None
+
+    await _tell(
+        session,
+        to=coach_id,
+        plan=plan,
+        settings=settings,
+        key=f"{COACH_KIND}:{plan.id}:{plan.revision}:{coach_id}",
+        render=coach_text,
+        now=now,
+    )

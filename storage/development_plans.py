@@ -27,7 +27,7 @@ from storage.development_models import (
     DevelopmentFocus,
     DevelopmentPlan,
 )
-from storage.models import AuditLog, Employee
+from storage.models import AuditLog, Employee, TelegramAccount
 from storage.outbox import insert_ignore
 from storage.review_models import ReviewCycle
 
@@ -412,6 +412,53 @@ async def active_employee_id(session: AsyncSession, nip: str) -> int | None:
     return await session.scalar(
         select(Employee.id).where(Employee.nip == nip, Employee.active.is_(True))
     )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A linked, active employee who may be named a plan's coach."""
+
+    employee_id: int
+    name: str
+    nip: str
+
+
+async def coach_candidates(
+    session: AsyncSession, plan: DevelopmentPlan, limit: int = 20
+) -> list[Candidate]:
+    """The linked, active staff of the ratee's unit, by name (not the ratee, not the supervisor)."""
+    unit_id = select(Employee.unit_id).where(Employee.id == plan.employee_id).scalar_subquery()
+    excluded = [i for i in (plan.employee_id, plan.supervisor_id) if i is not None]
+    rows = await session.execute(
+        select(Employee.id, Employee.name, Employee.nip)
+        .join(TelegramAccount, TelegramAccount.employee_id == Employee.id)
+        .where(
+            Employee.unit_id == unit_id,
+            Employee.active.is_(True),
+            Employee.id.not_in(excluded),
+        )
+        .order_by(Employee.name, Employee.id)
+        .limit(limit)
+    )
+    return [Candidate(int(i), str(n), str(p)) for i, n, p in rows.all()]
+
+
+async def linked_candidate(session: AsyncSession, employee_id: int) -> Candidate | None:
+    """An active employee with a linked account, by id; None otherwise."""
+    row = (
+        await session.execute(
+            select(Employee.id, Employee.name, Employee.nip)
+            .join(TelegramAccount, TelegramAccount.employee_id == Employee.id)
+            .where(Employee.id == employee_id, Employee.active.is_(True))
+        )
+    ).first()
+    return Candidate(int(row[0]), str(row[1]), str(row[2])) if row is not None else None
+
+
+async def nip_of(session: AsyncSession, employee_id: int | None) -> str | None:
+    if employee_id is None:
+        return None
+    return await session.scalar(select(Employee.nip).where(Employee.id == employee_id))
 
 
 async def audit(session: AsyncSession, actor: str, now: datetime) -> AuditLog:

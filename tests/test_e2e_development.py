@@ -30,7 +30,7 @@ from scheduler.cycles import close_cycle
 from scheduler.services import services_of
 from storage.db import SessionFactory
 from storage.development_models import DevelopmentCheckin, DevelopmentFocus, DevelopmentPlan
-from storage.models import AuditLog, Service, Unit
+from storage.models import AuditLog, Employee, Service, TelegramAccount, Unit
 from storage.outbox_models import OutboxMessage
 from storage.review_models import OPEN, PEER, SELF, SUPERVISOR
 from storage.review_results import cycle_results
@@ -465,6 +465,103 @@ async def test_only_the_ratee_the_supervisor_and_a_named_coach_read_a_plan(
         ).all()
     assert [a.detail.rsplit("=", 1)[1] for a in audits] == [nip("P1"), "None"]
     # Nobody else ever received the plan's text.
+    for chat, text in await outbox_texts(sessions):
+        if "Minta atasan membimbing" in text:
+            assert chat in (TG["R"], TG["S"], TG["P1"]), chat
+
+
+async def test_the_supervisor_names_and_removes_a_coach_from_telegram(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    settings: Settings,
+    clock: ManualClock,
+):
+    """S approves R's plan and names its coach in Telegram, as ``ulasan development coach``
+    does: the unit's linked staff as buttons (P1, P2; not R, not S in DINAS) or a typed NIP,
+    then a binding confirmation. Bad NIPs are answered, others' and forged presses refused,
+    a double press and a confirmation made stale by another change name nobody."""
+    seeded = await closed_world(sessions, settings, clock)
+    async with sessions.begin() as session:
+        p2 = await session.scalar(select(Employee).where(Employee.nip == nip("P2")))
+        session.add(TelegramAccount(telegram_user_id=204, employee_id=p2.id, language="id"))
+    ratee = fake_api.user(TG["R"], "Rina", language_code="id")
+    boss = fake_api.user(TG["S"], "Sari", language_code="en")
+    peer = fake_api.user(TG["P1"], "Putri", language_code="id")
+    await approve_plan(ratee, boss, bot, fake_api, clock)
+    plan = await plan_of(sessions, seeded.ids["R"])
+    assert boss.last.text.startswith("Approved.")
+
+    async def refused(user: Any, data: str) -> None:
+        reply = await user.press_data(data)
+        assert reply.alerts, (user, data)
+        assert not [c for c in reply.calls if c.method in ("sendMessage", "editMessageText")]
+
+    async def coach_audits() -> list[str]:
+        async with sessions() as session:
+            rows = await session.scalars(
+                select(AuditLog).where(AuditLog.action == "development.coach")
+            )
+            return [a.detail.rsplit("=", 1)[1] for a in rows]
+
+    # Only the plan's supervisor: the ratee, a peer and forged data get a notice.
+    for user, data in (
+        (ratee, f"dk:o:{plan.token}"),
+        (peer, f"dk:o:{plan.token}"),
+        (peer, f"dk:p:{plan.token}:{seeded.ids['P1']}"),
+        (boss, "dk:o:AAAAAAAAAAAA"),
+        (boss, "dk:zz"),
+        (boss, "dk:y:forged"),
+    ):
+        await refused(user, data)
+
+    await boss.press("Name a coach")
+    assert "Who coaches Pegawai R on this development plan?" in boss.last.text
+    assert boss.last.button_texts() == ["Pegawai P1", "Pegawai P2"]
+    # A typed NIP: unknown, the ratee, an unlinked colleague are answered and still awaited.
+    for typed in ("123", nip("R"), nip("P3"), "000000000000000000"):
+        await boss.send(typed)
+        assert "No linked, active employee has that NIP" in boss.last.text, typed
+    await boss.send(nip("P2"))
+    assert boss.last.text.startswith("Name Pegawai P2 (NIP")
+    assert "and receive it now" in boss.last.text
+    await boss.press("Cancel")
+    assert "Nothing was changed" in boss.last.text
+    assert (await plan_of(sessions, seeded.ids["R"])).coach_id is None
+
+    await boss.send("/rencana")
+    await boss.press("Pegawai R")
+    await boss.press("Name a coach")
+    await boss.press("Pegawai P1")
+    question = boss.last
+    yes = question.buttons()[0]["callback_data"]
+    await refused(peer, yes)  # someone else's confirmation
+    await boss.press_data(yes, question)
+    assert boss.last.text == "Done: the coach is named."
+    sent = await received(bot, fake_api, clock, TG["P1"], "ditunjuk sebagai coach")
+    assert "Minta atasan membimbing" in sent.text
+    await refused(boss, yes)  # the same press again changes nothing
+    assert (await plan_of(sessions, seeded.ids["R"])).coach_id == seeded.ids["P1"]
+    assert await coach_audits() == [nip("P1")]
+
+    # A confirmation shown with P1 as coach goes stale once the coach is removed meanwhile.
+    await boss.send("/rencana")
+    await boss.press("Pegawai R")
+    await boss.press("Name a coach")
+    assert "Coach now: Pegawai P1" in boss.last.text
+    await boss.press("Pegawai P2")
+    stale = boss.last.buttons()[0]["callback_data"]
+    await boss.send("/rencana")
+    await boss.press("Pegawai R")
+    await boss.press("Name a coach")
+    await boss.press("Remove the coach")
+    assert "Remove the coach of Pegawai R's development plan?" in boss.last.text
+    await boss.press("Yes")
+    assert boss.last.text == "Done: the plan has no coach now."
+    await refused(boss, stale)
+    assert (await plan_of(sessions, seeded.ids["R"])).coach_id is None
+    assert await coach_audits() == [nip("P1"), "None"]
+    await refused(peer, f"dv:v:{plan.token}")  # the removed coach reads the plan no more
     for chat, text in await outbox_texts(sessions):
         if "Minta atasan membimbing" in text:
             assert chat in (TG["R"], TG["S"], TG["P1"]), chat
