@@ -1,5 +1,6 @@
 """``/laporan``: an admin gets the IKM report and the 360° cycle report for their scope;
-a city-wide admin (BKPSDM) also the development needs (``ulasan report development``).
+a city-wide admin (BKPSDM) also the development needs (``ulasan report development``)
+and a performance period's e-Kinerja export (``ulasan export ekinerja``).
 
 City-wide admins choose every unit or one top-level unit; a unit admin one of
 their units (a unit's report includes the units below it). The IKM report is
@@ -30,7 +31,14 @@ from handlers import reports_screens as screens
 from handlers.context import BotContext
 from handlers.roles import roles_here
 from scheduler.documents.development_counts import ReportRefused
-from scheduler.report_documents import Step, development_workbook, ikm_workbook, review_workbook
+from scheduler.report_documents import (
+    Step,
+    development_workbook,
+    ekinerja_workbook,
+    ikm_workbook,
+    review_workbook,
+)
+from scheduler.scoring.performance_periods import closed_period, parse_period
 from storage import review_cycles
 from storage.review_cycle_types import CycleError
 from storage.review_results import ResultsError
@@ -204,6 +212,46 @@ async def build_development(update: Update, context: BotContext) -> None:
     await _build(update, context, title, 2, work)
 
 
+async def choose_ekinerja_period(update: Update, context: BotContext) -> None:
+    """``lp:e``: which performance period's e-Kinerja export (city-wide admins only)."""
+    if not await _city_wide(update, context):
+        await refuse(update, context)
+        return
+    await common.answer_query(update)
+    _ = await context.gettext(update)
+    today = local_day(context.clock.now(), context.settings.tz)
+    last = closed_period(today, context.settings.feedback_cadence_months)
+    text, markup = screens.render_performance_periods(last, _)
+    await common.edit_or_send(update, text, markup)
+
+
+async def build_ekinerja(update: Update, context: BotContext) -> None:
+    """``lp:ep:<YYYY-MM>``: build and send a period's e-Kinerja export (every unit)."""
+    settings = context.settings
+    try:
+        period = parse_period(context.match.group("period"), settings.feedback_cadence_months)
+    except ValueError:
+        period = None
+    today = local_day(context.clock.now(), settings.tz)
+    if not await _city_wide(update, context) or period is None or period.first_day > today:
+        await refuse(update, context)
+        return
+    _ = await context.gettext(update)
+    title = _("the e-Kinerja export of {period}").format(period=period.label)
+
+    async def work(step: Step) -> Path:
+        return await ekinerja_workbook(
+            context.sessions,
+            settings,
+            period=period.label,
+            actor=f"tg:{common.who(update, context)}",
+            now=context.clock.now(),
+            step=step,
+        )
+
+    await _build(update, context, title, 2, work)
+
+
 async def _build(
     update: Update,
     context: BotContext,
@@ -254,5 +302,7 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(build_review, pattern=screens.PATTERN_REVIEW_BUILD),
     CallbackQueryHandler(choose_development_cycle, pattern=screens.PATTERN_DEVELOPMENT),
     CallbackQueryHandler(build_development, pattern=screens.PATTERN_DEVELOPMENT_BUILD),
+    CallbackQueryHandler(choose_ekinerja_period, pattern=screens.PATTERN_EKINERJA),
+    CallbackQueryHandler(build_ekinerja, pattern=screens.PATTERN_EKINERJA_BUILD),
     CallbackQueryHandler(refuse, pattern=screens.PATTERN_ANY),
 ]

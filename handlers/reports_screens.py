@@ -9,7 +9,9 @@ each press against the admin's scope and the database):
 - ``lp:rs:<scope>``: the 360° report of a scope: choose a closed cycle;
 - ``lp:rp:<scope>:<cycle id>``: build it;
 - ``lp:d``: BKPSDM's development report (city-wide admins only): choose a closed cycle;
-- ``lp:dp:<cycle id>``: build it (every OPD; `scheduler.documents.development_counts`).
+- ``lp:dp:<cycle id>``: build it (every OPD; `scheduler.documents.development_counts`);
+- ``lp:e``: BKPSDM's e-Kinerja export (city-wide admins only): choose a performance period;
+- ``lp:ep:<YYYY-MM>``: build it (every unit; `scheduler.ekinerja_export`).
 
 ``<scope>`` is ``all`` (every unit: city-wide admins only) or a unit id.
 """
@@ -24,6 +26,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.clock import babel_locale, format_day
 from bot.core.i18n import N_, Translate
 from scheduler.ikm_views import month_span, shift_month
+from scheduler.scoring.performance_periods import Period
 from storage.review_cycle_types import CycleSummary
 from storage.roles import HeadedUnit
 
@@ -36,7 +39,10 @@ PATTERN_REVIEW_SCOPE = rf"^lp:rs:{_SCOPE}$"
 PATTERN_REVIEW_BUILD = rf"^lp:rp:{_SCOPE}:(?P<cycle>\d{{1,9}})$"
 PATTERN_DEVELOPMENT = r"^lp:d$"
 PATTERN_DEVELOPMENT_BUILD = r"^lp:dp:(?P<cycle>\d{1,9})$"
+PATTERN_EKINERJA = r"^lp:e$"
+PATTERN_EKINERJA_BUILD = r"^lp:ep:(?P<period>\d{4}-\d{2})$"
 PATTERN_ANY = r"^lp:"
+PERIODS_OFFERED = 6
 MONTHS_OFFERED = 6
 CYCLES_OFFERED = 8
 STEP_LABELS = {
@@ -59,7 +65,24 @@ def render_menu(_: Translate, city_wide: bool = False) -> tuple[str, InlineKeybo
     ]
     if city_wide:
         rows.append([InlineKeyboardButton(_("Development needs (BKPSDM)"), callback_data="lp:d")])
+        rows.append([InlineKeyboardButton(_("e-Kinerja export (BKPSDM)"), callback_data="lp:e")])
     return text, InlineKeyboardMarkup(rows)
+
+
+def render_performance_periods(last: Period, _: Translate) -> tuple[str, InlineKeyboardMarkup]:
+    """The latest ended performance periods, newest first, for the e-Kinerja export."""
+    periods = [last]
+    while len(periods) < PERIODS_OFFERED:
+        periods.append(periods[-1].previous())
+    buttons = [
+        InlineKeyboardButton(period.label, callback_data=f"lp:ep:{period.label}")
+        for period in periods
+    ]
+    text = _(
+        "Which performance period? The workbook has the evaluation form's columns for every "
+        "employee with a feedback card; the recommended perilaku stays a recommendation."
+    )
+    return text, InlineKeyboardMarkup(_rows(buttons, 3))
 
 
 def render_scopes(

@@ -7,7 +7,9 @@ regulation's tabulation. `review_workbook` is ``ulasan report review --cycle
 NAME --unit CODE --format xlsx`` (closed cycles only, under the anonymity rule;
 rater patterns are never included here). Both write into ``DATA_DIR/exports``
 under the CLI's file names, so the file an admin received can be found again
-on the server, and return its path. `report_progress` says how far building a
+on the server, and return its path. `ekinerja_workbook` is ``ulasan export
+ekinerja --period P --format xlsx`` for BKPSDM (every unit; one audit-log row,
+as it holds every card's feedback). `report_progress` says how far building a
 report has come, for the progress note in Telegram.
 """
 
@@ -19,12 +21,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bot.core.settings import Settings
+from scheduler import ekinerja_export
 from scheduler.documents import development_counts as document
+from scheduler.documents import ekinerja as ekinerja_document
 from scheduler.documents.ikm_xlsx import write_xlsx as write_ikm_xlsx
 from scheduler.documents.review_report import ReviewReport, gather_review_report
 from scheduler.documents.review_xlsx import write_xlsx as write_review_xlsx
 from storage.db import SessionFactory
 from storage.ikm_report import IkmReport, build_ikm_report, respondent_rows
+from storage.models import AuditLog
 from storage.rollup import refresh as rollup
 
 Step = Callable[[str], Awaitable[None]]  # told "rollup", "reading", "writing" as work goes on
@@ -143,4 +148,27 @@ async def development_workbook(
     path = settings.exports_dir / document.file_name(report)
     path.parent.mkdir(parents=True, exist_ok=True)
     document.write_xlsx(report, path)
+    return path
+
+
+async def ekinerja_workbook(
+    sessions: SessionFactory,
+    settings: Settings,
+    *,
+    period: str,
+    actor: str,
+    now: datetime,
+    step: Step = _quiet,
+) -> Path:
+    """A performance period's e-Kinerja export (every unit) as XLSX: the file ``ulasan export
+    ekinerja --period P --format xlsx`` writes; the export is recorded in the audit log."""
+    await step("reading")
+    async with sessions.begin() as session:
+        cards = await ekinerja_export.period_rows(session, settings, period)
+        detail = f"{period}: {len(cards)} employee(s), every unit, from /laporan"
+        session.add(AuditLog(at=now, actor=actor[:100], action="ekinerja.export", detail=detail))
+    await step("writing")
+    rows = [row for _card, card_rows in cards for row in card_rows]
+    path = settings.exports_dir / f"ekinerja-{period}.xlsx"
+    ekinerja_document.write_xlsx(rows, path)
     return path

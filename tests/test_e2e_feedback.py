@@ -47,7 +47,7 @@ from storage.performance_models import (
     FeedbackEntry,
     PerformanceNote,
 )
-from tests.support.alert_world import HEAD_TG, WIB, submit
+from tests.support.alert_world import HEAD_TG, UNIT_ADMIN_TG, WIB, submit
 from tests.support.app import ADMIN_ID, make_settings, start_bot, stop_bot
 from tests.support.case_world import OFFICER_TG, SEKDA_TG, STAFF_TG, CaseWorld, seed_case_world
 from tests.support.citizen import OFFICER_NIP
@@ -274,6 +274,7 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     await second_month(bot, fake_api, sessions, cw, clock, inbox)
     await export_for_ekinerja(settings, tmp_path, clock, inbox)
     await ekinerja_from_telegram(bot, fake_api, sessions, clock, inbox)
+    await ekinerja_from_laporan(fake_api, sessions)
     await new_year_expectations(bot, inbox)
     await erase_evidence(fake_api, sessions, settings)
 
@@ -705,3 +706,33 @@ async def test_an_expectation_for_an_unlinked_employee_waits_for_their_link(
     await inbox(HEAD_TG, "Rina Wulandari mengerti ekspektasi Anda")
     again = await run_job(bot, "expectation_reminders")
     assert again.endswith("; 0 expectation(s) sent late or reminded to employees")
+
+
+async def ekinerja_from_laporan(fake_api: FakeBotApi, sessions: SessionFactory) -> None:
+    """BKPSDM (a city-wide admin) gets the e-Kinerja workbook in Telegram; a unit admin does
+    not (it holds every unit's feedback); the export is in the audit log."""
+    admin = fake_api.user(ADMIN_ID, "Admin BKPSDM", "id")
+    await admin.send("/laporan")
+    await admin.press("Ekspor e-Kinerja (BKPSDM)")
+    assert admin.last.text.startswith("Periode kinerja yang mana?")
+    assert admin.last.button_texts()[:2] == ["2026-12", "2026-11"]
+    await admin.press("2026-11")
+    document = [m for m in admin.messages if m.kind == "document"][-1]
+    assert document.file is not None
+    sheet = load_workbook(io.BytesIO(document.file)).active
+    assert tuple(c.value for c in sheet[1]) == COLUMNS
+    assert sheet["A2"].value == OFFICER_NIP and sheet.max_row == 16  # 1 + 15 rows
+    assert "Berikut ekspor e-Kinerja periode 2026-11." in [m.text for m in admin.messages]
+    async with sessions() as session:
+        (audit,) = list(
+            await session.scalars(select(AuditLog).where(AuditLog.action == "ekinerja.export"))
+        )
+    assert audit.detail.startswith("2026-11: 2 employee(s)")
+
+    unit_admin = fake_api.user(UNIT_ADMIN_TG, "Admin Dukcapil", "id")
+    menu = await unit_admin.send("/laporan")
+    assert "Ekspor e-Kinerja (BKPSDM)" not in " ".join(unit_admin.last.button_texts()), menu
+    refused = await unit_admin.press_data("lp:ep:2026-11")
+    assert refused.alerts and not [c for c in refused.calls if c.method == "sendDocument"]
+    forged = await admin.press_data("lp:ep:2099-01")
+    assert forged.alerts

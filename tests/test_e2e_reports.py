@@ -55,6 +55,7 @@ async def test_a_city_admin_gets_the_ikm_report_of_a_month(
         "Laporan IKM (SKM)",
         "Laporan siklus 360°",
         "Kebutuhan pengembangan (BKPSDM)",
+        "Ekspor e-Kinerja (BKPSDM)",
     ]
     await admin.press("Laporan IKM (SKM)")
     assert admin.last.button_texts() == ["Semua unit", "DINKES", "DUKCAPIL"]
