@@ -14,8 +14,9 @@ Who may press: the head of exactly this unit (the roster's head, linked), or an
 admin whose scope covers it (they receive the message when the unit has no
 linked head). A head of another unit, even the parent's, is refused.
 
-After the approval is committed, the version's channel post is queued
-(`scheduler.channel_posts.announce`, as ``ulasan period approve`` does).
+After the approval is committed, the version's channel post is queued and the
+unit's head gets the report as DOCX and PDF (`scheduler.period_release`, as after
+``ulasan period approve``).
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from handlers import common, confirm
 from handlers.context import BotContext
 from handlers.roles import roles_here
-from scheduler import channel_posts
+from scheduler import period_release
 from scheduler.documents import period_snapshot as snap
-from scheduler.documents.pdf import PdfRouteError
 from scheduler.messages import periods as texts
 from scheduler.periods import PeriodError, approve
 from scheduler.sender import keyboard
@@ -167,16 +167,13 @@ async def approve_confirmed(update: Update, context: BotContext) -> None:
 
 
 async def announce(context: BotContext, period_id: int, unit_id: int, version: int) -> None:
-    """Queue the version's post on the unit's channel (none without one), as the CLI
+    """Queue the version's channel post and the head's report (DOCX, PDF), as the CLI
     does; the approval stands whatever happens here."""
-    try:
-        await channel_posts.announce(
-            context.sessions, context.settings, period_id, unit_id, version,
-            now=context.clock.now(),
-        )  # fmt: skip
-    except PdfRouteError as exc:
-        log.warning("no channel post for period %s unit %s: %s", period_id, unit_id, exc)
-        return
+    done = await period_release.release(
+        context.sessions, context.settings, period_id, unit_id, version, now=context.clock.now()
+    )
+    for problem in done.problems:
+        log.warning("period %s unit %s v%s: %s", period_id, unit_id, version, problem)
     context.services.wake()
 
 

@@ -87,7 +87,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -560,6 +560,14 @@ class OutboxSender:
         content = json.loads(item.content)
         markup = keyboard(content.get("buttons"))
         parse_mode = content.get("parse_mode")
+        if item.image is not None and content.get("file_name"):
+            return await self.bot.send_document(
+                item.chat_id,
+                document=InputFile(item.image, filename=content["file_name"]),
+                caption=content["text"],
+                parse_mode=parse_mode,
+                reply_markup=markup,
+            )
         if item.image is not None:
             return await self.bot.send_photo(
                 item.chat_id,

@@ -74,7 +74,12 @@ def insert_ignore(session: AsyncSession, table: Any, index_elements: Sequence[st
 
 
 def build_content(
-    text: str, buttons: Sequence[Sequence[Button]] | None, parse_mode: str | None, *, caption: bool
+    text: str,
+    buttons: Sequence[Sequence[Button]] | None,
+    parse_mode: str | None,
+    *,
+    caption: bool,
+    file_name: str | None = None,
 ) -> str:
     """The JSON kept in ``outbox.content``; raises ValueError on what Telegram would refuse."""
     if not text.strip():
@@ -98,6 +103,8 @@ def build_content(
         content["buttons"] = rows
     if parse_mode:
         content["parse_mode"] = parse_mode
+    if file_name:
+        content["file_name"] = file_name
     return json.dumps(content, ensure_ascii=False)
 
 
@@ -116,6 +123,7 @@ async def enqueue(
     text: str,
     buttons: Sequence[Sequence[Button]] | None = None,
     image: bytes | None = None,
+    file_name: str | None = None,
     dedupe_key: str,
     priority: int,
     not_before: datetime | None = None,
@@ -129,8 +137,11 @@ async def enqueue(
     already (so a job that runs twice queues nothing new) or when the chat is
     unreachable (it blocked the bot and has not written since). ``buttons`` are
     rows of ``{"text": …, "callback_data": …}`` or ``{"text": …, "url": …}``;
-    with ``image`` the text becomes the photo's caption.
+    with ``image`` the text becomes the photo's caption, and with ``file_name`` too the
+    bytes go as a document of that name (a report) instead of a photo.
     """
+    if file_name is not None and image is None:
+        raise ValueError("a file_name needs the file's bytes (image)")
     if not dedupe_key or len(dedupe_key) > MAX_DEDUPE_KEY:
         raise ValueError(f"dedupe_key must be 1-{MAX_DEDUPE_KEY} characters")
     now = now or utcnow()
@@ -139,7 +150,9 @@ async def enqueue(
         "employee_id": employee_id,
         "kind": kind,
         "priority": priority,
-        "content": build_content(text, buttons, parse_mode, caption=image is not None),
+        "content": build_content(
+            text, buttons, parse_mode, caption=image is not None, file_name=file_name
+        ),
         "image": image,
         "dedupe_key": dedupe_key,
         "not_before": not_before or now,

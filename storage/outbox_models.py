@@ -50,9 +50,11 @@ class OutboxMessage(Base):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     kind: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(SmallInteger, default=PRIORITY_REMINDER)
-    # JSON: {"text", "buttons": rows of {"text", "callback_data" or "url"}, "parse_mode"}
+    # JSON: {"text", "buttons": rows of {"text", "callback_data" or "url"}, "parse_mode",
+    # "file_name" (with ``image``: the bytes go as a document of that name, e.g. a report)}
     content: Mapped[str] = mapped_column(Text)
-    # A picture sent with the text as caption (charts); None for plain text.
+    # A picture sent with the text as caption (charts), or a document's bytes when the content
+    # names a file_name; None for plain text.
     image: Mapped[bytes | None] = mapped_column(LargeBinary)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -69,7 +69,8 @@ async def test_each_published_version_is_announced_once_with_its_poster_and_page
         outbox_per_chat_interval_seconds=0, public_base_url=BASE,
     )  # fmt: skip
     report = await send_pending_once(settings, sessions)
-    assert report.sent == len(ours) == 4  # three quarters, and TW I's correction
+    # Three quarters and TW I's correction: each its post, and the head's report (DOCX, PDF).
+    assert len(ours) == 4 and report.sent == 3 * len(ours)
     photos = fake_api.calls_to(CHANNEL_ID, "sendPhoto")
     assert len(photos) == 4
     captions = [call.params["caption"] for call in photos]

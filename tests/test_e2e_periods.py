@@ -31,13 +31,16 @@ from bot.app import BotApplication
 from bot.core.clock import ManualClock
 from bot.core.settings import Settings
 from handlers import periods as periode
+from scheduler import rtl as plans
+from scheduler.periods import cut_period
 from scheduler.services import services_of
-from storage import periods, survey
+from storage import periods, rtl, survey
 from storage.db import SessionFactory
 from storage.holiday_models import Holiday
 from storage.models import Unit
 from storage.outbox_models import OutboxMessage
 from storage.period_models import SkmPeriodVersion
+from storage.rtl_models import DONE
 from tests.support.alert_world import HEAD_TG, UNIT_ADMIN_TG, WIB, submit
 from tests.support.app import ADMIN_ID, make_settings, start_bot, stop_bot
 from tests.support.case_world import SEKDA_TG, CaseWorld, seed_case_world
@@ -62,6 +65,7 @@ JOBS = (
     "skm_periods",
 )
 PERIOD = "TW IV 2026"
+CHANNEL_ID = -1001234567890
 
 
 def wib(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -103,6 +107,9 @@ async def cw(sessions: SessionFactory, clock: ManualClock) -> CaseWorld:
     await submit(sessions, akta, (3,) * 9, at=wib(2026, 11, 25), user_key="c" * 64)
     async with sessions.begin() as session:
         session.add(Holiday(day=date(2027, 1, 1), name="Tahun Baru 2027", imported_by="test"))
+        dukcapil = await session.get(Unit, cw.world.unit_id)
+        assert dukcapil is not None
+        dukcapil.public_channel, dukcapil.public_channel_id = "@dukcapilkota", CHANNEL_ID
         await periods.create_period(
             session, name=PERIOD, first=date(2026, 10, 1), last=date(2026, 12, 31),
             unit_code="SETDA", population=None, actor="test", now=clock.now(),
@@ -227,6 +234,15 @@ async def test_close_message_approval_reminder_and_escalation(
     assert again.alerts
     (version,) = await versions_of(sessions, dukcapil)
     assert version.version == 1 and version.published_by == f"telegram:{HEAD_TG}"
+    # The head receives the report of version 1 as DOCX and PDF; the channel post is queued.
+    docx, pdf = await documents_for(bot, fake_api, clock, HEAD_TG, 2)
+    assert docx.file is not None and docx.file.startswith(b"PK")
+    assert pdf.file is not None and pdf.file.startswith(b"%PDF")
+    assert docx.text == (
+        "Laporan Pelaksanaan SKM Dinas Kependudukan dan Pencatatan Sipil, TW IV 2026, versi 1"
+    )
+    (post,) = await queued(sessions, "period_post")
+    assert post.chat_id == CHANNEL_ID and post.dedupe_key.endswith(f":{dukcapil}:v1")
     after = await asyncio.to_thread(show, settings, tmp_path, clock, "DUKCAPIL")
     assert after["state"] == "approved" and after["version"] == 1
     assert after["versions"][0]["figures"] == shown["figures"]
@@ -257,6 +273,32 @@ async def test_close_message_approval_reminder_and_escalation(
     top = await received(fake_api, ADMIN_ID, "belum disetujui 15 hari kerja")
     assert "Sekretariat Daerah" in top.text
     assert sub != dukcapil
+
+
+def documents(messages: list[Sent]) -> list[Sent]:
+    return [m for m in messages if m.kind == "document"]
+
+
+async def documents_for(
+    bot: BotApplication, api: FakeBotApi, clock: ManualClock, chat_id: int, count: int
+) -> list[Sent]:
+    """The documents sent to ``chat_id`` once there are ``count`` (the clock moved a second
+    at a time, as the sender spaces messages to one chat)."""
+
+    def arrived(_calls: Any) -> bool:
+        return len(documents(api.chat_messages(chat_id))) >= count
+
+    for _ in range(40):
+        if arrived(None):
+            break
+        clock.advance(seconds=1)
+        services_of(bot).wake()
+        try:
+            await api.wait_for_calls(arrived, timeout=0.25)
+        except TimeoutError:
+            continue
+    await api.wait_for_calls(arrived)
+    return documents(api.chat_messages(chat_id))
 
 
 def shown_period(message: Sent) -> str:
@@ -357,3 +399,46 @@ async def test_periode_lists_approves_and_publishes_a_correction_after_an_erasur
 def test_the_periode_diagram_names_every_step():
     diagram = (Path(periode.__file__).parent / "periods.mmd").read_text(encoding="utf-8")
     assert sorted(states(diagram).values()) == sorted(periode.STEPS)
+
+
+async def test_cli_approval_sends_the_report_and_the_close_names_the_last_plan(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    cw: CaseWorld,
+    clock: ManualClock,
+    settings: Settings,
+    tmp_path: Path,
+):
+    # TW III 2026 had a plan for Disdukcapil (its U3 line done, the others not started).
+    await submit(sessions, cw.world.ktp_id, (4, 4, 1, 4, 4, 4, 4, 4, 4), at=wib(2026, 8, 3),
+                 user_key="d" * 64)  # fmt: skip
+    async with sessions.begin() as session:
+        await periods.create_period(
+            session, name="TW III 2026", first=date(2026, 7, 1), last=date(2026, 9, 30),
+            unit_code="DUKCAPIL", population=None, actor="test", now=clock.now(),
+        )  # fmt: skip
+    async with sessions.begin() as session:
+        earlier = await periods.period_named(session, "TW III 2026")
+        assert await cut_period(session, earlier, settings, wib(2026, 10, 1))
+        proposal = await plans.propose(session, earlier, cw.world.unit_id, settings)
+        assert proposal is not None
+        await plans.start_plan(session, proposal, actor="test", now=wib(2026, 10, 2))
+        (first, *_rest) = await rtl.plan_lines(session, cw.world.unit_id, earlier.id)
+        await rtl.set_status(session, first.id, DONE, reason=None, actor="t", now=wib(2026, 11, 2))
+
+    clock.set(wib(2027, 1, 4))
+    assert "5 unit(s) asked" in await run_job(bot, "skm_periods")  # TW III's two, late
+    close = await received(fake_api, HEAD_TG, "Periode SKM TW IV 2026")
+    assert "Tindak lanjut RTL TW III 2026:" in close.text
+    assert "1. U3 Waktu penyelesaian — selesai" in close.text
+
+    # Approved from the command line: Hendra (head of the top unit) gets the report too.
+    cli = Cli(settings.database_url, tmp_path, clock)
+    output = await asyncio.to_thread(cli.ok, "period", "approve", PERIOD, "--unit", "SETDA")
+    assert "Queued the report (DOCX, PDF) for 1 chat(s)" in output
+    (docx, _pdf) = await documents_for(bot, fake_api, clock, SEKDA_TG, 2)
+    assert docx.text.startswith("Laporan Pelaksanaan SKM Sekretariat")
+    again = await asyncio.to_thread(cli, "period", "approve", PERIOD, "--unit", "SETDA")
+    assert again.exit_code == 1
+    assert len(await queued(sessions, "period_report")) == 2

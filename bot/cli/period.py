@@ -267,7 +267,7 @@ def approve_command(name: str, unit_code: str, early: bool) -> None:
     elif early:
         click.echo("Note: the period has ended, so it was approved as usual (--early not needed).")
     click.echo("\n".join(figures_text(figures)))
-    _announce(settings, version.period_id, version.unit_id, version.version)
+    _release(settings, version.period_id, version.unit_id, version.version)
 
 
 @period_group.command("correct")
@@ -303,7 +303,7 @@ def correct_command(name: str, unit_code: str) -> None:
         )
     if version.early:
         click.echo(early_note(period))
-    _announce(settings, version.period_id, version.unit_id, version.version)
+    _release(settings, version.period_id, version.unit_id, version.version)
 
 
 @period_group.command("report")
@@ -391,6 +391,37 @@ def _announce(settings: Settings, period_id: int, unit_id: int, version: int) ->
     if channel is not None:
         click.echo(f"Queued its announcement for {channel} (the bot's outbox sends it).")
     return channel
+
+
+def _release(settings: Settings, period_id: int, unit_id: int, version: int) -> None:
+    """Queue the version's channel post and the unit head's report (DOCX, PDF); the
+    approval stands whatever happens here."""
+    from scheduler.period_release import release
+    from storage.db import create_engine, session_factory
+
+    now = clock().now()
+
+    async def work() -> Any:
+        engine = create_engine(
+            settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        try:
+            return await release(
+                session_factory(engine), settings, period_id, unit_id, version, now=now
+            )
+        finally:
+            await engine.dispose()
+
+    done = run_async(work)
+    if done.channel is not None:
+        click.echo(f"Queued its announcement for {done.channel} (the bot's outbox sends it).")
+    if done.reports:
+        click.echo(
+            f"Queued the report (DOCX, PDF) for {len(done.reports)} chat(s): the unit's head, "
+            "else its admins."
+        )
+    for problem in done.problems:
+        click.echo(f"Note: {problem}")
 
 
 @period_group.command("post")
