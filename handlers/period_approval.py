@@ -163,15 +163,27 @@ async def approve_confirmed(update: Update, context: BotContext) -> None:
     await common.answer_query(update)
     figures = snap.loads(version.figures)
     await common.edit_pressed(update, texts.approved_text(figures, version.version, language))
-    await announce(context, version.period_id, version.unit_id, version.version)
+    announce(context, version.period_id, version.unit_id, version.version)
 
 
-async def announce(context: BotContext, period_id: int, unit_id: int, version: int) -> None:
+def announce(context: BotContext, period_id: int, unit_id: int, version: int) -> None:
     """Queue the version's channel post and the head's report (DOCX, PDF), as the CLI
-    does; the approval stands whatever happens here."""
-    done = await period_release.release(
-        context.sessions, context.settings, period_id, unit_id, version, now=context.clock.now()
+    does, in the background (rendering takes seconds; the press is answered already);
+    the approval stands whatever happens there."""
+    context.services.spawn(
+        _release(context, period_id, unit_id, version), name=f"period-release-{period_id}"
     )
+
+
+async def _release(context: BotContext, period_id: int, unit_id: int, version: int) -> None:
+    try:
+        done = await period_release.release(
+            context.sessions, context.settings, period_id, unit_id, version,
+            now=context.clock.now(),
+        )  # fmt: skip
+    except Exception:  # logged, never raised into nowhere: the version is published
+        log.exception("period %s unit %s v%s: release failed", period_id, unit_id, version)
+        return
     for problem in done.problems:
         log.warning("period %s unit %s v%s: %s", period_id, unit_id, version, problem)
     context.services.wake()

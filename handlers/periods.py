@@ -270,7 +270,7 @@ async def correct_confirmed(update: Update, context: BotContext) -> None:
     version, _correction = published
     await common.answer_query(update)
     await common.edit_pressed(update, texts.correction_published(title, version.version, language))
-    await approval.announce(context, version.period_id, version.unit_id, version.version)
+    approval.announce(context, version.period_id, version.unit_id, version.version)
 
 
 async def cancelled(update: Update, context: BotContext) -> None:

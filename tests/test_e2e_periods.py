@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,8 @@ JOBS = (
 )
 PERIOD = "TW IV 2026"
 CHANNEL_ID = -1001234567890
+# The running bot, its fake Bot API and clock, for the helpers that wait for the outbox.
+WORLD: dict[str, Any] = {}
 
 
 def wib(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -88,7 +90,9 @@ async def bot(
     settings: Settings, fake_api: FakeBotApi, clock: ManualClock
 ) -> AsyncIterator[BotApplication]:
     application = await start_bot(settings, fake_api, clock)
+    WORLD.update(bot=application, api=fake_api, clock=clock)
     yield application
+    WORLD.clear()
     await stop_bot(application)
 
 
@@ -126,11 +130,29 @@ async def run_job(bot: BotApplication, name: str) -> str:
 
 
 async def received(api: FakeBotApi, chat_id: int, containing: str) -> Sent:
+    """The newest message to ``chat_id`` with ``containing``, once the outbox sent it."""
+
     def arrived(_calls: Any) -> bool:
         return any(containing in m.text for m in api.chat_messages(chat_id))
 
-    await api.wait_for_calls(arrived)
+    await tick_until(arrived)
     return [m for m in api.chat_messages(chat_id) if containing in m.text][-1]
+
+
+async def tick_until(arrived: Callable[[Any], bool]) -> None:
+    """Wait for the outbox, moving the clock a second at a time: the sender spaces
+    messages to one chat by a second of the (manual) clock."""
+    bot, api, clock = WORLD["bot"], WORLD["api"], WORLD["clock"]
+    for _ in range(120):
+        if arrived(None):
+            return
+        clock.advance(seconds=1)
+        services_of(bot).wake()
+        try:
+            await api.wait_for_calls(arrived, timeout=0.25)
+        except TimeoutError:
+            continue
+    await api.wait_for_calls(arrived)
 
 
 async def unit_id(sessions: SessionFactory, code: str) -> int:
@@ -235,7 +257,7 @@ async def test_close_message_approval_reminder_and_escalation(
     (version,) = await versions_of(sessions, dukcapil)
     assert version.version == 1 and version.published_by == f"telegram:{HEAD_TG}"
     # The head receives the report of version 1 as DOCX and PDF; the channel post is queued.
-    docx, pdf = await documents_for(bot, fake_api, clock, HEAD_TG, 2)
+    docx, pdf = await documents_for(HEAD_TG, 2)
     assert docx.file is not None and docx.file.startswith(b"PK")
     assert pdf.file is not None and pdf.file.startswith(b"%PDF")
     assert docx.text == (
@@ -279,25 +301,10 @@ def documents(messages: list[Sent]) -> list[Sent]:
     return [m for m in messages if m.kind == "document"]
 
 
-async def documents_for(
-    bot: BotApplication, api: FakeBotApi, clock: ManualClock, chat_id: int, count: int
-) -> list[Sent]:
-    """The documents sent to ``chat_id`` once there are ``count`` (the clock moved a second
-    at a time, as the sender spaces messages to one chat)."""
-
-    def arrived(_calls: Any) -> bool:
-        return len(documents(api.chat_messages(chat_id))) >= count
-
-    for _ in range(40):
-        if arrived(None):
-            break
-        clock.advance(seconds=1)
-        services_of(bot).wake()
-        try:
-            await api.wait_for_calls(arrived, timeout=0.25)
-        except TimeoutError:
-            continue
-    await api.wait_for_calls(arrived)
+async def documents_for(chat_id: int, count: int) -> list[Sent]:
+    """The documents sent to ``chat_id`` once there are ``count``."""
+    api = WORLD["api"]
+    await tick_until(lambda _calls: len(documents(api.chat_messages(chat_id))) >= count)
     return documents(api.chat_messages(chat_id))
 
 
@@ -437,7 +444,7 @@ async def test_cli_approval_sends_the_report_and_the_close_names_the_last_plan(
     cli = Cli(settings.database_url, tmp_path, clock)
     output = await asyncio.to_thread(cli.ok, "period", "approve", PERIOD, "--unit", "SETDA")
     assert "Queued the report (DOCX, PDF) for 1 chat(s)" in output
-    (docx, _pdf) = await documents_for(bot, fake_api, clock, SEKDA_TG, 2)
+    (docx, _pdf) = await documents_for(SEKDA_TG, 2)
     assert docx.text.startswith("Laporan Pelaksanaan SKM Sekretariat")
     again = await asyncio.to_thread(cli, "period", "approve", PERIOD, "--unit", "SETDA")
     assert again.exit_code == 1
