@@ -54,6 +54,7 @@ from storage.performance_models import (
 from storage.preferences import language_of
 
 KIND = "ekinerja_block"
+IKM = "ikm"  # the evidence key of a head's unit IKM
 HASIL, PERILAKU = "Hasil Kerja", "Perilaku Kerja"
 RECOMMENDATION = "rekomendasi untuk Pejabat Penilai Kinerja"
 COLUMNS = (
@@ -120,7 +121,8 @@ def _notes(notes: list[PerformanceNote], tz: tzinfo) -> str:
 async def _evidence(
     session: AsyncSession, settings: Settings, card: FeedbackCard
 ) -> dict[str, str]:
-    """Core value code → the evidence text of its row; "" → the recommendation."""
+    """Core value code → the evidence text of its row; "" → the recommendation; `IKM` →
+    the IKM of the units a head heads (also on their SKP lines that name the IKM)."""
     content = await card_content(session, settings, card)
     out: dict[str, str] = {}
     citizens = content.citizens
@@ -135,6 +137,15 @@ async def _evidence(
             f"Warga (kode QR petugas): n={citizens.n} "
             f"(di bawah minimum {citizens.minimum}); pujian {content.praise}"
         )
+    units = [
+        f"IKM {u.code}: {number(float(u.result.konversi_rounded), 'id')} "
+        f"(mutu {u.result.mutu.code}), n={u.n}"
+        for u in content.units
+        if u.result is not None
+    ]
+    if units:  # a unit head: the SKM is the public's formal evidence (kinerja.md)
+        out[IKM] = "; ".join(units)
+        out["B1"] = f"{out['B1']}; {out[IKM]}" if "B1" in out else out[IKM]
     results = content.review
     if results is not None:
         others = results.result.groups[Group.OTHERS].items
@@ -189,7 +200,7 @@ async def period_rows(
         achieved = load.achievements.get(card.employee_id, [])
         expected = load.expectations.get(card.employee_id, [])
         rows = [
-            _line_row(base, line, entries, notes, tz, achieved, expected)
+            _line_row(base, line, entries, notes, tz, achieved, expected, evidence.get(IKM, ""))
             for line in load.lines.get(card.employee_id, [])
         ]
         for item in BERAKHLAK_ITEMS:
@@ -225,6 +236,7 @@ def _line_row(
     tz: tzinfo,
     achieved: list[Achievement],
     expected: list[PerformanceExpectation],
+    ikm: str = "",
 ) -> Row:
     values = dict(base)
     mine = [n for n in notes if n.skp_line_id == line.id]
@@ -249,6 +261,7 @@ def _line_row(
                 for part in (
                     f"{len(done)} capaian dengan bukti" if done else "",
                     f"{len(mine)} catatan atasan" if mine else "",
+                    ikm if "ikm" in f"{line.plan} {line.indicator}".lower() else "",
                 )
                 if part
             ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from scheduler.scoring import skm
 from scheduler.scoring.performance_periods import Period
 from storage import review_results as reviews
 from storage.performance_models import Achievement, FeedbackCard, PerformanceNote, SkpLine
@@ -21,6 +22,16 @@ class Citizens:
 
 
 @dataclass(frozen=True)
+class UnitIkm:
+    """A unit the employee heads: its IKM (sub-units pooled) over the period's days."""
+
+    code: str
+    name: str
+    n: int
+    result: skm.IkmResult | None  # None when no citizen answered
+
+
+@dataclass(frozen=True)
 class CardContent:
     card: FeedbackCard
     period: Period
@@ -30,3 +41,6 @@ class CardContent:
     review: reviews.RateeResults | None
     skp_lines: list[SkpLine]
     achievements: list[Achievement]
+    # For a unit head: the units they head and their IKM (the public's formal entry into a
+    # head's performance: an SKP indicator such as "IKM ≥ 88,31", the SKM report as evidence).
+    units: tuple[UnitIkm, ...] = ()

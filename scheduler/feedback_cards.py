@@ -23,22 +23,23 @@ card: one audit-log row each.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import day_bounds
 from bot.core.settings import Settings
-from scheduler.feedback_card_content import CardContent, Citizens
+from scheduler.feedback_card_content import CardContent, Citizens, UnitIkm
 from scheduler.messages import feedback_cards as texts
 from scheduler.messages import participation as participation_texts
 from scheduler.scoring.participation import participation
 from scheduler.scoring.performance_periods import Period, parse_period
-from storage import achievements, praise, skp
+from storage import achievements, directory, praise, skp
 from storage import feedback_cards as cards
 from storage import review_results as reviews
 from storage.directory import accounts_by_employee
+from storage.ikm_report import build_ikm_report
 from storage.models import TelegramAccount
 from storage.outbox import enqueue
 from storage.outbox_models import PRIORITY_NOTICE
@@ -110,7 +111,29 @@ async def card_content(
         review=await last_review(session, settings, card.employee_id),
         skp_lines=await skp.lines_of(session, card.employee_id, period.year),
         achievements=await achievements.achievements_in(session, card.employee_id, [card.period]),
+        units=await headed_units_ikm(session, settings, card.employee_id, period),
     )
+
+
+async def headed_units_ikm(
+    session: AsyncSession, settings: Settings, employee_id: int, period: Period
+) -> tuple[UnitIkm, ...]:
+    """The IKM of each unit the employee heads, over the period's local days (from the
+    rollup tables, which the rollup job keeps current; read only)."""
+    found = []
+    last = period.end - timedelta(days=1)
+    for unit in await directory.units_headed_by(session, employee_id):
+        report = await build_ikm_report(
+            session,
+            unit_code=unit.code,
+            date_from=period.first_day,
+            date_to=last,
+            tz=settings.tz,
+            refresh=False,
+            with_comments=False,
+        )
+        found.append(UnitIkm(unit.code, unit.name, report.overall.n, report.overall.result))
+    return tuple(found)
 
 
 async def send_card(

@@ -165,3 +165,11 @@ async def headed_unit_ids(session: AsyncSession, employee_id: int) -> list[int]:
     """The units this employee heads (active or not is the caller's concern)."""
     rows = await session.scalars(select(Unit.id).where(Unit.head_employee_id == employee_id))
     return [int(unit_id) for unit_id in rows]
+
+
+async def units_headed_by(session: AsyncSession, employee_id: int) -> list[Unit]:
+    """The units this employee heads, by code."""
+    rows = await session.scalars(
+        select(Unit).where(Unit.head_employee_id == employee_id).order_by(Unit.code)
+    )
+    return list(rows.all())

@@ -33,7 +33,7 @@ from bot.app import BotApplication
 from bot.cli.main import cli, register_commands
 from bot.core.clock import ManualClock
 from bot.core.settings import Settings
-from scheduler.ekinerja_export import COLUMNS
+from scheduler.ekinerja_export import COLUMNS, period_rows
 from scheduler.services import services_of
 from storage import skp
 from storage.db import SessionFactory
@@ -736,3 +736,40 @@ async def ekinerja_from_laporan(fake_api: FakeBotApi, sessions: SessionFactory) 
     assert refused.alerts and not [c for c in refused.calls if c.method == "sendDocument"]
     forged = await admin.press_data("lp:ep:2099-01")
     assert forged.alerts
+
+
+async def test_a_unit_heads_card_shows_their_units_ikm(
+    bot: BotApplication,
+    sessions: SessionFactory,
+    cw: CaseWorld,
+    clock: ManualClock,
+    inbox: Inbox,
+    settings: Settings,
+):
+    """Siti heads DUKCAPIL and reports to Hendra: her card carries the unit's IKM of the
+    period (the public's formal evidence for a head), and so does her e-Kinerja row."""
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Employee)
+            .where(Employee.id == cw.world.head_id)
+            .values(supervisor_id=cw.sekda_id)
+        )
+    await citizens_answer(sessions, cw)
+    clock.set(wib(2026, 12, 1, 9))
+    await run_job(bot, "rollup")
+    await run_job(bot, "feedback_cards")
+    card = await inbox(SEKDA_TG, "Kartu umpan balik: Siti Rahmawati, periode 2026-11")
+    (line,) = [line for line in card.text.splitlines() if line.startswith("IKM ")]
+    # Ten answers: U6 3 from four of them, every other unsur 4.
+    assert line == "IKM Dinas Kependudukan dan Pencatatan Sipil (DUKCAPIL): 98,89 (mutu A), n = 10"
+    budi = await inbox(HEAD_TG, "Kartu umpan balik: Budi Santoso, periode 2026-11")
+    assert "IKM " not in budi.text  # Budi heads no unit
+    async with sessions() as session:
+        exported = await period_rows(session, settings, "2026-11")
+    siti = {
+        row.values["Rencana Hasil Kerja / Perilaku Kerja"]: row
+        for c, rows in exported
+        if c.employee_id == cw.world.head_id
+        for row in rows
+    }
+    assert "IKM DUKCAPIL: " in siti["B1 Berorientasi Pelayanan"].values["Bukti dukung"]

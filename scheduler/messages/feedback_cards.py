@@ -95,6 +95,29 @@ def citizens_lines(citizens: Citizens, _: Translate, language: str) -> list[str]
     return lines
 
 
+def unit_lines(content: CardContent, _: Translate, language: str) -> list[str]:
+    """For a unit head: each headed unit's IKM over the period (the SKM's formal evidence)."""
+    lines = []
+    for unit in content.units:
+        if unit.result is None:
+            lines.append(
+                _("IKM of {unit} ({code}): no survey answers in this period.").format(
+                    unit=unit.name, code=unit.code
+                )
+            )
+            continue
+        lines.append(
+            _("IKM of {unit} ({code}): {ikm} (mutu {mutu}), n = {n}").format(
+                unit=unit.name,
+                code=unit.code,
+                ikm=number(float(unit.result.konversi_rounded), language),
+                mutu=unit.result.mutu.code,
+                n=unit.n,
+            )
+        )
+    return lines
+
+
 def _notes_lines(content: CardContent, _: Translate) -> list[str]:
     if not content.notes:
         return [_("Your notes: none in this period (/catat records one).")]
@@ -149,6 +172,7 @@ def card_text(content: CardContent, name: str, language: str) -> str:
         _("Evidence for you as Pejabat Penilai Kinerja; you decide, nothing is rated for you."),
         "",
         *citizens_lines(content.citizens, _, language),
+        *unit_lines(content, _, language),
         _("Praise from citizens: {n}").format(n=content.praise),
         "",
         *_notes_lines(content, _),
