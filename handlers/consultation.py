@@ -55,6 +55,12 @@ PATTERN_VOTE = rf"^ku:{_ID}:{_ITEM}:{_IND}:v:(?P<pid>\d{{1,9}})$"
 PATTERN_PROPOSE = rf"^ku:{_ID}:{_ITEM}:{_IND}:p$"
 PATTERN_ANY = r"^ku:"
 PENDING_TTL = timedelta(minutes=30)
+# The flow's screens, drawn in handlers/consultation.mmd.
+STEP_VALUES = "values"
+STEP_INDICATORS = "indicators"
+STEP_INDICATOR = "indicator"
+STEP_EXAMPLE = "example"  # the typed example awaited
+STEPS: tuple[str, ...] = (STEP_VALUES, STEP_INDICATORS, STEP_INDICATOR, STEP_EXAMPLE)
 BUTTON_CHARS = 60
 
 

@@ -17,6 +17,7 @@ from handlers import (
     achievements,
     admin_grants,
     alerts,
+    calibration,
     cases,
     citizen,
     citizen_entry,
@@ -64,6 +65,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # check-in dc:).
         *account.HANDLERS,
         *review_list.HANDLERS,
+        *calibration.HANDLERS,
         *review.HANDLERS,
         *review_results.HANDLERS,
         *development.HANDLERS,

@@ -40,7 +40,7 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.core.i18n import gettext_for
-from handlers import common
+from handlers import calibration, common
 from handlers import review_screens as screens
 from handlers.context import BotContext
 from handlers.review_screens import After, Answers, clip, render
@@ -230,6 +230,9 @@ async def _step(
 async def open_review(update: Update, context: BotContext) -> None:
     """``rv:<token>:open``: stores the review as started (at its first item) and asks
     where the rater is; a submitted review is only shown."""
+    token = context.match.group("token") if context.match else ""
+    if await calibration.offered(update, context, token):
+        return  # the rater's first review of the cycle: the calibration comes first
 
     async def action(
         session: AsyncSession, assignment: ReviewAssignment, now: datetime, tz: tzinfo

@@ -1,6 +1,7 @@
 """Imports every model module so that `Base.metadata` knows all tables."""
 
 from storage import (  # noqa: F401
+    calibration_models,
     case_models,
     confirmation_models,
     consultation_models,

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from handlers import achievements, cycle_opening, expectations, feedback, notes
+from handlers import (
+    achievements,
+    calibration,
+    consultation,
+    cycle_opening,
+    expectations,
+    feedback,
+    notes,
+)
 from scheduler import development_flow
 from scheduler.scoring.review_instrument import INSTRUMENTS
 from storage import review_steps, survey
@@ -109,6 +117,8 @@ def test_development_plan_diagram_names_every_step():
         ("notes.mmd", (*notes.STEPS, *expectations.STEPS)),
         ("feedback.mmd", feedback.STEPS),
         ("achievements.mmd", achievements.STEPS),
+        ("calibration.mmd", calibration.STEPS),
+        ("consultation.mmd", consultation.STEPS),
     ],
 )
 def test_performance_diagrams_name_every_step(name: str, steps: tuple[str, ...]):
@@ -129,6 +139,8 @@ def test_performance_diagrams_name_every_step(name: str, steps: tuple[str, ...])
         "notes.mmd",
         "feedback.mmd",
         "achievements.mmd",
+        "calibration.mmd",
+        "consultation.mmd",
     ],
 )
 def test_diagrams_sit_beside_their_module(name: str):

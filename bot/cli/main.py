@@ -28,6 +28,7 @@ def register_commands() -> None:
     from bot.cli import (
         admin,
         alerts,
+        calibration,
         check,
         consult,
         cycle,
@@ -87,6 +88,7 @@ def register_commands() -> None:
     db.db_group.add_command(db_backup.backup_command)
     for consult_command in consult.COMMANDS:
         cycle.cycle_group.add_command(consult_command)
+    cycle.cycle_group.add_command(calibration.calibration_command)
     db.db_group.add_command(db_backup.restore_command)
 
 

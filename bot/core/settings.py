@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     recommendation_min_values: int = Field(default=4, ge=1, le=20)
     # Days a consultation on example behaviours stays open (ulasan cycle consult, /siklus).
     consultation_days: int = Field(default=7, ge=1, le=30)
+    # Rater calibration before the first review of a cycle: offered (may be skipped),
+    # required (a gate), or off.
+    calibration: Literal["off", "offer", "required"] = "offer"
     # Development plans: the latest target date when no cycle is open for the person
     # (months from today), and the days a supervisor has to approve a plan.
     development_target_months: int = Field(default=6, ge=1, le=24)

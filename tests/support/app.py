@@ -30,6 +30,8 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settin
         "bot_token": "123456:TEST-TOKEN-0123456789abcdefghijklmn",
         "admin_ids": str(ADMIN_ID),
         "bot_username": "UlasanTestBot",
+        # Scenarios open reviews directly; tests/test_e2e_calibration.py turns it on.
+        "calibration": "off",
     }
     values.update(overrides)
     return load_settings(**values)

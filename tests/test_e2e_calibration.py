@@ -1,0 +1,151 @@
+"""Rater calibration before the first review of a cycle, end to end.
+
+The real Application runs against the fake Bot API over HTTP, with CALIBRATION=offer (the
+default of a deployment; tests/support/app.py turns it off for the other scenarios) or
+required. The world is tests/support/rating_world.py. BKPSDM reads completion per OPD with
+``ulasan cycle calibration``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from bot.app import BotApplication
+from bot.cli.main import cli, register_commands
+from bot.core.settings import Settings
+from scheduler.scoring.calibration_vignettes import BERAKHLAK3_EXAMPLES
+from storage.calibration_models import CalibrationRun
+from storage.db import SessionFactory
+from storage.review_models import ReviewAssignment
+from tests.support.app import make_settings
+from tests.support.fakebot import FakeBotApi
+from tests.support.rating_world import ANI_TG, BUDI_TG, HEAD_TG, Seeded, seed_review
+
+LEVELS = ("Di bawah ekspektasi", "Sesuai ekspektasi", "Di atas ekspektasi")
+
+
+@pytest.fixture
+def mode() -> str:
+    return "offer"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated: str, fake_api: FakeBotApi, mode: str) -> Settings:
+    return make_settings(tmp_path, migrated, telegram_base_url=fake_api.base_url, calibration=mode)
+
+
+@pytest.fixture
+async def seeded(sessions: SessionFactory) -> Seeded:
+    return await seed_review(sessions)
+
+
+async def run_of(sessions: SessionFactory, rater_id: int) -> CalibrationRun | None:
+    async with sessions() as session:
+        return await session.scalar(
+            select(CalibrationRun).where(CalibrationRun.rater_id == rater_id)
+        )
+
+
+async def test_three_situations_with_the_reference_then_the_review(
+    bot: BotApplication, fake_api: FakeBotApi, sessions: SessionFactory, seeded: Seeded
+):
+    ani = fake_api.user(ANI_TG)
+    await ani.send("/nilai")
+    await ani.press("Budi Santoso")
+    intro = ani.last
+    assert "Sebelum menilai: 3 situasi singkat" in intro.text
+    assert "BKPSDM dapat menggantinya" in intro.text  # marked as example content
+    assert intro.button_texts() == ["Mulai", "Lewati, langsung menilai"]
+    await ani.press("Mulai")
+    picks = (2, 3, 3)  # the second differs from the reference (di bawah)
+    for index, (vignette, pick) in enumerate(zip(BERAKHLAK3_EXAMPLES, picks, strict=True)):
+        screen = ani.last
+        assert f"Situasi {index + 1}/3" in screen.text
+        assert screen.button_texts() == list(LEVELS)
+        await ani.press(LEVELS[pick - 1])
+        feedback = ani.last.text
+        assert f"Jawaban acuan: {LEVELS[vignette.reference - 1]}" in feedback
+        assert "Alasan:" in feedback
+        if index == 1:
+            # A double tap on the old level buttons records nothing more.
+            reply = await ani.press_data(f"kb:{seeded.cycle_id}:a:1:1:{seeded.tokens['ani>budi']}")
+            assert reply.alerts
+        await ani.press("Berikutnya")
+    assert "Kalibrasi selesai: 2 dari 3 jawaban sama" in ani.last.text
+    run = await run_of(sessions, seeded.ani_id)
+    assert run is not None and (run.status, run.answers) == ("completed", "2,3,3")
+    assert (run.instrument, run.version) == ("berakhlak3", 1)
+    await ani.press("Mulai menilai")
+    assert "Nilai dasar 1/7" in ani.last.text  # the review itself
+    # The next review of the cycle opens directly.
+    await ani.send("/nilai")
+    await ani.press("Citra Dewi")
+    assert "Nilai dasar 1/7" in ani.last.text
+
+
+async def test_skip_is_recorded_and_bkpsdm_sees_completion_per_opd(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    settings: Settings,
+    seeded: Seeded,
+):
+    budi = fake_api.user(BUDI_TG)
+    await budi.send("/nilai")
+    await budi.press("Ani Lestari")
+    await budi.press("Lewati, langsung menilai")
+    assert "Dilewati" in budi.last.text
+    await budi.press("Mulai menilai")
+    assert "Nilai dasar 1/7" in budi.last.text
+    run = await run_of(sessions, seeded.budi_id)
+    assert run is not None and run.status == "skipped"
+    # A forged or malformed press changes nothing.
+    for data in (f"kb:{seeded.cycle_id}:s:nottherealtoken", "kb:1:zz"):
+        reply = await budi.press_data(data)
+        assert reply.alerts and "tidak berlaku" in reply.alerts[0]
+    register_commands()
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "DATA_DIR": str(settings.data_dir),
+        "SECRET_KEY": "test-secret-key-0123456789",
+    }
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    result = await asyncio.to_thread(
+        run, "cycle", "calibration", "Triwulan I 2026", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    assert found["opd"] == [
+        {"opd": "DUKCAPIL", "raters": 3, "completed": 0, "skipped": 1, "percent": 0}
+    ]
+    table = await asyncio.to_thread(run, "cycle", "calibration", "Triwulan I 2026")
+    assert "DUKCAPIL" in table.output and "Budi" not in table.output
+
+
+@pytest.mark.parametrize("mode", ["required"])
+async def test_required_calibration_is_a_gate(
+    bot: BotApplication, fake_api: FakeBotApi, sessions: SessionFactory, seeded: Seeded
+):
+    head = fake_api.user(HEAD_TG)
+    await head.send("/nilai")
+    await head.press("Ani Lestari")
+    assert head.last.button_texts() == ["Mulai"]
+    token = seeded.tokens["head>ani"]
+    reply = await head.press_data(f"kb:{seeded.cycle_id}:x:{token}")
+    assert reply.alerts
+    reply = await head.press_data(f"rv:{token}:open")
+    assert "Sebelum menilai" in head.last.text
+    async with sessions() as session:
+        opened = await session.scalar(
+            select(ReviewAssignment.status).where(ReviewAssignment.token == token)
+        )
+    assert opened == "pending"  # nothing of the review was started
