@@ -40,6 +40,7 @@ from handlers import (
     period_approval,
     periods,
     posters,
+    predikat_mix,
     reachability,
     reports,
     review,
@@ -86,8 +87,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *admin_grants.HANDLERS,
         # Whoever receives alerts or notes: /pengaturan (pg:).
         *notification_settings.HANDLERS,
-        # Admins: /laporan (lp:), /kode (kd:), /poster (ps:).
+        # Admins: /laporan (lp:), /kode (kd:), /poster (ps:); BKPSDM: /predikat (pm:).
         *reports.HANDLERS,
+        *predikat_mix.HANDLERS,
         *link_slips.HANDLERS,
         *posters.HANDLERS,
         # Admins: the roster file's import buttons (ru:; the file itself comes through

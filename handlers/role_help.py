@@ -95,6 +95,10 @@ def _admin_help(roles: Roles, _: Translate) -> str:
             _("/siklus: open, follow and close 360° review cycles"),
             _("/status: scheduled jobs and the outbox"),
             _("/admin: make linked staff admins of a unit, or stop it"),
+            _(
+                "/predikat: record, show or remove the predikat mix that applies "
+                "(SE MenPANRB 03/2023) for a cycle"
+            ),
         ]
     return "\n".join(lines)
 

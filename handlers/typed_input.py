@@ -5,7 +5,8 @@ first, then a roster file (a document) from an admin goes to the roster upload.
 Several conversations take typed input: an admin's /siklus flow (a cycle name
 or date), a case's resolution (/kasus), a supervisor's note (/catat) or feedback line and
 an employee's reply to it, a reply to a citizen (Balas), a rater's
-review comments, a ratee's development plan (an action, a date), a citizen's
+review comments, a ratee's development plan (an action, a date), a plan's coach
+(a NIP), the predikat mix (an achievement, the limits), a citizen's
 survey comment. Only one
 MessageHandler can win in group 0, so this router asks each feature in turn,
 most specific first; the citizen survey answers last and replies with the
@@ -31,6 +32,7 @@ from handlers import (
     feedback,
     link_slips,
     notes,
+    predikat_mix,
     review,
     roster_upload,
     rtl_input,
@@ -50,6 +52,8 @@ async def route_message(update: Update, context: BotContext) -> None:
     if await cycle_opening.handle_admin_text(update, context):
         return
     if await cases.handle_case_text(update, context):
+        return
+    if await predikat_mix.handle_mix_text(update, context):
         return
     if await link_slips.handle_nip_text(update, context):
         return

@@ -34,8 +34,8 @@ from storage.models import AuditLog, Employee, Service, TelegramAccount, Unit
 from storage.outbox_models import OutboxMessage
 from storage.review_models import OPEN, PEER, SELF, SUPERVISOR
 from storage.review_results import cycle_results
-from tests.support.alert_world import submit
-from tests.support.app import make_settings, start_bot, stop_bot
+from tests.support.alert_world import UNIT_ADMIN_TG, add_unit_admin, submit
+from tests.support.app import ADMIN_ID, make_settings, start_bot, stop_bot
 from tests.support.fakebot import FakeBotApi
 from tests.support.records import Sent
 from tests.support.result_world import NOW, TG, Review, Seeded, base_reviews, nip, seed
@@ -647,6 +647,128 @@ async def test_heads_get_recognition_and_development_lists_at_close(
         assert (
             await development_lists.queue_lists(session, settings, cycle_id, [], clock.now()) == 0
         )
+
+
+async def test_bkpsdm_records_shows_and_removes_the_predikat_mix_in_telegram(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    settings: Settings,
+    clock: ManualClock,
+):
+    """/predikat does what ``ulasan development mix set|show|clear`` does, for city-wide
+    admins only: R (Sangat Baik, routed to S who heads DINAS) breaks "sangat baik max 0"
+    recorded after the close, so S is warned at once. Bad typed lines are answered and asked
+    again; a unit admin's, a repeated and a stale confirmation change nothing."""
+    reviews = [
+        Review("R", "R", SELF, 3),
+        Review("S", "R", SUPERVISOR, 3, hasil=3),
+        *(Review(f"P{i}", "R", PEER, 3) for i in (1, 2, 3)),
+    ]
+    seeded = await seed(sessions, reviews, status=OPEN)
+    async with sessions.begin() as session:
+        units = {u.code: u for u in await session.scalars(select(Unit))}
+        units["DINAS"].head_employee_id = seeded.ids["S"]
+        dinas_id = units["DINAS"].id
+    async with sessions.begin() as session:
+        await close_cycle(session, "Semester I 2030", "cli:test", clock.now(), settings)
+    admin = fake_api.user(ADMIN_ID, "Admin BKPSDM", language_code="en")
+    boss = fake_api.user(TG["S"], "Sari", language_code="en")
+    await add_unit_admin(sessions, UNIT_ADMIN_TG, dinas_id)
+    unit_admin = fake_api.user(UNIT_ADMIN_TG, "Admin Dinas", language_code="en")
+    run = cli_runner(settings, clock)
+    show = ("development", "mix", "show", "--cycle", "Semester I 2030")
+
+    async def audits() -> list[str]:
+        async with sessions() as session:
+            rows = await session.scalars(
+                select(AuditLog).where(AuditLog.action == "development.mix")
+            )
+            return [a.detail for a in rows]
+
+    async def refused(user: Any, data: str, message: Sent | None = None) -> None:
+        reply = await user.press_data(data, message)
+        assert reply.alerts, (user, data)
+        assert not [c for c in reply.calls if c.method in ("sendMessage", "editMessageText")]
+
+    for user in (boss, unit_admin):
+        await user.send("/predikat")
+        assert "only for city-wide administrators" in user.last.text
+    await refused(unit_admin, f"pm:c:{seeded.cycle_id}")
+    await refused(unit_admin, f"pm:s:{seeded.cycle_id}:all")
+    await refused(admin, "pm:c:999")
+    await refused(admin, f"pm:s:{seeded.cycle_id}:999999")  # not an OPD
+    await refused(admin, "pm:y:forged")
+
+    await admin.send("/help")
+    assert "/predikat" in admin.last.text
+    await admin.send("/predikat")
+    await admin.press("Semester I 2030")
+    assert "Nothing recorded yet." in admin.last.text
+    assert admin.last.button_texts() == ["Every OPD", "DINAS"]
+    await admin.press("Every OPD")
+    assert "Type the organisation's achievement" in admin.last.text
+    await admin.send("x" * 65)
+    assert "1 to 64 characters" in admin.last.text
+    await admin.send("Baik")
+    assert "Now type the limits in whole percent" in admin.last.text
+    for typed, reason in (
+        ("luar biasa max 5", "“luar biasa” is not a predikat."),
+        ("baik max 120", "120% is not a whole percent from 0 to 100."),
+        ("baik 80-40", "Good: the minimum 80% is above the maximum 40%."),
+        ("baik max 20, baik max 30", "Good is given twice."),
+        ("sangat baik", "“sangat baik” is not a limit."),
+    ):
+        await admin.send(typed)
+        assert admin.last.text.startswith(reason), (typed, admin.last.text)
+        assert "Type the limits again" in admin.last.text
+    await admin.send("sangat baik max 0; Baik min 50")
+    summary = admin.last
+    assert summary.text.startswith("Record this predikat mix?")
+    for line in (
+        "For: every OPD",
+        "Achievement: Baik",
+        "• Excellent: at most 0%",
+        "• Good: at least 50%",
+        "heads whose unit breaks it are warned at once",
+    ):
+        assert line in summary.text, line
+    yes = summary.buttons()[0]["callback_data"]
+    await refused(unit_admin, yes)
+    await admin.press_data(yes, summary)
+    assert admin.last.text == "Recorded. 1 unit head(s) were warned now."
+    warned = await received(bot, fake_api, clock, TG["S"], "Predikat mix — “Semester I 2030”")
+    assert "• Excellent: 1 of 1 (100%), above the maximum of 0%" in warned.text
+    await refused(admin, yes, summary)  # pressed again: nothing more
+    assert await audits() == ["cycle=Semester I 2030; scope=*; sangat_baik <=0%, baik >=50%"]
+    shown = await asyncio.to_thread(run, *show)
+    assert "*          Baik: sangat_baik <=0%, baik >=50%" in shown.output
+
+    # A summary made stale: the CLI replaces the mix before the admin presses Yes.
+    await admin.send("/predikat")
+    await admin.press("Semester I 2030")
+    assert "every OPD, achievement “Baik”:\n• Excellent: at most 0%" in admin.last.text
+    await admin.press("Every OPD")
+    await admin.send("Butuh Perbaikan")
+    await admin.send("sangat baik 0-10")
+    stale = admin.last
+    assert "It replaces what is recorded now: Baik: sangat_baik <=0%, baik >=50%" in stale.text
+    cli_set = ("development", "mix", "set", "--cycle", "Semester I 2030")
+    result = await asyncio.to_thread(run, *cli_set, "--achievement", "Baik", "--max", "baik=90")
+    assert result.exit_code == 0, result.output
+    await refused(admin, stale.buttons()[0]["callback_data"], stale)
+    assert "Baik: baik <=90%" in (await asyncio.to_thread(run, *show)).output
+
+    # Removing, through its own binding confirmation.
+    await admin.send("/predikat")
+    await admin.press("Semester I 2030")
+    await admin.press("Remove: every OPD")
+    assert "Remove the predikat mix recorded for every OPD" in admin.last.text
+    await admin.press("Yes, remove it")
+    assert admin.last.text.startswith("Removed.")
+    assert "No predikat mix recorded" in (await asyncio.to_thread(run, *show)).output
+    assert (await audits())[-1] == "cycle=Semester I 2030; scope=*; cleared"
+    assert len(await audits()) == 3  # the Telegram set, the CLI set, the Telegram removal
 
 
 async def test_an_uncovered_recommendation_puts_nobody_on_the_recognition_list(

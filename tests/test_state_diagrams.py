@@ -22,6 +22,7 @@ from handlers import (
     expectations,
     feedback,
     notes,
+    predikat_mix,
 )
 from scheduler import development_flow
 from scheduler.scoring.review_instrument import INSTRUMENTS
@@ -119,6 +120,7 @@ def test_development_plan_diagram_names_every_step():
         ("achievements.mmd", achievements.STEPS),
         ("calibration.mmd", calibration.STEPS),
         ("consultation.mmd", consultation.STEPS),
+        ("predikat_mix.mmd", predikat_mix.STEPS),
     ],
 )
 def test_performance_diagrams_name_every_step(name: str, steps: tuple[str, ...]):
@@ -141,6 +143,7 @@ def test_performance_diagrams_name_every_step(name: str, steps: tuple[str, ...])
         "achievements.mmd",
         "calibration.mmd",
         "consultation.mmd",
+        "predikat_mix.mmd",
     ],
 )
 def test_diagrams_sit_beside_their_module(name: str):

@@ -154,7 +154,7 @@ def mix_set_command(
     maximums: tuple[str, ...],
 ) -> None:
     """Record the predikat distribution that applies (replaces the scope's earlier one)."""
-    from scheduler.development_lists import queue_mix_warnings
+    from scheduler import predikat_mix as mix
     from storage import predikat_mix
 
     limits = _limits(minimums, maximums)
@@ -166,12 +166,19 @@ def mix_set_command(
     async def work(session: AsyncSession) -> str:
         entry = await predikat_mix.audit(session, actor(), now)
         cycle_id, scope = await _cycle_and_scope(session, cycle_name, unit_code)
-        await predikat_mix.set_limits(
-            session, cycle_id, scope, achievement.strip(), limits, actor(), now
-        )
-        entry.detail = f"cycle={cycle_name}; scope={scope}; " + _describe(limits)
         # A closed cycle's heads hear of a breach now (an open one's at its close).
-        warned = await queue_mix_warnings(session, settings, cycle_id, now)
+        warned = await mix.record(
+            session,
+            settings,
+            entry=entry,
+            cycle_id=cycle_id,
+            cycle_name=cycle_name,
+            scope=scope,
+            achievement=achievement.strip(),
+            limits=limits,
+            actor=actor(),
+            now=now,
+        )
         return (
             f"predikat mix for {scope} in '{cycle_name}': {_describe(limits)}; "
             f"{warned} head(s) warned"
@@ -184,12 +191,9 @@ def mix_set_command(
 
 
 def _describe(limits: list[Limit] | tuple[Limit, ...]) -> str:
-    parts = []
-    for limit in limits:
-        low = f">={limit.min_percent}%" if limit.min_percent is not None else ""
-        high = f"<={limit.max_percent}%" if limit.max_percent is not None else ""
-        parts.append(f"{limit.predikat.value} {' '.join(p for p in (low, high) if p)}")
-    return ", ".join(parts)
+    from scheduler.predikat_mix import describe
+
+    return describe(limits)
 
 
 @mix_group.command("show")
@@ -216,6 +220,7 @@ def mix_show_command(cycle_name: str) -> None:
 @click.option("--unit", "unit_code", metavar="OPD", help="One OPD (default: the every-OPD row).")
 def mix_clear_command(cycle_name: str, unit_code: str | None) -> None:
     """Remove a recorded distribution."""
+    from scheduler import predikat_mix as mix
     from storage import predikat_mix
 
     settings = get_settings()
@@ -224,8 +229,9 @@ def mix_clear_command(cycle_name: str, unit_code: str | None) -> None:
     async def work(session: AsyncSession) -> str:
         entry = await predikat_mix.audit(session, actor(), now)
         cycle_id, scope = await _cycle_and_scope(session, cycle_name, unit_code)
-        removed = await predikat_mix.clear(session, cycle_id, scope)
-        entry.detail = f"cycle={cycle_name}; scope={scope}; cleared"
+        removed = await mix.remove(
+            session, entry=entry, cycle_id=cycle_id, cycle_name=cycle_name, scope=scope
+        )
         return f"{removed} limit(s) removed for {scope} in '{cycle_name}'"
 
     try:
