@@ -12,12 +12,14 @@ document is sent. The documents are `scheduler.report_documents`', the files
 
 Every press is checked again (``lp:`` data is user input): the scope must be
 the admin's, the cycle must exist and be closed; anything else changes
-nothing and gets a short notice. The SKM period documents (DOCX/PDF of an
-approved period) join this menu once periods can be approved and published.
+nothing and gets a short notice. An approved SKM period of the admin's units
+gives its documents (``ulasan period report``): the Laporan Pelaksanaan SKM as
+DOCX or PDF and the poster (PDF and PNG), of its latest version.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -31,6 +33,10 @@ from handlers import reports_screens as screens
 from handlers.context import BotContext
 from handlers.roles import roles_here
 from scheduler.documents.development_counts import ReportRefused
+from scheduler.documents.pdf import PdfRouteError
+from scheduler.documents.report_texts import TemplateTextError
+from scheduler.period_documents import render
+from scheduler.period_publication import edition_by_ids
 from scheduler.report_documents import (
     Step,
     development_workbook,
@@ -39,7 +45,9 @@ from scheduler.report_documents import (
     review_workbook,
 )
 from scheduler.scoring.performance_periods import closed_period, parse_period
-from storage import review_cycles
+from storage import periods, review_cycles
+from storage.models import Unit
+from storage.period_models import SkmPeriod
 from storage.review_cycle_types import CycleError
 from storage.review_results import ResultsError
 from storage.roles import scope_units
@@ -252,6 +260,89 @@ async def build_ekinerja(update: Update, context: BotContext) -> None:
     await _build(update, context, title, 2, work)
 
 
+async def _published_here(
+    context: BotContext, scope: AdminScope
+) -> list[tuple[SkmPeriod, Unit, int]]:
+    async with context.sessions() as session:
+        found = await periods.published_units(session)
+    return [(period, unit, version) for period, unit, version in found if scope.covers(unit.id)]
+
+
+def _period_label(period: SkmPeriod, unit: Unit, version: int) -> str:
+    return f"{period.name} · {unit.code} v{version}"
+
+
+async def choose_period_document(update: Update, context: BotContext) -> None:
+    """``lp:k``: which approved period of the admin's units (its latest version)."""
+    scope = await _scope(update, context)
+    if scope is None:
+        await refuse(update, context)
+        return
+    await common.answer_query(update)
+    _ = await context.gettext(update)
+    published = [
+        (period.id, unit.id, _period_label(period, unit, version))
+        for period, unit, version in await _published_here(context, scope)
+    ]
+    text, markup = screens.render_period_documents(published, _)
+    await common.edit_or_send(update, text, markup)
+
+
+async def _published_pressed(
+    update: Update, context: BotContext
+) -> tuple[SkmPeriod, Unit, int] | None:
+    """The approved period and unit a press names, if the admin's scope covers the unit."""
+    scope = await _scope(update, context)
+    if scope is None:
+        return None
+    period_id, unit_id = int(context.match.group("period")), int(context.match.group("unit"))
+    for period, unit, version in await _published_here(context, scope):
+        if (period.id, unit.id) == (period_id, unit_id):
+            return period, unit, version
+    return None
+
+
+async def choose_period_format(update: Update, context: BotContext) -> None:
+    """``lp:kp:<period>:<unit>``: which document (report DOCX or PDF, poster)."""
+    found = await _published_pressed(update, context)
+    if found is None:
+        await refuse(update, context)
+        return
+    await common.answer_query(update)
+    _ = await context.gettext(update)
+    period, unit, version = found
+    label = _period_label(period, unit, version)
+    text, markup = screens.render_period_formats(period.id, unit.id, label, _)
+    await common.edit_or_send(update, text, markup)
+
+
+async def build_period_document(update: Update, context: BotContext) -> None:
+    """``lp:kf:<period>:<unit>:<fmt>``: the latest version's report or poster, as files."""
+    found = await _published_pressed(update, context)
+    if found is None:
+        await refuse(update, context)
+        return
+    _ = await context.gettext(update)
+    period, unit, version = found
+    await common.answer_query(update, _("Building the report…"))
+    try:
+        async with context.sessions() as session:
+            edition = await edition_by_ids(session, context.settings, period.id, unit.id, version)
+        documents = await asyncio.to_thread(
+            render, edition, context.match.group("fmt"), context.settings.templates_dir
+        )
+    except (PdfRouteError, TemplateTextError) as exc:
+        log.warning("/laporan: period document: %s", exc)
+        await common.edit_or_send(
+            update, _("This report cannot be built now. Send /laporan again."), None
+        )
+        return
+    for document in documents:
+        await update.effective_chat.send_document(document=document.content, filename=document.name)
+    title = _period_label(period, unit, version)
+    await common.edit_or_send(update, _("Here is {title}.").format(title=title), None)
+
+
 async def _build(
     update: Update,
     context: BotContext,
@@ -304,5 +395,8 @@ HANDLERS: list[BaseHandler] = [
     CallbackQueryHandler(build_development, pattern=screens.PATTERN_DEVELOPMENT_BUILD),
     CallbackQueryHandler(choose_ekinerja_period, pattern=screens.PATTERN_EKINERJA),
     CallbackQueryHandler(build_ekinerja, pattern=screens.PATTERN_EKINERJA_BUILD),
+    CallbackQueryHandler(choose_period_document, pattern=screens.PATTERN_PERIOD_DOCS),
+    CallbackQueryHandler(choose_period_format, pattern=screens.PATTERN_PERIOD_DOC),
+    CallbackQueryHandler(build_period_document, pattern=screens.PATTERN_PERIOD_DOC_BUILD),
     CallbackQueryHandler(refuse, pattern=screens.PATTERN_ANY),
 ]

@@ -11,7 +11,11 @@ each press against the admin's scope and the database):
 - ``lp:d``: BKPSDM's development report (city-wide admins only): choose a closed cycle;
 - ``lp:dp:<cycle id>``: build it (every OPD; `scheduler.documents.development_counts`);
 - ``lp:e``: BKPSDM's e-Kinerja export (city-wide admins only): choose a performance period;
-- ``lp:ep:<YYYY-MM>``: build it (every unit; `scheduler.ekinerja_export`).
+- ``lp:ep:<YYYY-MM>``: build it (every unit; `scheduler.ekinerja_export`);
+- ``lp:k``: an approved SKM period's documents: choose the period and unit (its latest
+  version; the units of the admin's scope);
+- ``lp:kp:<period id>:<unit id>``: choose the document: the report as DOCX or PDF, or the poster;
+- ``lp:kf:<period id>:<unit id>:<docx|pdf|poster>``: build it (`scheduler.period_documents`).
 
 ``<scope>`` is ``all`` (every unit: city-wide admins only) or a unit id.
 """
@@ -41,7 +45,11 @@ PATTERN_DEVELOPMENT = r"^lp:d$"
 PATTERN_DEVELOPMENT_BUILD = r"^lp:dp:(?P<cycle>\d{1,9})$"
 PATTERN_EKINERJA = r"^lp:e$"
 PATTERN_EKINERJA_BUILD = r"^lp:ep:(?P<period>\d{4}-\d{2})$"
+PATTERN_PERIOD_DOCS = r"^lp:k$"
+PATTERN_PERIOD_DOC = r"^lp:kp:(?P<period>\d{1,9}):(?P<unit>\d{1,9})$"
+PATTERN_PERIOD_DOC_BUILD = r"^lp:kf:(?P<period>\d{1,9}):(?P<unit>\d{1,9}):(?P<fmt>docx|pdf|poster)$"
 PATTERN_ANY = r"^lp:"
+PERIOD_DOCS_OFFERED = 12
 PERIODS_OFFERED = 6
 MONTHS_OFFERED = 6
 CYCLES_OFFERED = 8
@@ -62,6 +70,7 @@ def render_menu(_: Translate, city_wide: bool = False) -> tuple[str, InlineKeybo
     rows = [
         [InlineKeyboardButton(_("IKM report (SKM)"), callback_data="lp:i")],
         [InlineKeyboardButton(_("360° cycle report"), callback_data="lp:r")],
+        [InlineKeyboardButton(_("Approved SKM period: report and poster"), callback_data="lp:k")],
     ]
     if city_wide:
         rows.append([InlineKeyboardButton(_("Development needs (BKPSDM)"), callback_data="lp:d")])
@@ -150,3 +159,29 @@ def progress_text(title: str, stage: str, number: int, total: int, _: Translate)
     return _("Building {title}… (step {number} of {total}: {stage})").format(
         title=title, number=number, total=total, stage=_(STEP_LABELS.get(stage, stage))
     )
+
+
+def render_period_documents(
+    published: list[tuple[int, int, str]], _: Translate
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The approved periods of the admin's units: (period id, unit id, label) each."""
+    if not published:
+        return _("No SKM period of your units has been approved yet."), None
+    buttons = [
+        InlineKeyboardButton(label[:60], callback_data=f"lp:kp:{period_id}:{unit_id}")
+        for period_id, unit_id, label in published[:PERIOD_DOCS_OFFERED]
+    ]
+    return _("Which approved period? (its latest version)"), InlineKeyboardMarkup(_rows(buttons, 1))
+
+
+def render_period_formats(
+    period_id: int, unit_id: int, label: str, _: Translate
+) -> tuple[str, InlineKeyboardMarkup]:
+    ids = f"{period_id}:{unit_id}"
+    buttons = [
+        InlineKeyboardButton(_("Report (DOCX)"), callback_data=f"lp:kf:{ids}:docx"),
+        InlineKeyboardButton(_("Report (PDF)"), callback_data=f"lp:kf:{ids}:pdf"),
+        InlineKeyboardButton(_("Poster (PDF, PNG)"), callback_data=f"lp:kf:{ids}:poster"),
+    ]
+    text = _("{period}: which document? The DOCX is for the letterhead.").format(period=label)
+    return text, InlineKeyboardMarkup(_rows(buttons, 1))

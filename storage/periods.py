@@ -364,6 +364,21 @@ async def periods_with_versions(session: AsyncSession) -> list[SkmPeriod]:
     return list((await session.scalars(statement)).all())
 
 
+async def published_units(session: AsyncSession) -> list[tuple[SkmPeriod, Unit, int]]:
+    """Every (period, unit, latest version) approved at least once, the latest period first
+    (for the documents in /laporan)."""
+    statement = (
+        select(SkmPeriod, Unit, SkmPeriodUnit.version)
+        .join(SkmPeriodUnit, SkmPeriodUnit.period_id == SkmPeriod.id)
+        .join(Unit, Unit.id == SkmPeriodUnit.unit_id)
+        .where(SkmPeriodUnit.version > 0)
+        .order_by(SkmPeriod.last_day.desc(), SkmPeriod.name, Unit.code)
+    )
+    return [
+        (period, unit, int(version)) for period, unit, version in await session.execute(statement)
+    ]
+
+
 async def periods_ended_by(session: AsyncSession, day: date) -> list[SkmPeriod]:
     """Periods whose last day is before ``day`` (the ones the close job looks at)."""
     statement = select(SkmPeriod).where(SkmPeriod.last_day < day).order_by(SkmPeriod.last_day)

@@ -32,7 +32,7 @@ from bot.core.clock import ManualClock
 from bot.core.settings import Settings
 from handlers import periods as periode
 from scheduler import rtl as plans
-from scheduler.periods import cut_period
+from scheduler.periods import approve, cut_period
 from scheduler.services import services_of
 from storage import periods, rtl, survey
 from storage.db import SessionFactory
@@ -41,7 +41,7 @@ from storage.models import Unit
 from storage.outbox_models import OutboxMessage
 from storage.period_models import SkmPeriodVersion
 from storage.rtl_models import DONE
-from tests.support.alert_world import HEAD_TG, UNIT_ADMIN_TG, WIB, submit
+from tests.support.alert_world import HEAD_TG, OTHER_ADMIN_TG, UNIT_ADMIN_TG, WIB, submit
 from tests.support.app import ADMIN_ID, make_settings, start_bot, stop_bot
 from tests.support.case_world import SEKDA_TG, CaseWorld, seed_case_world
 from tests.support.fakebot import FakeBotApi
@@ -449,3 +449,46 @@ async def test_cli_approval_sends_the_report_and_the_close_names_the_last_plan(
     again = await asyncio.to_thread(cli, "period", "approve", PERIOD, "--unit", "SETDA")
     assert again.exit_code == 1
     assert len(await queued(sessions, "period_report")) == 2
+
+
+async def test_laporan_gives_admins_in_scope_an_approved_periods_documents(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    cw: CaseWorld,
+    clock: ManualClock,
+    settings: Settings,
+):
+    dukcapil = await unit_id(sessions, "DUKCAPIL")
+    clock.set(wib(2027, 1, 4))
+    async with sessions.begin() as session:
+        period = await periods.period_named(session, PERIOD)
+        assert await cut_period(session, period, settings, clock.now())
+    async with sessions.begin() as session:
+        period = await periods.period_named(session, PERIOD)
+        await approve(session, period, dukcapil, settings, now=clock.now(), actor="test")
+
+    admin = fake_api.user(UNIT_ADMIN_TG, "Admin", "id")
+    await admin.send("/laporan")
+    await admin.press("Periode SKM yang disetujui: laporan dan poster")
+    assert admin.last.text == "Periode yang disetujui yang mana? (versi terakhirnya)"
+    assert admin.last.button_texts() == ["TW IV 2026 · DUKCAPIL v1"]
+    await admin.press("TW IV 2026 · DUKCAPIL v1")
+    assert admin.last.button_texts() == ["Laporan (DOCX)", "Laporan (PDF)", "Poster (PDF, PNG)"]
+    formats = admin.last
+    poster_data = formats.buttons()[2]["callback_data"]
+    await admin.press("Laporan (DOCX)", formats)
+    (docx,) = documents(admin.messages)
+    assert docx.file is not None and docx.file.startswith(b"PK")
+    await admin.press_data(poster_data, formats)
+    _docx, poster_pdf, poster_png = documents(admin.messages)
+    assert poster_pdf.file is not None and poster_pdf.file.startswith(b"%PDF")
+    assert poster_png.file is not None and poster_png.file.startswith(b"\x89PNG")
+
+    # The admin of another unit sees none of it, and a forged press gives nothing.
+    other = fake_api.user(OTHER_ADMIN_TG, "Lain", "id")
+    await other.send("/laporan")
+    await other.press("Periode SKM yang disetujui: laporan dan poster")
+    assert other.last.text == "Belum ada periode SKM unit Anda yang disetujui."
+    forged = await other.press_data(f"lp:kf:{period.id}:{dukcapil}:pdf")
+    assert forged.alerts and documents(other.messages) == []

@@ -54,6 +54,7 @@ async def test_a_city_admin_gets_the_ikm_report_of_a_month(
     assert admin.last.button_texts() == [
         "Laporan IKM (SKM)",
         "Laporan siklus 360°",
+        "Periode SKM yang disetujui: laporan dan poster",
         "Kebutuhan pengembangan (BKPSDM)",
         "Ekspor e-Kinerja (BKPSDM)",
     ]
