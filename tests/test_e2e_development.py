@@ -771,6 +771,38 @@ async def test_bkpsdm_records_shows_and_removes_the_predikat_mix_in_telegram(
     assert len(await audits()) == 3  # the Telegram set, the CLI set, the Telegram removal
 
 
+async def test_a_heads_own_entry_goes_above_the_unit_they_head_when_they_sit_below_it(
+    sessions: SessionFactory, settings: Settings, clock: ManualClock
+):
+    """4fa0594: R heads SEKSI but sits in SUBSEKSI, a unit below it without a head of its
+    own. R's nearest head is R; R's own entry (Sangat Baik) goes to the head above SEKSI,
+    S of DINAS, not to R and not dropped."""
+    reviews = [
+        Review("R", "R", SELF, 3),
+        Review("S", "R", SUPERVISOR, 3, hasil=3),
+        *(Review(f"P{i}", "R", PEER, 3) for i in (1, 2, 3)),
+    ]
+    seeded = await seed(sessions, reviews, status=OPEN)
+    async with sessions.begin() as session:
+        units = {u.code: u for u in await session.scalars(select(Unit))}
+        below = Unit(code="SUBSEKSI", name="Subseksi Arsip", parent_id=units["SEKSI"].id)
+        session.add(below)
+        await session.flush()
+        (await session.get(Employee, seeded.ids["R"])).unit_id = below.id
+        units["SEKSI"].head_employee_id = seeded.ids["R"]
+        units["DINAS"].head_employee_id = seeded.ids["S"]
+    async with sessions.begin() as session:
+        await close_cycle(session, "Semester I 2030", "cli:test", clock.now(), settings)
+    lists = {
+        chat: text
+        for chat, text in await outbox_texts(sessions)
+        if "Recognition and development lists" in text
+        or "Daftar penghargaan dan pengembangan" in text
+    }
+    assert "• Pegawai R: rating Excellent (Sangat Baik)" in lists[TG["S"]]
+    assert "Pegawai R" not in lists.get(TG["R"], "")
+
+
 async def test_an_uncovered_recommendation_puts_nobody_on_the_recognition_list(
     sessions: SessionFactory, settings: Settings, clock: ManualClock
 ):
