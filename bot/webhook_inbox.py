@@ -7,12 +7,14 @@ committed the update to the ``webhook_inbox`` table (``storage/webhook_inbox.py`
 keyed by ``update_id``: a retried webhook finds its row and is not stored again.
 
 Applying is a per-chat loop, `WebhookInbox._drain`: take the chat's lock, apply the
-chat's pending updates lowest ``update_id`` first (python-telegram-bot's
-``process_update``, inside one reply window per update as the polling processor
-does), mark each done, release the lock. A lock alone does not order; the queue in
-the table does. The lock (`ChatLocks`) is a PostgreSQL advisory lock on PostgreSQL,
-so two workers never apply one chat at once, and an in-process lock on SQLite,
-where only one worker may run (``bot/cli/run.py`` refuses more).
+chat's oldest pending update (python-telegram-bot's ``process_update``, inside one
+reply window per update as the polling processor does), mark it done, release the
+lock, and queue again for one of `CONCURRENT_CHATS` slots while the chat has more: a
+citizen who presses as fast as the answers come cannot keep a slot from the others.
+A lock alone does not order; the queue in the table does. The lock (`ChatLocks`) is
+a PostgreSQL advisory lock on PostgreSQL, so two workers never apply one chat at
+once, and an in-process lock on SQLite, where only one worker may run
+(``bot/cli/run.py`` refuses more).
 
 Nothing is stranded: a worker whose try-lock fails leaves the chat to the holder,
 which looks for pending rows again after releasing (the failed worker's row was
@@ -173,14 +175,19 @@ class WebhookInbox:
         )
 
     async def _drain(self, chat_key: int) -> None:
+        """Apply the chat's pending updates, one per turn: after each the chat queues for a
+        slot again, so a chat that keeps sending cannot starve the others."""
         try:
-            while True:
+            while not self._closing:
                 async with self._slots:
                     async with self.locks.held(chat_key) as locked:
-                        if locked:
-                            await self._apply_pending(chat_key)
-                if not locked or self._closing:
+                        more = await self._apply_next(chat_key) if locked else None
+                if not locked:
                     return  # the holder looks for pending rows again after its release
+                if more:
+                    continue
+                # Nothing left under the lock: look once more after the release (a row
+                # committed by a worker whose try failed while we held the lock).
                 if chat_key in self._again or await self._has_pending(chat_key):
                     self._again.discard(chat_key)
                     continue
@@ -199,25 +206,27 @@ class WebhookInbox:
         async with self.sessions() as session:
             return await inbox.has_pending(session, chat_key)
 
-    async def _apply_pending(self, chat_key: int) -> None:
-        """Under the chat's lock: apply its pending updates, oldest first, each marked done."""
-        while not self._closing:
-            async with self.sessions.begin() as session:
-                row = await inbox.oldest_pending(session, chat_key)
-                if row is None:
-                    return
-                update_id, payload = row.update_id, row.payload
-                attempts = await inbox.begin_attempt(session, update_id)
-            if attempts > MAX_ATTEMPTS:
-                log.error("webhook: update %s failed %d times; given up", update_id, attempts - 1)
-            else:
-                update = Update.de_json(json.loads(payload), self.application.bot)
-                with reply_window():
-                    await self.application.process_update(update)
-            async with self.sessions.begin() as session:
-                await inbox.mark_done(session, update_id, self.clock.now())
-            for listener in self.listeners:
-                listener(update_id)
+    async def _apply_next(self, chat_key: int) -> bool:
+        """Under the chat's lock: apply its oldest pending update and mark it done; whether
+        another one is pending now."""
+        async with self.sessions.begin() as session:
+            row = await inbox.oldest_pending(session, chat_key)
+            if row is None:
+                return False
+            update_id, payload = row.update_id, row.payload
+            attempts = await inbox.begin_attempt(session, update_id)
+        if attempts > MAX_ATTEMPTS:
+            log.error("webhook: update %s failed %d times; given up", update_id, attempts - 1)
+        else:
+            update = Update.de_json(json.loads(payload), self.application.bot)
+            with reply_window():
+                await self.application.process_update(update)
+        async with self.sessions.begin() as session:
+            await inbox.mark_done(session, update_id, self.clock.now())
+            more = await inbox.has_pending(session, chat_key)
+        for listener in self.listeners:
+            listener(update_id)
+        return more
 
     async def sweep(self) -> int:
         """Schedule the chats whose pending updates wait too long (their worker died)."""
