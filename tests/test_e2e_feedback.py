@@ -724,10 +724,17 @@ async def ekinerja_from_laporan(fake_api: FakeBotApi, sessions: SessionFactory) 
     assert sheet["A2"].value == OFFICER_NIP and sheet.max_row == 16  # 1 + 15 rows
     assert "Berikut ekspor e-Kinerja periode 2026-11." in [m.text for m in admin.messages]
     async with sessions() as session:
-        (audit,) = list(
-            await session.scalars(select(AuditLog).where(AuditLog.action == "ekinerja.export"))
+        exports = list(
+            await session.scalars(
+                select(AuditLog).where(AuditLog.action == "ekinerja.export").order_by(AuditLog.id)
+            )
         )
-    assert audit.detail.startswith("2026-11: 2 employee(s)")
+    # HR's two CLI exports (CSV, XLSX) and this one: each is in the audit log.
+    assert [(a.actor[:3], a.detail) for a in exports] == [
+        ("cli", "2026-11: 2 employee(s), every unit, csv"),
+        ("cli", "2026-11: 2 employee(s), every unit, xlsx"),
+        ("tg:", "2026-11: 2 employee(s), every unit, from /laporan"),
+    ]
 
     unit_admin = fake_api.user(UNIT_ADMIN_TG, "Admin Dukcapil", "id")
     menu = await unit_admin.send("/laporan")

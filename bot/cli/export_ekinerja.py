@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.common import clock, fail, format_option, get_settings, run_in_transaction
+from bot.cli.common import actor, clock, fail, format_option, get_settings, run_in_transaction
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +51,7 @@ def ekinerja_command(
     from scheduler.ekinerja_export import period_rows, queue_blocks
     from scheduler.scoring.performance_periods import parse_period
     from storage.ikm_scope import unit_by_code
+    from storage.models import AuditLog
 
     settings = get_settings()
     try:
@@ -68,6 +69,10 @@ def ekinerja_command(
             unit_id = unit.id
         cards = await period_rows(session, settings, period.label, unit_id)
         sent = await queue_blocks(session, settings, cards, now) if send_blocks else 0
+        # The file holds every card's feedback lines: a view of other people's cards.
+        scope = f"unit {unit_code}" if unit_code else "every unit"
+        detail = f"{period.label}: {len(cards)} employee(s), {scope}, {output_format}"
+        session.add(AuditLog(at=now, actor=actor()[:100], action="ekinerja.export", detail=detail))
         return cards, sent
 
     cards, sent = run_in_transaction(settings, work)
