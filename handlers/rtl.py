@@ -184,7 +184,8 @@ async def _period_of(
 
 
 async def period_chosen(update: Update, context: BotContext) -> None:
-    """``rl:p:<unit>:<period>``: the plan when there is one, else the PROPOSAL."""
+    """``rl:p:<unit>:<period>[:n]``: the plan when there is one, else the PROPOSAL (``:n``,
+    from a period's close message: as a new message, so the close message stays)."""
     unit_id, period_id = int(context.match.group("unit")), int(context.match.group("period"))
     period = await _period_of(update, context, unit_id, period_id)
     if period is None:
@@ -194,11 +195,12 @@ async def period_chosen(update: Update, context: BotContext) -> None:
     rtl_state.clear(context)
     async with context.sessions() as session:
         plan = await rtl.plan_for(session, period_id, unit_id)
+    new_message = context.match.group("new") is not None
     if plan is not None:
-        await show_plan(update, context, plan.id)
+        await show_plan(update, context, plan.id, new_message=new_message)
         return
     text, markup = await proposal_screen(update, context, period, unit_id)
-    await common.edit_or_send(update, text, markup)
+    await common.edit_or_send(update, text, markup, edit=not new_message)
 
 
 async def proposal_screen(

@@ -26,7 +26,8 @@ from storage.rtl_models import STATUSES
 
 ID = r"\d{1,9}"
 PATTERN_UNIT = rf"^rl:u:(?P<unit>{ID})$"
-PATTERN_PERIOD = rf"^rl:p:(?P<unit>{ID}):(?P<period>{ID})$"
+# ``:n`` (the SKM period's close message): show it as a new message, keep the pressed one.
+PATTERN_PERIOD = rf"^rl:p:(?P<unit>{ID}):(?P<period>{ID})(?P<new>:n)?$"
 PATTERN_START = rf"^rl:s:(?P<unit>{ID}):(?P<period>{ID})$"
 PATTERN_LINE = rf"^rl:l:(?P<line>{ID})$"
 PATTERN_EDIT = rf"^rl:e:(?P<line>{ID}):(?P<field>act|own|due|tgt)$"

@@ -225,6 +225,11 @@ async def test_close_message_approval_reminder_and_escalation(
     assert siti.last.text.startswith("Per layanan — Dinas Kependudukan")
     assert "Legalisir Akta (DUKCAPIL-PL)" in siti.last.text
 
+    # Susun RTL opens /rtl's proposal for this period.
+    await siti.press("Susun RTL", message)
+    assert "Tiga unsur dengan NRR terendah (n 3):" in siti.last.text
+    assert message.button_texts() == ["Per layanan", "Setujui & umumkan", "Susun RTL"]
+
     # What `ulasan period show` shows before the approval is what the head approves.
     shown = await asyncio.to_thread(show, settings, tmp_path, clock, "DUKCAPIL")
     assert shown["state"] == "awaiting" and shown["version"] == 0

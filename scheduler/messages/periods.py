@@ -167,7 +167,9 @@ def close_buttons(
     rows = approve_buttons(period_id, unit_id, language)
     if with_plan:
         _ = gettext_for(language)
-        rows.append([{"text": _("Start the plan"), "callback_data": f"rl:p:{unit_id}:{period_id}"}])
+        rows.append(
+            [{"text": _("Start the plan"), "callback_data": f"rl:p:{unit_id}:{period_id}:n"}]
+        )
     return rows
 
 
