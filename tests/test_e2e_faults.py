@@ -68,7 +68,7 @@ def settings(tmp_path: Path, migrated: str, fake_api: FakeBotApi) -> Settings:
         reply_timeout_seconds=0.5,
         # The budget covers Telegram's faults here, not a loaded machine: at the default
         # 6 s, a CI runner at load 8 spent it waiting for the CPU and apologised. Spending
-        # the budget is tested on its own (test_after_the_apology_the_next_press_shows_where_the_citizen_is).
+        # the budget is tested on its own (test_after_the_apology_the_next_press_shows_...).
         reply_retry_seconds=15,
     )
 
