@@ -80,7 +80,7 @@ async def _where(context: BotContext, user_id: int, token: str) -> Where | None:
         return None
     try:
         instrument = steps.instrument_of(assignment)
-        vignettes = vignettes_for(instrument)
+        vignettes = vignettes_for(instrument, assignment.cycle.instrument_version)
     except InstrumentError:
         return None
     return Where(assignment, instrument, vignettes) if vignettes else None

@@ -9,10 +9,12 @@ translated through the catalogs.
 THE SHIPPED SET IS EXAMPLE CONTENT, written for this product to show the
 common rating errors (a single good deed taken for "above", closeness to the
 person, the last week instead of the period). BKPSDM should replace it with
-situations from its own agencies: a set is keyed by instrument code (and, for
-a replaced set, version) in `VIGNETTES`; an instrument without a set offers no
-calibration. `check_set` refuses a set whose values or levels the instrument
-does not have.
+situations from its own agencies. Sets are keyed by instrument code and
+instrument version in `VIGNETTES`; a cycle on version v uses the set of the
+highest version ≤ v (so a set written for version 3 applies from version 3
+on, and version 2 keeps the one before). An instrument without a set offers
+no calibration. `check_set` refuses a set whose values or levels the
+instrument does not have.
 """
 
 from __future__ import annotations
@@ -81,9 +83,9 @@ BERAKHLAK3_EXAMPLES: tuple[Vignette, ...] = (
     ),
 )
 
-# instrument code → its vignettes (example content; see the module docstring).
-VIGNETTES: Mapping[str, tuple[Vignette, ...]] = MappingProxyType(
-    {"berakhlak3": BERAKHLAK3_EXAMPLES}
+# (instrument code, from version) → its vignettes (example content; see the docstring).
+VIGNETTES: Mapping[tuple[str, int], tuple[Vignette, ...]] = MappingProxyType(
+    {("berakhlak3", 1): BERAKHLAK3_EXAMPLES}
 )
 
 
@@ -95,9 +97,14 @@ def check_set(instrument: Instrument, vignettes: tuple[Vignette, ...]) -> None:
             raise InstrumentError(f"vignette {number}: {vignette.reference} is not on the scale")
 
 
-def vignettes_for(instrument: Instrument) -> tuple[Vignette, ...]:
-    """The instrument's calibration set (empty: no calibration is offered)."""
-    found = VIGNETTES.get(instrument.code, ())
+def vignettes_for(
+    instrument: Instrument,
+    version: int = 1,
+    sets: Mapping[tuple[str, int], tuple[Vignette, ...]] = VIGNETTES,
+) -> tuple[Vignette, ...]:
+    """The calibration set for this instrument version (empty: no calibration offered)."""
+    versions = [v for code, v in sets if code == instrument.code and v <= version]
+    found = sets[instrument.code, max(versions)] if versions else ()
     check_set(instrument, found)
     return found
 
