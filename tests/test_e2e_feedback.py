@@ -275,7 +275,7 @@ async def test_two_months_of_notes_cards_feedback_and_dialogue(
     await export_for_ekinerja(settings, tmp_path, clock, inbox)
     await ekinerja_from_telegram(bot, fake_api, sessions, clock, inbox)
     await ekinerja_from_laporan(fake_api, sessions)
-    await new_year_expectations(bot, inbox)
+    await new_year_expectations(bot, fake_api, inbox)
     await erase_evidence(fake_api, sessions, settings)
 
 
@@ -654,7 +654,7 @@ async def ekinerja_from_telegram(
     assert await views() == 3
 
 
-async def new_year_expectations(bot: BotApplication, inbox: Inbox) -> None:
+async def new_year_expectations(bot: BotApplication, fake_api: FakeBotApi, inbox: Inbox) -> None:
     """Monday 4 January 2027, the year's first working day: supervisors are asked for the new
     year's expectations (Budi answered his 2026 one, so no employee is reminded)."""
     # The clock passed 1 January 00:00, this test's "never" slot: the runner's tick may be
@@ -667,6 +667,10 @@ async def new_year_expectations(bot: BotApplication, inbox: Inbox) -> None:
     siti = await inbox(HEAD_TG, "Klarifikasi ekspektasi 2027")
     assert "Belum ada ekspektasi khusus dari Anda untuk 2027 bagi (1): Budi Santoso" in siti.text
     assert "/ekspektasi" in siti.text
+    assert siti.button_texts() == ["Budi Santoso"]  # one tap to /ekspektasi's next step
+    user = fake_api.user(HEAD_TG, "Siti", "id")
+    await user.press("Budi Santoso", siti)
+    assert "Ekspektasi khusus untuk Budi Santoso" in user.last.text
     hendra = await inbox(SEKDA_TG, "Klarifikasi ekspektasi 2027")
     assert "Rina Wulandari" in hendra.text and "Siti Rahmawati" in hendra.text
     again = await run_job(bot, "expectation_reminders")

@@ -15,7 +15,9 @@ person hears about each pair at most twice a year:
   due (``expectation_prompt:<supervisor>:<day>``); the prompt rows are written
   with it, so a second run the same day, or the next day, sends nothing new.
   A supervisor without a linked account (or who blocked the bot) gets
-  nothing and no row: they are asked once they can be reached.
+  nothing and no row: they are asked once they can be reached. Each name is
+  a button (``ex:e:<employee>``, ``/ekspektasi``'s own step, which checks the
+  roster again) that goes straight to what the expectation is about.
 - **Employees.** An expectation stated while the employee had no linked
   account goes out on the first working day after they link (``sent_at``).
   One neither understood nor asked about ``EXPECTATION_REMINDER_DAYS`` after
@@ -95,6 +97,7 @@ async def _prompt_supervisors(ctx: JobContext, today: date, send_at: datetime) -
                 chat_id=account.telegram_user_id,
                 kind=KIND,
                 text=texts.prompt_text(_, today.year, first, again),
+                buttons=texts.prompt_buttons([(i.employee_id, i.employee_name) for _s, i in items]),
                 dedupe_key=f"{KIND}:{boss_id}:{today.isoformat()}",
                 priority=PRIORITY_REMINDER,
                 not_before=send_at,

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from bot.core.i18n import Translate
 from scheduler.messages.review_reminders import TEXT_LIMIT
+from storage.outbox import Button
 
 NAMES_LIMIT = 20
+BUTTONS_LIMIT = 20
+EXPECT_EMPLOYEE = "ex:e:"  # /ekspektasi's step after choosing the subordinate (handlers/notes.py)
 
 
 def prompt_text(_: Translate, year: int, first: list[str], again: list[str]) -> str:
@@ -42,3 +45,11 @@ def _names(names: list[str], _: Translate) -> str:
     if len(names) > NAMES_LIMIT:
         shown += " " + _("and {count} more").format(count=len(names) - NAMES_LIMIT)
     return shown
+
+
+def prompt_buttons(people: list[tuple[int, str]]) -> list[list[Button]]:
+    """One button per named subordinate: straight to /ekspektasi's next step for them."""
+    return [
+        [{"text": name[:60], "callback_data": f"{EXPECT_EMPLOYEE}{employee_id}"}]
+        for employee_id, name in people[:BUTTONS_LIMIT]
+    ]
