@@ -93,6 +93,53 @@ async def _outcome(session: AsyncSession, period: SkmPeriod, unit_id: int, langu
     return rtl_texts.outcome_text(result, language) if result is not None else ""
 
 
+async def _claim(
+    session: AsyncSession, period: SkmPeriod, unit_id: int, column: str, now: datetime
+) -> snap.Figures | None:
+    """Claim the step (its column, once) and return the figures to tell; None when it was
+    claimed before or the unit is approved already (nothing to ask)."""
+    row = await periods.period_unit(session, period.id, unit_id)
+    if row is None or not await periods.mark(session, row.id, column, now):
+        return None
+    await session.refresh(row)
+    if row.version > 0 or row.draft is None:
+        return None
+    return snap.loads(row.draft)
+
+
+@dataclass(frozen=True)
+class _Queue:
+    """Where the step's rows go: its kind, dedupe key stem, priority and times."""
+
+    kind: str
+    key: str  # the dedupe key without the chat
+    priority: int
+    now: datetime
+    not_before: datetime | None
+
+    async def add(
+        self,
+        session: AsyncSession,
+        chat: int,
+        text: str,
+        buttons: list[list[outbox.Button]] | None = None,
+    ) -> int:
+        return int(
+            await outbox.enqueue(
+                session,
+                chat_id=chat,
+                kind=self.kind,
+                text=text,
+                buttons=buttons,
+                dedupe_key=f"{self.key}:{chat}",
+                priority=self.priority,
+                not_before=self.not_before,
+                employee_id=await _employee_of(session, chat),
+                now=self.now,
+            )
+        )
+
+
 async def send_close(
     session: AsyncSession,
     settings: Settings,
@@ -105,30 +152,21 @@ async def send_close(
     """Claim and queue the unit's close message; None when nobody was asked (claimed
     before, or approved already), else how many rows were queued (0: nobody to tell, or
     the chats are unreachable)."""
-    row = await periods.period_unit(session, period.id, unit_id)
-    if row is None or not await periods.mark(session, row.id, "close_sent_at", now):
+    figures = await _claim(session, period, unit_id, "close_sent_at", now)
+    if figures is None:
         return None
-    await session.refresh(row)
-    if row.version > 0 or row.draft is None:
-        return None
-    figures = snap.loads(row.draft)
     audience = await recipients(session, settings, unit_id)
+    queue = _Queue(CLOSE_KIND, f"period:close:{period.id}:{unit_id}", PRIORITY_NOTICE, now,
+                   not_before)  # fmt: skip
     queued = 0
     for chat in audience.chats:
         language = await language_of_chat(session, settings, chat)
-        queued += await outbox.enqueue(
+        outcome = await _outcome(session, period, unit_id, language)
+        queued += await queue.add(
             session,
-            chat_id=chat,
-            kind=CLOSE_KIND,
-            text=texts.close_message(
-                figures, await _outcome(session, period, unit_id, language), language
-            ),
-            buttons=texts.close_buttons(period.id, unit_id, language, with_plan=audience.head),
-            dedupe_key=f"period:close:{period.id}:{unit_id}:{chat}",
-            priority=PRIORITY_NOTICE,
-            not_before=not_before,
-            employee_id=await _employee_of(session, chat),
-            now=now,
+            chat,
+            texts.close_message(figures, outcome, language),
+            texts.close_buttons(period.id, unit_id, language, with_plan=audience.head),
         )
     return queued
 
@@ -144,28 +182,20 @@ async def send_reminder(
 ) -> int | None:
     """Claim and queue the reminder to the unit's head (or admins); None: claimed before
     or approved meanwhile."""
-    row = await periods.period_unit(session, period.id, unit_id)
-    if row is None or not await periods.mark(session, row.id, "reminded_at", now):
+    figures = await _claim(session, period, unit_id, "reminded_at", now)
+    if figures is None:
         return None
-    await session.refresh(row)
-    if row.version > 0 or row.draft is None:
-        return None
-    figures = snap.loads(row.draft)
     days = settings.period_reminder_working_days
+    queue = _Queue(REMINDER_KIND, f"period:remind:{period.id}:{unit_id}", PRIORITY_REMINDER,
+                   now, not_before)  # fmt: skip
     queued = 0
     for chat in (await recipients(session, settings, unit_id)).chats:
         language = await language_of_chat(session, settings, chat)
-        queued += await outbox.enqueue(
+        queued += await queue.add(
             session,
-            chat_id=chat,
-            kind=REMINDER_KIND,
-            text=texts.reminder(figures, days, language),
-            buttons=texts.approve_buttons(period.id, unit_id, language),
-            dedupe_key=f"period:remind:{period.id}:{unit_id}:{chat}",
-            priority=PRIORITY_REMINDER,
-            not_before=not_before,
-            employee_id=await _employee_of(session, chat),
-            now=now,
+            chat,
+            texts.reminder(figures, days, language),
+            texts.approve_buttons(period.id, unit_id, language),
         )
     return queued
 
@@ -181,27 +211,17 @@ async def send_escalation(
 ) -> int | None:
     """Claim and queue the escalation to those above the unit; None: claimed before or
     approved meanwhile."""
-    row = await periods.period_unit(session, period.id, unit_id)
-    if row is None or not await periods.mark(session, row.id, "escalated_at", now):
+    figures = await _claim(session, period, unit_id, "escalated_at", now)
+    if figures is None:
         return None
-    await session.refresh(row)
-    if row.version > 0 or row.draft is None:
-        return None
-    figures = snap.loads(row.draft)
     days = settings.period_escalation_working_days
     head_known = (await recipients(session, settings, unit_id)).head
+    queue = _Queue(ESCALATION_KIND, f"period:escalate:{period.id}:{unit_id}",
+                   PRIORITY_REMINDER, now, not_before)  # fmt: skip
     queued = 0
     for chat in await above(session, settings, unit_id):
         language = await language_of_chat(session, settings, chat)
-        queued += await outbox.enqueue(
-            session,
-            chat_id=chat,
-            kind=ESCALATION_KIND,
-            text=texts.escalation(figures, days, head_known, language),
-            dedupe_key=f"period:escalate:{period.id}:{unit_id}:{chat}",
-            priority=PRIORITY_REMINDER,
-            not_before=not_before,
-            employee_id=await _employee_of(session, chat),
-            now=now,
+        queued += await queue.add(
+            session, chat, texts.escalation(figures, days, head_known, language)
         )
     return queued
