@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS: tuple[str, ...] = ("survey_load", "rollup", "outbox")
+BENCHMARKS: tuple[str, ...] = ("survey_load", "rollup", "outbox", "webhook_workers")
 
 
 def main(argv: list[str]) -> int:
