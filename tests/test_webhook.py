@@ -9,6 +9,7 @@ applied. These run on SQLite in the SQLite pass and on PostgreSQL in ``make test
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -142,3 +143,26 @@ def test_webhook_mode_needs_its_url_and_multi_worker_needs_a_webhook(tmp_path: P
     assert code == 2 and "WEBHOOK_URL" in said and "\n" not in said
     code, said = run_cli(tmp_path, "--multi-worker", DATABASE_URL=database)
     assert code == 2 and "--webhook" in said and "\n" not in said
+
+
+async def test_a_chat_that_keeps_sending_does_not_starve_the_others(
+    worker: WebhookWorker, fake_api: FakeBotApi
+):
+    """Each chat gets one update per turn: with one slot, a chat with five pending
+    updates lets a chat that wrote once in before its own second update."""
+    worker.inbox._slots = asyncio.Semaphore(1)
+    applied: list[int] = []
+    worker.inbox.listeners.append(applied.append)
+    busy, quiet = fake_api.user(304), fake_api.user(305)
+    async with worker.inbox._slots:  # hold the slot while both chats queue up
+        for number in range(5):
+            update = text_update(busy, "/help")
+            update["update_id"] = 778000 + number
+            assert await fake_api.post_webhook(update) == 200
+        update = text_update(quiet, "/help")
+        update["update_id"] = 778100
+        assert await fake_api.post_webhook(update) == 200
+    for update_id in (778004, 778100):
+        await fake_api.wait_processed(update_id)
+    assert applied.index(778100) <= 1, applied
+    assert [u for u in applied if u < 778100] == [778000 + n for n in range(5)]
