@@ -381,7 +381,11 @@ async def konsultasi(update: Update, context: BotContext) -> None:
         )
         return
     if len(found) == 1:
-        place = await _place(context, update.effective_user.id, found[0].id)
+        try:
+            place = await _place(context, update.effective_user.id, found[0].id)
+        except Refused as exc:  # closed between the two reads, or an unknown instrument
+            await _refuse(update, context, str(exc))
+            return
         await _show(update, context, place)
         return
     rows = [[InlineKeyboardButton(c.name, callback_data=f"ku:{c.id}")] for c in found]

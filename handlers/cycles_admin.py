@@ -39,7 +39,7 @@ from handlers.context import BotContext
 from scheduler.cycles import close_cycle
 from scheduler.documents.cycle_progress_xlsx import rater_table_xlsx
 from scheduler.documents.file_names import file_safe
-from storage import review_cycles
+from storage import consultations, review_cycles
 from storage.review_cycle_types import ClosedCycle, CycleError, CycleStatus
 from storage.review_models import OPEN
 
@@ -112,7 +112,8 @@ async def list_view(update: Update, context: BotContext) -> tuple[str, InlineKey
     language = await context.language(update)
     async with context.sessions() as session:
         cycles = await review_cycles.list_cycles(session)
-    return screens.render_list(cycles, _, language)
+        consulted = bool(await consultations.all_consultations(session))
+    return screens.render_list(cycles, _, language, consultations=consulted)
 
 
 @admin_only

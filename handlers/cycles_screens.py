@@ -50,6 +50,7 @@ SCOPE_UNIT = "cy:u:"  # cy:u:<nonce>:<unit id>
 UNIT_PAGE = "cy:p:"  # cy:p:<nonce>:<page>
 CONFIRM = "cy:ok:"  # cy:ok:<nonce>
 CONSULT = "cy:kc:"  # cy:kc:<nonce>: a consultation on examples first (scheduler.consultations)
+CONSULTATIONS = "cy:kl"  # the consultations (handlers/consultations_admin.py)
 CANCEL = "cy:x:"  # cy:x:<nonce>
 
 _ID = r"(?P<id>\d{1,9})"
@@ -106,7 +107,9 @@ def _scope(unit_code: str | None, unit_name: str | None, _: Translate) -> str:
 # -- the list of cycles ----------------------------------------------------------------------
 
 
-def render_list(cycles: list[CycleSummary], _: Translate, language: str) -> Screen:
+def render_list(
+    cycles: list[CycleSummary], _: Translate, language: str, *, consultations: bool = False
+) -> Screen:
     rows: list[list[InlineKeyboardButton]] = []
     if not cycles:
         text = _("360° review cycles\n\nThere are no cycles yet.")
@@ -120,6 +123,8 @@ def render_list(cycles: list[CycleSummary], _: Translate, language: str) -> Scre
             lines.append(_("… and {count} older cycles.").format(count=len(cycles) - LIST_LIMIT))
         text = "\n".join(lines)
     rows.append(_button(_("Open a new cycle"), NEW))
+    if consultations:  # handlers/consultations_admin.py
+        rows.append(_button(_("Consultations on example behaviours"), CONSULTATIONS))
     return _cap(text), InlineKeyboardMarkup(rows)
 
 

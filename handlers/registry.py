@@ -23,6 +23,7 @@ from handlers import (
     citizen_entry,
     common,
     consultation,
+    consultations_admin,
     criteria,
     cycle_opening,
     cycles_admin,
@@ -79,6 +80,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Admins and unit heads: /siklus (the opening flow's catch-all answers any other
         # cy:), the low-score alert's relay (al:), cases (/kasus, ks:, kl:), /status.
         *cycles_admin.HANDLERS,
+        *consultations_admin.HANDLERS,
         *cycle_opening.HANDLERS,
         *alerts.HANDLERS,
         *cases.HANDLERS,

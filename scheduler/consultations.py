@@ -217,6 +217,21 @@ async def results(session: AsyncSession, name: str, now: datetime) -> Consultati
     )
 
 
+def leading(found: ConsultationResults) -> list[int]:
+    """The proposal with the most votes on each indicator (ties: the earlier), if it has any;
+    what ``/siklus`` offers to adopt in one press."""
+    best: dict[tuple[str, int], ProposalResult] = {}
+    for proposal in found.proposals:
+        key = (proposal.item_code, proposal.indicator)
+        held = best.get(key)
+        if proposal.votes > 0 and (
+            held is None
+            or (proposal.votes, -proposal.proposal_id) > (held.votes, -held.proposal_id)
+        ):
+            best[key] = proposal
+    return [p.proposal_id for p in best.values()]
+
+
 async def adopt(
     session: AsyncSession,
     *,

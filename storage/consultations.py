@@ -55,6 +55,14 @@ async def consultation_named(session: AsyncSession, name: str) -> Consultation |
     return await session.scalar(select(Consultation).where(Consultation.name == wanted))
 
 
+async def all_consultations(session: AsyncSession) -> list[Consultation]:
+    """Every consultation, newest first."""
+    rows = await session.scalars(
+        select(Consultation).order_by(Consultation.opens_at.desc(), Consultation.id.desc())
+    )
+    return list(rows)
+
+
 async def consultation_by_id(session: AsyncSession, consultation_id: int) -> Consultation | None:
     return await session.get(Consultation, consultation_id)
 

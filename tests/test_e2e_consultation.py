@@ -117,6 +117,12 @@ async def open_window(sessions: SessionFactory, settings: Settings, clock: Manua
     assert (opened.participants, opened.notified) == (4, 4)
 
 
+async def all_invited(bot: BotApplication, api: FakeBotApi, clock: ManualClock) -> None:
+    """Every invitation delivered, so none lands between a person's presses."""
+    for chat in (ANI_TG, BUDI_TG, HEAD_TG, CITRA_TG):
+        await invitation(bot, api, clock, chat)
+
+
 async def to_indicator(user: FakeUser, value: str, indicator: int) -> Sent:
     await user.send("/konsultasi")
     await user.press(value)
@@ -141,6 +147,7 @@ async def test_asn_propose_and_vote_hr_adopts_and_the_next_cycle_uses_it(
 ):
     await open_window(sessions, settings, clock)
     ani, budi, citra, head = (fake_api.user(t) for t in (ANI_TG, BUDI_TG, CITRA_TG, HEAD_TG))
+    await all_invited(bot, fake_api, clock)
     invite = await invitation(bot, fake_api, clock, ANI_TG)
     assert "tidak berubah" in invite.text and "siapa mengusulkan apa" in invite.text
     await ani.press("Ikut serta", invite)
@@ -267,6 +274,7 @@ async def test_who_may_not_take_part_and_forged_presses(
     reply = await ani.send("/konsultasi")
     assert "tidak ada konsultasi" in reply.text
     await open_window(sessions, settings, clock)
+    await all_invited(bot, fake_api, clock)
     async with sessions() as session:
         cid = await session.scalar(select(Consultation.id))
     await to_indicator(ani, "B2", 1)
@@ -329,3 +337,47 @@ async def test_siklus_opens_a_consultation_instead_of_the_cycle(
     await invitation(bot, fake_api, clock, BUDI_TG)
     reply = await fake_api.user(BUDI_TG).send("/konsultasi")
     assert f"Konsultasi “{NAME}”" in reply.text
+
+
+async def test_hr_reads_the_results_and_adopts_in_siklus(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    settings: Settings,
+    clock: ManualClock,
+    seeded: Seeded,
+):
+    await open_window(sessions, settings, clock)
+    ani, budi = fake_api.user(ANI_TG), fake_api.user(BUDI_TG)
+    await all_invited(bot, fake_api, clock)
+    await propose(ani, "B7", 1, "Mengajak seksi lain menyusun jadwal layanan keliling.")
+    await propose(budi, "B7", 1, "Membagi data antrean kepada bidang lain setiap pekan.")
+    await budi.press("Pilih 1", budi.last)
+    await to_indicator(ani, "B7", 1)
+    await ani.press("Pilih 1")
+    admin = fake_api.user(ADMIN_ID)
+    await admin.send("/siklus")
+    await admin.press("Konsultasi contoh perilaku")
+    await admin.press(NAME)
+    results = admin.last
+    assert "(terbuka)" in results.text and "(2 suara): Mengajak seksi lain" in results.text
+    assert "(0 suara): Membagi data antrean" in results.text
+    assert "Tetapkan contoh terbanyak tiap indikator" not in results.button_texts()  # still open
+    assert "Ani" not in results.text and "Budi" not in results.text
+    clock.advance(days=settings.consultation_days, seconds=1)
+    await admin.press("Kembali", results)
+    await admin.press(NAME)
+    await admin.press("Tetapkan contoh terbanyak tiap indikator")
+    question = admin.last
+    assert "Tetapkan 1 contoh ini" in question.text and "B7.1: Mengajak" in question.text
+    yes = next(b["callback_data"] for b in question.buttons() if b["text"] == "Ya, tetapkan")
+    await admin.press("Ya, tetapkan", question)
+    assert "Ditetapkan: berakhlak3 versi 2, 1 contoh baru." in admin.last.text
+    reply = await admin.press_data(yes, question)  # pressed again: nothing more
+    assert reply.alerts
+    async with sessions() as session:
+        versions = list(await session.scalars(select(InstrumentVersion)))
+    assert [v.version for v in versions] == [2]
+    # Someone who is not an admin gets nothing from these buttons.
+    reply = await ani.press_data("cy:ks:1")
+    assert reply.alerts
