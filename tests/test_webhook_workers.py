@@ -20,6 +20,7 @@ import time
 from collections.abc import AsyncIterator
 from itertools import groupby, pairwise
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -258,3 +259,47 @@ async def test_the_outbox_leader_killed_mid_send_is_replaced_within_seconds(
             select(OutboxMessage.status).where(OutboxMessage.chat_id.in_(chats))
         )
         assert set(statuses.all()) == {"sent"}
+
+
+async def test_a_leader_whose_connection_dies_steps_down_and_another_takes_over(
+    migrated: str,
+):
+    """The leader's lock lives on its connection: when the server ends that connection,
+    the leader stops its work on its next beat and the next worker's try wins."""
+    from sqlalchemy import text
+
+    from scheduler.leadership import AdvisoryLeaderLock, Leadership
+
+    assert is_postgresql(migrated)
+    engines = [create_engine(migrated), create_engine(migrated)]
+    events: list[str] = []
+
+    def hooks(name: str) -> tuple[Any, Any]:
+        async def elected() -> None:
+            events.append(f"{name} elected")
+
+        async def deposed() -> None:
+            events.append(f"{name} deposed")
+
+        return elected, deposed
+
+    first = Leadership(AdvisoryLeaderLock(engines[0]), *hooks("first"))
+    second = Leadership(AdvisoryLeaderLock(engines[1]), *hooks("second"))
+    try:
+        assert await first.check() is True
+        assert await second.check() is False
+        lock = first.lock
+        assert isinstance(lock, AdvisoryLeaderLock) and lock._connection is not None
+        pid = await lock._connection.scalar(text("SELECT pg_backend_pid()"))
+        await lock._connection.commit()
+        async with engines[1].connect() as admin:
+            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            await admin.commit()
+        assert await first.check() is False
+        assert await second.check() is True
+        assert events == ["first elected", "first deposed", "second elected"]
+    finally:
+        await first.stop()
+        await second.stop()
+        for engine in engines:
+            await engine.dispose()
