@@ -42,7 +42,7 @@ from scheduler.periods import (
     has_ended,
     publish_correction,
 )
-from storage import periods
+from storage import directory, periods
 from storage.models import Unit
 from storage.period_models import SkmPeriod
 from storage.roles import HeadedUnit, scope_units
@@ -130,8 +130,11 @@ async def _overview(context: BotContext, period: SkmPeriod, unit_id: int) -> Uni
 async def _periods_screen(
     update: Update, context: BotContext, unit_id: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """PERIODS: the unit's periods (the latest first) with their status."""
+    """PERIODS: the unit's periods (the latest first) with their status; an admin also
+    gets a button per sub-unit (each approved on its own)."""
+    _ = await context.gettext(update)
     language = await context.language(update)
+    is_admin = (await roles_here(update, context)).is_admin
     async with context.sessions() as session:
         unit = await session.get(Unit, unit_id)
         listed = [
@@ -139,6 +142,7 @@ async def _periods_screen(
             for p in await periods.list_periods(session)
             if await periods.in_scope(session, p, unit_id)
         ][:PERIODS_SHOWN]
+        children = await directory.child_units(session, unit_id) if is_admin else []
     entries: list[tuple[str, UnitOverview]] = []
     buttons = []
     for period in listed:
@@ -146,6 +150,9 @@ async def _periods_screen(
         if found is not None:
             entries.append((period.name, found))
             buttons.append([_button(period.name, f"pe:p:{period.id}:{unit_id}")])
+    buttons += [
+        [_button(_("Sub-unit {code}").format(code=c.code), f"pe:u:{c.id}")] for c in children
+    ]
     text = texts.list_text(unit.name if unit else "", entries, language)
     return text, InlineKeyboardMarkup(buttons) if buttons else None
 

@@ -88,6 +88,12 @@ async def employee_by_nip(session: AsyncSession, nip: str) -> Employee | None:
     return await session.scalar(select(Employee).where(Employee.nip == nip))
 
 
+async def child_units(session: AsyncSession, unit_id: int) -> list[Unit]:
+    """The units directly below this one, by code."""
+    rows = await session.scalars(select(Unit).where(Unit.parent_id == unit_id).order_by(Unit.code))
+    return list(rows.all())
+
+
 async def unit_ancestor_ids(session: AsyncSession, unit_id: int) -> list[int]:
     """This unit and every unit above it, nearest first (safe against bad cycles);
     [] for an unknown unit."""

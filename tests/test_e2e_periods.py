@@ -497,3 +497,10 @@ async def test_laporan_gives_admins_in_scope_an_approved_periods_documents(
     assert other.last.text == "Belum ada periode SKM unit Anda yang disetujui."
     forged = await other.press_data(f"lp:kf:{period.id}:{dukcapil}:pdf")
     assert forged.alerts and documents(other.messages) == []
+
+    # In /periode an admin reaches the sub-units too (each approved on its own).
+    await admin.send("/periode")
+    assert "• TW IV 2026: disetujui v1" in admin.last.text
+    await admin.press("Sub-unit DUKCAPIL-PL")
+    assert admin.last.text.startswith("Periode SKM Bidang Pelayanan:")
+    assert "• TW IV 2026: menunggu persetujuan" in admin.last.text
