@@ -504,3 +504,32 @@ async def test_laporan_gives_admins_in_scope_an_approved_periods_documents(
     await admin.press("Sub-unit DUKCAPIL-PL")
     assert admin.last.text.startswith("Periode SKM Bidang Pelayanan:")
     assert "• TW IV 2026: menunggu persetujuan" in admin.last.text
+
+
+async def test_the_close_goes_out_once_across_a_restart(
+    settings: Settings,
+    fake_api: FakeBotApi,
+    sessions: SessionFactory,
+    cw: CaseWorld,
+    clock: ManualClock,
+):
+    clock.set(wib(2027, 1, 4))
+    first = await start_bot(settings, fake_api, clock)
+    try:
+        assert "3 unit(s) asked" in await run_job(first, "skm_periods")
+    finally:
+        await stop_bot(first)
+    second = await start_bot(settings, fake_api, clock)
+    try:
+        assert "0 unit(s) asked" in await run_job(second, "skm_periods")
+        clock.set(wib(2027, 1, 15))
+        assert "3 reminded" in await run_job(second, "skm_periods")
+    finally:
+        await stop_bot(second)
+    third = await start_bot(settings, fake_api, clock)
+    try:
+        assert "0 reminded" in await run_job(third, "skm_periods")
+    finally:
+        await stop_bot(third)
+    rows = await queued(sessions, "period_close") + await queued(sessions, "period_reminder")
+    assert len(rows) == 6 and len({row.dedupe_key for row in rows}) == 6
