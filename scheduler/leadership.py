@@ -15,7 +15,12 @@ the old one left in 'sending' (``scheduler/sender.py``: at most one message, the
 in flight, is sent twice) and its runner releases the runs left 'running'.
 
 A leader whose connection fails steps down at once (`on_deposed` stops its sender
-and runner) and competes again like any other worker.
+and runner) and competes again like any other worker. A leader that is cut off
+from the database but still alive (a network partition) learns it on its next
+beat: until then, up to `CHECK_SECONDS`, it may still send what it had claimed
+while the new leader, after its one-window pause, starts; its rows stay 'sending'
+in the database and the new leader re-queues them, so such a partition can
+repeat the messages of about one second, unlike a dead leader's one.
 
 One worker on SQLite is its own leader (`AlwaysLeader`): there is nobody to elect.
 """
