@@ -337,6 +337,9 @@ async def test_periode_lists_approves_and_publishes_a_correction_after_an_erasur
     dukcapil = await unit_id(sessions, "DUKCAPIL")
     siti = fake_api.user(HEAD_TG, "Siti", "id")
 
+    await siti.send("/help")
+    assert "/periode: periode SKM unit Anda: statusnya, angkanya, persetujuannya" in siti.last.text
+
     # While the period runs: open, with the figures so far.
     await siti.send("/periode")
     assert siti.last.text.startswith("Periode SKM Dinas Kependudukan")
