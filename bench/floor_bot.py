@@ -8,12 +8,22 @@ no database, no ``answerCallbackQuery``, no logging, no jobs, no outbox.
 Updates run concurrently (``concurrent_updates(True)``: nothing is shared, so
 nothing can race), with PTB's defaults otherwise.
 
-``python -m bench.floor_bot --token T --base-url http://127.0.0.1:PORT/bot``
+With ``--work DB`` it is the *work floor*: what any bot of this design must do
+per press, done as cheaply as the stack allows. Each update writes once through
+plain ``sqlite3`` in a worker thread (``/start`` inserts the citizen's row, a
+press moves it with a conditional ``UPDATE … WHERE step = ?``, committed; the
+same WAL and ``synchronous=NORMAL`` pragmas as the bot), then a press is
+answered (``answerCallbackQuery``) and edited, the two calls concurrently.
+
+``python -m bench.floor_bot --token T --base-url http://127.0.0.1:PORT/bot [--work DB]``
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sqlite3
+import threading
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -70,16 +80,65 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.edit_message_text(text, reply_markup=markup)
 
 
+class Store:
+    """One ``sqlite3`` connection, used by one worker thread at a time: the cheapest
+    correct write (SQLite writes one at a time anyway)."""
+
+    def __init__(self, path: str) -> None:
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS floor_state (user_id INTEGER PRIMARY KEY, step INTEGER)"
+        )
+        self._lock = threading.Lock()
+
+    def _write(self, sql: str, params: tuple[int, ...]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(sql, params)
+            self._db.execute("COMMIT")
+
+    async def write(self, sql: str, params: tuple[int, ...]) -> None:
+        await asyncio.to_thread(self._write, sql, params)
+
+
+def work_handlers(store: Store) -> tuple:
+    """The work floor's two callbacks: one write each, then the Bot API calls."""
+
+    async def work_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await store.write(
+            "INSERT OR REPLACE INTO floor_state (user_id, step) VALUES (?, 0)",
+            (update.effective_user.id,),
+        )
+        await start(update, context)
+
+    async def work_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        value = query.data.removeprefix("f:")
+        step = DONE if not value.isdigit() else min(int(value), DONE)
+        await store.write(
+            "UPDATE floor_state SET step = ? WHERE user_id = ? AND step = ?",
+            (step, update.effective_user.id, step - 1),
+        )
+        text, markup = screen(step)
+        await asyncio.gather(query.answer(), query.edit_message_text(text, reply_markup=markup))
+
+    return work_start, work_press
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--token", required=True)
     parser.add_argument("--base-url", required=True)
+    parser.add_argument("--work", metavar="DB", help="the work floor, writing to this file")
     args = parser.parse_args(argv)
     application = (
         ApplicationBuilder().token(args.token).base_url(args.base_url).concurrent_updates(True)
     ).build()
-    application.add_handler(CommandHandler("start", start))
-    application.add_handler(CallbackQueryHandler(press))
+    on_start, on_press = work_handlers(Store(args.work)) if args.work else (start, press)
+    application.add_handler(CommandHandler("start", on_start))
+    application.add_handler(CallbackQueryHandler(on_press))
     application.run_polling(allowed_updates=Update.ALL_TYPES)
 
 
