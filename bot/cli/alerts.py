@@ -17,7 +17,6 @@ import click
 
 from bot.cli.common import clock, format_option, get_settings, run_reading
 from bot.cli.cycle import OneLineErrors
-from scheduler.messages.cases import last_day
 from scheduler.scoring.case_rules import STATUSES
 
 if TYPE_CHECKING:
@@ -89,6 +88,8 @@ def _local(moment: datetime | None, settings: Settings) -> str | None:
 
 
 def as_row(view: CaseView, settings: Settings, now: datetime) -> dict[str, Any]:
+    from scheduler.messages.cases import last_day  # the database stack: not for --help
+
     service = view.response.service
     return {
         "case": view.id,

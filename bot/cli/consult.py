@@ -10,13 +10,15 @@ record. The use cases are `scheduler.consultations`, shared with ``/siklus``.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot.cli.common import actor, clock, format_option, get_settings
 from bot.cli.cycle import _run
-from storage.consultation_types import ConsultationResults
+
+if TYPE_CHECKING:
+    from storage.consultation_types import ConsultationResults
 
 
 @click.command("consult")

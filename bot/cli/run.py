@@ -14,12 +14,15 @@ hold the lock file together; SQLite refuses, with one line: it has one writer).
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.common import fail, get_settings, log, require_token
 from bot.cli.db import upgrade_database
-from bot.core.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.core.settings import Settings
 
 SQLITE_ONE_WORKER = (
     "--multi-worker needs PostgreSQL (DATABASE_URL=postgresql+asyncpg://…): "

@@ -16,9 +16,6 @@ from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 LANGUAGES: tuple[str, ...] = ("id", "en")
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
@@ -42,6 +39,10 @@ def po_files(language: str) -> list[str]:
 @cache
 def translations(language: str) -> gettext.GNUTranslations:
     """All domains of one language merged into one gettext translations object."""
+    # Babel only here, when a catalog is first compiled: `ulasan --help` never needs it.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     if language not in LANGUAGES:
         language = LANGUAGES[0]
     merged: gettext.GNUTranslations | None = None

@@ -21,12 +21,11 @@ from storage.ikm_report import GroupReport, IkmReport
 
 REGULATION = "PermenPANRB 14/2017"
 
-_ = gettext_for("id")
-_en = gettext_for("en")
+_ = gettext_for("id")  # the English catalog only when asked for: compiling one costs ~0.2 s
 
 
 def unsur_name(code: str, language: str = "id") -> str:
-    translate = _en if language == "en" else _
+    translate = gettext_for("en") if language == "en" else _
     return translate(UNSUR_BY_CODE[code].name)
 
 
