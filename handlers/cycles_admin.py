@@ -37,7 +37,6 @@ from handlers import common, confirm
 from handlers import cycles_screens as screens
 from handlers.context import BotContext
 from scheduler.cycles import close_cycle
-from scheduler.documents.cycle_progress_xlsx import rater_table_xlsx
 from scheduler.documents.file_names import file_safe
 from storage import consultations, review_cycles
 from storage.review_cycle_types import ClosedCycle, CycleError, CycleStatus
@@ -169,6 +168,10 @@ async def send_table(update: Update, context: BotContext) -> None:
     _ = await context.gettext(update)
     await common.answer_query(update, _("Preparing the table…"))
     language = await context.language(update)
+    from scheduler.documents.cycle_progress_xlsx import (
+        rater_table_xlsx,
+    )  # lazy: openpyxl, PIL and numpy (~40 MB) only when a document is made
+
     data = await asyncio.to_thread(rater_table_xlsx, status, language)
     await update.effective_chat.send_document(
         document=data,

@@ -38,8 +38,6 @@ from bot.core.links import deep_link
 from handlers import common, confirm
 from handlers.context import RENEW_INPUT_KEY, BotContext, expect_typed_input
 from handlers.roles import roles_here
-from scheduler.documents.link_codes_xlsx import local_time, write_codes_xlsx
-from scheduler.documents.link_slips import slips_for, slips_pdf
 from storage import link_codes, review_cycles
 from storage.link_codes import CodeStatus, IssuedCode
 from storage.roles import scope_units
@@ -266,6 +264,8 @@ async def _send_codes(
 ) -> None:
     """The issued codes as printable slips (PDF) and as a list (XLSX), both built in memory,
     with what to do with them."""
+    from scheduler.documents.link_codes_xlsx import local_time  # lazy: openpyxl
+
     _ = await context.gettext(update)
     today = local_day(context.clock.now(), context.settings.tz)
     slips = await asyncio.to_thread(_slips, issued, context.bot.username, context)
@@ -293,12 +293,21 @@ async def _send_codes(
 
 
 def _slips(issued: list[IssuedCode], username: str, context: BotContext) -> bytes:
+    from scheduler.documents.link_slips import (
+        slips_for,
+        slips_pdf,
+    )  # lazy: openpyxl, PIL and numpy (~40 MB) only when a document is made
+
     buffer = io.BytesIO()
     slips_pdf(slips_for(issued, username, context.settings.tz), buffer)
     return buffer.getvalue()
 
 
 def _workbook(issued: list[IssuedCode], username: str, context: BotContext) -> bytes:
+    from scheduler.documents.link_codes_xlsx import (
+        write_codes_xlsx,
+    )  # lazy: openpyxl, PIL and numpy (~40 MB) only when a document is made
+
     buffer = io.BytesIO()
     links = [deep_link(username, item.payload) for item in issued]
     write_codes_xlsx(issued, links, context.settings.tz, buffer)

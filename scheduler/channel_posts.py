@@ -28,7 +28,6 @@ from telegram import Bot, ChatMemberAdministrator, ChatMemberOwner
 from telegram.error import TelegramError
 
 from bot.core.settings import Settings
-from scheduler.documents.period_poster import poster_pdf, poster_png
 from scheduler.messages import period_publication as texts
 from scheduler.period_publication import Edition, edition_by_ids
 from storage import outbox
@@ -83,6 +82,9 @@ async def check_channel(settings: Settings, given: str) -> Channel:
 
 
 async def _poster_png(edition: Edition) -> bytes:
+    # lazy: the poster's libraries (Jinja2, the PDF and QR tools) only when one is drawn
+    from scheduler.documents.period_poster import poster_pdf, poster_png
+
     pdf = await asyncio.to_thread(poster_pdf, edition)
     return await asyncio.to_thread(poster_png, pdf)
 

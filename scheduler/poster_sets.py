@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import io
+from typing import TYPE_CHECKING
 
 from bot.core.links import deep_link
 from bot.core.settings import Settings
-from scheduler.documents.qr_poster import Poster, load_logo, unit_posters_pdf
 from storage import survey
 from storage.db import SessionFactory
+
+if TYPE_CHECKING:
+    from scheduler.documents.qr_poster import Poster
 
 
 async def unit_posters(
     sessions: SessionFactory, settings: Settings, username: str, unit_code: str
 ) -> list[Poster]:
     """The posters of the unit's and its sub-units' active services (entries kept)."""
+    # lazy: qrcode and PIL only when posters are made, not in every bot process
+    from scheduler.documents.qr_poster import Poster
+
     async with sessions.begin() as session:
         services = await survey.qr_services(session, unit_code=unit_code)
         posters = []
@@ -45,6 +51,8 @@ async def unit_posters_file(
 ) -> bytes | None:
     """The PDF as bytes; None when the unit has no active service. An unreadable
     ``POSTER_LOGO`` raises OSError (its message is one line)."""
+    from scheduler.documents.qr_poster import load_logo, unit_posters_pdf
+
     posters = await unit_posters(sessions, settings, username, unit_code)
     if not posters:
         return None

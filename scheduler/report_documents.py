@@ -23,10 +23,7 @@ from pathlib import Path
 from bot.core.settings import Settings
 from scheduler import ekinerja_export
 from scheduler.documents import development_counts as document
-from scheduler.documents import ekinerja as ekinerja_document
-from scheduler.documents.ikm_xlsx import write_xlsx as write_ikm_xlsx
 from scheduler.documents.review_report import ReviewReport, gather_review_report
-from scheduler.documents.review_xlsx import write_xlsx as write_review_xlsx
 from storage.db import SessionFactory
 from storage.ikm_report import IkmReport, build_ikm_report, respondent_rows
 from storage.models import AuditLog
@@ -95,7 +92,9 @@ async def ikm_workbook(
         rows = await respondent_rows(session, report.scope, settings.tz)
     await step("writing")
     path = settings.exports_dir / ikm_file_name(report, last)
-    write_ikm_xlsx(report, rows, path)
+    from scheduler.documents.ikm_xlsx import write_xlsx  # lazy: openpyxl and numpy, ~20 MB
+
+    write_xlsx(report, rows, path)
     return path
 
 
@@ -121,7 +120,9 @@ async def review_workbook(
         )
     await step("writing")
     path = settings.exports_dir / review_file_name(report)
-    write_review_xlsx(report, path)
+    from scheduler.documents.review_xlsx import write_xlsx  # lazy: openpyxl and numpy
+
+    write_xlsx(report, path)
     return path
 
 
@@ -170,5 +171,7 @@ async def ekinerja_workbook(
     await step("writing")
     rows = [row for _card, card_rows in cards for row in card_rows]
     path = settings.exports_dir / f"ekinerja-{period}.xlsx"
+    from scheduler.documents import ekinerja as ekinerja_document  # lazy: openpyxl
+
     ekinerja_document.write_xlsx(rows, path)
     return path
