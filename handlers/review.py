@@ -44,11 +44,13 @@ from handlers import calibration, common
 from handlers import review_screens as screens
 from handlers.context import BotContext
 from handlers.review_screens import After, Answers, clip, render
+from scheduler.scoring.instrument_examples import Examples
 from scheduler.scoring.review_instrument import Instrument, InstrumentError
 from storage import review_nudges as nudges
 from storage import review_ratings as ratings
 from storage import review_steps as steps
 from storage import survey
+from storage.consultations import examples_of
 from storage.directory import employee_by_telegram
 from storage.masking import clean_text
 from storage.review_models import IN_PROGRESS, SUBMITTED, ReviewAssignment
@@ -136,6 +138,7 @@ class Pressed:
     remaining: int = 0  # reviews still to do, after Submit
     refused: RatingRefused | None = None
     unlinked: bool = False
+    examples: Examples = field(default_factory=dict)  # adopted in the cycle's version
 
 
 async def _apply(context: BotContext, user_id: int, token: str, action: Action) -> Pressed:
@@ -170,7 +173,18 @@ async def _written(
         reviews = await ratings.rater_reviews(session, assignment.rater_id, now=now, tz=tz)
         remaining = sum(1 for a in reviews if a.status != SUBMITTED)
     instrument = steps.instrument_of(assignment)
-    return Pressed(assignment, instrument, after, answers, remaining)
+    examples = await _examples(session, assignment, instrument)
+    return Pressed(assignment, instrument, after, answers, remaining, examples=examples)
+
+
+async def _examples(
+    session: AsyncSession, assignment: ReviewAssignment, instrument: Instrument
+) -> Examples:
+    """The examples adopted in the cycle's instrument version (none if it cannot be read)."""
+    try:
+        return await examples_of(session, instrument, assignment.cycle.instrument_version)
+    except InstrumentError:
+        return {}
 
 
 async def _press(update: Update, context: BotContext, action: Action) -> None:
@@ -203,7 +217,14 @@ async def _show_pressed(update: Update, context: BotContext, pressed: Pressed) -
     language = await context.language(update)
     _ = gettext_for(language)
     text, markup = screens.after_press(
-        pressed.after, assignment, instrument, pressed.answers, pressed.remaining, _, language
+        pressed.after,
+        assignment,
+        instrument,
+        pressed.answers,
+        pressed.remaining,
+        _,
+        language,
+        examples=pressed.examples,
     )
     shown = await common.edit_or_send(update, clip(text), markup, edit=True)
     # Done and paused reviews are off the screen (storage cleared message_id);
@@ -380,6 +401,7 @@ class Typed:
     step: str  # the step the message was typed at
     stored: str | None = None  # the comment as stored (cleaned, masked)
     too_long: int = 0  # the length of a comment over the limit
+    examples: Examples = field(default_factory=dict)
 
 
 async def _review_on_screen(
@@ -433,7 +455,8 @@ async def _take_typed(context: BotContext, update: Update, message: Message) -> 
                 too_long = exc.length if exc.reason is Refusal.TOO_LONG else 0
         active = await ratings.reload(session, active.id)
         answers = await ratings.answers_of(session, active.id)
-        return Typed(active, instrument, answers, step, stored, too_long)
+        examples = await _examples(session, active, instrument)
+        return Typed(active, instrument, answers, step, stored, too_long, examples)
 
 
 async def handle_review_text(update: Update, context: BotContext) -> bool:
@@ -459,7 +482,9 @@ async def handle_review_text(update: Update, context: BotContext) -> bool:
         return typed
     language = await context.language(update)
     _ = gettext_for(language)
-    text, markup = render(typed.review, typed.instrument, typed.answers, _, language)
+    text, markup = render(
+        typed.review, typed.instrument, typed.answers, _, language, examples=typed.examples
+    )
     masked = message.text is not None and typed.stored != clean_text(message.text)
     lead = screens.typed_lead(typed.step, message.text, typed.stored, masked, typed.too_long, _)
     # A new message: after the rater's own message the old one is out of sight.

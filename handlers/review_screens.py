@@ -23,6 +23,7 @@ from telegram.constants import MessageLimit
 
 from bot.core.clock import format_day
 from bot.core.i18n import Translate
+from scheduler.scoring.instrument_examples import Examples
 from scheduler.scoring.rating_nudges import Nudge
 from scheduler.scoring.review_instrument import EXPECTATION_SCALE, Instrument, Scale
 from storage import review_steps as steps
@@ -177,13 +178,16 @@ def render(
     answers: Answers,
     _: Translate,
     language: str,
+    *,
+    examples: Examples | None = None,
 ) -> Screen:
-    """The review message for the assignment's current step."""
+    """The review message for the assignment's current step (``examples``: those adopted in
+    the cycle's instrument version, shown under their indicators)."""
     if assignment.status == SUBMITTED:
         return _submitted_screen(assignment, instrument, answers, _, language)
     step = steps.current_step(assignment, instrument)
     if step in instrument.item_codes:
-        return _item_screen(assignment, instrument, answers, step, _, language)
+        return _item_screen(assignment, instrument, answers, step, _, language, examples or {})
     if step == HASIL:
         return _hasil_screen(assignment, instrument, _, language)
     if step in COMMENT_STEPS:
@@ -200,6 +204,7 @@ def _item_screen(
     step: str,
     _: Translate,
     language: str,
+    examples: Examples,
 ) -> Screen:
     item = instrument.item(step)
     number = instrument.item_codes.index(step) + 1
@@ -212,7 +217,12 @@ def _item_screen(
     ]
     if item.indicators:
         parts.append(_("Expected behaviour:"))
-        parts += [f"• {_(indicator)}" for indicator in item.indicators]
+        for n, indicator in enumerate(item.indicators):
+            parts.append(f"• {_(indicator)}")
+            parts += [
+                "   " + _("Example agreed in our consultation: {text}").format(text=example)
+                for example in examples.get((item.code, n), ())
+            ]
     parts += ["", _(instrument.question_for(assignment.relation))]
     rows = _item_rows(assignment, instrument, answers, step, _)
     rows.append(_nav(assignment, instrument, step, _))
@@ -449,13 +459,15 @@ def after_press(
     remaining: int,
     _: Translate,
     language: str,
+    *,
+    examples: Examples | None = None,
 ) -> Screen:
     """What the pressed message shows once the press is stored."""
     if after is After.DONE:
         return render_done(assignment, remaining, _, language)
     if after is After.PAUSED:
         return render_paused(assignment, _, language)
-    text, markup = render(assignment, instrument, answers, _, language)
+    text, markup = render(assignment, instrument, answers, _, language, examples=examples)
     if after is After.CONTINUED:
         text = _("Continuing your draft: your earlier answers are kept.") + "\n\n" + text
     elif after is After.REOPENED:

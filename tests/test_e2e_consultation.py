@@ -34,7 +34,7 @@ from storage.consultation_models import (
 )
 from storage.db import SessionFactory
 from storage.models import AuditLog
-from storage.review_models import ReviewCycle
+from storage.review_models import ReviewAssignment, ReviewCycle
 from tests.support.app import ADMIN_ID, make_settings, start_bot, stop_bot
 from tests.support.fakebot import FakeBotApi
 from tests.support.fakeuser import FakeUser
@@ -257,6 +257,22 @@ async def test_asn_propose_and_vote_hr_adopts_and_the_next_cycle_uses_it(
         "Ramah, cekatan, solutif, dan dapat diandalkan\n   Contoh hasil konsultasi kita: " in page
     )
     assert "Memberi nomor antrean" not in page
+    # Raters of the new cycle see the example under its indicator while rating.
+    async with sessions() as session:
+        token = await session.scalar(
+            select(ReviewAssignment.token).where(
+                ReviewAssignment.cycle_id == cycles[NAME].id,
+                ReviewAssignment.rater_id == seeded.ani_id,
+                ReviewAssignment.ratee_id == seeded.budi_id,
+            )
+        )
+    await ani.press_data(f"rv:{token}:open")
+    screen = ani.last.text
+    assert "Nilai dasar 1/7" in screen
+    assert (
+        "• Ramah, cekatan, solutif, dan dapat diandalkan\n   Contoh hasil konsultasi kita: "
+        "Menjawab pertanyaan warga" in screen
+    )
 
 
 async def test_who_may_not_take_part_and_forged_presses(
