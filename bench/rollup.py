@@ -21,7 +21,7 @@ What it does, on a migrated SQLite file (WAL, the deployment default):
    the environment, engine, rollup check, queries, table; median of 5: the
    figure held against the goal) and as a subprocess of the installed
    ``ulasan`` script (adds Python start-up and imports; median of 3);
-5. a ``--full`` rebuild after that (the tables must come out identical to the
+5. a ``--full`` rebuild after that (the tables must come out identical, row for row, to the
    incremental ones) and the database size per response (file size after a
    WAL checkpoint and VACUUM, divided by the number of responses);
 6. the **floor**: one hand-written ``SELECT service_id, strftime('%Y-%m',
@@ -37,6 +37,7 @@ DIR and reuses it on the next run (each run works on a fresh copy).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import platform
@@ -435,6 +436,29 @@ def table_sizes(path: Path) -> dict[str, int]:
     return out
 
 
+def table_contents(path: Path) -> dict[str, tuple[int, str]]:
+    """Each rollup table's row count and a digest of its rows, in key order: two runs
+    agree only if every row holds the same values (surrogate ids and ``*_at`` stamps,
+    which say when a row was written, are left out)."""
+    db = sqlite3.connect(path)
+    out: dict[str, tuple[int, str]] = {}
+    for name in table_sizes(path):
+        columns = [
+            row[1]
+            for row in db.execute(f"PRAGMA table_info({name})")
+            if row[1] != "id" and not row[1].endswith("_at")
+        ]
+        listed = ", ".join(columns)
+        digest = hashlib.sha256()
+        count = 0
+        for row in db.execute(f"SELECT {listed} FROM {name} ORDER BY {listed}"):
+            digest.update(repr(row).encode())
+            count += 1
+        out[name] = (count, digest.hexdigest()[:16])
+    db.close()
+    return out
+
+
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
@@ -498,8 +522,8 @@ def main(argv: list[str]) -> int:
             raise SystemExit("the subprocess report differs from the in-process one")
         n_line = next(line for line in text.splitlines() if line.startswith("Responden"))
 
-        # A full rebuild after the incremental run must give the same tables.
-        before = table_sizes(path)
+        # A full rebuild after the incremental run must give the same tables, row for row.
+        before = table_contents(path)
         rebuild_seconds, _ = run_rollup(settings, full=True)
         rebuild_cpu = list(CPU.values())[-1]
         print(
@@ -509,7 +533,7 @@ def main(argv: list[str]) -> int:
         floor_again = min(floor(path)[0] for _ in range(2))
         floor_seconds = min(floor_seconds, floor_again)
         floor_cpu = min(v for k, v in CPU.items() if k.startswith("floor"))
-        after = table_sizes(path)
+        after = table_contents(path)
         if before != after:
             raise SystemExit(f"incremental and full rollup differ: {before} != {after}")
 
