@@ -2,7 +2,8 @@
 
 When a rater opens their first review of a cycle (``rv:<token>:open``,
 ``handlers/review.py`` asks `offered` first) and the cycle's instrument has a
-calibration set (`scheduler.scoring.calibration_vignettes`), they are offered
+calibration set (`scheduler.scoring.calibration_vignettes`: a JSON file per
+instrument version, shipped or the home's own), they are offered
 three situations of about two minutes: INTRO → for each situation SITUATION
 (pick a level, ``kb:<cycle>:a:<i>:<level>:<token>``) → FEEDBACK (the reference
 answer and why; "Next" ``kb:<cycle>:s:<token>``) → DONE ("Start rating" opens the
@@ -16,6 +17,12 @@ Where the rater is lives in the database (`storage.calibration`): the answers
 so far decide which situation is due, so a double tap or an old button records
 nothing twice. Every press is checked: the cycle is open, the token is the
 presser's review in that cycle, the level is on the scale.
+
+A broken set file is never shown to a rater: the problem is logged as one line
+naming the file, and no calibration is offered for that cycle (not the shipped
+example instead — the office replaced it on purpose; not a gate either, even
+when required, since nobody could pass it). `ulasan cycle calibration-sets`
+checks the files.
 """
 
 from __future__ import annotations
@@ -31,9 +38,12 @@ from handlers import common
 from handlers.context import BotContext
 from scheduler.scoring.calibration_vignettes import (
     EXAMPLE_LABEL,
+    CalibrationSet,
+    CalibrationSetError,
     Vignette,
     agreed,
-    vignettes_for,
+    set_for,
+    text_in,
 )
 from scheduler.scoring.review_instrument import Instrument, InstrumentError
 from storage import calibration as stored
@@ -65,7 +75,11 @@ class Where:
 
     assignment: ReviewAssignment
     instrument: Instrument
-    vignettes: tuple[Vignette, ...]
+    calibration: CalibrationSet
+
+    @property
+    def vignettes(self) -> tuple[Vignette, ...]:
+        return self.calibration.vignettes
 
 
 async def _where(context: BotContext, user_id: int, token: str) -> Where | None:
@@ -80,10 +94,15 @@ async def _where(context: BotContext, user_id: int, token: str) -> Where | None:
         return None
     try:
         instrument = steps.instrument_of(assignment)
-        vignettes = vignettes_for(instrument, assignment.cycle.instrument_version)
+        found = set_for(
+            instrument, assignment.cycle.instrument_version, context.settings.calibration_dir
+        )
     except InstrumentError:
         return None
-    return Where(assignment, instrument, vignettes) if vignettes else None
+    except CalibrationSetError as exc:
+        log.error("calibration: %s; no calibration offered", exc)
+        return None
+    return Where(assignment, instrument, found) if found else None
 
 
 async def offered(update: Update, context: BotContext, token: str) -> bool:
@@ -127,7 +146,7 @@ def _intro(where: Where, _: Translate, required: bool) -> tuple[str, InlineKeybo
                 "answer and why. It helps everyone rate on the same scale. Your answers are "
                 "not shown to anyone and do not count in any result."
             ),
-            _(EXAMPLE_LABEL),
+            *([_(EXAMPLE_LABEL)] if where.calibration.example else []),
         ]
     )
     rows = [_button(_("Start"), f"kb:{a.cycle_id}:s:{a.token}")]
@@ -136,7 +155,9 @@ def _intro(where: Where, _: Translate, required: bool) -> tuple[str, InlineKeybo
     return text, InlineKeyboardMarkup(rows)
 
 
-def _situation(where: Where, index: int, _: Translate) -> tuple[str, InlineKeyboardMarkup]:
+def _situation(
+    where: Where, index: int, _: Translate, language: str
+) -> tuple[str, InlineKeyboardMarkup]:
     a, vignette = where.assignment, where.vignettes[index]
     item = where.instrument.item(vignette.item_code)
     text = "\n\n".join(
@@ -144,7 +165,7 @@ def _situation(where: Where, index: int, _: Translate) -> tuple[str, InlineKeybo
             _("Situation {n}/{total} · {value}").format(
                 n=index + 1, total=len(where.vignettes), value=_(item.name)
             ),
-            _(vignette.situation),
+            text_in(vignette.situation, language),
             _("Which level would you give for this core value?"),
         ]
     )
@@ -156,7 +177,7 @@ def _situation(where: Where, index: int, _: Translate) -> tuple[str, InlineKeybo
 
 
 def _feedback(
-    where: Where, index: int, chosen: int, _: Translate
+    where: Where, index: int, chosen: int, _: Translate, language: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     a, vignette = where.assignment, where.vignettes[index]
     scale = where.instrument.scale
@@ -169,7 +190,7 @@ def _feedback(
         [
             lead,
             _("Reference answer: {level}").format(level=_(scale.label(vignette.reference))),
-            _("Why: {why}").format(why=_(vignette.why)),
+            _("Why: {why}").format(why=text_in(vignette.why, language)),
         ]
     )
     return text, InlineKeyboardMarkup([_button(_("Next"), f"kb:{a.cycle_id}:s:{a.token}")])
@@ -236,7 +257,8 @@ async def show(update: Update, context: BotContext) -> None:
     if run.status == SKIPPED or len(answers) >= len(where.vignettes):
         await common.edit_or_send(update, *_done(where, answers, _))
         return
-    await common.edit_or_send(update, *_situation(where, len(answers), _))
+    language = await context.language(update)
+    await common.edit_or_send(update, *_situation(where, len(answers), _, language))
 
 
 async def answer(update: Update, context: BotContext) -> None:
@@ -260,7 +282,8 @@ async def answer(update: Update, context: BotContext) -> None:
         return
     _ = await context.gettext(update)
     await common.answer_query(update)
-    await common.edit_or_send(update, *_feedback(where, index, value, _))
+    language = await context.language(update)
+    await common.edit_or_send(update, *_feedback(where, index, value, _, language))
 
 
 async def skip(update: Update, context: BotContext) -> None:

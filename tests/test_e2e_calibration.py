@@ -19,7 +19,8 @@ from sqlalchemy import select
 from bot.app import BotApplication
 from bot.cli.main import cli, register_commands
 from bot.core.settings import Settings
-from scheduler.scoring.calibration_vignettes import BERAKHLAK3_EXAMPLES
+from scheduler.scoring.calibration_vignettes import set_for
+from scheduler.scoring.review_instrument import BERAKHLAK_3
 from storage.calibration_models import CalibrationRun
 from storage.db import SessionFactory
 from storage.review_models import ReviewAssignment
@@ -37,7 +38,13 @@ def mode() -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, migrated: str, fake_api: FakeBotApi, mode: str) -> Settings:
-    return make_settings(tmp_path, migrated, telegram_base_url=fake_api.base_url, calibration=mode)
+    return make_settings(
+        tmp_path,
+        migrated,
+        telegram_base_url=fake_api.base_url,
+        calibration=mode,
+        ulasan_home=tmp_path / "home",
+    )
 
 
 @pytest.fixture
@@ -64,7 +71,9 @@ async def test_three_situations_with_the_reference_then_the_review(
     assert intro.button_texts() == ["Mulai", "Lewati, langsung menilai"]
     await ani.press("Mulai")
     picks = (2, 3, 3)  # the second differs from the reference (di bawah)
-    for index, (vignette, pick) in enumerate(zip(BERAKHLAK3_EXAMPLES, picks, strict=True)):
+    shipped = set_for(BERAKHLAK_3, 1, None)
+    assert shipped is not None and shipped.example
+    for index, (vignette, pick) in enumerate(zip(shipped.vignettes, picks, strict=True)):
         screen = ani.last
         assert f"Situasi {index + 1}/3" in screen.text
         assert screen.button_texts() == list(LEVELS)
@@ -149,3 +158,53 @@ async def test_required_calibration_is_a_gate(
             select(ReviewAssignment.status).where(ReviewAssignment.token == token)
         )
     assert opened == "pending"  # nothing of the review was started
+
+
+def own_set(reference: int = 1) -> dict:
+    situation = {"value": "B2", "situation": {"id": "Situasi kantor kami."}, "reference": reference}
+    return {"situations": [{**situation, "why": {"id": "Alasan kami."}}]}
+
+
+async def test_the_offices_own_set_replaces_the_shipped_example_without_code(
+    bot: BotApplication, fake_api: FakeBotApi, settings: Settings, seeded: Seeded
+):
+    settings.calibration_dir.mkdir(parents=True)
+    (settings.calibration_dir / "berakhlak3-v1.json").write_text(json.dumps(own_set()))
+    ani = fake_api.user(ANI_TG)
+    await ani.send("/nilai")
+    await ani.press("Budi Santoso")
+    assert "Sebelum menilai: 1 situasi singkat" in ani.last.text
+    assert "BKPSDM dapat menggantinya" not in ani.last.text  # not example content
+    await ani.press("Mulai")
+    assert "Situasi kantor kami." in ani.last.text and "Akuntabel" in ani.last.text
+    await ani.press(LEVELS[0])
+    assert "Jawaban acuan: Di bawah ekspektasi" in ani.last.text
+    assert "Alasan: Alasan kami." in ani.last.text
+
+
+async def test_a_broken_file_reaches_no_rater_and_is_named_in_one_line(
+    bot: BotApplication,
+    fake_api: FakeBotApi,
+    settings: Settings,
+    seeded: Seeded,
+    caplog: pytest.LogCaptureFixture,
+):
+    settings.calibration_dir.mkdir(parents=True)
+    broken = settings.calibration_dir / "berakhlak3-v1.json"
+    broken.write_text(json.dumps(own_set(reference=7)))
+    ani = fake_api.user(ANI_TG)
+    await ani.send("/nilai")
+    await ani.press("Budi Santoso")
+    assert "Nilai dasar 1/7" in ani.last.text  # straight to rating, no traceback
+    lines = [r.getMessage() for r in caplog.records if "calibration:" in r.getMessage()]
+    assert lines and f"{broken}: situations[0].reference: 7 is not a level" in lines[0]
+    assert "\n" not in lines[0]
+    register_commands()
+    env = {"DATABASE_URL": settings.database_url, "ULASAN_HOME": str(settings.ulasan_home)}
+    result = await asyncio.to_thread(
+        CliRunner().invoke, cli, ["cycle", "calibration-sets"], env=env
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"BROKEN  {broken}: situations[0].reference: 7 is not a level of berakhlak3 (1, 2, 3)"
+    ]

@@ -41,22 +41,3 @@ def test_bad_versions_are_refused_naming_the_place(text: str, message: str):
 def test_adopting_into_an_indicator_the_regulation_lacks_is_refused():
     with pytest.raises(InstrumentError, match="no indicator"):
         adopt(BERAKHLAK_3, {}, [(("B1", 3), "x")])
-
-
-def test_calibration_sets_apply_from_their_version_on():
-    from scheduler.scoring.calibration_vignettes import (
-        BERAKHLAK3_EXAMPLES,
-        VIGNETTES,
-        Vignette,
-        vignettes_for,
-    )
-    from scheduler.scoring.review_instrument import BERAKHLAK_5
-
-    own = (Vignette("B2", "situasi", 1, "alasan"),)
-    sets = {**VIGNETTES, ("berakhlak3", 3): own}
-    assert vignettes_for(BERAKHLAK_3, 1, sets) == BERAKHLAK3_EXAMPLES
-    assert vignettes_for(BERAKHLAK_3, 2, sets) == BERAKHLAK3_EXAMPLES
-    assert vignettes_for(BERAKHLAK_3, 3, sets) == own and vignettes_for(BERAKHLAK_3, 9, sets) == own
-    assert vignettes_for(BERAKHLAK_5, 1, sets) == ()  # no set: no calibration
-    with pytest.raises(InstrumentError, match="not on the scale"):
-        vignettes_for(BERAKHLAK_3, 4, {("berakhlak3", 4): (Vignette("B1", "s", 7, "w"),)})

@@ -43,3 +43,30 @@ def calibration_command(name: str, output_format: str) -> None:
     click.echo(f"{'OPD':<16} {'raters':>6} {'done':>6} {'skipped':>7} {'%':>4}")
     for r in rows:
         click.echo(f"{r.opd:<16} {r.raters:>6} {r.completed:>6} {r.skipped:>7} {r.percent:>4}")
+
+
+@click.command("calibration-sets")
+def calibration_sets_command() -> None:
+    """Check the calibration situations: each file, shipped or the home's calibration/ folder.
+
+    One line per file (instrument, version, situations, example or own, where it is read
+    from); a broken file is one line naming it and the problem, and the exit status is 1.
+    """
+    from scheduler.scoring.calibration_vignettes import CalibrationSetError, read_set, set_files
+
+    broken = 0
+    home = get_settings(verify_database=False).calibration_dir
+    for name, origin in sorted(set_files(home).items()):
+        try:
+            found = read_set(name, origin)
+        except CalibrationSetError as exc:
+            broken += 1
+            click.echo(f"BROKEN  {exc}")
+            continue
+        kind = "example content" if found.example else "own"
+        click.echo(
+            f"ok      {found.instrument} v{found.version}: {len(found.vignettes)} situations, "
+            f"{kind} ({origin})"
+        )
+    if broken:
+        raise SystemExit(1)

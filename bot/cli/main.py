@@ -89,6 +89,7 @@ def register_commands() -> None:
     for consult_command in consult.COMMANDS:
         cycle.cycle_group.add_command(consult_command)
     cycle.cycle_group.add_command(calibration.calibration_command)
+    cycle.cycle_group.add_command(calibration.calibration_sets_command)
     db.db_group.add_command(db_backup.restore_command)
 
 

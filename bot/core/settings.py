@@ -340,6 +340,12 @@ class Settings(BaseSettings):
         return self.ulasan_home / "templates"
 
     @property
+    def calibration_dir(self) -> Path:
+        """The office's own calibration situations (`calibration_vignettes`): the home's
+        ``calibration/``, each file overriding the packaged set of the same name."""
+        return self.ulasan_home / "calibration"
+
+    @property
     def exports_dir(self) -> Path:
         """Where reports go when no ``--out`` is given."""
         return self.data_dir / "exports"
