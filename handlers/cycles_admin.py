@@ -10,8 +10,9 @@ What an admin sees:
   cycle and "Open a new cycle" (the opening flow, ``handlers/cycle_opening.py``).
 - a cycle: completion per relation group, per unit (the rater's unit), raters
   done, raters without a linked account; "Refresh", "Every rater as a table"
-  (an XLSX document: what ``ulasan cycle status`` prints on a server), "Close
-  cycle" (with a binding confirmation: its "Yes" carries a nonce for this admin
+  (an XLSX document: what ``ulasan cycle status`` prints on a server), "Rater
+  calibration per OPD" (``handlers/calibration_admin.py``), "Close cycle" (with a
+  binding confirmation: its "Yes" carries a nonce for this admin
   and this cycle, ``handlers/confirm.py``, so a forged, repeated or stale press
   closes nothing) and "All cycles".
 

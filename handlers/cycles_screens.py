@@ -51,6 +51,7 @@ UNIT_PAGE = "cy:p:"  # cy:p:<nonce>:<page>
 CONFIRM = "cy:ok:"  # cy:ok:<nonce>
 CONSULT = "cy:kc:"  # cy:kc:<nonce>: a consultation on examples first (scheduler.consultations)
 CONSULTATIONS = "cy:kl"  # the consultations (handlers/consultations_admin.py)
+CALIBRATION = "cy:kb:"  # cy:kb:<cycle id>: calibration per OPD (handlers/calibration_admin.py)
 CANCEL = "cy:x:"  # cy:x:<nonce>
 
 _ID = r"(?P<id>\d{1,9})"
@@ -155,6 +156,7 @@ def render_status(status: CycleStatus, _: Translate, language: str) -> Screen:
     rows = [
         _button(_("Refresh"), f"{SHOW}{status.cycle_id}"),
         _button(_("Every rater as a table (XLSX)"), f"{TABLE}{status.cycle_id}"),
+        _button(_("Rater calibration per OPD"), f"{CALIBRATION}{status.cycle_id}"),
     ]
     if status.status == OPEN:
         rows.append(_button(_("Close cycle"), f"{CLOSE_ASK}{status.cycle_id}"))

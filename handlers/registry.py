@@ -18,6 +18,7 @@ from handlers import (
     admin_grants,
     alerts,
     calibration,
+    calibration_admin,
     cases,
     citizen,
     citizen_entry,
@@ -81,6 +82,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # cy:), the low-score alert's relay (al:), cases (/kasus, ks:, kl:), /status.
         *cycles_admin.HANDLERS,
         *consultations_admin.HANDLERS,
+        *calibration_admin.HANDLERS,
         *cycle_opening.HANDLERS,
         *alerts.HANDLERS,
         *cases.HANDLERS,

@@ -24,7 +24,7 @@ from scheduler.scoring.review_instrument import BERAKHLAK_3
 from storage.calibration_models import CalibrationRun
 from storage.db import SessionFactory
 from storage.review_models import ReviewAssignment
-from tests.support.app import make_settings
+from tests.support.app import ADMIN_ID, make_settings
 from tests.support.fakebot import FakeBotApi
 from tests.support.rating_world import ANI_TG, BUDI_TG, HEAD_TG, Seeded, seed_review
 
@@ -208,3 +208,39 @@ async def test_a_broken_file_reaches_no_rater_and_is_named_in_one_line(
     assert result.output.splitlines() == [
         f"BROKEN  {broken}: situations[0].reference: 7 is not a level of berakhlak3 (1, 2, 3)"
     ]
+
+
+async def test_bkpsdm_sees_completion_per_opd_in_siklus_and_nobody_else_does(
+    bot: BotApplication, fake_api: FakeBotApi, seeded: Seeded
+):
+    budi = fake_api.user(BUDI_TG)
+    await budi.send("/nilai")
+    await budi.press("Ani Lestari")
+    await budi.press("Lewati, langsung menilai")
+    ani = fake_api.user(ANI_TG)
+    await ani.send("/nilai")
+    await ani.press("Budi Santoso")
+    await ani.press("Mulai")
+    for _situation in range(3):
+        await ani.press(LEVELS[1])
+        await ani.press("Berikutnya")
+    assert "Kalibrasi selesai" in ani.last.text
+
+    admin = fake_api.user(ADMIN_ID, "Admin BKPSDM", language_code="id")
+    await admin.send("/siklus")
+    await admin.press("Triwulan I 2026")
+    await admin.press("Kalibrasi penilai per OPD")
+    screen = admin.last
+    assert "Kalibrasi penilai pada “Triwulan I 2026”, per OPD" in screen.text
+    assert "Semua: 1 dari 3 penilai selesai (33%), 1 melewati" in screen.text
+    assert "• DUKCAPIL: 1/3 (33%), melewati 1" in screen.text
+    assert "Ani" not in screen.text and "Budi" not in screen.text  # counts, never who
+    assert screen.button_texts() == ["Perbarui", "Lihat siklus", "Semua siklus"]
+    await admin.press("Lihat siklus")
+    assert "Kalibrasi penilai per OPD" in admin.last.button_texts()
+    # A forged cycle changes nothing; a unit head (not BKPSDM) is refused.
+    reply = await admin.press_data("cy:kb:999999")
+    assert reply.alerts
+    head = fake_api.user(HEAD_TG)
+    reply = await head.press_data(f"cy:kb:{seeded.cycle_id}")
+    assert reply.alerts and "hanya untuk admin (BKPSDM)" in reply.alerts[0]
