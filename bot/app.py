@@ -17,6 +17,7 @@ from handlers.context import BotContext
 from handlers.registry import register
 from scheduler.reply_request import RetryingRequest
 from scheduler.runner import JobRunner
+from scheduler.scoring.calibration_vignettes import CalibrationSetError, read_set, set_files
 from scheduler.sender import OutboxSender, Reachability
 from scheduler.services import SERVICES_KEY, Services, services_of
 from storage.db import SessionFactory, create_engine, session_factory
@@ -129,9 +130,20 @@ async def open_resources(application: BotApplication) -> None:
     await start_leader_work(application)
 
 
+def check_calibration_sets(settings: Settings) -> None:
+    """One error line per calibration file that cannot be used (the bot still starts)."""
+    for name, origin in sorted(set_files(settings.calibration_dir).items()):
+        try:
+            read_set(name, origin)
+        except CalibrationSetError as exc:
+            log.error("calibration: %s; no calibration offered for cycles that use it", exc)
+
+
 async def open_menu(application: BotApplication) -> None:
-    """Publish the command menu (webhook workers: the leader's work starts when elected)."""
+    """Publish the command menu (webhook workers: the leader's work starts when elected);
+    say at start which calibration file is broken (it is also refused, logged, when used)."""
     services = services_of(application)
+    check_calibration_sets(services.settings)
     try:
         await _set_commands(application, services.settings)
     except TelegramError as exc:  # the menu is a convenience: the next start sets it

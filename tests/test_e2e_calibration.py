@@ -244,3 +244,13 @@ async def test_bkpsdm_sees_completion_per_opd_in_siklus_and_nobody_else_does(
     head = fake_api.user(HEAD_TG)
     reply = await head.press_data(f"cy:kb:{seeded.cycle_id}")
     assert reply.alerts and "hanya untuk admin (BKPSDM)" in reply.alerts[0]
+
+
+def test_the_bot_names_a_broken_file_at_start(settings: Settings, caplog: pytest.LogCaptureFixture):
+    from bot.app import check_calibration_sets
+
+    settings.calibration_dir.mkdir(parents=True)
+    (settings.calibration_dir / "berakhlak5-v2.json").write_text('{"situations": [}')
+    check_calibration_sets(settings)
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(lines) == 1 and "berakhlak5-v2.json: not valid JSON" in lines[0]
