@@ -26,7 +26,7 @@ from handlers.context import BotContext
 from handlers.cycles_admin import actor, admin_only, notice
 from handlers.cycles_screens import LIST
 from scheduler import consultations
-from scheduler.scoring.review_instrument import get_instrument
+from scheduler.scoring.shipped_instruments import get_instrument
 from storage import consultations as stored
 from storage.consultation_types import ConsultationResults
 from storage.review_cycle_types import CycleError

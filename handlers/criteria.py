@@ -25,12 +25,8 @@ from handlers import common
 from handlers.context import BotContext
 from scheduler.messages.criteria import PAGE_COUNTER, CriteriaFacts, Page, criteria_pages
 from scheduler.scoring.instrument_examples import Examples
-from scheduler.scoring.review_instrument import (
-    DEFAULT_INSTRUMENT,
-    Instrument,
-    InstrumentError,
-    get_instrument,
-)
+from scheduler.scoring.review_instrument import Instrument, InstrumentError
+from scheduler.scoring.shipped_instruments import DEFAULT_INSTRUMENT, get_instrument
 from storage.consultations import examples_of, latest_version
 from storage.criteria import instrument_code_for
 from storage.directory import employee_by_telegram

@@ -37,12 +37,8 @@ from handlers.cycle_opening import parse_typed_date
 from scheduler import development_flow as flow
 from scheduler.development import submit_plan
 from scheduler.scoring.development_focus import add_months
-from scheduler.scoring.review_instrument import (
-    DEFAULT_INSTRUMENT,
-    Instrument,
-    InstrumentError,
-    get_instrument,
-)
+from scheduler.scoring.review_instrument import Instrument, InstrumentError
+from scheduler.scoring.shipped_instruments import DEFAULT_INSTRUMENT, get_instrument
 from storage import development_plans as plans
 from storage.development_models import DevelopmentPlan
 from storage.development_plans import PlanView, Reader

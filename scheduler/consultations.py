@@ -38,7 +38,8 @@ from scheduler.scoring.instrument_examples import (
 from scheduler.scoring.instrument_examples import (
     adopt as adopt_examples,
 )
-from scheduler.scoring.review_instrument import DEFAULT_INSTRUMENT, Instrument, get_instrument
+from scheduler.scoring.review_instrument import Instrument
+from scheduler.scoring.shipped_instruments import DEFAULT_INSTRUMENT, get_instrument
 from storage import consultations as stored
 from storage import review_cycles
 from storage.consultation_models import Consultation, ConsultationProposal

@@ -32,12 +32,8 @@ from bot.core.settings import Settings
 from scheduler import development_flow as flow
 from scheduler.messages import development as texts
 from scheduler.scoring.development_focus import focus_change, suggest_focus
-from scheduler.scoring.review_instrument import (
-    DEFAULT_INSTRUMENT,
-    Instrument,
-    InstrumentError,
-    get_instrument,
-)
+from scheduler.scoring.review_instrument import Instrument, InstrumentError
+from scheduler.scoring.shipped_instruments import DEFAULT_INSTRUMENT, get_instrument
 from storage import development_plans as plans
 from storage.development_models import APPROVED, DRAFT, SUBMITTED, DevelopmentPlan
 from storage.directory import accounts_by_employee

@@ -37,8 +37,9 @@ from scheduler.feedback_cards import card_content
 from scheduler.messages.limits import shorten
 from scheduler.messages.review_reports import figure_text, number
 from scheduler.scoring import skm
-from scheduler.scoring.review_instrument import BERAKHLAK_ITEMS, Expectation
+from scheduler.scoring.review_instrument import Expectation
 from scheduler.scoring.review_math import Figure, Group
+from scheduler.scoring.shipped_instruments import BERAKHLAK_ITEMS
 from storage import ekinerja, feedback_cards
 from storage.directory import accounts_by_employee
 from storage.outbox import MAX_TEXT, enqueue

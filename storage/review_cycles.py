@@ -42,7 +42,7 @@ from scheduler.scoring.assignments import (
     RosterEntry,
     generate_assignments,
 )
-from scheduler.scoring.review_instrument import DEFAULT_INSTRUMENT
+from scheduler.scoring.shipped_instruments import DEFAULT_INSTRUMENT
 from storage import consultations
 from storage.crypto import new_token
 from storage.directory import accounts_by_employee, unit_subtree_ids

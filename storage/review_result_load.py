@@ -20,15 +20,10 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.scoring.review_instrument import (
-    Expectation,
-    Instrument,
-    InstrumentError,
-    Relation,
-    get_instrument,
-)
+from scheduler.scoring.review_instrument import Expectation, Instrument, InstrumentError, Relation
 from scheduler.scoring.review_math import IMPROVE, KEEP, Comment, Rating, aggregate
 from scheduler.scoring.review_recommendation import MIN_VALUES, coverage, recommend
+from scheduler.scoring.shipped_instruments import get_instrument
 from storage.models import Employee, Unit
 from storage.review_models import (
     CLOSED,

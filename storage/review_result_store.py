@@ -25,12 +25,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.scoring.review_instrument import (
-    Expectation,
-    Instrument,
-    InstrumentError,
-    get_instrument,
-)
+from scheduler.scoring.review_instrument import Expectation, Instrument, InstrumentError
 from scheduler.scoring.review_math import (
     Comments,
     Figure,
@@ -43,6 +38,7 @@ from scheduler.scoring.review_math import (
     Suppressed,
 )
 from scheduler.scoring.review_recommendation import MIN_VALUES, coverage, recommend
+from scheduler.scoring.shipped_instruments import get_instrument
 from storage.review_models import CLOSED, ReviewCycle
 from storage.review_result_load import (
     closed_cycle,

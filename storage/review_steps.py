@@ -13,7 +13,8 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from bot.core.clock import local_day
-from scheduler.scoring.review_instrument import Instrument, get_instrument
+from scheduler.scoring.review_instrument import Instrument
+from scheduler.scoring.shipped_instruments import get_instrument
 from storage.review_models import OPEN, SUPERVISOR, ReviewAssignment, ReviewCycle
 
 # Steps after the items (ReviewAssignment.step holds an item code or one of these).

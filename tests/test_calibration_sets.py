@@ -13,7 +13,7 @@ from scheduler.scoring.calibration_vignettes import (
     set_from_json,
     text_in,
 )
-from scheduler.scoring.review_instrument import BERAKHLAK_3, BERAKHLAK_5
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3, BERAKHLAK_5
 
 
 def situation(value: str = "B1", reference: int = 2) -> dict:

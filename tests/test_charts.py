@@ -18,7 +18,7 @@ from bot.cli.main import cli, register_commands
 from bot.core.i18n import gettext_for
 from scheduler.documents import chart_samples, review_chart, weekly_digest_chart
 from scheduler.scoring import skm
-from scheduler.scoring.review_instrument import BERAKHLAK_5
+from scheduler.scoring.shipped_instruments import BERAKHLAK_5
 from scheduler.scoring.skm_instrument import UNSUR_BY_CODE
 
 register_commands()

@@ -32,7 +32,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.core.clock import ManualClock
-from scheduler.scoring.review_instrument import BERAKHLAK_3
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3
 from storage.db import create_engine, session_factory
 from storage.models import Employee, Service, TelegramAccount, Unit
 from storage.outbox_models import FAILED, QUEUED, SENT, JobRun, OutboxMessage, UnreachableChat

@@ -22,8 +22,9 @@ from scheduler.scoring.development_focus import (
     lowest_value,
     suggest_focus,
 )
-from scheduler.scoring.review_instrument import BERAKHLAK_3, BERAKHLAK_5, Relation
+from scheduler.scoring.review_instrument import Relation
 from scheduler.scoring.review_math import Rating, aggregate
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3, BERAKHLAK_5
 
 CODES = BERAKHLAK_3.item_codes
 SELF, SUP, PEER = Relation.SELF, Relation.SUPERVISOR, Relation.PEER

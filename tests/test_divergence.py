@@ -14,8 +14,9 @@ from sqlalchemy import select
 from bot.core.settings import Settings
 from scheduler.cycles import close_cycle
 from scheduler.scoring.perilaku_divergence import divergence
-from scheduler.scoring.review_instrument import BERAKHLAK_3, Expectation
+from scheduler.scoring.review_instrument import Expectation
 from scheduler.scoring.review_math import Rating, aggregate
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3
 from storage.db import SessionFactory
 from storage.outbox_models import OutboxMessage
 from storage.review_models import OPEN, PEER, SUPERVISOR

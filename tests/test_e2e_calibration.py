@@ -20,7 +20,7 @@ from bot.app import BotApplication
 from bot.cli.main import cli, register_commands
 from bot.core.settings import Settings
 from scheduler.scoring.calibration_vignettes import set_for
-from scheduler.scoring.review_instrument import BERAKHLAK_3
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3
 from storage.calibration_models import CalibrationRun
 from storage.db import SessionFactory
 from storage.review_models import ReviewAssignment

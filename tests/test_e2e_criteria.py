@@ -18,8 +18,9 @@ import pytest
 from bot.app import BotApplication
 from bot.core.i18n import gettext_for
 from bot.core.settings import Settings
-from scheduler.scoring.review_instrument import BERAKHLAK_3, BERAKHLAK_5, Expectation
+from scheduler.scoring.review_instrument import Expectation
 from scheduler.scoring.review_recommendation import PREDIKAT_MATRIX
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3, BERAKHLAK_5
 from storage.db import SessionFactory
 from tests.support.app import ADMIN_ID, make_settings
 from tests.support.fakebot import FakeBotApi

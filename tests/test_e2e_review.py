@@ -661,7 +661,7 @@ async def test_typed_text_goes_to_the_conversation_used_last(
 
 
 def test_callback_data_fits_telegram_limit():
-    from scheduler.scoring.review_instrument import INSTRUMENTS
+    from scheduler.scoring.shipped_instruments import INSTRUMENTS
 
     token = "T" * 16
     longest = max(

@@ -37,7 +37,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.app import BotApplication
-from scheduler.scoring.review_instrument import EXPECTATION_SCALE, get_instrument
+from scheduler.scoring.review_instrument import EXPECTATION_SCALE
+from scheduler.scoring.shipped_instruments import get_instrument
 from storage.db import SessionFactory
 from storage.models import Employee, TelegramAccount, Unit
 from storage.review_models import (

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scheduler.scoring.instrument_examples import adopt, examples_from_json, examples_to_json
-from scheduler.scoring.review_instrument import BERAKHLAK_3, InstrumentError
+from scheduler.scoring.review_instrument import InstrumentError
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3
 
 
 def test_adopt_appends_once_in_instrument_order_and_round_trips():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scheduler.scoring.rating_nudges import Nudge, all_same, all_top, nudges_due
-from scheduler.scoring.review_instrument import BERAKHLAK_3, BERAKHLAK_5
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3, BERAKHLAK_5
 
 ITEMS = BERAKHLAK_3.item_codes
 

@@ -10,14 +10,10 @@ import pytest
 from bot.core.i18n import gettext_for
 from bot.core.i18n_check import translated
 from scheduler.scoring.review_instrument import (
-    BERAKHLAK_3,
-    BERAKHLAK_5,
-    DEFAULT_INSTRUMENT,
     EXPECTATION_SCALE,
     Expectation,
     InstrumentError,
     Relation,
-    get_instrument,
 )
 from scheduler.scoring.review_instrument_config import (
     instrument_from_dict,
@@ -26,6 +22,12 @@ from scheduler.scoring.review_instrument_config import (
     load_instrument,
 )
 from scheduler.scoring.review_recommendation import recommend_perilaku
+from scheduler.scoring.shipped_instruments import (
+    BERAKHLAK_3,
+    BERAKHLAK_5,
+    DEFAULT_INSTRUMENT,
+    get_instrument,
+)
 
 FIVE_POINT = {
     "code": "peer5",

@@ -12,12 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduler.scoring.rater_patterns import CycleRating, Direction, Extreme, rater_patterns
-from scheduler.scoring.review_instrument import (
-    BERAKHLAK_3,
-    BERAKHLAK_5,
-    Expectation,
-    Relation,
-)
+from scheduler.scoring.review_instrument import Expectation, Relation
 from scheduler.scoring.review_instrument_config import instrument_from_dict
 from scheduler.scoring.review_math import (
     IMPROVE,
@@ -43,6 +38,7 @@ from scheduler.scoring.review_recommendation import (
     recommend,
     recommend_perilaku,
 )
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3, BERAKHLAK_5
 
 B, S, A = Expectation.DI_BAWAH, Expectation.SESUAI, Expectation.DI_ATAS
 SELF, SUP, PEER, SUB = Relation.SELF, Relation.SUPERVISOR, Relation.PEER, Relation.SUBORDINATE

@@ -173,7 +173,7 @@ async def test_going_back_replaces_the_answer_in_place(db: SessionFactory, seede
 
 
 async def test_steps_follow_the_instrument_and_relation():
-    from scheduler.scoring.review_instrument import BERAKHLAK_5
+    from scheduler.scoring.shipped_instruments import BERAKHLAK_5
 
     assert ratings.steps_for(BERAKHLAK_5, PEER) == (*ITEMS, "keep", "improve", "confirm")
     assert ratings.steps_for(BERAKHLAK_5, SUPERVISOR)[7] == "hasil"

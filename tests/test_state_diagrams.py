@@ -25,7 +25,7 @@ from handlers import (
     predikat_mix,
 )
 from scheduler import development_flow
-from scheduler.scoring.review_instrument import INSTRUMENTS
+from scheduler.scoring.shipped_instruments import INSTRUMENTS
 from storage import review_steps, survey
 from storage.review_models import PEER, SELF, SUBORDINATE, SUPERVISOR
 

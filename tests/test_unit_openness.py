@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.core.settings import Settings
 from scheduler.cycles import close_cycle
-from scheduler.scoring.review_instrument import BERAKHLAK_3
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3
 from scheduler.scoring.unit_openness import Standing, standing, unit_figures
 from storage.db import SessionFactory
 from storage.outbox_models import OutboxMessage

@@ -1,7 +1,10 @@
 """Find messages that lack a translation: ``python -m bot.core.i18n_check``.
 
 Extracts every ``_()``/``N_()``/``ngettext()`` message from the source with
-Babel and checks that each Indonesian and English catalog translates it.
+Babel, plus the texts of the shipped 360° instrument files
+(``scheduler/scoring/instruments/*.json``: labels, meanings, examples, questions,
+item names and indicators are message ids there too), and checks that each
+Indonesian and English catalog translates it.
 ``python -m bot.core.i18n_check --add DOMAIN [SOURCE_PREFIX ...]`` appends the
 missing ids (only those used in files under the given prefixes, e.g.
 ``handlers/citizen.py``) to that domain's PO files, with empty translations
@@ -10,9 +13,11 @@ for a translator to fill in.
 
 from __future__ import annotations
 
+import json
 import sys
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -21,6 +26,12 @@ from babel.messages.pofile import read_po, write_po
 from bot.core.i18n import LANGUAGES, po_files
 
 SOURCE_PACKAGES = ("bot", "handlers", "storage", "scheduler")
+INSTRUMENT_FILES = "scheduler/scoring/instruments"
+# Keys of an instrument file whose values are message ids (``code`` and numbers are not).
+_INSTRUMENT_TEXT_KEYS = frozenset(
+    {"label", "meaning", "example", "cannot_assess", "name", "indicators"}
+    | {"about_colleague", "about_self", "hasil_kerja"}
+)
 
 
 def project_root() -> Path:
@@ -57,6 +68,26 @@ def extracted() -> dict[str, tuple[str, int]]:
             for msgid in ids:
                 if msgid:
                     found.setdefault(msgid, (f"{package}/{filename}", lineno))
+    for msgid, where in instrument_messages().items():
+        found.setdefault(msgid, where)
+    return found
+
+
+def _instrument_texts(value: Any, key: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [text for k, v in value.items() for text in _instrument_texts(v, k)]
+    if isinstance(value, list):
+        return [text for v in value for text in _instrument_texts(v, key)]
+    return [value] if key in _INSTRUMENT_TEXT_KEYS and isinstance(value, str) and value else []
+
+
+def instrument_messages() -> dict[str, tuple[str, int]]:
+    """Every message id in the shipped instrument files → (file, 1)."""
+    found: dict[str, tuple[str, int]] = {}
+    for path in sorted((project_root() / INSTRUMENT_FILES).glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for msgid in _instrument_texts(data):
+            found.setdefault(msgid, (f"{INSTRUMENT_FILES}/{path.name}", 1))
     return found
 
 

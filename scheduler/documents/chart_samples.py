@@ -16,13 +16,9 @@ from datetime import UTC, date, datetime
 
 from scheduler.ikm_views import Line, UnitIkm
 from scheduler.scoring import skm
-from scheduler.scoring.review_instrument import (
-    BERAKHLAK_3,
-    BERAKHLAK_5,
-    Instrument,
-    Relation,
-)
+from scheduler.scoring.review_instrument import Instrument, Relation
 from scheduler.scoring.review_math import Rating, aggregate
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3, BERAKHLAK_5
 from storage.ikm_queries import Totals
 from storage.review_result_types import Completion, CycleInfo, Person, RateeResults
 from storage.survey_digest import WeekFigures, WeekSpan

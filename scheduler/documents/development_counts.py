@@ -20,12 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.i18n import gettext_for
 from scheduler.scoring.development_activities import ACTIVITIES, BY_CODE
 from scheduler.scoring.development_counts import OTHER, OpdCounts, count_plans
-from scheduler.scoring.review_instrument import (
-    DEFAULT_INSTRUMENT,
-    Instrument,
-    InstrumentError,
-    get_instrument,
-)
+from scheduler.scoring.review_instrument import Instrument, InstrumentError
+from scheduler.scoring.shipped_instruments import DEFAULT_INSTRUMENT, get_instrument
 from storage import development_counts as stored
 
 HEADER = ("OPD", "Nilai", "Nama nilai", "Kegiatan", "Nama kegiatan", "Rencana")

@@ -24,8 +24,9 @@ from bot.core.i18n import Translate, gettext_for
 from scheduler.messages.limits import shorten
 from scheduler.messages.review_reports import figure_text, number
 from scheduler.scoring import skm
-from scheduler.scoring.review_instrument import BERAKHLAK_ITEMS, Expectation
+from scheduler.scoring.review_instrument import Expectation
 from scheduler.scoring.review_math import Figure, Group
+from scheduler.scoring.shipped_instruments import BERAKHLAK_ITEMS
 from scheduler.scoring.skm_instrument import UNSUR_BY_CODE
 from storage.masking import clean_text, mask_personal_data
 from storage.outbox import MAX_TEXT, Button

@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.i18n import N_
-from scheduler.scoring.review_instrument import INSTRUMENTS, Instrument
+from scheduler.scoring.review_instrument import Instrument
+from scheduler.scoring.shipped_instruments import INSTRUMENTS
 
 EXAMPLE_LABEL = N_("Example situations written for this application; BKPSDM may replace them.")
 MAX_SITUATIONS = 10

@@ -7,7 +7,7 @@ works by configuration alone:
 - ``scale``: the answer levels, worst → best, each an integer value with a label
   message id, plus the "cannot assess" option (``Tidak dapat menilai``), which
   is stored as ``None`` and never counts as a score.
-- ``items``: the behaviours rated; by default the seven BerAKHLAK core values
+- ``items``: the behaviours rated; in the shipped files the seven BerAKHLAK core values
   B1…B7 (SE MenPANRB 20/2021), each with its three behaviour indicators.
 - ``questions``: the question about a colleague ("How does this colleague…"),
   the same in the first person for the self-assessment ("How do I…"), and the
@@ -27,14 +27,17 @@ Hasil kerja is always rated on the regulation's three expectation levels
 (`EXPECTATION_SCALE`, no "cannot assess"): the predikat matrix needs exactly
 those, whatever scale the behaviour items use.
 
-Every text is an English message id marked with `N_`; the Indonesian wording
+Every text is an English message id (`N_` here, plain in the files); the Indonesian wording
 (the regulation's own for values and indicators) is in the ``review``
 catalog, ``bot/locales/id/LC_MESSAGES/review.po``. Translate with ``gettext_for(lang)(text)``.
 A configured instrument may use ids that are not in any catalog: gettext then
 shows the text as written, so a deployment can write Indonesian directly.
 
-Configuration (a deployment's own instrument, from JSON) is
-`scheduler.scoring.review_instrument_config`.
+The instruments themselves are data files, not code: the shipped ones
+(``berakhlak3``, ``berakhlak5``) are ``scheduler/scoring/instruments/<code>.json``,
+loaded by `scheduler.scoring.shipped_instruments` (``get_instrument``,
+``DEFAULT_INSTRUMENT``) through the JSON loader
+`scheduler.scoring.review_instrument_config`, which also reads a deployment's own.
 """
 
 from __future__ import annotations
@@ -297,144 +300,8 @@ EXPECTATION_LEVELS: tuple[Level, ...] = tuple(
 # Hasil kerja: the regulation's three levels, no "cannot assess" (the supervisor must decide).
 EXPECTATION_SCALE = Scale(EXPECTATION_LEVELS, cannot_assess=None)
 
-FIVE_LEVELS: tuple[Level, ...] = (
-    Level(
-        1,
-        N_("Far below expectations"),
-        N_("The behaviour is almost never seen; others have to make up for it."),
-        N_("Colleagues regularly finish this person's tasks so that citizens are not sent away."),
-    ),
-    Level(2, N_("Below expectations"), *_EXPECTATION_GUIDE[Expectation.DI_BAWAH]),
-    Level(3, N_("Meets expectations"), *_EXPECTATION_GUIDE[Expectation.SESUAI]),
-    Level(4, N_("Above expectations"), *_EXPECTATION_GUIDE[Expectation.DI_ATAS]),
-    Level(
-        5,
-        N_("Far above expectations"),
-        N_("The behaviour sets the standard for the unit; others learn it from this person."),
-        N_(
-            "An improvement this person started is adopted by the whole unit, and they "
-            "coach colleagues until it works."
-        ),
-    ),
-)
-
 # Recommendation bands by scale values (kinerja.md); other scales must state theirs.
 DEFAULT_BANDS: dict[tuple[int, ...], Bands] = {
     (1, 2, 3): Bands(sesuai_from=1.67, di_atas_from=2.34),
     (1, 2, 3, 4, 5): Bands(sesuai_from=2.6, di_atas_from=3.8),
 }
-
-DEFAULT_QUESTIONS = Questions(
-    about_colleague=N_("How does this colleague show this core value in their work?"),
-    about_self=N_("How do I show this core value in my work?"),
-    hasil_kerja=N_(
-        "Finally, the work results (hasil kerja): how do you rate this employee's "
-        "work results for the period against the agreed targets?"
-    ),
-)
-
-BERAKHLAK_ITEMS: tuple[Item, ...] = (
-    Item(
-        "B1",
-        N_("Service-oriented"),
-        (
-            N_("Understands and meets the needs of the public"),
-            N_("Friendly, quick, solution-oriented and reliable"),
-            N_("Makes continuous improvements"),
-        ),
-    ),
-    Item(
-        "B2",
-        N_("Accountable"),
-        (
-            N_(
-                "Carries out duties honestly, responsibly, carefully, with discipline "
-                "and high integrity"
-            ),
-            N_("Uses state assets and property responsibly, effectively and efficiently"),
-            N_("Does not abuse the authority of their position"),
-        ),
-    ),
-    Item(
-        "B3",
-        N_("Competent"),
-        (
-            N_("Develops their own competence to meet ever-changing challenges"),
-            N_("Helps others learn"),
-            N_("Carries out tasks to the best quality"),
-        ),
-    ),
-    Item(
-        "B4",
-        N_("Harmonious"),
-        (
-            N_("Respects everyone, whatever their background"),
-            N_("Likes to help others"),
-            N_("Builds a conducive working environment"),
-        ),
-    ),
-    Item(
-        "B5",
-        N_("Loyal"),
-        (
-            N_(
-                "Holds firmly to the Pancasila ideology and the 1945 Constitution, and is "
-                "loyal to the Unitary State of the Republic of Indonesia and its lawful "
-                "government"
-            ),
-            N_(
-                "Protects the good name of fellow civil servants, leaders, the agency and the state"
-            ),
-            N_("Keeps official and state secrets"),
-        ),
-    ),
-    Item(
-        "B6",
-        N_("Adaptive"),
-        (
-            N_("Adapts quickly to change"),
-            N_("Keeps innovating and developing creativity"),
-            N_("Acts proactively"),
-        ),
-    ),
-    Item(
-        "B7",
-        N_("Collaborative"),
-        (
-            N_("Gives various parties the opportunity to contribute"),
-            N_("Is open to working together to create added value"),
-            N_("Mobilises the use of various resources for common goals"),
-        ),
-    ),
-)
-
-BERAKHLAK_3 = Instrument(
-    code="berakhlak3",
-    scale=Scale(EXPECTATION_LEVELS),
-    items=BERAKHLAK_ITEMS,
-    bands=DEFAULT_BANDS[(1, 2, 3)],
-    questions=DEFAULT_QUESTIONS,
-    gap_threshold=0.5,
-)
-
-BERAKHLAK_5 = Instrument(
-    code="berakhlak5",
-    scale=Scale(FIVE_LEVELS),
-    items=BERAKHLAK_ITEMS,
-    bands=DEFAULT_BANDS[(1, 2, 3, 4, 5)],
-    questions=DEFAULT_QUESTIONS,
-    gap_threshold=1.0,
-)
-
-DEFAULT_INSTRUMENT = BERAKHLAK_3
-
-INSTRUMENTS: dict[str, Instrument] = {i.code: i for i in (BERAKHLAK_3, BERAKHLAK_5)}
-
-
-def get_instrument(code: str) -> Instrument:
-    """A built-in instrument by code (``berakhlak3``, ``berakhlak5``)."""
-    try:
-        return INSTRUMENTS[code]
-    except KeyError:
-        known = ", ".join(sorted(INSTRUMENTS))
-        raise InstrumentError(f"unknown instrument {code!r} (known: {known})") from None

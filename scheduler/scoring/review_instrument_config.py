@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from scheduler.scoring.review_instrument import (
-    BERAKHLAK_ITEMS,
     CANNOT_ASSESS,
     DEFAULT_BANDS,
-    DEFAULT_QUESTIONS,
     Bands,
     Instrument,
     InstrumentError,
@@ -41,6 +41,10 @@ from scheduler.scoring.review_instrument import (
     Scale,
     default_gap_threshold,
 )
+
+# The shipped instruments: one file per code in the package, every field written out.
+SHIPPED_FOLDER = "instruments"
+DEFAULT_CODE = "berakhlak3"
 
 
 def _check_keys(data: Mapping[str, Any], where: str, allowed: set[str], required: set[str]) -> None:
@@ -113,6 +117,12 @@ def _parse_items(data: Any) -> tuple[Item, ...]:
     return tuple(items)
 
 
+def _default() -> Instrument:
+    """Where a deployment's file leaves out questions or items: the shipped berakhlak3's.
+    (The shipped files write every field out, so loading them never comes here.)"""
+    return load_shipped(DEFAULT_CODE)
+
+
 def instrument_from_dict(data: Mapping[str, Any]) -> Instrument:
     """Build and validate an instrument from plain data; raise `InstrumentError`."""
     data = _mapping(data, "instrument")
@@ -137,15 +147,17 @@ def instrument_from_dict(data: Mapping[str, Any]) -> Instrument:
             f"bands: required for a scale with values {list(scale.values)} "
             "(defaults exist only for 1–3 and 1–5)"
         )
-    questions = DEFAULT_QUESTIONS
     if "questions" in data:
         raw = _mapping(data["questions"], "questions")
         names = ("about_colleague", "about_self", "hasil_kerja")
         _check_keys(raw, "questions", set(names), set())
+        fallback = _default().questions if set(names) - set(raw) else None
         questions = Questions(
-            *(_text(raw.get(n, getattr(questions, n)), f"questions.{n}") for n in names)
+            *(_text(raw[n] if n in raw else getattr(fallback, n), f"questions.{n}") for n in names)
         )
-    items = _parse_items(data["items"]) if "items" in data else BERAKHLAK_ITEMS
+    else:
+        questions = _default().questions
+    items = _parse_items(data["items"]) if "items" in data else _default().items
     gap = default_gap_threshold(scale)
     if "gap_threshold" in data:
         gap = _number(data["gap_threshold"], "gap_threshold")
@@ -196,7 +208,7 @@ def instrument_from_json(text: str) -> Instrument:
 
 
 def load_instrument(path: str | Path) -> Instrument:
-    """Read an instrument from a JSON file (the only I/O in this module)."""
+    """Read a deployment's instrument from a JSON file."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -206,3 +218,28 @@ def load_instrument(path: str | Path) -> Instrument:
         return instrument_from_json(text)
     except InstrumentError as exc:
         raise InstrumentError(f"{path}: {exc}") from None
+
+
+def shipped_codes() -> tuple[str, ...]:
+    """The codes of the instrument files shipped in the package, sorted."""
+    folder = resources.files("scheduler.scoring").joinpath(SHIPPED_FOLDER)
+    names = (entry.name for entry in folder.iterdir())
+    return tuple(sorted(n.removesuffix(".json") for n in names if n.endswith(".json")))
+
+
+@cache
+def load_shipped(code: str) -> Instrument:
+    """The shipped instrument file ``<code>.json``, read once per process (the same object
+    every time, so callers may compare with ``is``)."""
+    where = f"{SHIPPED_FOLDER}/{code}.json"
+    try:
+        text = resources.files("scheduler.scoring").joinpath(where).read_text("utf-8")
+    except OSError as exc:
+        raise InstrumentError(f"{where}: cannot read ({exc.strerror})") from None
+    try:
+        instrument = instrument_from_json(text)
+    except InstrumentError as exc:
+        raise InstrumentError(f"{where}: {exc}") from None
+    if instrument.code != code:
+        raise InstrumentError(f"{where}: code {instrument.code!r} differs from the file name")
+    return instrument

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from scheduler.scoring.review_instrument import BERAKHLAK_3
+from scheduler.scoring.shipped_instruments import BERAKHLAK_3
 from storage.db import SessionFactory
 from storage.models import Employee, TelegramAccount, Unit
 from storage.review_models import (
