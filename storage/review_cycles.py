@@ -42,6 +42,7 @@ from scheduler.scoring.assignments import (
     RosterEntry,
     generate_assignments,
 )
+from scheduler.scoring.review_instrument_config import instrument_digest
 from scheduler.scoring.shipped_instruments import DEFAULT_INSTRUMENT
 from storage import consultations
 from storage.crypto import new_token
@@ -222,6 +223,8 @@ async def insert_cycle(
         instrument=instrument,
         # The examples adopted last (storage.consultations), recorded for this cycle.
         instrument_version=await consultations.latest_version(session, instrument),
+        # What the instrument said at open: results refuse the cycle if the file changes.
+        instrument_digest=instrument_digest(DEFAULT_INSTRUMENT),
         max_peers=max_peers,
         include_self=not no_self,
         opened_at=now,

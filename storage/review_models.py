@@ -54,6 +54,11 @@ class ReviewCycle(Base):
     # The version of the instrument's adopted examples the cycle used (1: as shipped;
     # storage.consultation_models.InstrumentVersion).
     instrument_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # SHA-256 of the instrument's content when the cycle opened
+    # (scheduler.scoring.review_instrument_config.instrument_digest); results refuse a cycle
+    # whose shipped file no longer matches. None: not recorded (a cycle made outside
+    # insert_cycle on an instrument unknown to migration 0028), never checked.
+    instrument_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     max_peers: Mapped[int] = mapped_column(Integer, default=4)
     include_self: Mapped[bool] = mapped_column(Boolean, default=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,6 +21,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.scoring.review_instrument import Expectation, Instrument, InstrumentError, Relation
+from scheduler.scoring.review_instrument_config import instrument_digest
 from scheduler.scoring.review_math import IMPROVE, KEEP, Comment, Rating, aggregate
 from scheduler.scoring.review_recommendation import MIN_VALUES, coverage, recommend
 from scheduler.scoring.shipped_instruments import get_instrument
@@ -39,6 +40,7 @@ from storage.review_result_types import (
     Completion,
     CycleInfo,
     Decision,
+    InstrumentChanged,
     Person,
     RateeResults,
     ResultsNotReleased,
@@ -82,10 +84,20 @@ async def closed_cycle_by_name(session: AsyncSession, name: str) -> ReviewCycle:
 
 
 def instrument_of(cycle: ReviewCycle) -> Instrument:
+    """The instrument the cycle was opened on: `UnknownInstrument` if this version does not
+    ship it, `InstrumentChanged` if its file no longer says what it said at open."""
     try:
-        return get_instrument(cycle.instrument)
+        instrument = get_instrument(cycle.instrument)
     except InstrumentError:
         raise UnknownInstrument(name=cycle.name) from None
+    if not matches_recorded(instrument, cycle.instrument_digest):
+        raise InstrumentChanged(name=cycle.name, instrument=cycle.instrument)
+    return instrument
+
+
+def matches_recorded(instrument: Instrument, recorded: str | None) -> bool:
+    """Whether the instrument is the one a cycle recorded (nothing recorded: not checked)."""
+    return recorded is None or recorded == instrument_digest(instrument)
 
 
 @dataclass

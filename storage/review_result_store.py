@@ -46,6 +46,7 @@ from storage.review_result_load import (
     info,
     instrument_of,
     load,
+    matches_recorded,
     people,
     results_of,
     sorted_ids,
@@ -199,14 +200,18 @@ async def cycles_to_materialise(
 
     A cycle is rewritten when it has never been written, or was written for
     another closing time, instrument or minimum of anonymous raters (or with
-    ``everything``). Cycles with an instrument this version does not know are
-    left alone: their results cannot be computed either way.
+    ``everything``). Cycles with an instrument this version does not know, or whose
+    instrument file changed since the cycle opened (`matches_recorded`), are left alone:
+    their results cannot be computed (results refuse them) and what is stored stays.
     """
     cycles = (
         await session.execute(
-            select(ReviewCycle.id, ReviewCycle.closed_at, ReviewCycle.instrument).where(
-                ReviewCycle.status == CLOSED
-            )
+            select(
+                ReviewCycle.id,
+                ReviewCycle.closed_at,
+                ReviewCycle.instrument,
+                ReviewCycle.instrument_digest,
+            ).where(ReviewCycle.status == CLOSED)
         )
     ).all()
     marks = {
@@ -223,9 +228,10 @@ async def cycles_to_materialise(
         ).all()
     }
     stale = []
-    for cycle_id, closed_at, instrument in cycles:
+    for cycle_id, closed_at, instrument, digest in cycles:
         try:
-            get_instrument(instrument)
+            if not matches_recorded(get_instrument(instrument), digest):
+                continue  # its file changed since it opened: keep what is stored
         except InstrumentError:
             continue
         mark = marks.get(cycle_id)
@@ -236,7 +242,7 @@ async def cycles_to_materialise(
             != (closed_at, instrument, min_raters)
         ):
             stale.append(cycle_id)
-    closed = {cycle_id for cycle_id, _at, _instrument in cycles}
+    closed = {row[0] for row in cycles}
     dropped = sorted(cycle_id for cycle_id in marks if cycle_id not in closed)
     return sorted(stale), dropped
 

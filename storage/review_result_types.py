@@ -56,6 +56,14 @@ class UnknownInstrument(ResultsError):
     template = N_("The cycle “{name}” uses an instrument this version does not know.")
 
 
+class InstrumentChanged(ResultsError):
+    template = N_(
+        "The cycle “{name}” was opened on the instrument {instrument} as it was then; its "
+        "file has changed since, so its results are not computed with the changed one. "
+        "Restore the file, or ship the change as a new instrument."
+    )
+
+
 class UnknownEmployee(ResultsError):
     template = N_("There is no employee with NIP {nip}.")
 

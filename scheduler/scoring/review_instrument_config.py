@@ -22,6 +22,7 @@ list is an error. Unknown keys are errors (a typo must not be ignored).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -197,6 +198,16 @@ def instrument_to_dict(instrument: Instrument) -> dict[str, Any]:
             for it in instrument.items
         ],
     }
+
+
+def instrument_digest(instrument: Instrument) -> str:
+    """SHA-256 (hex) of the instrument's content: every field, in canonical JSON.
+
+    What a cycle records at open, so results can tell that the shipped file changed
+    since. Layout of the file (spaces, key order) does not count; any value does.
+    """
+    text = json.dumps(instrument_to_dict(instrument), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def instrument_from_json(text: str) -> Instrument:
