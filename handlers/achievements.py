@@ -26,7 +26,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.core.clock import local_day
 from bot.core.i18n import Translate
 from handlers import common
-from handlers.context import ACHIEVEMENT_INPUT_KEY, BotContext, expect_typed_input
+from handlers.context import (
+    ACHIEVEMENT_INPUT_KEY,
+    BotContext,
+    expect_typed_input,
+    pending_typed_input,
+)
 from scheduler.messages import feedback_cards as texts
 from scheduler.scoring.performance_periods import period_of
 from storage import achievements, skp
@@ -129,12 +134,9 @@ async def press_line(update: Update, context: BotContext) -> None:
 
 
 def _pending(context: BotContext) -> dict[str, Any] | None:
-    data = context.user_data
-    pending = data.get(ACHIEVEMENT_INPUT_KEY) if data is not None else None
-    if pending is not None and context.clock.now() - pending["since"] > PENDING_TTL:
-        data.pop(ACHIEVEMENT_INPUT_KEY, None)
-        return None
-    return pending
+    return pending_typed_input(
+        context.user_data, ACHIEVEMENT_INPUT_KEY, context.clock.now(), PENDING_TTL
+    )
 
 
 def _problem(message: Message, caption: str, _: Translate) -> str | None:

@@ -55,7 +55,7 @@ from bot.core.clock import format_moment
 from bot.core.i18n import N_, Translate
 from bot.core.settings import Settings
 from handlers import common, confirm
-from handlers.context import RELAY_INPUT_KEY, BotContext, expect_typed_input
+from handlers.context import RELAY_INPUT_KEY, BotContext, expect_typed_input, pending_typed_input
 from scheduler import alert_relay as relay
 from scheduler.messages import alerts as alert_texts
 from storage import case_access, case_queries, outbox, survey_alerts
@@ -147,16 +147,7 @@ def _set_pending(context: BotContext, role: str, token: str, prompt_id: int | No
 
 
 def _pending(context: BotContext) -> dict[str, Any] | None:
-    data = context.user_data
-    if data is None:
-        return None
-    pending = data.get(PENDING_KEY)
-    if pending is None:
-        return None
-    if context.clock.now() - pending["since"] > PENDING_TTL:
-        data.pop(PENDING_KEY, None)
-        return None
-    return pending
+    return pending_typed_input(context.user_data, PENDING_KEY, context.clock.now(), PENDING_TTL)
 
 
 def _end_pending(context: BotContext) -> None:

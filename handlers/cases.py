@@ -32,7 +32,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.core.i18n import Translate
 from handlers import alerts, common
 from handlers import case_screens as screens
-from handlers.context import RESOLUTION_INPUT_KEY, BotContext, expect_typed_input
+from handlers.context import (
+    RESOLUTION_INPUT_KEY,
+    BotContext,
+    expect_typed_input,
+    pending_typed_input,
+)
 from scheduler import case_flows
 from scheduler.case_flows import Outcome
 from scheduler.messages import cases as texts
@@ -313,14 +318,9 @@ async def forged_press(update: Update, context: BotContext) -> None:
 
 
 def _pending(context: BotContext) -> dict[str, Any] | None:
-    data = context.user_data
-    pending = data.get(RESOLUTION_INPUT_KEY) if data is not None else None
-    if pending is None:
-        return None
-    if context.clock.now() - pending["since"] > PENDING_TTL:
-        data.pop(RESOLUTION_INPUT_KEY, None)  # type: ignore[union-attr]
-        return None
-    return pending
+    return pending_typed_input(
+        context.user_data, RESOLUTION_INPUT_KEY, context.clock.now(), PENDING_TTL
+    )
 
 
 def _end_pending(context: BotContext) -> None:

@@ -30,7 +30,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.core.clock import format_day
 from bot.core.i18n import Translate
 from handlers import common
-from handlers.context import EXAMPLE_INPUT_KEY, BotContext, expect_typed_input
+from handlers.context import EXAMPLE_INPUT_KEY, BotContext, expect_typed_input, pending_typed_input
 from scheduler import consultations
 from scheduler.scoring.instrument_examples import EXAMPLE_MAX_CHARS
 from scheduler.scoring.review_instrument import Instrument, InstrumentError
@@ -302,12 +302,9 @@ async def ask_example(update: Update, context: BotContext) -> None:
 
 
 def _pending(context: BotContext) -> dict[str, Any] | None:
-    data = context.user_data
-    pending = data.get(EXAMPLE_INPUT_KEY) if data is not None else None
-    if pending is not None and context.clock.now() - pending["since"] > PENDING_TTL:
-        data.pop(EXAMPLE_INPUT_KEY, None)
-        return None
-    return pending
+    return pending_typed_input(
+        context.user_data, EXAMPLE_INPUT_KEY, context.clock.now(), PENDING_TTL
+    )
 
 
 async def handle_example_text(update: Update, context: BotContext) -> bool:

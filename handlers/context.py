@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -62,6 +63,20 @@ def expect_typed_input(data: dict[Any, Any] | None, key: str, value: dict[str, A
     for other in TYPED_INPUT_KEYS:
         data.pop(other, None)
     data[key] = value
+
+
+def pending_typed_input(
+    data: dict[Any, Any] | None, key: str, now: datetime, ttl: timedelta
+) -> dict[str, Any] | None:
+    """What the person's next text is for, or None: nothing awaited, or asked for longer than
+    ``ttl`` ago (then it is forgotten, so an old prompt never swallows a later message)."""
+    pending = data.get(key) if data is not None else None
+    if pending is None:
+        return None
+    if now - pending["since"] > ttl:
+        data.pop(key, None)  # type: ignore[union-attr]
+        return None
+    return pending
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

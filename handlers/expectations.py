@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from handlers import common
-from handlers.context import QUESTION_INPUT_KEY, BotContext, expect_typed_input
+from handlers.context import QUESTION_INPUT_KEY, BotContext, expect_typed_input, pending_typed_input
 from scheduler import expectations
 from storage import achievements
 from storage.directory import employee_by_telegram
@@ -78,12 +78,9 @@ async def press(update: Update, context: BotContext) -> None:
 
 
 def _pending(context: BotContext) -> dict[str, Any] | None:
-    data = context.user_data
-    pending = data.get(QUESTION_INPUT_KEY) if data is not None else None
-    if pending is not None and context.clock.now() - pending["since"] > PENDING_TTL:
-        data.pop(QUESTION_INPUT_KEY, None)
-        return None
-    return pending
+    return pending_typed_input(
+        context.user_data, QUESTION_INPUT_KEY, context.clock.now(), PENDING_TTL
+    )
 
 
 async def handle_question_text(update: Update, context: BotContext) -> bool:

@@ -28,7 +28,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.core.i18n import Translate
 from handlers import common
-from handlers.context import FEEDBACK_INPUT_KEY, BotContext, expect_typed_input
+from handlers.context import FEEDBACK_INPUT_KEY, BotContext, expect_typed_input, pending_typed_input
 from scheduler import feedback_dialogue as dialogue
 from scheduler.messages import feedback_cards as texts
 from storage import feedback_cards as cards
@@ -259,12 +259,9 @@ async def _employee_step(
 
 
 def _pending(context: BotContext) -> dict[str, Any] | None:
-    data = context.user_data
-    pending = data.get(FEEDBACK_INPUT_KEY) if data is not None else None
-    if pending is not None and context.clock.now() - pending["since"] > PENDING_TTL:
-        data.pop(FEEDBACK_INPUT_KEY, None)
-        return None
-    return pending
+    return pending_typed_input(
+        context.user_data, FEEDBACK_INPUT_KEY, context.clock.now(), PENDING_TTL
+    )
 
 
 async def handle_feedback_text(update: Update, context: BotContext) -> bool:

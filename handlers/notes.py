@@ -26,7 +26,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.core.clock import local_day
 from bot.core.i18n import N_, Translate
 from handlers import common
-from handlers.context import NOTE_INPUT_KEY, BotContext, expect_typed_input
+from handlers.context import NOTE_INPUT_KEY, BotContext, expect_typed_input, pending_typed_input
 from scheduler import expectations
 from scheduler.messages import feedback_cards as texts
 from scheduler.scoring.performance_periods import Period, period_of
@@ -190,12 +190,7 @@ async def press_about(update: Update, context: BotContext) -> None:
 
 
 def _pending(context: BotContext) -> dict[str, Any] | None:
-    data = context.user_data
-    pending = data.get(NOTE_INPUT_KEY) if data is not None else None
-    if pending is not None and context.clock.now() - pending["since"] > PENDING_TTL:
-        data.pop(NOTE_INPUT_KEY, None)
-        return None
-    return pending
+    return pending_typed_input(context.user_data, NOTE_INPUT_KEY, context.clock.now(), PENDING_TTL)
 
 
 async def handle_note_message(update: Update, context: BotContext) -> bool:
