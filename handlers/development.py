@@ -63,7 +63,9 @@ def _today(context: BotContext) -> date:
     return local_day(context.clock.now(), context.settings.tz)
 
 
-async def _employee_id(update: Update, context: BotContext) -> int | None:
+async def active_employee_id(update: Update, context: BotContext) -> int | None:
+    """The presser's own employee id when their account is linked and they are active (the
+    plan screens of the ratee, the supervisor and the coach all start from it)."""
     if update.effective_user is None:
         return None
     async with context.sessions() as session:
@@ -82,17 +84,20 @@ async def _screen(
     return screens.render(view, instrument_for(view), _, language, latest, today)
 
 
-async def _refuse(update: Update, context: BotContext, refused: flow.Refused) -> None:
+async def refuse_press(
+    update: Update, context: BotContext, refused: flow.Refused, kind: str = "plan"
+) -> None:
+    """Answer a refused press of a plan screen with its reason, and log it (no names)."""
     _ = await context.gettext(update)
     log.info(
-        "refused a plan press (%s) from %s", type(refused).__name__, common.who(update, context)
+        "refused a %s press (%s) from %s", kind, type(refused).__name__, common.who(update, context)
     )
     await common.answer_query(update, refused.translated(_)[:200], alert=True)
 
 
 async def _press(update: Update, context: BotContext, step: Step) -> None:
     """Run one step on the presser's own plan and show the plan's next screen in place."""
-    employee_id = await _employee_id(update, context)
+    employee_id = await active_employee_id(update, context)
     token = context.match.group("token")
     language = await context.language(update)
     try:
@@ -104,7 +109,7 @@ async def _press(update: Update, context: BotContext, step: Step) -> None:
             view = await plans.view_of(session, plan, Reader.OWNER)
             text, markup = await _screen(session, view, context, language)
     except flow.Refused as refused:
-        await _refuse(update, context, refused)
+        await refuse_press(update, context, refused)
         return
     await common.answer_query(update)
     await common.edit_or_send(update, text, markup)
@@ -214,7 +219,7 @@ async def submit(update: Update, context: BotContext) -> None:
 
 async def forged_press(update: Update, context: BotContext) -> None:
     """Any other ``dp:`` data: a short notice, nothing stored."""
-    await _refuse(update, context, flow.Stale())
+    await refuse_press(update, context, flow.Stale())
 
 
 # -- /rencana -------------------------------------------------------------------------------------
@@ -228,7 +233,7 @@ async def rencana(update: Update, context: BotContext) -> None:
         return
     _ = await context.gettext(update)
     language = await context.language(update)
-    employee_id = await _employee_id(update, context)
+    employee_id = await active_employee_id(update, context)
     if employee_id is None:
         await update.effective_message.reply_text(
             _("This Telegram account is not linked to an employee. Link it with /akun first.")
@@ -300,7 +305,7 @@ async def handle_plan_text(update: Update, context: BotContext) -> bool:
     message = update.effective_message
     if message is None or not common.is_private_text(update):
         return False
-    employee_id = await _employee_id(update, context)
+    employee_id = await active_employee_id(update, context)
     if employee_id is None:
         return False
     since = context.clock.now() - BUTTON_STEP_WINDOW

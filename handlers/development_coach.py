@@ -28,13 +28,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.core.i18n import N_, Translate
 from handlers import common, confirm
 from handlers.context import COACH_INPUT_KEY, BotContext, expect_typed_input
+from handlers.development import active_employee_id, refuse_press
 from handlers.development_screens import TOKEN
 from scheduler import development
 from scheduler import development_flow as flow
 from storage import development_plans as plans
 from storage.development_models import APPROVED
 from storage.development_plans import Candidate
-from storage.directory import employee_by_telegram
 
 log = logging.getLogger(__name__)
 
@@ -63,25 +63,13 @@ def coach_button(_: Translate, token: str) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(_("Name a coach"), callback_data=f"dk:o:{token}")]
 
 
-async def _supervisor_id(update: Update, context: BotContext) -> int | None:
-    if update.effective_user is None:
-        return None
-    async with context.sessions() as session:
-        employee = await employee_by_telegram(session, update.effective_user.id)
-    return employee.id if employee is not None and employee.active else None
-
-
 async def _refuse(update: Update, context: BotContext, refused: flow.Refused) -> None:
-    _ = await context.gettext(update)
-    log.info(
-        "refused a coach press (%s) from %s", type(refused).__name__, common.who(update, context)
-    )
-    await common.answer_query(update, refused.translated(_)[:200], alert=True)
+    await refuse_press(update, context, refused, "coach")
 
 
 async def open_chooser(update: Update, context: BotContext) -> None:
     """``dk:o:<token>``: the unit's linked staff as buttons; a typed NIP is awaited too."""
-    supervisor = await _supervisor_id(update, context)
+    supervisor = await active_employee_id(update, context)
     token = context.match.group("token")
     async with context.sessions() as session:
         plan = await plans.supervised_plan(session, token, supervisor or 0)
@@ -120,7 +108,7 @@ async def _confirmation(
     update: Update, context: BotContext, token: str, coach_id: int | None
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The binding question for ``coach_id`` (None: remove), or `flow.Refused`."""
-    supervisor = await _supervisor_id(update, context)
+    supervisor = await active_employee_id(update, context)
     async with context.sessions() as session:
         plan = await plans.supervised_plan(session, token, supervisor or 0)
         if plan is None:
@@ -216,7 +204,7 @@ async def coach_confirmed(update: Update, context: BotContext) -> None:
     """``dk:y:<nonce>``: redeems the confirmation and names (or removes) the coach it showed;
     a used, expired, forged or someone else's nonce, or a plan whose coach or supervisor
     changed since, changes nothing."""
-    supervisor = await _supervisor_id(update, context)
+    supervisor = await active_employee_id(update, context)
     _ = await context.gettext(update)
     try:
         async with context.sessions.begin() as session:

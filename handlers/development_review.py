@@ -30,7 +30,7 @@ from handlers.context import (
     BotContext,
     expect_typed_input,
 )
-from handlers.development import instrument_for
+from handlers.development import active_employee_id, instrument_for, refuse_press
 from handlers.development_coach import coach_button
 from handlers.development_screens import TOKEN
 from scheduler import development
@@ -39,7 +39,6 @@ from scheduler.messages import development as texts
 from storage import development_plans as plans
 from storage.development_models import APPROVED, SUBMITTED
 from storage.development_plans import PlanView, Reader
-from storage.directory import employee_by_telegram
 
 log = logging.getLogger(__name__)
 
@@ -60,22 +59,6 @@ class NoteLength(flow.Refused):
     template = N_("Please type a note of {low} to {high} characters.")
 
 
-async def _employee_id(update: Update, context: BotContext) -> int | None:
-    if update.effective_user is None:
-        return None
-    async with context.sessions() as session:
-        employee = await employee_by_telegram(session, update.effective_user.id)
-    return employee.id if employee is not None and employee.active else None
-
-
-async def _refuse(update: Update, context: BotContext, refused: flow.Refused) -> None:
-    _ = await context.gettext(update)
-    log.info(
-        "refused a plan press (%s) from %s", type(refused).__name__, common.who(update, context)
-    )
-    await common.answer_query(update, refused.translated(_)[:200], alert=True)
-
-
 def _month(code: str) -> date | None:
     try:
         return date(int(code[:4]), int(code[4:]), 1)
@@ -88,7 +71,7 @@ def _month(code: str) -> date | None:
 
 async def view_plan(update: Update, context: BotContext) -> None:
     """``dv:v:<token>``: the plan and its check-ins, to its supervisor or coach only."""
-    employee_id = await _employee_id(update, context)
+    employee_id = await active_employee_id(update, context)
     language = await context.language(update)
     _ = gettext_for(language)
     async with context.sessions() as session:
@@ -100,7 +83,7 @@ async def view_plan(update: Update, context: BotContext) -> None:
         )
         checkins = await plans.checkins_of(session, view.id) if view is not None else []
     if view is None:
-        await _refuse(update, context, flow.Stale())
+        await refuse_press(update, context, flow.Stale())
         return
     lines = texts.plan_lines(view, instrument_for(view), _, language)
     for row in checkins:
@@ -127,7 +110,7 @@ async def view_plan(update: Update, context: BotContext) -> None:
 
 async def _waiting_plan(update: Update, context: BotContext) -> PlanView | None:
     """The pressed plan if this person approves it and it waits at the pressed revision."""
-    employee_id = await _employee_id(update, context)
+    employee_id = await active_employee_id(update, context)
     async with context.sessions() as session:
         view = await plans.plan_for(
             session, context.match.group("token"), employee_id or 0, readers=(Reader.SUPERVISOR,)
@@ -142,7 +125,7 @@ async def ask_approval(update: Update, context: BotContext) -> None:
     bound to this supervisor, this plan and this revision)."""
     view = await _waiting_plan(update, context)
     if view is None:
-        await _refuse(update, context, development.PlanChanged())
+        await refuse_press(update, context, development.PlanChanged())
         return
     language = await context.language(update)
     _ = gettext_for(language)
@@ -164,7 +147,7 @@ async def ask_approval(update: Update, context: BotContext) -> None:
 async def approve_confirmed(update: Update, context: BotContext) -> None:
     """``dv:y:<nonce>``: redeems the nonce and approves the revision it showed; a used,
     expired, forged or someone else's nonce, or a plan changed since, approves nothing."""
-    employee_id = await _employee_id(update, context)
+    employee_id = await active_employee_id(update, context)
     _ = await context.gettext(update)
     try:
         async with context.sessions.begin() as session:
@@ -180,7 +163,7 @@ async def approve_confirmed(update: Update, context: BotContext) -> None:
                     session, plan, revision, context.settings, context.clock.now()
                 )
     except flow.Refused as refused:
-        await _refuse(update, context, refused)
+        await refuse_press(update, context, refused)
         return
     if confirmed is None:
         await confirm.refuse(update, context, _("/rencana shows the plans of your team."))
@@ -209,7 +192,7 @@ async def ask_note(update: Update, context: BotContext) -> None:
     change request (r) or a comment (k) about, and asks for it."""
     view = await _waiting_plan(update, context)
     if view is None:
-        await _refuse(update, context, development.PlanChanged())
+        await refuse_press(update, context, development.PlanChanged())
         return
     change = context.match.group("op") == "r"
     expect_typed_input(
@@ -229,7 +212,7 @@ async def ask_note(update: Update, context: BotContext) -> None:
 async def checkin_pressed(update: Update, context: BotContext) -> None:
     """``dc:<token>:<yyyymm>:<status>``: stores the month's answer of the ratee's approved
     plan (a month that was asked); then a short note may be typed."""
-    employee_id = await _employee_id(update, context)
+    employee_id = await active_employee_id(update, context)
     token, status = context.match.group("token"), context.match.group("status")
     month = _month(context.match.group("month"))
     stored = False
@@ -240,7 +223,7 @@ async def checkin_pressed(update: Update, context: BotContext) -> None:
                 session, plan.id, month, status=status, now=context.clock.now()
             )
     if not stored:
-        await _refuse(update, context, flow.Stale())
+        await refuse_press(update, context, flow.Stale())
         return
     expect_typed_input(
         context.user_data, CHECKIN_NOTE_KEY, {"token": token, "month": month.isoformat()}
@@ -257,7 +240,7 @@ async def checkin_pressed(update: Update, context: BotContext) -> None:
 
 
 async def _plan_note(update: Update, context: BotContext, wanted: dict, text: str) -> str:
-    employee_id = await _employee_id(update, context)
+    employee_id = await active_employee_id(update, context)
     _ = await context.gettext(update)
     async with context.sessions.begin() as session:
         plan = await plans.supervised_plan(session, str(wanted["token"]), employee_id or 0)
@@ -276,7 +259,7 @@ async def _plan_note(update: Update, context: BotContext, wanted: dict, text: st
 
 
 async def _checkin_note(update: Update, context: BotContext, wanted: dict, text: str) -> str:
-    employee_id = await _employee_id(update, context)
+    employee_id = await active_employee_id(update, context)
     _ = await context.gettext(update)
     async with context.sessions.begin() as session:
         plan = await plans.own_plan(session, str(wanted["token"]), employee_id or 0)
@@ -314,7 +297,7 @@ async def handle_typed(update: Update, context: BotContext) -> bool:
 
 async def forged_press(update: Update, context: BotContext) -> None:
     """Any other ``dv:`` or ``dc:`` data: a short notice, nothing stored."""
-    await _refuse(update, context, flow.Stale())
+    await refuse_press(update, context, flow.Stale())
 
 
 HANDLERS: list[BaseHandler] = [
