@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application
+from telegram.ext import Application, BaseHandler
 
 from handlers import (
     account,
@@ -60,9 +60,9 @@ from handlers import (
 )
 
 
-# long: every handler of the bot in one ordered list, as the module docstring says
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    ordered = [
+def _staff() -> list[BaseHandler[Any, Any, Any]]:
+    """Employees and every linked ASN, in the order their patterns must be tried."""
+    return [
         # Employees: linking (/akun), the review (the list before the rv: catch-all), /hasil,
         # their development plan (/rencana dp:, the supervisor's dv: and its coach dk:, the
         # check-in dc:).
@@ -78,6 +78,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # example behaviours (/konsultasi, ku:, the invitation's kun:).
         *criteria.HANDLERS,
         *consultation.HANDLERS,
+    ]
+
+
+def _admins_and_heads() -> list[BaseHandler[Any, Any, Any]]:
+    """Admins, unit heads and supervisors, in the order their patterns must be tried."""
+    return [
         # Admins and unit heads: /siklus (the opening flow's catch-all answers any other
         # cy:), the low-score alert's relay (al:), cases (/kasus, ks:, kl:), /status.
         *cycles_admin.HANDLERS,
@@ -121,6 +127,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *rtl_verify.HANDLERS,
         *rtl_tasks.HANDLERS,
         *rtl_input.FALLBACKS,
+    ]
+
+
+def _everyone_last() -> list[BaseHandler[Any, Any, Any]]:
+    """/id, the citizens' way in and survey, typed text, and the replies nobody claimed."""
+    return [
         # Anyone: /id (the number an admin needs to add someone).
         *role_help.HANDLERS,
         # Citizens: /hapusdata and the way in (QR code, chooser) before the survey's steps,
@@ -134,6 +146,11 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *common.HANDLERS,
         *common.FALLBACKS,
     ]
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Every handler of the bot in one ordered list (the module docstring says why)."""
+    ordered = [*_staff(), *_admins_and_heads(), *_everyone_last()]
     application.add_handlers(ordered, group=0)
     # Before every feature: a user the outbox marked unreachable (403) who writes or
     # presses anything is reachable again (a set lookup per update, no query).

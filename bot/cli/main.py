@@ -22,23 +22,18 @@ def report_group() -> None:
     """Reports: the SKM/IKM index of PermenPANRB 14/2017."""
 
 
-# long: one flat list of every command, read at a glance
 def register_commands() -> None:
     """Attach every command to the root group (a second call changes nothing)."""
     from bot.cli import (
         admin,
         alerts,
-        calibration,
         check,
-        consult,
         cycle,
         db,
-        db_backup,
         development,
         export_ekinerja,
         holidays,
         import_roster,
-        import_skp,
         job,
         link_codes,
         outbox,
@@ -46,10 +41,6 @@ def register_commands() -> None:
         preview,
         publish,
         qr,
-        report_development,
-        report_ikm,
-        report_participation,
-        report_review,
         roster,
         rtl,
         run,
@@ -80,6 +71,25 @@ def register_commands() -> None:
         development.development_group,
     ):
         cli.add_command(command)
+    _register_subcommands()
+
+
+def _register_subcommands() -> None:
+    """Commands that live in their own module but belong to a group of another."""
+    from bot.cli import (
+        calibration,
+        consult,
+        cycle,
+        db,
+        db_backup,
+        import_roster,
+        import_skp,
+        report_development,
+        report_ikm,
+        report_participation,
+        report_review,
+    )
+
     import_roster.import_group.add_command(import_skp.import_skp_command)
     report_group.add_command(report_ikm.ikm_command)
     report_group.add_command(report_review.review_command)
