@@ -18,8 +18,6 @@ import asyncio
 import time
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from babel.dates import format_date, format_datetime
-
 
 def utcnow() -> datetime:
     """The system's time, aware UTC. Only for defaults where no clock is at hand
@@ -103,11 +101,16 @@ def babel_locale(language: str) -> str:
 
 def format_day(day: date, language: str) -> str:
     """A date as people write it: "31 Juli 2025" / "31 July 2025" (deadlines, periods)."""
+    # Babel's dates only where a date is shown: the CLI's reports import this module.
+    from babel.dates import format_date
+
     return format_date(day, "d MMMM y", locale=babel_locale(language))
 
 
 def format_moment(moment: datetime, tz: tzinfo, language: str) -> str:
     """A moment in the local zone, short: "23 Nov 2026, 14.05"."""
+    from babel.dates import format_datetime
+
     return format_datetime(moment.astimezone(tz), "d MMM y, HH.mm", locale=babel_locale(language))
 
 
