@@ -12,6 +12,7 @@ is named (bot/cli/main.py), and its table of names must agree with the commands.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -156,3 +157,25 @@ def test_every_lazily_named_command_is_the_command_of_that_name() -> None:
     report = cli_main.cli.commands["report"]
     assert isinstance(report, click.Group)
     assert sorted(report.commands) == ["development", "ikm", "participation", "review"]
+
+
+def test_short_commands_put_off_full_collections_and_the_bot_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    monkeypatch.setattr(sys, "argv", ["ulasan", "--version"])
+    try:
+        with pytest.raises(SystemExit):
+            cli_main.main()
+        assert gc.get_threshold() == (*cli_main.GC_THRESHOLD[:2], 1000)
+        cli_main.register_commands()
+        done = CliRunner().invoke(
+            cli_main.cli,
+            ["run"],
+            env={"ULASAN_HOME": str(tmp_path), "BOT_TOKEN": "", "DATABASE_URL": ""},
+        )
+        assert done.exit_code == 2  # no token: it stops before serving
+        assert gc.get_threshold() == cli_main.GC_THRESHOLD
+    finally:
+        gc.set_threshold(*cli_main.GC_THRESHOLD)

@@ -14,12 +14,14 @@ hold the lock file together; SQLite refuses, with one line: it has one writer).
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.common import fail, get_settings, log, require_token
 from bot.cli.db import upgrade_database
+from bot.cli.main import GC_THRESHOLD
 
 if TYPE_CHECKING:
     from bot.core.settings import Settings
@@ -42,6 +44,7 @@ SQLITE_ONE_WORKER = (
 )
 def run_command(no_migrate: bool, webhook: bool, multi_worker: bool) -> None:
     """Apply migrations and start the bot (long polling) until Ctrl+C or SIGTERM."""
+    gc.set_threshold(*GC_THRESHOLD)  # the bot runs for days: full collections as usual
     settings = get_settings(verify_database=no_migrate)
     require_token(settings)
     _check_mode(settings, webhook, multi_worker)
