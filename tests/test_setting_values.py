@@ -182,3 +182,13 @@ def test_the_env_file_and_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
         == 400
     )
     assert load_settings(_env_file=tmp_path / "none", data_dir=tmp_path).timezone == "Asia/Jakarta"
+
+
+def test_every_setting_names_its_parser() -> None:
+    # A field written as a bare default (``name: str = "x"``) would be read from the
+    # environment without a parser: each must be `_setting(default, parser)`.
+    from dataclasses import fields
+
+    from bot.core.settings import Settings
+
+    assert [f.name for f in fields(Settings) if not callable(f.metadata.get("parse"))] == []

@@ -165,7 +165,12 @@ _TEXT = v.text()
 
 @dataclass(kw_only=True)
 class Settings:
-    """Every setting, validated: made by `load_settings` (one line per bad value)."""
+    """Every setting, validated: made by `load_settings` (one line per bad value).
+
+    Each field is ``_setting(default, parser)`` with a parser from
+    ``bot/core/setting_values.py`` (a choice is ``v.choice("a", "b")``, a bounded
+    number ``v.whole(ge=1, le=60)``); a test fails for a field without one.
+    """
 
     # The home folder; load_settings() always sets it (ULASAN_HOME or the default).
     ulasan_home: Path = field(default=Path("."), metadata={"parse": v.path})
