@@ -28,11 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
@@ -43,9 +40,11 @@ from handlers import common
 from handlers.citizen_screens import Notice, render
 from handlers.context import BotContext
 from scheduler import alert_trigger
-from storage import survey
+from storage import survey, survey_press
 from storage.masking import clean_text
-from storage.survey_models import DRAFT, SUBMITTED, SurveyResponse
+from storage.survey_models import DRAFT, SUBMITTED
+from storage.survey_names import NamesCache
+from storage.survey_press import SurveyView
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ log = logging.getLogger(__name__)
 async def _send_survey_message(
     update: Update,
     context: BotContext,
-    response: SurveyResponse,
+    response: SurveyView,
     text: str,
     markup: InlineKeyboardMarkup | None,
 ) -> None:
@@ -68,7 +67,7 @@ async def _send_survey_message(
         await common.remove_keyboard(context, chat_id, response.message_id)
 
 
-async def _show_in_place(update: Update, context: BotContext, response: SurveyResponse) -> None:
+async def _show_in_place(update: Update, context: BotContext, response: SurveyView) -> None:
     """Edit the pressed message into the response's current step."""
     _ = gettext_for(response.language)
     text, markup = render(response, _, context.settings.survey_comment_max_chars)
@@ -91,23 +90,39 @@ async def _show_in_place(update: Update, context: BotContext, response: SurveyRe
 
 # -- survey presses ------------------------------------------------------------------
 
-Action = Callable[[AsyncSession, SurveyResponse, datetime], Awaitable[bool]]
+NAMES_STATE_KEY = "survey_names"
+
+
+def names_cache(context: BotContext) -> NamesCache:
+    """This process's cache of service, unit and officer names (`storage.survey_names`)."""
+    return context.services.state.setdefault(NAMES_STATE_KEY, NamesCache())
 
 
 @dataclass(frozen=True)
 class Pressed:
     """A survey press checked against the stored draft: written, or why not."""
 
-    response: SurveyResponse | None
-    notice: Notice | None = None  # None: the action was written
+    response: SurveyView | None
+    notice: Notice | None = None  # None: the move was written
 
 
-async def _apply(context: BotContext, token: str, key: str, action: Action) -> Pressed:
-    """Run ``action`` on the citizen's draft ``token`` in one transaction, if it may run."""
+async def _apply(context: BotContext, token: str, key: str, move: survey.Move) -> Pressed:
+    """Write ``move`` on the citizen's draft ``token`` in one short transaction, if it may.
+
+    The happy path is one conditional ``UPDATE … RETURNING`` and the commit
+    (`storage.survey_press.press`); only a press that matched nothing reads the
+    response again to say why.
+    """
     now = context.clock.now()
     ttl = context.settings.survey_draft_ttl_hours
+    cache = names_cache(context)
     async with context.sessions.begin() as session:
-        response = await survey.response_by_token(session, token)
+        written = await survey_press.press(
+            session, cache, token=token, user_key=key, move=move, now=now, ttl_hours=ttl
+        )
+        if written is not None:
+            return Pressed(written)
+        response = await survey_press.stored(session, cache, token)
         if response is None or response.user_key != key:
             return Pressed(response, Notice.UNKNOWN)
         if survey.is_stale(response, now, ttl):
@@ -115,10 +130,7 @@ async def _apply(context: BotContext, token: str, key: str, action: Action) -> P
             return Pressed(response, Notice.EXPIRED)
         if response.status != DRAFT:
             return Pressed(response, Notice.CLOSED)
-        if not await action(session, response, now):
-            return Pressed(await survey.reload(session, response.id), Notice.STALE)
-        # The action's UPDATE … RETURNING refreshed `response` (storage.survey._move).
-        return Pressed(response)
+        return Pressed(response, Notice.STALE)
 
 
 async def _refuse(update: Update, context: BotContext, pressed: Pressed) -> None:
@@ -141,14 +153,14 @@ async def _refuse(update: Update, context: BotContext, pressed: Pressed) -> None
         await _show_in_place(update, context, response)
 
 
-async def _press(update: Update, context: BotContext, action: Action) -> None:
-    """Check a survey press against the stored draft, run ``action``, show the next step.
+async def _press(update: Update, context: BotContext, move: survey.Move) -> None:
+    """Check a survey press against the stored draft, write ``move``, show the next step.
 
-    ``action`` is a conditional write: it returns False when the draft is no
+    ``move`` is a conditional write: it matches nothing when the draft is no
     longer at the step the button named (double tap, redelivery, stale button).
     """
     token = context.match.group("token") if context.match else ""
-    pressed = await _apply(context, token, context.user_key(update), action)
+    pressed = await _apply(context, token, context.user_key(update), move)
     if pressed.notice is not None or pressed.response is None:
         await _refuse(update, context, pressed)
         return
@@ -170,10 +182,7 @@ async def _invalid(update: Update, context: BotContext) -> None:
 async def begin_survey(update: Update, context: BotContext) -> None:
     """``sv:<token>:go`` at intro: stores the move to U1 and asks the first question."""
 
-    async def action(session: AsyncSession, response: SurveyResponse, now: datetime) -> bool:
-        return await survey.begin(session, response.id, now)
-
-    await _press(update, context, action)
+    await _press(update, context, survey.begin_move())
 
 
 async def answer_question(update: Update, context: BotContext) -> None:
@@ -184,11 +193,7 @@ async def answer_question(update: Update, context: BotContext) -> None:
     if step not in survey.UNSUR_STEPS or score not in (1, 2, 3, 4):
         await _invalid(update, context)
         return
-
-    async def action(session: AsyncSession, response: SurveyResponse, now: datetime) -> bool:
-        return await survey.answer_unsur(session, response.id, step, score, now)
-
-    await _press(update, context, action)
+    await _press(update, context, survey.answer_move(step, score))
 
 
 async def answer_profile(update: Update, context: BotContext) -> None:
@@ -199,11 +204,7 @@ async def answer_profile(update: Update, context: BotContext) -> None:
     if field not in survey.PROFILE_STEPS or value not in survey.profile_values(field):
         await _invalid(update, context)
         return
-
-    async def action(session: AsyncSession, response: SurveyResponse, now: datetime) -> bool:
-        return await survey.answer_profile(session, response.id, field, value, now)
-
-    await _press(update, context, action)
+    await _press(update, context, survey.profile_move(field, value))
 
 
 async def skip_step(update: Update, context: BotContext) -> None:
@@ -213,24 +214,18 @@ async def skip_step(update: Update, context: BotContext) -> None:
     if step not in survey.OPTIONAL_STEPS:
         await _invalid(update, context)
         return
-
-    async def action(session: AsyncSession, response: SurveyResponse, now: datetime) -> bool:
-        if step == survey.CONTACT:  # skipping consent submits without a chat id
-            return await survey.submit(session, response.id, now, contact_chat_id=None)
-        return await survey.skip(session, response.id, step, now)
-
-    await _press(update, context, action)
+    if step == survey.CONTACT:  # skipping consent submits without a chat id
+        move = survey.submit_move(contact_chat_id=None)
+    else:
+        move = survey.skip_move(step)
+    await _press(update, context, move)
 
 
 async def consent_to_contact(update: Update, context: BotContext) -> None:
     """``sv:<token>:c:yes`` at contact: stores the chat id with the consent, submits,
     and shows the thank-you summary."""
     chat_id = update.effective_chat.id
-
-    async def action(session: AsyncSession, response: SurveyResponse, now: datetime) -> bool:
-        return await survey.submit(session, response.id, now, contact_chat_id=chat_id)
-
-    await _press(update, context, action)
+    await _press(update, context, survey.submit_move(contact_chat_id=chat_id))
 
 
 async def go_back(update: Update, context: BotContext) -> None:
@@ -240,20 +235,13 @@ async def go_back(update: Update, context: BotContext) -> None:
     if step not in survey.STEPS or survey.previous_step(step) is None:
         await _invalid(update, context)
         return
-
-    async def action(session: AsyncSession, response: SurveyResponse, now: datetime) -> bool:
-        return await survey.go_back(session, response.id, step, now)
-
-    await _press(update, context, action)
+    await _press(update, context, survey.back_move(step))
 
 
 async def cancel_survey(update: Update, context: BotContext) -> None:
     """``sv:<token>:x``: stores the draft as cancelled (nothing counted) and says so."""
 
-    async def action(session: AsyncSession, response: SurveyResponse, now: datetime) -> bool:
-        return await survey.cancel(session, response.id, now)
-
-    await _press(update, context, action)
+    await _press(update, context, survey.cancel_move())
 
 
 async def malformed_press(update: Update, context: BotContext) -> None:
@@ -268,7 +256,7 @@ async def malformed_press(update: Update, context: BotContext) -> None:
 class Typed:
     """A message from a citizen, matched against their open draft."""
 
-    draft: SurveyResponse | None  # as stored after the message
+    draft: SurveyView | None  # as stored after the message
     saved: bool = False  # the message was stored as the comment
     too_long: int = 0  # the length of a comment over the limit
 
@@ -280,13 +268,13 @@ async def _take_comment(context: BotContext, key: str, message: Message) -> Type
     async with context.sessions.begin() as session:
         draft = await survey.current_draft(session, key, now, settings.survey_draft_ttl_hours)
         if draft is None or draft.step != survey.COMMENT or message.text is None:
-            return Typed(draft)
+            return Typed(survey_press.view_of(draft) if draft is not None else None)
         text = clean_text(message.text)
         if len(text) > settings.survey_comment_max_chars:
-            return Typed(draft, too_long=len(text))
+            return Typed(survey_press.view_of(draft), too_long=len(text))
         if text and await survey.save_comment(session, draft.id, text, now):
-            return Typed(await survey.reload(session, draft.id), saved=True)
-        return Typed(draft)
+            return Typed(survey_press.view_of(await survey.reload(session, draft.id)), saved=True)
+        return Typed(survey_press.view_of(draft))
 
 
 async def on_message(update: Update, context: BotContext) -> None:

@@ -27,8 +27,8 @@ from handlers import citizen_screens as screens
 from handlers import common
 from handlers.citizen_screens import render
 from handlers.context import BotContext
-from storage import survey
-from storage.survey_models import SurveyResponse
+from storage import survey, survey_press
+from storage.survey_press import SurveyView
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Opening:
     """What asking for a survey of a service found (`_start_or_resume`)."""
 
     outcome: str  # new | resume | limit | gone
-    draft: SurveyResponse | None = None
+    draft: SurveyView | None = None
     service_name: str = ""
     previous: int | None = None  # the message that showed the citizen's open draft
 
@@ -65,7 +65,7 @@ async def _start_or_resume(
             and draft.service_id == service_id
             and draft.employee_id == employee_id
         ):
-            return Opening("resume", draft, service.name, previous)
+            return Opening("resume", survey_press.view_of(draft), service.name, previous)
         today = local_day(now, settings.tz)
         submitted = await survey.submitted_on(session, key, service_id, today)
         if submitted >= settings.survey_max_per_day:
@@ -80,7 +80,7 @@ async def _start_or_resume(
             now=now,
             local_date=today,
         )
-        return Opening("new", draft, service.name, previous)
+        return Opening("new", survey_press.view_of(draft), service.name, previous)
 
 
 async def _open_survey(

@@ -3,7 +3,7 @@
 The step callbacks in ``handlers/citizen.py`` decide what happened; this module
 only draws it. `render` is a short dispatcher over one screen per kind of step
 (intro, the nine unsur, the comment, the respondent profile, consent to be
-contacted) of a `SurveyResponse`, in the language given as ``_``; the chooser
+contacted) of a `SurveyView`, in the language given as ``_``; the chooser
 (unit → service) is drawn from the lists of units and services.
 Nothing here reads the database or talks to Telegram, so every screen can be
 checked without a bot.
@@ -25,7 +25,8 @@ from bot.core.i18n import Translate
 from scheduler.scoring.skm_instrument import PROFILE, PROFILE_TITLES, UNSUR, UNSUR_BY_CODE
 from storage import survey
 from storage.models import Service, Unit
-from storage.survey_models import CANCELLED, DRAFT, SUBMITTED, SurveyResponse
+from storage.survey_models import CANCELLED, DRAFT, SUBMITTED
+from storage.survey_press import SurveyView
 
 Screen = tuple[str, InlineKeyboardMarkup | None]
 Item = TypeVar("Item")
@@ -79,19 +80,18 @@ class Notice(StrEnum):
 # -- parts of every survey screen -----------------------------------------------------
 
 
-def _header(response: SurveyResponse, _: Translate) -> str:
-    service = response.service
-    lines = [_("Public satisfaction survey"), f"{service.name}, {service.unit.name}"]
+def _header(response: SurveyView, _: Translate) -> str:
+    lines = [_("Public satisfaction survey"), f"{response.service_name}, {response.unit_name}"]
     return "\n".join(lines)
 
 
-def _officer_line(response: SurveyResponse, _: Translate) -> str | None:
-    if response.employee is None:
+def _officer_line(response: SurveyView, _: Translate) -> str | None:
+    if response.officer_name is None:
         return None
-    return _("Officer: {name}").format(name=response.employee.name)
+    return _("Officer: {name}").format(name=response.officer_name)
 
 
-def _nav(response: SurveyResponse, _: Translate) -> list[InlineKeyboardButton]:
+def _nav(response: SurveyView, _: Translate) -> list[InlineKeyboardButton]:
     row = []
     if survey.previous_step(response.step) is not None:
         row.append(
@@ -101,7 +101,7 @@ def _nav(response: SurveyResponse, _: Translate) -> list[InlineKeyboardButton]:
     return row
 
 
-def _skip_row(response: SurveyResponse, _: Translate) -> list[InlineKeyboardButton]:
+def _skip_row(response: SurveyView, _: Translate) -> list[InlineKeyboardButton]:
     return [
         InlineKeyboardButton(_("Skip"), callback_data=data(response.token, SKIP, response.step))
     ]
@@ -118,7 +118,7 @@ def closed_text(_: Translate) -> str:
 # -- the survey message, step by step ---------------------------------------------------
 
 
-def render(response: SurveyResponse, _: Translate, limit: int = 1000) -> Screen:
+def render(response: SurveyView, _: Translate, limit: int = 1000) -> Screen:
     """The survey message for the response's current step."""
     if response.status != DRAFT:
         return _ended_text(response, _), None
@@ -136,7 +136,7 @@ def render(response: SurveyResponse, _: Translate, limit: int = 1000) -> Screen:
     return closed_text(_), None
 
 
-def _ended_text(response: SurveyResponse, _: Translate) -> str:
+def _ended_text(response: SurveyView, _: Translate) -> str:
     if response.status == CANCELLED:
         return _(
             "Survey cancelled. Nothing from it is counted. To rate a service later, "
@@ -147,7 +147,7 @@ def _ended_text(response: SurveyResponse, _: Translate) -> str:
     return closed_text(_)
 
 
-def _intro_screen(response: SurveyResponse, _: Translate) -> Screen:
+def _intro_screen(response: SurveyView, _: Translate) -> Screen:
     parts = [_header(response, _)]
     officer = _officer_line(response, _)
     if officer:
@@ -166,7 +166,7 @@ def _intro_screen(response: SurveyResponse, _: Translate) -> Screen:
     return "\n".join(parts), InlineKeyboardMarkup(buttons)
 
 
-def _unsur_screen(response: SurveyResponse, _: Translate) -> Screen:
+def _unsur_screen(response: SurveyView, _: Translate) -> Screen:
     step = response.step
     unsur = UNSUR_BY_CODE[step]
     number = survey.UNSUR_STEPS.index(step) + 1
@@ -195,7 +195,7 @@ def _unsur_screen(response: SurveyResponse, _: Translate) -> Screen:
     return "\n".join(parts), InlineKeyboardMarkup(rows)
 
 
-def _comment_screen(response: SurveyResponse, _: Translate, limit: int) -> Screen:
+def _comment_screen(response: SurveyView, _: Translate, limit: int) -> Screen:
     parts = [
         _header(response, _),
         "",
@@ -218,7 +218,7 @@ def _comment_screen(response: SurveyResponse, _: Translate, limit: int) -> Scree
     return "\n".join(parts), InlineKeyboardMarkup(rows)
 
 
-def _profile_screen(response: SurveyResponse, _: Translate) -> Screen:
+def _profile_screen(response: SurveyView, _: Translate) -> Screen:
     step = response.step
     number = survey.PROFILE_STEPS.index(step) + 1
     stored = getattr(response, step)
@@ -242,7 +242,7 @@ def _profile_screen(response: SurveyResponse, _: Translate) -> Screen:
     return "\n".join(parts), InlineKeyboardMarkup(rows)
 
 
-def _contact_screen(response: SurveyResponse, _: Translate) -> Screen:
+def _contact_screen(response: SurveyView, _: Translate) -> Screen:
     parts = [
         _header(response, _),
         "",
@@ -258,11 +258,11 @@ def _contact_screen(response: SurveyResponse, _: Translate) -> Screen:
     return "\n".join(parts), InlineKeyboardMarkup(rows)
 
 
-def summary(response: SurveyResponse, _: Translate) -> str:
+def summary(response: SurveyView, _: Translate) -> str:
     """The thank-you message: every answer as the citizen gave it."""
     lines = [
         _("Thank you! Your rating of {service} has been recorded.").format(
-            service=response.service.name
+            service=response.service_name
         ),
         "",
         _("Your answers:"),
@@ -282,7 +282,7 @@ def summary(response: SurveyResponse, _: Translate) -> str:
     return "\n".join(lines)
 
 
-def _profile_labels(response: SurveyResponse, _: Translate) -> list[str]:
+def _profile_labels(response: SurveyView, _: Translate) -> list[str]:
     profile = []
     for field in survey.PROFILE_STEPS:
         value = getattr(response, field)
@@ -295,7 +295,7 @@ def _profile_labels(response: SurveyResponse, _: Translate) -> list[str]:
 # -- what else the citizen reads -----------------------------------------------------------
 
 
-def hint(response: SurveyResponse, _: Translate) -> str:
+def hint(response: SurveyView, _: Translate) -> str:
     """What to do instead, for input that is not what the current step expects."""
     if response.step == survey.INTRO:
         return _("Please press Start to begin, or Cancel.")

@@ -120,6 +120,21 @@ class Employee(Base):
     )
 
 
+class RosterVersion(Base):
+    """One row counting changes of the roster's names and active flags.
+
+    Every roster import (units, services, employees; from the CLI or uploaded in
+    Telegram) adds one in its own transaction (`storage.survey_names.bump`), so a
+    process that caches names (the survey screens) sees in one cheap read that
+    they may have changed, even when another process imported.
+    """
+
+    __tablename__ = "roster_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class TelegramAccount(Base):
     """A Telegram user linked to one employee (one account per employee and vice versa)."""
 

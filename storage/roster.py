@@ -6,7 +6,10 @@ itself and the database, and only then writes, inside the caller's transaction
 row as ``FILE:LINE: column: what is wrong`` so an operator fixes the whole file
 in one go; success returns an `ImportReport` with what was added, updated and
 left unchanged. Rows are upserted by code or NIP and a field is only assigned
-when its value differs, so importing the same file twice writes nothing.
+when its value differs, so importing the same file twice writes nothing to
+the roster. Every import also bumps the roster version
+(`storage.survey_names.bump`) in the same transaction, so the bot process,
+which caches names for the survey screens, reads them again.
 
 The file is the truth for every row it holds: an empty optional cell clears
 the value (no parent, no supervisor, not free), and a row without an ``active``
@@ -35,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import N_
 from bot.core.progress import QUIET, Progress
+from storage import survey_names
 from storage.models import AuditLog, Employee, Service, Unit
 from storage.roster_checks import (
     Problems,
@@ -131,6 +135,14 @@ async def _units(session: AsyncSession) -> dict[str, Unit]:
 
 async def _employees(session: AsyncSession) -> dict[str, Employee]:
     return {e.nip: e for e in await session.scalars(select(Employee))}
+
+
+async def _finish(session: AsyncSession, actor: str, report: ImportReport) -> None:
+    """The audit row, and a bump of the roster version: names may have changed, so
+    processes that cache them (the bot's survey screens) read them again."""
+    _audit(session, actor, report)
+    await survey_names.bump(session)
+    await session.flush()
 
 
 def _assign(obj: Any, attr: str, value: Any) -> bool:
@@ -260,8 +272,7 @@ async def import_units(
         if record.code in added:
             continue
         (report.updated if record.code in changed else report.unchanged).append(record.code)
-    _audit(session, actor, report)
-    await session.flush()
+    await _finish(session, actor, report)
     return report
 
 
@@ -366,8 +377,7 @@ async def import_services(
         if record.code in report.added:
             continue
         (report.updated if any(changes) else report.unchanged).append(record.code)
-    _audit(session, actor, report)
-    await session.flush()
+    await _finish(session, actor, report)
     return report
 
 
@@ -498,8 +508,7 @@ async def import_employees(
         if record.nip not in added:
             (report.updated if record.nip in changed else report.unchanged).append(record.nip)
     await _resolve_pending_heads(session, units, employees, report)
-    _audit(session, actor, report)
-    await session.flush()
+    await _finish(session, actor, report)
     return report
 
 

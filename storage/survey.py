@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -152,7 +153,14 @@ def _stale_before(now: datetime, ttl_hours: int) -> datetime:
     return now - timedelta(hours=ttl_hours)
 
 
-def is_stale(response: SurveyResponse, now: datetime, ttl_hours: int) -> bool:
+class Timestamped(Protocol):
+    """A response as stored (`SurveyResponse` or `storage.survey_press.SurveyView`)."""
+
+    status: str
+    updated_at: datetime
+
+
+def is_stale(response: Timestamped, now: datetime, ttl_hours: int) -> bool:
     return response.status == DRAFT and response.updated_at < _stale_before(now, ttl_hours)
 
 
@@ -276,24 +284,94 @@ async def set_message_id(session: AsyncSession, response_id: int, message_id: in
     )
 
 
-async def _move(
-    session: AsyncSession, response_id: int, at_step: str, now: datetime, **values: Any
-) -> bool:
-    """Write ``values`` only if the draft is still at ``at_step``; True if it was.
+@dataclass(frozen=True)
+class Move:
+    """One press as data: the step the draft must be at (None: any step of a draft, as
+    for cancelling) and the columns to write. `storage.survey_press` runs it as one
+    conditional ``UPDATE … RETURNING``; `_move` runs it on a loaded response."""
+
+    at_step: str | None
+    values: dict[str, Any]
+    # Columns written with the press's own time, besides ``updated_at``.
+    stamped: tuple[str, ...] = ()
+
+    def written(self, now: datetime) -> dict[str, Any]:
+        """Every column this move writes when pressed at ``now``."""
+        return {"updated_at": now, **dict.fromkeys(self.stamped, now), **self.values}
+
+
+def begin_move() -> Move:
+    """Intro → first question."""
+    return Move(INTRO, {"step": next_step(INTRO)})
+
+
+def answer_move(step: str, score: int) -> Move:
+    """Store the 1–4 score of the current unsur and move to the next step."""
+    if step not in UNSUR_STEPS or score not in SCORES:
+        raise ValueError(f"invalid answer {step}={score}")
+    return Move(step, {"step": next_step(step), step.lower(): score})
+
+
+def profile_move(field: str, value: str) -> Move:
+    if field not in PROFILE_STEPS or value not in profile_values(field):
+        raise ValueError(f"invalid profile answer {field}={value}")
+    return Move(field, {"step": next_step(field), field: value})
+
+
+def comment_move(text: str) -> Move:
+    """Store the comment cleaned and masked (never the raw text) and move on."""
+    stored = mask_personal_data(clean_text(text))
+    return Move(COMMENT, {"step": next_step(COMMENT), "comment": stored or None})
+
+
+def skip_move(step: str) -> Move:
+    """Leave an optional step; an answer given earlier (before going back) is kept."""
+    if step not in OPTIONAL_STEPS or step == CONTACT:
+        raise ValueError(f"step {step} cannot be skipped this way")
+    return Move(step, {"step": next_step(step)})
+
+
+def back_move(step: str) -> Move:
+    """From ``step`` to the one before it, to change that answer."""
+    previous = previous_step(step)
+    if previous is None:
+        raise ValueError(f"no step before {step}")
+    return Move(step, {"step": previous})
+
+
+def submit_move(*, contact_chat_id: int | None) -> Move:
+    """Answer the contact question and submit; the chat id is kept only with consent."""
+    return Move(
+        CONTACT,
+        {
+            "step": DONE,
+            "status": SUBMITTED,
+            "contact_ok": contact_chat_id is not None,
+            "contact_chat_id": contact_chat_id,
+        },
+        stamped=("submitted_at",),
+    )
+
+
+def cancel_move() -> Move:
+    """The citizen stopped: status ``cancelled``, the step where they stopped kept."""
+    return Move(None, {"status": CANCELLED})
+
+
+async def _move(session: AsyncSession, response_id: int, move: Move, now: datetime) -> bool:
+    """Write ``move`` only if the draft is still where it says; True if it was.
 
     A response this session loaded before (with its service, unit and officer)
-    gets the written values too, so the caller need not read it again: one
-    statement per press less (see `_write_returning`).
+    gets the written values too, so the caller need not read it again (see
+    `_write_returning`). The bot's presses take the shorter way of
+    `storage.survey_press`; this one serves typed comments and the tests.
     """
+    conditions = [SurveyResponse.id == response_id, SurveyResponse.status == DRAFT]
+    if move.at_step is not None:
+        conditions.append(SurveyResponse.step == move.at_step)
     return await _write_returning(
         session,
-        update(SurveyResponse)
-        .where(
-            SurveyResponse.id == response_id,
-            SurveyResponse.status == DRAFT,
-            SurveyResponse.step == at_step,
-        )
-        .values(updated_at=now, **values),
+        update(SurveyResponse).where(*conditions).values(**move.written(now)),
     )
 
 
@@ -313,76 +391,47 @@ async def _write_returning(session: AsyncSession, statement: Any) -> bool:
 
 async def begin(session: AsyncSession, response_id: int, now: datetime) -> bool:
     """Intro → first question."""
-    return await _move(session, response_id, INTRO, now, step=next_step(INTRO))
+    return await _move(session, response_id, begin_move(), now)
 
 
 async def answer_unsur(
     session: AsyncSession, response_id: int, step: str, score: int, now: datetime
 ) -> bool:
     """Store the 1–4 score of the current unsur and move to the next step."""
-    if step not in UNSUR_STEPS or score not in SCORES:
-        raise ValueError(f"invalid answer {step}={score}")
-    return await _move(
-        session, response_id, step, now, step=next_step(step), **{step.lower(): score}
-    )
+    return await _move(session, response_id, answer_move(step, score), now)
 
 
 async def answer_profile(
     session: AsyncSession, response_id: int, field: str, value: str, now: datetime
 ) -> bool:
-    if field not in PROFILE_STEPS or value not in profile_values(field):
-        raise ValueError(f"invalid profile answer {field}={value}")
-    return await _move(session, response_id, field, now, step=next_step(field), **{field: value})
+    return await _move(session, response_id, profile_move(field, value), now)
 
 
 async def save_comment(session: AsyncSession, response_id: int, text: str, now: datetime) -> bool:
     """Store the comment cleaned and masked (never the raw text) and move on."""
-    stored = mask_personal_data(clean_text(text))
-    return await _move(
-        session, response_id, COMMENT, now, step=next_step(COMMENT), comment=stored or None
-    )
+    return await _move(session, response_id, comment_move(text), now)
 
 
 async def skip(session: AsyncSession, response_id: int, step: str, now: datetime) -> bool:
     """Leave an optional step; an answer given earlier (before going back) is kept."""
-    if step not in OPTIONAL_STEPS or step == CONTACT:
-        raise ValueError(f"step {step} cannot be skipped this way")
-    return await _move(session, response_id, step, now, step=next_step(step))
+    return await _move(session, response_id, skip_move(step), now)
 
 
 async def go_back(session: AsyncSession, response_id: int, step: str, now: datetime) -> bool:
     """From ``step`` to the one before it, to change that answer."""
-    previous = previous_step(step)
-    if previous is None:
-        raise ValueError(f"no step before {step}")
-    return await _move(session, response_id, step, now, step=previous)
+    return await _move(session, response_id, back_move(step), now)
 
 
 async def submit(
     session: AsyncSession, response_id: int, now: datetime, *, contact_chat_id: int | None
 ) -> bool:
     """Answer the contact question and submit; the chat id is kept only with consent."""
-    return await _move(
-        session,
-        response_id,
-        CONTACT,
-        now,
-        step=DONE,
-        status=SUBMITTED,
-        submitted_at=now,
-        contact_ok=contact_chat_id is not None,
-        contact_chat_id=contact_chat_id,
-    )
+    return await _move(session, response_id, submit_move(contact_chat_id=contact_chat_id), now)
 
 
 async def cancel(session: AsyncSession, response_id: int, now: datetime) -> bool:
     """The citizen stopped: status ``cancelled``, the step where they stopped kept."""
-    return await _write_returning(
-        session,
-        update(SurveyResponse)
-        .where(SurveyResponse.id == response_id, SurveyResponse.status == DRAFT)
-        .values(status=CANCELLED, updated_at=now),
-    )
+    return await _move(session, response_id, cancel_move(), now)
 
 
 # -- the citizen's own data -------------------------------------------------------
