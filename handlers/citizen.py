@@ -43,7 +43,6 @@ from scheduler import alert_trigger
 from storage import survey, survey_press
 from storage.masking import clean_text
 from storage.survey_models import DRAFT, SUBMITTED
-from storage.survey_names import NamesCache
 from storage.survey_press import SurveyView
 
 log = logging.getLogger(__name__)
@@ -90,13 +89,6 @@ async def _show_in_place(update: Update, context: BotContext, response: SurveyVi
 
 # -- survey presses ------------------------------------------------------------------
 
-NAMES_STATE_KEY = "survey_names"
-
-
-def names_cache(context: BotContext) -> NamesCache:
-    """This process's cache of service, unit and officer names (`storage.survey_names`)."""
-    return context.services.state.setdefault(NAMES_STATE_KEY, NamesCache())
-
 
 @dataclass(frozen=True)
 class Pressed:
@@ -115,7 +107,7 @@ async def _apply(context: BotContext, token: str, key: str, move: survey.Move) -
     """
     now = context.clock.now()
     ttl = context.settings.survey_draft_ttl_hours
-    cache = names_cache(context)
+    cache = context.survey_names
     async with context.sessions.begin() as session:
         written = await survey_press.press(
             session, cache, token=token, user_key=key, move=move, now=now, ttl_hours=ttl

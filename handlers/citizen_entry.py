@@ -16,13 +16,15 @@ the steps from there); an older one loses its buttons. Registered before
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core.clock import local_day
-from bot.core.i18n import gettext_for
+from bot.core.i18n import Translate, gettext_for
 from handlers import citizen_screens as screens
 from handlers import common
 from handlers.citizen_screens import render
@@ -37,74 +39,89 @@ log = logging.getLogger(__name__)
 class Opening:
     """What asking for a survey of a service found (`_start_or_resume`)."""
 
-    outcome: str  # new | resume | limit | gone
+    outcome: str  # new | resume | limit | missing
     draft: SurveyView | None = None
     service_name: str = ""
     previous: int | None = None  # the message that showed the citizen's open draft
 
 
+Resolve = Callable[[AsyncSession], Awaitable[survey_press.Target | None]]
+
+
 async def _start_or_resume(
-    context: BotContext,
-    key: str,
-    language: str,
-    service_id: int,
-    employee_id: int | None,
-    entry_id: int | None,
+    context: BotContext, key: str, language: str, resolve: Resolve
 ) -> Opening:
-    """The citizen's draft of this service (and officer), a new one, or why there is none."""
+    """The citizen's draft of the service ``resolve`` finds (and officer), a new one, or
+    why there is none: one short transaction of a few Core statements."""
     settings = context.settings
     now = context.clock.now()
+    ttl = settings.survey_draft_ttl_hours
+    cache = context.survey_names
     async with context.sessions.begin() as session:
-        service = await survey.open_service(session, service_id)
-        if service is None:
-            return Opening("gone")
-        draft = await survey.current_draft(session, key, now, settings.survey_draft_ttl_hours)
+        target = await resolve(session)
+        if target is None:
+            return Opening("missing")
+        draft = await survey_press.latest_draft(session, cache, key)
+        if draft is not None and survey.is_stale(draft, now, ttl):
+            await survey.abandon_stale_drafts(session, now, ttl, user_key=key)
+            draft = None
         previous = draft.message_id if draft is not None else None
-        if (
-            draft is not None
-            and draft.service_id == service_id
-            and draft.employee_id == employee_id
+        if draft is not None and (draft.service_id, draft.employee_id) == (
+            target.service_id,
+            target.employee_id,
         ):
-            return Opening("resume", survey_press.view_of(draft), service.name, previous)
+            return Opening("resume", draft, target.service_name, previous)
         today = local_day(now, settings.tz)
-        submitted = await survey.submitted_on(session, key, service_id, today)
+        submitted = await survey.submitted_on(session, key, target.service_id, today)
         if submitted >= settings.survey_max_per_day:
-            return Opening("limit", None, service.name, previous)
-        draft = await survey.start_draft(
+            return Opening("limit", None, target.service_name, previous)
+        new = await survey_press.start(
             session,
+            cache,
+            target,
             user_key=key,
-            service_id=service_id,
-            employee_id=employee_id,
-            entry_id=entry_id,
             language=language,
             now=now,
             local_date=today,
+            abandon_open=draft is not None,
         )
-        return Opening("new", survey_press.view_of(draft), service.name, previous)
+        return Opening("new", new, target.service_name, previous)
+
+
+def _chosen_service(service_id: int) -> Resolve:
+    async def resolve(session: AsyncSession) -> survey_press.Target | None:
+        service = await survey.open_service(session, service_id)
+        return None if service is None else survey_press.Target(service.id, service.name)
+
+    return resolve
 
 
 async def _open_survey(
     update: Update,
     context: BotContext,
-    service_id: int,
+    resolve: Resolve,
     *,
-    employee_id: int | None = None,
-    entry_id: int | None = None,
-    edit: bool = False,
-) -> None:
-    """Start (or resume) a survey of a service, in a new message or the pressed one."""
+    missing: Callable[[Translate], str],
+    edit: bool,
+) -> str:
+    """Start (or resume) a survey of a service, in a new message or the pressed one;
+    when there is no such service, the chooser with the lead ``missing`` writes. The
+    outcome (`Opening`)."""
     key = context.user_key(update)
     language = await context.language(update)
-    opening = await _start_or_resume(context, key, language, service_id, employee_id, entry_id)
-    if opening.outcome == "gone":
-        lead = screens.gone_text(gettext_for(language))
-        await _show_units(update, context, 0, lead, edit=edit)
-        return
-    if opening.outcome == "limit":
+    opening = await _start_or_resume(context, key, language, resolve)
+    if opening.outcome == "missing":
+        await _show_units(update, context, 0, missing(gettext_for(language)), edit=edit)
+    elif opening.outcome == "limit":
         text = screens.limit_text(opening.service_name, gettext_for(language))
         await common.edit_or_send(update, text, None, edit=edit)
-        return
-    await _show_opened(update, context, opening, edit=edit)
+    else:
+        await _show_opened(update, context, opening, edit=edit)
+    return opening.outcome
+
+
+def _unknown_code(_: Translate) -> str:
+    return _("This QR code is not known or is no longer active.")
 
 
 async def _show_opened(
@@ -139,22 +156,15 @@ async def start_from_qr(update: Update, context: BotContext) -> None:
     """``/start s_<payload>``: the QR code at the counter. Stores a new draft of its
     service (and officer) at intro and asks to start; an unknown code shows the chooser."""
     payload = (context.args or [""])[0]
-    entry = None
-    if survey.PAYLOAD_RE.match(payload):
-        async with context.sessions() as session:
-            entry = await survey.open_entry(session, payload)
-    if entry is None:
-        _ = await context.gettext(update)
+    if survey.PAYLOAD_RE.match(payload) is None:
+        payload = ""
+
+    async def resolve(session: AsyncSession) -> survey_press.Target | None:
+        return await survey_press.entry_target(session, payload) if payload else None
+
+    outcome = await _open_survey(update, context, resolve, missing=_unknown_code, edit=False)
+    if outcome == "missing":
         log.info("unknown or inactive survey payload in update %s", update.update_id)
-        lead = _("This QR code is not known or is no longer active.")
-        await _show_units(update, context, 0, lead, edit=False)
-        return
-    employee = entry.employee
-    # An officer who left keeps the poster usable; the answers are then not attributed.
-    employee_id = employee.id if employee is not None and employee.active else None
-    await _open_survey(
-        update, context, entry.service_id, employee_id=employee_id, entry_id=entry.id
-    )
 
 
 async def rate_a_service(update: Update, context: BotContext) -> None:
@@ -195,7 +205,8 @@ async def choose_service(update: Update, context: BotContext) -> None:
     service at intro (or resumes the open one) and asks to start."""
     service_id = int(context.match.group("service"))
     await common.answer_query(update)
-    await _open_survey(update, context, service_id, edit=True)
+    resolve = _chosen_service(service_id)
+    await _open_survey(update, context, resolve, missing=screens.gone_text, edit=True)
 
 
 HANDLERS: list[BaseHandler] = [

@@ -15,6 +15,7 @@ from scheduler.services import SERVICES_KEY, Services
 from storage import preferences
 from storage.crypto import pseudonym
 from storage.db import SessionFactory
+from storage.survey_names import NamesCache
 
 LANGUAGE_KEY = "language"
 # Typed input a person was asked for in ``user_data``, one at a time: a reply to a
@@ -97,6 +98,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def clock(self) -> Clock:
         return self.services.clock
+
+    @property
+    def survey_names(self) -> NamesCache:
+        """This process's cache of the survey screens' names (`storage.survey_names`)."""
+        return self.services.state.setdefault("survey_names", NamesCache())
 
     def user_key(self, update: Update) -> str:
         user = update.effective_user

@@ -19,15 +19,17 @@ the response was read (`view_of` turns a loaded `SurveyResponse` into one).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import survey_names
-from storage.survey import Move
-from storage.survey_models import DRAFT, SurveyResponse
+from storage.crypto import new_token
+from storage.models import Employee, Service
+from storage.survey import INTRO, Move
+from storage.survey_models import ABANDONED, DRAFT, SurveyEntry, SurveyResponse
 from storage.survey_names import Names, NamesCache
 
 _TABLE = SurveyResponse.__table__
@@ -156,6 +158,99 @@ async def stored(session: AsyncSession, cache: NamesCache, token: str) -> Survey
     ).first()
     if row is None:
         return None
+    return await _with_names(session, cache, row)
+
+
+# -- /start: the QR code's entry, the citizen's draft, a new draft ----------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a citizen asked to rate: a service, maybe an officer, maybe via a QR entry."""
+
+    service_id: int
+    service_name: str
+    employee_id: int | None = None
+    entry_id: int | None = None
+
+
+async def entry_target(session: AsyncSession, payload: str) -> Target | None:
+    """The active entry of an active service for a QR payload, in one SELECT; None if
+    there is none. An officer who left keeps the poster usable, unattributed."""
+    row = (
+        await session.execute(
+            select(
+                SurveyEntry.id,
+                SurveyEntry.service_id,
+                Service.name,
+                SurveyEntry.employee_id,
+                Employee.active,
+            )
+            .join(Service, Service.id == SurveyEntry.service_id)
+            .outerjoin(Employee, Employee.id == SurveyEntry.employee_id)
+            .where(SurveyEntry.payload == payload, SurveyEntry.active, Service.active)
+        )
+    ).first()
+    if row is None:
+        return None
+    entry_id, service_id, name, employee_id, employee_active = row
+    officer = employee_id if employee_id is not None and employee_active else None
+    return Target(service_id, name, officer, entry_id)
+
+
+async def latest_draft(
+    session: AsyncSession, cache: NamesCache, user_key: str
+) -> SurveyView | None:
+    """The citizen's open draft (there is at most one: a new one abandons the others)."""
+    row = (
+        await session.execute(
+            select(*_columns(), survey_names.version_column())
+            .where(_TABLE.c.user_key == user_key, _TABLE.c.status == DRAFT)
+            .order_by(_TABLE.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else await _with_names(session, cache, row)
+
+
+async def start(
+    session: AsyncSession,
+    cache: NamesCache,
+    target: Target,
+    *,
+    user_key: str,
+    language: str,
+    now: datetime,
+    local_date: date,
+    abandon_open: bool,
+) -> SurveyView:
+    """A new draft at the intro step as one ``INSERT … RETURNING``; with ``abandon_open``
+    (the caller saw an open draft) the citizen's other drafts are abandoned first."""
+    if abandon_open:
+        await session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.user_key == user_key, _TABLE.c.status == DRAFT)
+            .values(status=ABANDONED)
+        )
+    statement = (
+        insert(_TABLE)
+        .values(
+            token=new_token(9),
+            user_key=user_key,
+            service_id=target.service_id,
+            employee_id=target.employee_id,
+            entry_id=target.entry_id,
+            status=DRAFT,
+            step=INTRO,
+            language=language,
+            local_date=local_date,
+            started_at=now,
+            updated_at=now,
+            contact_ok=False,
+        )
+        .returning(*_columns(), survey_names.version_column())
+    )
+    row = (await session.execute(statement)).one()
     return await _with_names(session, cache, row)
 
 
