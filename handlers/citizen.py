@@ -61,7 +61,7 @@ async def _send_survey_message(
     chat_id = update.effective_chat.id
     sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
     async with context.sessions.begin() as session:
-        await survey.set_message_id(session, response.id, sent.message_id)
+        await survey_press.set_message_id(session, response.id, sent.message_id)
     if response.message_id != sent.message_id:
         await common.remove_keyboard(context, chat_id, response.message_id)
 
@@ -83,7 +83,7 @@ async def _show_in_place(update: Update, context: BotContext, response: SurveyVi
     if message is not None and message.message_id != response.message_id:
         # An older survey message was pressed: it is the survey message from now on.
         async with context.sessions.begin() as session:
-            await survey.set_message_id(session, response.id, message.message_id)
+            await survey_press.set_message_id(session, response.id, message.message_id)
         await common.remove_keyboard(context, update.effective_chat.id, response.message_id)
 
 

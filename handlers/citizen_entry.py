@@ -72,7 +72,7 @@ async def _start_or_resume(
         ):
             return Opening("resume", draft, target.service_name, previous)
         today = local_day(now, settings.tz)
-        submitted = await survey.submitted_on(session, key, target.service_id, today)
+        submitted = await survey_press.submitted_on(session, key, target.service_id, today)
         if submitted >= settings.survey_max_per_day:
             return Opening("limit", None, target.service_name, previous)
         new = await survey_press.start(
@@ -137,7 +137,7 @@ async def _show_opened(
     shown = await common.edit_or_send(update, text, markup, edit=edit)
     message_id = shown.message_id
     async with context.sessions.begin() as session:
-        await survey.set_message_id(session, draft.id, message_id)
+        await survey_press.set_message_id(session, draft.id, message_id)
     if opening.previous is not None and opening.previous != message_id:
         await common.remove_keyboard(context, update.effective_chat.id, opening.previous)
 

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Boolean, Integer, String, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import survey_names
+from storage import one_hop, survey_names
 from storage.crypto import new_token
 from storage.models import Employee, Service
 from storage.survey import INTRO, Move
-from storage.survey_models import ABANDONED, DRAFT, SurveyEntry, SurveyResponse
+from storage.survey_models import ABANDONED, DRAFT, SUBMITTED, SurveyEntry, SurveyResponse
 from storage.survey_names import Names, NamesCache
 
 _TABLE = SurveyResponse.__table__
@@ -102,19 +102,45 @@ def _columns() -> list[Any]:
     return [_TABLE.c[name] for name in _COLUMNS]
 
 
-def _view(values: dict[str, Any] | Row[Any], names: Names) -> SurveyView:
-    mapping = values if isinstance(values, dict) else values._mapping
-    fields = {name: mapping[name] for name in _COLUMNS}
+# What a statement returning a response gives back: its columns, then the roster version.
+_RESULT_TYPES = [*(column.type for column in _columns()), Integer()]
+
+
+def _view(values: dict[str, Any], names: Names) -> SurveyView:
+    fields = {name: values[name] for name in _COLUMNS}
     fields["contact_ok"] = bool(fields["contact_ok"])
     return SurveyView(
         **fields, service_name=names.service, unit_name=names.unit, officer_name=names.officer
     )
 
 
-async def _with_names(session: AsyncSession, cache: NamesCache, row: Row[Any]) -> SurveyView:
-    cache.observe(row.roster_version)
-    names = await survey_names.load(session, cache, row.service_id, row.employee_id)
-    return _view(row, names)
+async def _one_view(
+    session: AsyncSession, cache: NamesCache, rows: list[tuple[Any, ...]]
+) -> SurveyView | None:
+    """The response a statement returned (with the roster version last), with its names."""
+    if not rows:
+        return None
+    values = dict(zip(_COLUMNS, rows[0], strict=False))
+    cache.observe(rows[0][-1])
+    names = await survey_names.load(session, cache, values["service_id"], values["employee_id"])
+    return _view(values, names)
+
+
+def _press_statement(written: tuple[str, ...], any_step: bool) -> Any:
+    conditions = [
+        _TABLE.c.token == bindparam("p_token"),
+        _TABLE.c.user_key == bindparam("p_user_key"),
+        _TABLE.c.status == DRAFT,
+        _TABLE.c.updated_at >= bindparam("p_fresh_since"),
+    ]
+    if not any_step:
+        conditions.append(_TABLE.c.step == bindparam("p_at_step"))
+    return (
+        update(_TABLE)
+        .where(*conditions)
+        .values({name: bindparam(f"v_{name}", type_=_TABLE.c[name].type) for name in written})
+        .returning(*_columns(), survey_names.version_column())
+    )
 
 
 async def press(
@@ -129,36 +155,51 @@ async def press(
 ) -> SurveyView | None:
     """Write ``move`` if the citizen's live draft ``token`` is where it says; the response
     as written, or None when nothing matched (then `stored` says why)."""
-    conditions = [
-        _TABLE.c.token == token,
-        _TABLE.c.user_key == user_key,
-        _TABLE.c.status == DRAFT,
-        _TABLE.c.updated_at >= now - timedelta(hours=ttl_hours),
-    ]
-    if move.at_step is not None:
-        conditions.append(_TABLE.c.step == move.at_step)
-    statement = (
-        update(_TABLE)
-        .where(*conditions)
-        .values(**move.written(now))
-        .returning(*_columns(), survey_names.version_column())
+    values = move.written(now)
+    written = tuple(sorted(values))
+    any_step = move.at_step is None
+    params = {f"v_{name}": value for name, value in values.items()}
+    params.update(
+        p_token=token, p_user_key=user_key, p_fresh_since=now - timedelta(hours=ttl_hours)
     )
-    row = (await session.execute(statement)).first()
-    if row is None:
-        return None
-    return await _with_names(session, cache, row)
+    if not any_step:
+        params["p_at_step"] = move.at_step
+    rows = await one_hop.fetch(
+        session,
+        ("survey.press", written, any_step),
+        lambda: _press_statement(written, any_step),
+        params,
+        _RESULT_TYPES,
+    )
+    return await _one_view(session, cache, rows)
 
 
 async def stored(session: AsyncSession, cache: NamesCache, token: str) -> SurveyView | None:
     """The response ``token`` as stored (any status, any citizen), else None."""
-    row = (
-        await session.execute(
-            select(*_columns(), survey_names.version_column()).where(_TABLE.c.token == token)
-        )
-    ).first()
-    if row is None:
-        return None
-    return await _with_names(session, cache, row)
+    rows = await one_hop.fetch(
+        session,
+        "survey.stored",
+        lambda: select(*_columns(), survey_names.version_column()).where(
+            _TABLE.c.token == bindparam("p_token")
+        ),
+        {"p_token": token},
+        _RESULT_TYPES,
+    )
+    return await _one_view(session, cache, rows)
+
+
+async def set_message_id(session: AsyncSession, response_id: int, message_id: int) -> None:
+    """Remember which message shows the survey (it is edited step after step)."""
+    await one_hop.fetch(
+        session,
+        "survey.set_message_id",
+        lambda: (
+            update(_TABLE)
+            .where(_TABLE.c.id == bindparam("p_response_id"))
+            .values(message_id=bindparam("p_message_id"))
+        ),
+        {"p_response_id": response_id, "p_message_id": message_id},
+    )
 
 
 # -- /start: the QR code's entry, the citizen's draft, a new draft ----------------------
@@ -174,26 +215,34 @@ class Target:
     entry_id: int | None = None
 
 
+def _entry_statement() -> Any:
+    return (
+        select(
+            SurveyEntry.id,
+            SurveyEntry.service_id,
+            Service.name,
+            SurveyEntry.employee_id,
+            Employee.active,
+        )
+        .join(Service, Service.id == SurveyEntry.service_id)
+        .outerjoin(Employee, Employee.id == SurveyEntry.employee_id)
+        .where(SurveyEntry.payload == bindparam("p_payload"), SurveyEntry.active, Service.active)
+    )
+
+
 async def entry_target(session: AsyncSession, payload: str) -> Target | None:
     """The active entry of an active service for a QR payload, in one SELECT; None if
     there is none. An officer who left keeps the poster usable, unattributed."""
-    row = (
-        await session.execute(
-            select(
-                SurveyEntry.id,
-                SurveyEntry.service_id,
-                Service.name,
-                SurveyEntry.employee_id,
-                Employee.active,
-            )
-            .join(Service, Service.id == SurveyEntry.service_id)
-            .outerjoin(Employee, Employee.id == SurveyEntry.employee_id)
-            .where(SurveyEntry.payload == payload, SurveyEntry.active, Service.active)
-        )
-    ).first()
-    if row is None:
+    rows = await one_hop.fetch(
+        session,
+        "survey.entry",
+        _entry_statement,
+        {"p_payload": payload},
+        [Integer(), Integer(), String(), Integer(), Boolean()],
+    )
+    if not rows:
         return None
-    entry_id, service_id, name, employee_id, employee_active = row
+    entry_id, service_id, name, employee_id, employee_active = rows[0]
     officer = employee_id if employee_id is not None and employee_active else None
     return Target(service_id, name, officer, entry_id)
 
@@ -202,15 +251,68 @@ async def latest_draft(
     session: AsyncSession, cache: NamesCache, user_key: str
 ) -> SurveyView | None:
     """The citizen's open draft (there is at most one: a new one abandons the others)."""
-    row = (
-        await session.execute(
+    rows = await one_hop.fetch(
+        session,
+        "survey.latest_draft",
+        lambda: (
             select(*_columns(), survey_names.version_column())
-            .where(_TABLE.c.user_key == user_key, _TABLE.c.status == DRAFT)
+            .where(_TABLE.c.user_key == bindparam("p_user_key"), _TABLE.c.status == DRAFT)
             .order_by(_TABLE.c.id.desc())
             .limit(1)
+        ),
+        {"p_user_key": user_key},
+        _RESULT_TYPES,
+    )
+    return await _one_view(session, cache, rows)
+
+
+async def submitted_on(
+    session: AsyncSession, user_key: str, service_id: int, local_date: date
+) -> int:
+    """How many surveys this citizen submitted for this service on that local day."""
+    rows = await one_hop.fetch(
+        session,
+        "survey.submitted_on",
+        lambda: (
+            select(func.count())
+            .select_from(_TABLE)
+            .where(
+                _TABLE.c.user_key == bindparam("p_user_key"),
+                _TABLE.c.service_id == bindparam("p_service_id"),
+                _TABLE.c.local_date == bindparam("p_local_date"),
+                _TABLE.c.status == SUBMITTED,
+            )
+        ),
+        {"p_user_key": user_key, "p_service_id": service_id, "p_local_date": local_date},
+        [Integer()],
+    )
+    return int(rows[0][0] or 0)
+
+
+def _insert_statement() -> Any:
+    names = (
+        "token",
+        "user_key",
+        "service_id",
+        "employee_id",
+        "entry_id",
+        "language",
+        "local_date",
+        "started_at",
+        "updated_at",
+    )
+    return (
+        insert(_TABLE)
+        .values(
+            {
+                **{name: bindparam(f"p_{name}", type_=_TABLE.c[name].type) for name in names},
+                "status": DRAFT,
+                "step": INTRO,
+                "contact_ok": False,
+            }
         )
-    ).first()
-    return None if row is None else await _with_names(session, cache, row)
+        .returning(*_columns(), survey_names.version_column())
+    )
 
 
 async def start(
@@ -227,31 +329,32 @@ async def start(
     """A new draft at the intro step as one ``INSERT … RETURNING``; with ``abandon_open``
     (the caller saw an open draft) the citizen's other drafts are abandoned first."""
     if abandon_open:
-        await session.execute(
-            update(_TABLE)
-            .where(_TABLE.c.user_key == user_key, _TABLE.c.status == DRAFT)
-            .values(status=ABANDONED)
+        await one_hop.fetch(
+            session,
+            "survey.abandon_open",
+            lambda: (
+                update(_TABLE)
+                .where(_TABLE.c.user_key == bindparam("p_user_key"), _TABLE.c.status == DRAFT)
+                .values(status=ABANDONED)
+            ),
+            {"p_user_key": user_key},
         )
-    statement = (
-        insert(_TABLE)
-        .values(
-            token=new_token(9),
-            user_key=user_key,
-            service_id=target.service_id,
-            employee_id=target.employee_id,
-            entry_id=target.entry_id,
-            status=DRAFT,
-            step=INTRO,
-            language=language,
-            local_date=local_date,
-            started_at=now,
-            updated_at=now,
-            contact_ok=False,
-        )
-        .returning(*_columns(), survey_names.version_column())
-    )
-    row = (await session.execute(statement)).one()
-    return await _with_names(session, cache, row)
+    values = {
+        "token": new_token(9),
+        "user_key": user_key,
+        "service_id": target.service_id,
+        "employee_id": target.employee_id,
+        "entry_id": target.entry_id,
+        "language": language,
+        "local_date": local_date,
+        "started_at": now,
+        "updated_at": now,
+    }
+    params = {f"p_{name}": value for name, value in values.items()}
+    rows = await one_hop.fetch(session, "survey.start", _insert_statement, params, _RESULT_TYPES)
+    view = await _one_view(session, cache, rows)
+    assert view is not None
+    return view
 
 
 def view_of(response: SurveyResponse) -> SurveyView:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from bot.app import BotApplication
 from bot.core.settings import Settings
@@ -85,6 +85,14 @@ async def test_a_press_writes_and_returns_the_next_screen(db: SessionFactory, ro
     assert view.officer_name == "Budi Santoso"
     view = await _press(db, NamesCache(), token, survey.answer_move("U1", 3), now=later)
     assert view is not None and (view.step, view.u1) == ("U2", 3)
+    # Written exactly as the ORM writes times (SQLite compares them as text).
+    async with db() as session:
+        started, updated = (
+            await session.execute(text("SELECT started_at, updated_at FROM survey_responses"))
+        ).one()
+    assert type(started) is type(updated)
+    if isinstance(started, str):
+        assert len(started) == len(updated) and updated > started
 
 
 @pytest.mark.parametrize("case", ["token", "citizen", "step", "expired", "closed", "submitted"])
