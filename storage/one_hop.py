@@ -79,10 +79,11 @@ async def fetch(
     result_types: Sequence[TypeEngine[Any]] = (),
 ) -> list[tuple[Any, ...]]:
     """Run the statement ``build`` makes (one per ``key``) with ``params``; its rows as
-    tuples, each value converted by the matching entry of ``result_types``."""
+    tuples, each value converted by the matching entry of ``result_types`` (one per
+    column; none for a statement that returns no rows)."""
     if not _uses_aiosqlite(session):
         result = await session.execute(build(), dict(params))
-        return [tuple(row) for row in result] if result.returns_rows else []
+        return [tuple(row) for row in result] if result_types else []
     plan = _plan(session.get_bind().dialect, key, build, result_types)
     arguments = []
     for name, process, default in plan.binds:
