@@ -10,7 +10,10 @@ A citizen (`Citizen.run`) sends ``/start <payload>``, then presses the buttons
 of its script one after another, each after an optional think time, waiting for
 the bot's answer (the edit, or a new message, in its chat) before the next
 press. Latency is measured in this process from the moment the update is
-offered to ``getUpdates`` to the moment the server receives that answer.
+offered to ``getUpdates`` to the moment the server receives that answer. In
+the burst run the citizens share a ``wave`` (an `asyncio.Barrier`): each press
+waits until every citizen has its answer to the previous one, then all press
+in the same instant.
 """
 
 from __future__ import annotations
@@ -133,6 +136,9 @@ class Citizen:
     think: float  # mean seconds between seeing a question and pressing (0: none)
     rng: random.Random
     answer_timeout: float = 60.0
+    # The burst run: every press waits here until all citizens are at the same step,
+    # then all press at once (one synchronised wave per step).
+    wave: asyncio.Barrier | None = None
     latencies: list[float] = field(default_factory=list)
     start_latency: float | None = None
     done_at: float | None = None
@@ -173,10 +179,23 @@ class Citizen:
         return chosen[0]
 
     async def _pause(self) -> None:
+        if self.wave is not None:
+            try:
+                await self.wave.wait()
+            except asyncio.BrokenBarrierError:
+                raise SurveyFailed(f"user {self.user_id}: another citizen failed") from None
         if self.think > 0:
             await asyncio.sleep(self.rng.uniform(0.5 * self.think, 1.5 * self.think))
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        except BaseException:
+            if self.wave is not None:
+                await self.wave.abort()  # the others stop waiting for this one
+            raise
+
+    async def _run(self) -> None:
         message = {
             "message_id": 1,
             "date": int(time.time()),

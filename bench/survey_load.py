@@ -9,6 +9,9 @@ runs in its own process, started as a user starts it: ``ulasan run`` with its
 settings in the environment and a SQLite file database (seeded with the CLI from
 ``examples/``, QR payload from ``ulasan qr --format json``). The floor is
 ``bench/floor_bot.py``, a minimal PTB application driven the same way.
+``--http-client aiohttp|httpx`` sets the project bot's ``TELEGRAM_HTTP_CLIENT``
+(the floors always keep PTB's default httpx request: they are the reference),
+for an A/B of the HTTP client in one session.
 
 Each citizen sends ``/start <payload>`` and presses 16 buttons (Mulai, nine
 answers, Lewati × 6 for the comment, the four profile steps and consent): 17
@@ -26,6 +29,12 @@ process and a fresh copy of the seeded database:
 * ``paced + reminders`` (project only): the same while the outbox sender of the
   bot process delivers 5,000 queued reminders (rows inserted before the bot
   starts; the load begins once the sender is sending).
+* ``burst`` (issue 22): 150 citizens, always all at the same step, press at the
+  same instant: after ``/start`` (all at once) each of the 16 presses is one
+  synchronised wave (`asyncio.Barrier`: a wave starts once every citizen has
+  its answer to the previous one). Figures: p95 and slowest press→answer over
+  all 2,400 presses (the goal: p95 under 1 s), and, for the project, that
+  150/150 surveys were counted exactly once (the database check below).
 
 Figures: completed surveys per second (citizens / time from the first update
 to the last closing message); latency from a button press (the update offered
@@ -78,6 +87,7 @@ GOAL_THROUGHPUT_RATIO = 0.6  # saturated surveys/s, to the bare floor's
 GOAL_P95_MS = 250.0
 GOAL_PEAK_MB = 150.0
 GOAL_REMINDER_P95_RATIO = 1.2
+GOAL_BURST_P95_MS = 1000.0
 
 
 @dataclass
@@ -85,10 +95,11 @@ class Size:
     citizens: int
     reminders: int
     think: float
+    burst: int  # citizens of the burst run
 
 
-FULL = Size(citizens=200, reminders=5000, think=3.0)
-QUICK = Size(citizens=10, reminders=100, think=0.2)
+FULL = Size(citizens=200, reminders=5000, think=3.0, burst=150)
+QUICK = Size(citizens=10, reminders=100, think=0.2, burst=10)
 
 
 def log(text: str) -> None:
@@ -113,7 +124,7 @@ def memory_kb(pid: int) -> dict[str, int]:
     return values
 
 
-def bot_env(workdir: Path, base_url: str) -> dict[str, str]:
+def bot_env(workdir: Path, base_url: str, http_client: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
     env.update(
         BOT_TOKEN=TOKEN,
@@ -125,6 +136,8 @@ def bot_env(workdir: Path, base_url: str) -> dict[str, str]:
         SECRET_KEY=SECRET,
         PYTHONUNBUFFERED="1",
     )
+    if http_client:
+        env["TELEGRAM_HTTP_CLIENT"] = http_client
     return env
 
 
@@ -257,19 +270,22 @@ async def run_once(
     template: Path,
     workdir: Path,
     profile: bool,
+    burst: bool = False,
+    http_client: str | None = None,
 ) -> dict[str, Any]:
     rundir = workdir / name.replace(" ", "-").replace("+", "")
     rundir.mkdir()
     database = rundir / "ulasan.db"
     floor = bot != "project"
+    count = size.burst if burst else size.citizens
     api = bench_api()
-    phones = Phones(api, tracked_from=USER_BASE, tracked_to=USER_BASE + size.citizens)
+    phones = Phones(api, tracked_from=USER_BASE, tracked_to=USER_BASE + count)
     await api.start()
     if not floor:
         shutil.copy(template, database)
         if reminders:
             await queue_reminders(database, reminders)
-    env = bot_env(rundir, api.base_url)
+    env = bot_env(rundir, api.base_url, None if floor else http_client)
     if floor:
         command = [sys.executable, "-m", "bench.floor_bot", "--token", TOKEN]
         command += ["--base-url", api.base_url]
@@ -294,11 +310,14 @@ async def run_once(
         await asyncio.sleep(0.5)
 
         rng = random.Random(7)
-        scores = {USER_BASE + n: answers(rng) for n in range(size.citizens)}
+        scores = {USER_BASE + n: answers(rng) for n in range(count)}
+        wave = asyncio.Barrier(count) if burst else None
         citizens = [
             Citizen(phones, user_id, payload, survey_script(s), think, random.Random(user_id))
             for user_id, s in scores.items()
         ]
+        for citizen in citizens:
+            citizen.wave = wave
         sends_before = len(phones.other_sends)
         load_before = os.getloadavg()[0]
         driver_before = time.process_time()
@@ -322,12 +341,13 @@ async def run_once(
     completed = [c for c in citizens if c.done_at is not None]
     latencies = [x for c in completed for x in c.latencies]
     last = max((c.done_at for c in completed if c.done_at), default=finished)
-    updates = size.citizens * UPDATES_PER_SURVEY
+    updates = count * UPDATES_PER_SURVEY
     log_text = (rundir / "bot.log").read_text(errors="replace")
     result: dict[str, Any] = {
         "run": name,
         "bot": bot,
-        "citizens": size.citizens,
+        "http_client": "httpx" if floor else (http_client or "default"),
+        "citizens": count,
         "think_seconds_mean": think,
         "completed": len(completed),
         "failures": failures[:5],
@@ -408,7 +428,9 @@ def describe(result: dict[str, Any]) -> str:
     return text
 
 
-async def run_all(size: Size, only: str | None, profile: bool) -> dict[str, Any]:
+async def run_all(
+    size: Size, only: str | None, profile: bool, http_client: str | None = None
+) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="ulasan-bench-survey-"))
     try:
         seeddir = workdir / "seed"
@@ -424,6 +446,9 @@ async def run_all(size: Size, only: str | None, profile: bool) -> dict[str, Any]
             ("work floor paced", "work floor", size.think, 0),
             ("project paced", "project", size.think, 0),
             ("project paced + reminders", "project", size.think, size.reminders),
+            ("floor burst", "floor", 0.0, 0),
+            ("work floor burst", "work floor", 0.0, 0),
+            ("project burst", "project", 0.0, 0),
         ]
         runs: dict[str, dict[str, Any]] = {}
         keep = profile
@@ -436,6 +461,8 @@ async def run_all(size: Size, only: str | None, profile: bool) -> dict[str, Any]
                 think=think,
                 reminders=reminders,
                 profile=profile and bot == "project",
+                burst=name.endswith("burst"),
+                http_client=http_client,
                 **common,  # type: ignore[arg-type]
             )
             runs[name] = result
@@ -462,6 +489,7 @@ def judge(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     throughput = sat_project["surveys_per_second"] / sat_floor["surveys_per_second"]
     p95_ratio = loaded["latency_ms"]["p95"] / project["latency_ms"]["p95"]
     peak = max(r["peak_memory_mb"] for r in runs.values() if r["bot"] == "project")
+    burst = runs["project burst"]
     db_ok = all(r["database"]["ok"] for r in runs.values() if "database" in r)
     return {
         "cost_ratio_paced": round(cost_ratio, 2),
@@ -489,6 +517,10 @@ def judge(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
             f"p95 under reminders <= {GOAL_REMINDER_P95_RATIO}x idle": (
                 p95_ratio <= GOAL_REMINDER_P95_RATIO
             ),
+            f"{burst['citizens']} citizens pressing at once: p95 < {GOAL_BURST_P95_MS:.0f} ms, "
+            "every survey counted once": (
+                burst["latency_ms"]["p95"] < GOAL_BURST_P95_MS and burst["database"]["ok"]
+            ),
         },
     }
 
@@ -497,13 +529,15 @@ def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     profile = "--profile" in argv  # the project's runs under pyinstrument (slower)
     only = argv[argv.index("--only") + 1] if "--only" in argv else None  # runs whose name has it
+    # The project bot's TELEGRAM_HTTP_CLIENT (aiohttp or httpx); the floors keep PTB's default.
+    http_client = argv[argv.index("--http-client") + 1] if "--http-client" in argv else None
     size = QUICK if quick else FULL
     log(
         f"survey load: {size.citizens} citizens x {UPDATES_PER_SURVEY} updates, think "
         f"{size.think} s (paced), {size.reminders} reminders; {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}"
     )
-    runs = asyncio.run(run_all(size, only, profile))
+    runs = asyncio.run(run_all(size, only, profile, http_client))
     if only is not None:
         return 0
     verdict = judge(runs)
@@ -524,6 +558,14 @@ def main(argv: list[str]) -> int:
         f"({runs['project paced + reminders']['latency_ms']['p95']:.1f} / "
         f"{project['latency_ms']['p95']:.1f} ms)"
     )
+    log(
+        "  burst p95 / slowest press->answer (ms): "
+        + "; ".join(
+            f"{bot} {runs[f'{bot} burst']['latency_ms']['p95']:.0f} / "
+            f"{runs[f'{bot} burst']['latency_ms']['max']:.0f}"
+            for bot in ("project", "work floor", "floor")
+        )
+    )
     for goal, met in verdict["goals"].items():
         log(f"  goal {goal}: {'met' if met else 'MISSED'}")
     if quick:
@@ -538,6 +580,7 @@ def main(argv: list[str]) -> int:
             "platform": platform.platform(),
         },
         "size": size.__dict__,
+        "http_client": http_client or "default",
         "runs": runs,
         **verdict,
     }

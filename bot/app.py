@@ -15,7 +15,8 @@ from bot.core.settings import Settings
 from bot.processor import PerChatUpdateProcessor
 from handlers.context import BotContext
 from handlers.registry import register
-from scheduler.reply_request import RetryingRequest
+from scheduler.aiohttp_request import telegram_request
+from scheduler.reply_request import retrying_request
 from scheduler.runner import JobRunner
 from scheduler.scoring.calibration_vignettes import CalibrationSetError, read_set, set_files
 from scheduler.sender import OutboxSender, Reachability
@@ -52,17 +53,22 @@ def build_application(
     """Build a ready-to-start Application with its services (opened in post_init)."""
     clock = clock or SystemClock()
     # Replies retry within a short budget; getUpdates and the outbox sender have requests
-    # of their own (scheduler/reply_request.py says why).
-    request = RetryingRequest(
+    # of their own (scheduler/reply_request.py says why), all on TELEGRAM_HTTP_CLIENT.
+    request = retrying_request(
+        settings.telegram_http_client,
         budget=settings.reply_retry_seconds,
         clock=clock,
         connection_pool_size=256,  # PTB's default for the Application's bot
         read_timeout=settings.reply_timeout_seconds,
     )
+    # PTB's default for getUpdates: one connection; the long poll's time is added to
+    # the read timeout by PTB itself.
+    updates_request = telegram_request(settings.telegram_http_client, connection_pool_size=1)
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.token())
         .request(request)
+        .get_updates_request(updates_request)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_file_url)
         .context_types(ContextTypes(context=BotContext))

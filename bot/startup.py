@@ -30,17 +30,21 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
+import aiohttp
 import httpx
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.app import BotApplication, build_application, close_resources, open_resources
 from bot.core.settings import Settings
+from scheduler.aiohttp_request import telegram_request
 
 log = logging.getLogger("ulasan.startup")
 
 FIRST_WAIT = 1.0
 LONGEST_WAIT = 60.0
+
+_PROXY_ERRORS = (httpx.ProxyError, aiohttp.ClientProxyConnectionError, aiohttp.ClientHttpProxyError)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -68,9 +72,9 @@ def describe_failure(exc: BaseException, base_url: str) -> str:
     proxy = proxy_for(base_url)
     via = f" through the proxy {_without_password(proxy)}" if proxy else ""
     cause = _http_cause(exc)
-    if isinstance(exc, TimedOut) or isinstance(cause, httpx.TimeoutException):
+    if isinstance(exc, TimedOut) or isinstance(cause, httpx.TimeoutException | TimeoutError):
         return f"cannot reach {host}{via}: no answer in time (network down or blocked?)"
-    if isinstance(cause, httpx.ProxyError) or (proxy and cause is not None):
+    if isinstance(cause, _PROXY_ERRORS) or (proxy and cause is not None):
         return f"cannot reach {host}{via}: the proxy refused or failed ({_reason(cause)})"
     if cause is not None:
         return f"cannot reach {host}{via}: {_reason(cause)}"
@@ -82,10 +86,11 @@ def describe_failure(exc: BaseException, base_url: str) -> str:
 
 
 def _http_cause(exc: BaseException) -> BaseException | None:
-    """The HTTP client's own error behind a python-telegram-bot error, if any."""
+    """The HTTP client's own error (aiohttp or httpx, TELEGRAM_HTTP_CLIENT) behind a
+    python-telegram-bot error, if any."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, httpx.HTTPError):
+        if isinstance(seen, aiohttp.ClientError | httpx.HTTPError):
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
@@ -161,6 +166,9 @@ async def stop(application: BotApplication) -> None:
     if application.running:
         await application.stop()
     await application.shutdown()
+    # A start that failed (a rejected token) left the Application uninitialised, so its
+    # shutdown skipped the Bot, whose HTTP sessions getMe had opened: close them too.
+    await application.bot.shutdown()
     await close_resources(application)
 
 
@@ -210,5 +218,7 @@ async def ask_telegram(settings: Settings) -> str:
     """getMe once with BOT_TOKEN: the bot's username, or raise (see `describe_failure`)."""
     from telegram import Bot
 
-    async with Bot(settings.token(), base_url=settings.telegram_base_url) as bot:
+    # The bot's own HTTP client, so the check meets the network as the bot will.
+    request = telegram_request(settings.telegram_http_client)
+    async with Bot(settings.token(), base_url=settings.telegram_base_url, request=request) as bot:
         return bot.username

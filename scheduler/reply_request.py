@@ -11,8 +11,11 @@ the person's next press lands on a screen that never changed.
 Why this layer. python-telegram-bot hands every Bot API call, whatever the
 method, to one `BaseRequest.do_request(url, method, request_data, timeouts)`
 that returns the HTTP status and body, or raises `TimedOut` / `NetworkError`
-with the httpx exception as its cause (PTB's own source,
-``telegram/request/_httpxrequest.py``); `BaseRequest.post` turns the status
+with the HTTP client's exception as its cause (PTB's own
+``telegram/request/_httpxrequest.py`` does so, and so does the bot's client on
+aiohttp, ``scheduler/aiohttp_request.py``; the retries are the same on either,
+`retrying_request` picks the one ``TELEGRAM_HTTP_CLIENT`` names);
+`BaseRequest.post` turns the status
 into PTB's exceptions only afterwards. Here, and only here, everything needed
 is in view at once: the API method (the last part of the URL), the status
 (5xx, 429), the 429's ``retry_after`` in the body, and whether a failure
@@ -32,7 +35,8 @@ What is retried, within ``REPLY_RETRY_SECONDS`` (the budget; a person is
 waiting, so a few seconds) counted from the first failure of the update:
 
 * **5xx** and failures before the request left (connect error, connect or
-  pool timeout): always, with a short backoff (0.25 s doubling, at most 2 s);
+  pool timeout, a proxy's refusal: `scheduler.aiohttp_request.NOT_SENT`):
+  always, with a short backoff (0.25 s doubling, at most 2 s);
 * **429**: after exactly ``retry_after`` when that fits the rest of the
   budget; at once given up when it does not (PTB then raises `RetryAfter`);
 * **a read timeout or a dropped connection** (the call may have reached
@@ -68,9 +72,10 @@ from typing import Any
 
 import httpx
 from telegram.error import NetworkError, TelegramError, TimedOut
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.core.clock import Clock
+from scheduler.aiohttp_request import NOT_SENT, AiohttpRequest, HttpClient
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +85,8 @@ MAX_BACKOFF = 2.0
 NEW_MESSAGE_PREFIXES = ("send", "copy", "forward")
 _NOT_MODIFIED = b"message is not modified"
 _SUCCESS = b'{"ok": true, "result": true}'
-# Failures raised before anything reached the server.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Causes of failures raised before anything reached the server, on either client.
+_NOT_SENT = (*NOT_SENT, httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass
@@ -120,8 +125,9 @@ class _Attempts:
         return self.method.startswith(NEW_MESSAGE_PREFIXES)
 
 
-class RetryingRequest(HTTPXRequest):
-    """`HTTPXRequest` that retries a reply within a short budget (see the module doc)."""
+class _Retries(BaseRequest):
+    """Retries a reply within a short budget (see the module doc), around the
+    ``do_request`` of the HTTP client it is mixed into."""
 
     def __init__(self, *, budget: float, clock: Clock, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -133,10 +139,10 @@ class RetryingRequest(HTTPXRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        write_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        connect_timeout: Any = HTTPXRequest.DEFAULT_NONE,
-        pool_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         attempts = _Attempts(url.rsplit("/", 1)[-1], _window.get() or _Window())
         while True:
@@ -200,6 +206,23 @@ class RetryingRequest(HTTPXRequest):
         attempts.backoff = min(attempts.backoff * 2, MAX_BACKOFF)
         log.info("%s failed (%s); trying again in %.2f s", attempts.method, why, wait)
         return True
+
+
+class RetryingRequest(_Retries, AiohttpRequest):
+    """The replies' request on aiohttp (``TELEGRAM_HTTP_CLIENT=aiohttp``, the default)."""
+
+
+class RetryingHTTPXRequest(_Retries, HTTPXRequest):
+    """The same on python-telegram-bot's default httpx client (``TELEGRAM_HTTP_CLIENT=httpx``)."""
+
+
+def retrying_request(
+    client: HttpClient, *, budget: float, clock: Clock, **kwargs: Any
+) -> RetryingRequest | RetryingHTTPXRequest:
+    """The replies' request on ``client`` (``TELEGRAM_HTTP_CLIENT``)."""
+    if client == "httpx":
+        return RetryingHTTPXRequest(budget=budget, clock=clock, **kwargs)
+    return RetryingRequest(budget=budget, clock=clock, **kwargs)
 
 
 def _retry_after(payload: bytes) -> float | None:

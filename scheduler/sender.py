@@ -97,11 +97,11 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Settings
+from scheduler.aiohttp_request import telegram_request
 from storage import outbox
 from storage.db import SessionFactory
 from storage.outbox_models import OutboxMessage
@@ -285,8 +285,10 @@ def keyboard(buttons: Iterable[Iterable[dict[str, str]]] | None) -> InlineKeyboa
 
 
 def build_bot(settings: Settings) -> Bot:
-    """The sender's own Bot: its own HTTP connection pool, apart from the Application's."""
-    request = HTTPXRequest(
+    """The sender's own Bot: its own HTTP connection pool, apart from the Application's,
+    on TELEGRAM_HTTP_CLIENT."""
+    request = telegram_request(
+        settings.telegram_http_client,
         connection_pool_size=4,
         connect_timeout=5.0,
         read_timeout=10.0,
@@ -299,7 +301,7 @@ def build_bot(settings: Settings) -> Bot:
         base_url=settings.telegram_base_url,
         base_file_url=settings.telegram_file_url,
         request=request,
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        get_updates_request=telegram_request(settings.telegram_http_client, connection_pool_size=1),
     )
 
 

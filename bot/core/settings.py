@@ -243,6 +243,11 @@ class Settings:
     # retried after Telegram fails, and how long one attempt waits for Telegram's answer.
     reply_retry_seconds: float = _setting(6.0, v.number(ge=0, le=60))
     reply_timeout_seconds: float = _setting(5.0, v.number(ge=0.2, le=60))
+    # The HTTP client to the Bot API (scheduler/aiohttp_request.py): aiohttp, or
+    # python-telegram-bot's default httpx as a fallback.
+    telegram_http_client: Literal["aiohttp", "httpx"] = _setting(
+        "aiohttp", v.choice("aiohttp", "httpx", before=lambda text: text.strip().lower())
+    )
     # Binding confirmations (storage/confirmations.py): how long a "Yes" button stays valid.
     confirmation_ttl_minutes: int = _setting(10, v.whole(ge=1, le=1440))
     # Scheduled jobs: cron expressions (minute hour day month weekday) in TIMEZONE.
