@@ -5,7 +5,8 @@ python-telegram-bot sends every Bot API call through one `telegram.request.BaseR
 default, `HTTPXRequest`, was about 45 % of the bot's CPU per survey press
 (BENCHMARKS.md, issue 22). `AiohttpRequest` is the same interface on aiohttp
 (already a dependency: the webhook server and the tests' fake Bot API use it),
-which costs about half as much per call. It is a drop-in for `HTTPXRequest`:
+which costs about 0.4× the CPU per call (``bench/http_calls.py``: 0.69 against
+1.69 ms; the survey benchmark's A/B in BENCHMARKS.md). It is a drop-in for `HTTPXRequest`:
 the same constructor arguments that the project uses, the same behaviour
 towards PTB:
 
@@ -161,7 +162,7 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as exc:  # aiohttp's connect/read timeouts are TimeoutErrors too
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {_reason(exc)}") from exc
         finally:
             self._slots.release()
 
@@ -203,6 +204,13 @@ def telegram_request(client: HttpClient, **kwargs: Any) -> BaseRequest:
     if client == "httpx":
         return HTTPXRequest(**kwargs)
     return AiohttpRequest(**kwargs)
+
+
+def _reason(exc: aiohttp.ClientError) -> str:
+    """The error without the request's URL (it carries the token) where aiohttp adds it."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"{exc.status}, {exc.message}"
+    return str(exc)
 
 
 def _sum(*parts: float | None) -> float | None:

@@ -10,7 +10,7 @@ service installs, and `redact` does the same for the CLI's one-line errors.
 Anything shaped like a token is replaced, not only the configured one, so a
 mistyped or old token in an error is hidden too.
 
-The libraries' own records (``telegram.*``, ``httpx``) are kept to one line:
+The libraries' own records (``telegram.*``, ``httpx``, ``aiohttp``) are kept to one line:
 `LibraryOneLiner` drops their tracebacks (a proxy's error page makes
 python-telegram-bot log one per failed request); what failed and why is in the
 message, and our own lines (bot/startup.py) say what it means.
@@ -48,9 +48,9 @@ class RedactingFormatter(logging.Formatter):
 
 
 class LibraryOneLiner(logging.Filter):
-    """The records of python-telegram-bot and httpx as one line: no traceback."""
+    """The records of python-telegram-bot and its HTTP clients as one line: no traceback."""
 
-    PREFIXES = ("telegram", "httpx", "httpcore")
+    PREFIXES = ("telegram", "httpx", "httpcore", "aiohttp")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.split(".")[0] in self.PREFIXES and record.exc_info:
