@@ -207,7 +207,7 @@ async def skip_step(update: Update, context: BotContext) -> None:
         await _invalid(update, context)
         return
     if step == survey.CONTACT:  # skipping consent submits without a chat id
-        move = survey.submit_move(contact_chat_id=None)
+        move = survey.submit_move(contact_chat_id=None, tz=context.settings.tz)
     else:
         move = survey.skip_move(step)
     await _press(update, context, move)
@@ -217,7 +217,9 @@ async def consent_to_contact(update: Update, context: BotContext) -> None:
     """``sv:<token>:c:yes`` at contact: stores the chat id with the consent, submits,
     and shows the thank-you summary."""
     chat_id = update.effective_chat.id
-    await _press(update, context, survey.submit_move(contact_chat_id=chat_id))
+    await _press(
+        update, context, survey.submit_move(contact_chat_id=chat_id, tz=context.settings.tz)
+    )
 
 
 async def go_back(update: Update, context: BotContext) -> None:

@@ -27,7 +27,10 @@ Two bookkeeping tables serve the incremental run: ``skm_rollup_retractions``
 (filled by database triggers when a rolled-up response is deleted or its
 counted columns change, so that the next run can subtract it) and
 ``skm_rollup_service_units`` (the service → unit mapping the unit rows were
-built with, so a service moved to another unit is noticed).
+built with, so a service moved to another unit is noticed); ``skm_rollup_counted``
+holds the watermark's submission number where a submission reads it, and
+``skm_rebuild_cells`` / ``skm_rebuild_profile`` are the full rebuild's work
+tables between its steps (empty otherwise).
 
 360° review: for every CLOSED cycle, only what `scheduler.scoring.review_math.aggregate`
 released for each ratee. A cell is a figure (mean and n) or a suppressed cell
@@ -45,7 +48,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Float, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    Float,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, UTCDateTime
@@ -151,13 +164,18 @@ class SkmProfileMonthly(Base):
 class SkmRollupRetraction(Base):
     """A rolled-up response that was deleted or changed: to be subtracted by the next run.
 
-    Written only by the triggers on ``survey_responses`` (migration 0007): the
+    Written only by the triggers on ``survey_responses`` (migration 0030): the
     values the rollup had added, nothing that identifies the citizen.
     """
 
     __tablename__ = "skm_rollup_retractions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Which response, and its submission number (NULL: counted before numbers
+    # existed): a chunked rebuild drops the retractions of the rows it reads, and
+    # the incremental run those of rows it had not counted yet (migration 0030).
+    response_id: Mapped[int | None] = mapped_column(Integer)
+    rollup_seq: Mapped[int | None] = mapped_column(BigInteger)
     service_id: Mapped[int] = mapped_column(Integer)
     employee_id: Mapped[int | None] = mapped_column(Integer)
     day: Mapped[date] = mapped_column(Date)
@@ -184,6 +202,50 @@ class SkmRollupServiceUnit(Base):
 
     service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(Integer)
+
+
+class SkmRollupCounted(Base):
+    """The highest submission number the tables count (one row; none before the first run).
+
+    The same number as the watermark's, kept where the submitting UPDATE can
+    read it on SQLite: a new number is above it even if the highest-numbered
+    response was erased since (`storage.rollup.marks`).
+    """
+
+    __tablename__ = "skm_rollup_counted"
+
+    upto: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class SkmRebuildCell(ScoreSums, Base):
+    """Work table of a chunked full rebuild: sums per (day, service, officer) of one chunk.
+
+    Each chunk of responses (an id range) appends its cells; a key may appear
+    once per chunk, so the rebuild sums them per month when it writes the score
+    tables (`storage.rollup.rebuild`). Empty between rebuilds.
+    """
+
+    __tablename__ = "skm_rebuild_cells"
+    __table_args__ = (Index("ix_skm_rebuild_cells_day", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    service_id: Mapped[int] = mapped_column(Integer)
+    employee_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SkmRebuildProfile(Base):
+    """Work table of a chunked full rebuild: profile counts of one chunk (see `SkmRebuildCell`)."""
+
+    __tablename__ = "skm_rebuild_profile"
+    __table_args__ = (Index("ix_skm_rebuild_profile_day", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    field: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int] = mapped_column(Integer)
 
 
 # -- 360° review results -------------------------------------------------------------------

@@ -15,9 +15,9 @@ PostgreSQL.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from sqlalchemy import Select, delete, func, select, update
@@ -28,6 +28,7 @@ from scheduler.scoring.skm_instrument import PROFILE, SCORES, UNSUR
 from storage.crypto import new_token
 from storage.masking import clean_text, mask_personal_data
 from storage.models import Employee, Service, Unit
+from storage.rollup import marks as rollup_marks
 from storage.survey_models import (
     ABANDONED,
     CANCELLED,
@@ -294,10 +295,16 @@ class Move:
     values: dict[str, Any]
     # Columns written with the press's own time, besides ``updated_at``.
     stamped: tuple[str, ...] = ()
+    # Columns computed from the press's time (the rollup's local day of a submission).
+    from_time: dict[str, Callable[[datetime], Any]] = field(default_factory=dict)
+    # Columns the UPDATE evaluates itself (the rollup's submission number): SQL
+    # expressions, the same on every press, so the statement's shape stays fixed.
+    evaluated: dict[str, Any] = field(default_factory=dict)
 
     def written(self, now: datetime) -> dict[str, Any]:
-        """Every column this move writes when pressed at ``now``."""
-        return {"updated_at": now, **dict.fromkeys(self.stamped, now), **self.values}
+        """Every column this move writes as a value when pressed at ``now``."""
+        derived = {name: compute(now) for name, compute in self.from_time.items()}
+        return {"updated_at": now, **dict.fromkeys(self.stamped, now), **self.values, **derived}
 
 
 def begin_move() -> Move:
@@ -339,8 +346,14 @@ def back_move(step: str) -> Move:
     return Move(step, {"step": previous})
 
 
-def submit_move(*, contact_chat_id: int | None) -> Move:
-    """Answer the contact question and submit; the chat id is kept only with consent."""
+def submit_move(*, contact_chat_id: int | None, tz: tzinfo) -> Move:
+    """Answer the contact question and submit; the chat id is kept only with consent.
+
+    The same UPDATE writes the rollup's marks (`storage.rollup.marks`: the local
+    day in ``tz`` and a submission number), so the rollup counts the response
+    without writing to it.
+    """
+    from_time, evaluated = rollup_marks.at_submit(tz)
     return Move(
         CONTACT,
         {
@@ -350,6 +363,8 @@ def submit_move(*, contact_chat_id: int | None) -> Move:
             "contact_chat_id": contact_chat_id,
         },
         stamped=("submitted_at",),
+        from_time=from_time,
+        evaluated=evaluated,
     )
 
 
@@ -371,7 +386,7 @@ async def _move(session: AsyncSession, response_id: int, move: Move, now: dateti
         conditions.append(SurveyResponse.step == move.at_step)
     return await _write_returning(
         session,
-        update(SurveyResponse).where(*conditions).values(**move.written(now)),
+        update(SurveyResponse).where(*conditions).values(**move.written(now), **move.evaluated),
     )
 
 
@@ -423,10 +438,16 @@ async def go_back(session: AsyncSession, response_id: int, step: str, now: datet
 
 
 async def submit(
-    session: AsyncSession, response_id: int, now: datetime, *, contact_chat_id: int | None
+    session: AsyncSession,
+    response_id: int,
+    now: datetime,
+    *,
+    contact_chat_id: int | None,
+    tz: tzinfo,
 ) -> bool:
-    """Answer the contact question and submit; the chat id is kept only with consent."""
-    return await _move(session, response_id, submit_move(contact_chat_id=contact_chat_id), now)
+    """Answer the contact question and submit (with the rollup's marks, see `submit_move`)."""
+    move = submit_move(contact_chat_id=contact_chat_id, tz=tz)
+    return await _move(session, response_id, move, now)
 
 
 async def cancel(session: AsyncSession, response_id: int, now: datetime) -> bool:

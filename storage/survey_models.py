@@ -72,10 +72,15 @@ class SurveyResponse(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The local day (TIMEZONE) of submitted_at, written by the rollup job when it
-    # counts the response (storage.rollup): NULL on a submitted response means
-    # "not rolled up yet". A plain date column lets both databases group by day.
+    # The local day (TIMEZONE) of submitted_at, written by the submitting UPDATE
+    # itself (storage.rollup.marks); NULL on a submitted response means "its day is
+    # still to be stamped by the rollup" (older rows, a changed counted column, a
+    # new TIMEZONE). A plain date column lets both databases group by day.
     rollup_day: Mapped[date | None] = mapped_column(Date)
+    # The order of submission, also written at submit: the rollup counts the
+    # responses up to a number and keeps that number as its watermark, so nothing
+    # is written per response when it is counted (storage.rollup, "Bucketing").
+    rollup_seq: Mapped[int | None] = mapped_column(BigInteger)
     u1: Mapped[int | None] = mapped_column(SmallInteger)
     u2: Mapped[int | None] = mapped_column(SmallInteger)
     u3: Mapped[int | None] = mapped_column(SmallInteger)
@@ -107,6 +112,7 @@ class SurveyResponse(Base):
             sqlite_where=text("rollup_day IS NULL AND submitted_at IS NOT NULL"),
             postgresql_where=text("rollup_day IS NULL AND submitted_at IS NOT NULL"),
         ),
+        Index("ix_survey_responses_rollup_seq", "rollup_seq", unique=True),
         Index(
             "ix_survey_responses_commented",
             "service_id",

@@ -126,7 +126,9 @@ async def _one_view(
     return _view(values, names)
 
 
-def _press_statement(written: tuple[str, ...], any_step: bool) -> Any:
+def _press_statement(
+    written: tuple[str, ...], any_step: bool, evaluated: tuple[tuple[str, Any], ...] = ()
+) -> Any:
     conditions = [
         _TABLE.c.token == bindparam("p_token"),
         _TABLE.c.user_key == bindparam("p_user_key"),
@@ -139,6 +141,7 @@ def _press_statement(written: tuple[str, ...], any_step: bool) -> Any:
         update(_TABLE)
         .where(*conditions)
         .values({name: bindparam(f"v_{name}", type_=_TABLE.c[name].type) for name in written})
+        .values(dict(evaluated))  # SQL the UPDATE evaluates (the rollup's submission number)
         .returning(*_columns(), survey_names.version_column())
     )
 
@@ -157,6 +160,7 @@ async def press(
     as written, or None when nothing matched (then `stored` says why)."""
     values = move.written(now)
     written = tuple(sorted(values))
+    evaluated = tuple(sorted(move.evaluated.items()))
     any_step = move.at_step is None
     params = {f"v_{name}": value for name, value in values.items()}
     params.update(
@@ -166,8 +170,8 @@ async def press(
         params["p_at_step"] = move.at_step
     rows = await one_hop.fetch(
         session,
-        ("survey.press", written, any_step),
-        lambda: _press_statement(written, any_step),
+        ("survey.press", written, tuple(name for name, _e in evaluated), any_step),
+        lambda: _press_statement(written, any_step, evaluated),
         params,
         _RESULT_TYPES,
     )

@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select, text, update
 
 from bot.cli.main import cli, register_commands
 from scheduler.scoring import skm
-from storage import review_result_store, review_results
+from storage import review_result_store, review_results, survey
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.ikm_report import build_ikm_report, resolve_scope, totals_by_service
 from storage.models import Employee, Service, Unit
@@ -305,6 +305,7 @@ OPS = st.lists(
     st.one_of(
         st.tuples(st.just("insert"), st.integers(0, 200), st.integers(0, 3)),
         st.tuples(st.just("late"), st.integers(0, 200), st.integers(0, 3)),
+        st.tuples(st.just("press"), st.integers(0, 200), st.integers(0, 3)),
         st.tuples(st.just("submit_draft"), st.integers(0, 10**6), st.integers(0, 3)),
         st.tuples(st.just("hapusdata"), st.integers(0, 10**6), st.integers(0, 3)),
         st.tuples(st.just("change"), st.integers(0, 10**6), st.integers(0, 3)),
@@ -366,6 +367,15 @@ async def _apply(world: World, op: tuple[str, int, int], rng: Any) -> None:
                     update(SurveyResponse)
                     .where(SurveyResponse.id == draft.id)
                     .values(status=SUBMITTED, submitted_at=_instant(number + 3), **values)
+                )
+            elif kind == "press":
+                # Submitted through the press's own storage call: the marks come with it.
+                draft = response(service, scores, _instant(number), status=DRAFT, **profile)
+                draft.step = survey.CONTACT
+                session.add(draft)
+                await session.flush()
+                assert await survey.submit(
+                    session, draft.id, _instant(number + 1), contact_chat_id=None, tz=BERLIN
                 )
             elif kind == "submit_draft" and picked is not None:
                 await session.execute(

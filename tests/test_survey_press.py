@@ -14,6 +14,7 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text, update
@@ -28,6 +29,7 @@ from tests.support.citizen import QR, QR_OFFICER, Roster, seed_roster, snapshot
 from tests.support.fakebot import FakeBotApi
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+WIB = ZoneInfo("Asia/Jakarta")
 TTL = 24
 KEY = "k" * 64
 
@@ -108,11 +110,11 @@ async def test_a_press_that_may_not_run_writes_nothing(
             await session.execute(
                 update(survey.SurveyResponse).values(step="contact", status="draft")
             )
-        assert await _press(db, cache, token, survey.submit_move(contact_chat_id=None))
+        assert await _press(db, cache, token, survey.submit_move(contact_chat_id=None, tz=WIB))
     before = await snapshot(db)
     move = survey.answer_move("U1", 4) if case == "step" else survey.begin_move()
     if case == "submitted":
-        move = survey.submit_move(contact_chat_id=7)
+        move = survey.submit_move(contact_chat_id=7, tz=WIB)
     pressed = await _press(
         db,
         cache,

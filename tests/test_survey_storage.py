@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +14,8 @@ from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Unit
 from storage.survey_models import SurveyResponse
 from tests.support.citizen import Roster, seed_roster
+
+WIB = ZoneInfo("Asia/Jakarta")
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in Jakarta
 
@@ -110,8 +113,8 @@ async def test_back_skip_comment_and_submit(db: SessionFactory, roster: Roster):
         assert await survey.skip(session, response_id, "gender", NOW)
         assert await survey.answer_profile(session, response_id, "education", "s2", NOW)
         assert await survey.skip(session, response_id, "occupation", NOW)
-        assert await survey.submit(session, response_id, later, contact_chat_id=None)
-        assert not await survey.submit(session, response_id, later, contact_chat_id=42)
+        assert await survey.submit(session, response_id, later, contact_chat_id=None, tz=WIB)
+        assert not await survey.submit(session, response_id, later, contact_chat_id=42, tz=WIB)
         assert not await survey.cancel(session, response_id, later)
     row = await _get(db, response_id)
     assert row.status == "submitted" and row.step == "done"
@@ -120,6 +123,8 @@ async def test_back_skip_comment_and_submit(db: SessionFactory, roster: Roster):
     assert row.comment == "Lambat. HP [TELEPON]"
     assert (row.age_group, row.gender, row.education, row.occupation) == ("60+", None, "s2", None)
     assert row.contact_ok is False and row.contact_chat_id is None
+    # The rollup's marks come with the submission: the local day and a number.
+    assert row.rollup_day == local_day(later, WIB) and row.rollup_seq is not None
 
 
 async def test_abandon_stale_drafts_keeps_the_step(db: SessionFactory, roster: Roster):
@@ -176,7 +181,7 @@ async def test_submitted_on_counts_per_service_and_day(db: SessionFactory, roste
         await survey.skip(session, response_id, "comment", NOW)
         for field in survey.PROFILE_STEPS:
             await survey.skip(session, response_id, field, NOW)
-        await survey.submit(session, response_id, NOW, contact_chat_id=5)
+        await survey.submit(session, response_id, NOW, contact_chat_id=5, tz=WIB)
     async with db() as session:
         key = "k" * 64
         assert await survey.submitted_on(session, key, roster.ktp_id, date(2026, 11, 23)) == 1

@@ -6,33 +6,45 @@ The SQL of the ``rollup`` job (`scheduler.jobs.rollup` is the job; it calls
 many responses there are.
 
 The modules, in the order a run uses them: `refresh` (the entry points: is
-anything to do, the lock, incremental or rebuild), `progress` (the run's
-statistics and the watermark), `triggers` (the retraction triggers),
-`local_days` (stamping ``rollup_day``), `deltas` (what entered and left the
-counted set), `incremental` (steps 1–4 below), `rebuild` (the full rebuild),
-and `sql` (the tables and small SQL pieces they share). This ``__init__``
-imports nothing: importing one module must not pull in the others.
+anything to do, the lock, incremental or rebuild, and the job's rebuild in
+steps), `progress` (the run's statistics and the watermark), `triggers` (the
+retraction triggers), `marks` (what a submission writes for the rollup),
+`local_days` (stamping ``rollup_day`` where the submission did not, and
+counting by number), `deltas` (what entered and left the counted set),
+`incremental` (steps 1–4 below), `rebuild` (the full rebuild, in steps), and
+`sql` (the tables and small SQL pieces they share). This ``__init__`` imports
+nothing: importing one module must not pull in the others.
 
 Bucketing. A response counts on the local day, in TIMEZONE, on which it was
 *submitted* (the IKM report's rule). Computing a local date in SQL is not
-portable (SQLite has no time-zone database), so the rollup writes it once per
-response into ``survey_responses.rollup_day``: it finds the earliest response
-with ``submitted_at`` but no ``rollup_day`` (a small partial index), turns its
-local day into the UTC instants [00:00, next 00:00) in Python (zoneinfo, so
-any zone, daylight saving included), and sets ``rollup_day`` for every such
+portable (SQLite has no time-zone database), so the submitting UPDATE itself
+writes it into ``survey_responses.rollup_day`` (`marks`, in Python with
+zoneinfo), together with ``rollup_seq``, the order of submission. Responses
+submitted before those marks existed, responses whose counted columns changed
+(the trigger clears both marks) and, after a change of TIMEZONE, all of them
+get their day from the rollup instead (`local_days`): it finds the earliest
+response with ``submitted_at`` but no ``rollup_day`` (a small partial index),
+turns its local day into the UTC instants [00:00, next 00:00) in Python (any
+zone, daylight saving included), and sets ``rollup_day`` for every such
 response in that range with one ``UPDATE … RETURNING``; then the next pending
 day, and so on. Afterwards everything groups by a plain date column on both
 databases.
 
-Incremental run. ``rollup_day`` doubles as the per-response watermark: NULL on
-a submitted response means "not counted yet". That is exact where a
-high-water mark is not: ids are given when a survey is *started*, so a survey
-started before others can be submitted after them, and submission times are
-not commit order. A run:
+Incremental run. The watermark is a submission number: the tables count every
+response numbered up to it, and those without a number that have their day.
+Counting the responses numbered above it is a read through the number's index
+(nothing is written per response, so a first run stamps nothing either). That
+is exact where a high-water mark on ids or times is not: ids are given when a
+survey is *started*, and submission times are not commit order, but numbers
+are drawn inside the submitting UPDATE, under SQLite's single write lock (on
+PostgreSQL from a sequence, and the run first waits for the submissions in
+flight: `refresh.lock`). A run:
 
 1. claims the retractions (``DELETE … RETURNING`` on ``skm_rollup_retractions``)
-   and the pending responses (the ``UPDATE … RETURNING`` above), each row
-   exactly once, even with two runs at a time;
+   and subtracts those of counted responses (a retraction numbered above the
+   watermark belongs to a response never counted: dropped); reads the
+   responses numbered above the watermark; claims the responses without a day
+   (the ``UPDATE … RETURNING`` above), each row exactly once;
 2. adds them up in Python per (service, day), (officer, service, day) and
    (service, day, profile field, value), and adds those deltas to the day rows
    with one upsert each (``n = n + excluded.n``), deleting rows that reach 0;
@@ -43,8 +55,9 @@ not commit order. A run:
    (``skm_rollup_service_units``) and recomputes both units from scratch.
 
 Why it equals a full rebuild: every table is a sum over the same set of
-counted responses (status submitted, nine answers, ``rollup_day`` set); each
-response enters that set once (its claim) and leaves it once (its retraction),
+counted responses (status submitted, nine answers, ``rollup_day`` set,
+numbered up to the watermark or not numbered); each response enters that set
+once (its number passed, or its day claimed) and leaves it once (its retraction),
 and integer sums do not depend on the order of additions; derived rows are
 recomputed by the same statements the full rebuild uses. The tests compare
 every row of every table after random inserts, late submissions, deletions
@@ -56,32 +69,35 @@ rolled-up, counted response had into ``skm_rollup_retractions`` when it is
 deleted, or when a counted column changes (then they also clear its
 ``rollup_day``, so the new values are claimed again). They run in the
 deleting transaction, so no code path can forget them; the retraction holds
-scores and service/officer/day only, never the pseudonym. Housekeeping that
+scores, service/officer/day, the response's id and number, never the pseudonym. Housekeeping that
 strips pseudonyms and chat ids touches no counted column and fires nothing.
 A SQLite migration that rebuilds ``survey_responses`` would drop the
 triggers: every run checks that they exist and, if not, recreates them and
 rebuilds everything (deletions in between cannot be known otherwise).
 
-Full rebuild (``--full``, the first run, or a changed TIMEZONE): on SQLite the
-pending responses get ``rollup_day`` from one ``UPDATE`` (``date(submitted_at,
-'<offset> seconds')``, the offset picked by a CASE on the zone's offset changes,
-see `local_days.stamp_pending`; PostgreSQL keeps the per-day claim); then one scan of
-``survey_responses`` grouped by (day, service, officer) into a temporary
-table, with the profile counted by conditional sums in the same pass, then
-every table from that small table. Profile values outside the instrument's
-lists (older data) get an extra exact pass. On PostgreSQL the rebuild locks
-``survey_responses`` against writers for its duration (what SQLite's single
-writer does anyway), so no deletion can slip between the scan and clearing the
-retractions.
+Full rebuild (``--full``, the first run, a changed TIMEZONE, lost triggers, an
+interrupted rebuild or an inconsistency): in steps, each a short transaction
+for the job (`rebuild`'s docstring has them and why the result is exact while
+citizens keep submitting and erasing): chunks of the responses by id range,
+each stamping the days its range lacks and appending its sums per (day,
+service, officer) and its profile counts to two work tables, then every score
+table month by month from those. While it runs the watermark says so, and
+other runs (a report's refresh) leave the tables alone; a rebuild cut short is
+started again by the next job run. A caller that finds a rebuild necessary
+inside its own transaction (a report on a database the job never rolled up)
+runs the same steps in that one transaction.
 
 Reviews: every CLOSED cycle not yet materialised (or materialised under another
 minimum of anonymous raters, instrument or closing time) is written once
 through `storage.review_result_store.materialise_cycle`, which stores only what
 `scheduler.scoring.review_math.aggregate` released.
 
-Concurrency: a run starts with a write (SQLite: the single write lock; on
-PostgreSQL a lock that only other rollup runs wait for), so two runs never
-interleave, and everything it decides on is read after that. The JobRun row
-``rollup`` keeps the watermark ``<TIMEZONE>#<highest response id counted>``;
-a run that finds nothing to do writes nothing at all.
+Concurrency: a run (and each step of a rebuild) starts with a write (SQLite:
+the single write lock; on PostgreSQL a lock that only other rollup runs wait
+for, and SHARE on the responses), so two runs never interleave, and everything
+it decides on is read after that. The JobRun row ``rollup`` keeps the
+watermark ``<TIMEZONE>#<highest submission number counted>`` (the number also
+in ``skm_rollup_counted``, where the submitting UPDATE reads it on SQLite so
+that a counted number is never given again); a run that finds nothing to do
+writes nothing at all.
 """

@@ -20,7 +20,7 @@ from sqlalchemy.schema import Table
 from bot.core.clock import first_of_month, next_month
 from storage.db import dialect_insert
 from storage.rollup.deltas import Deltas
-from storage.rollup.local_days import claim_pending
+from storage.rollup.local_days import claim_pending, counted_by_number
 from storage.rollup.progress import RollupStats
 from storage.rollup.sql import (
     OFFICER_DAILY,
@@ -47,11 +47,21 @@ class Inconsistent(Exception):
     """A retraction for a row the tables do not hold: only a rebuild can repair that."""
 
 
-async def refresh(session: AsyncSession, tz: tzinfo, stats: RollupStats) -> int:
-    """Steps 1–4 of the package docstring; the highest response id claimed (0 if none)."""
+async def refresh(
+    session: AsyncSession, tz: tzinfo, stats: RollupStats, *, after: int, upto: int
+) -> None:
+    """Steps 1–4 of the package docstring: count the numbers (after, upto] and the rest.
+
+    ``after`` is the watermark's number (what the tables count), ``upto`` the
+    highest number given, read under the run's lock.
+    """
     deltas = Deltas()
-    stats.retracted = await _claim_retractions(session, deltas)
-    stats.claimed, last_id = await claim_pending(session, tz, deltas)
+    stats.retracted = await _claim_retractions(session, deltas, counted_upto=after)
+    # By number first: a row the stamp below counts has no number (the trigger
+    # cleared it), so no response is added twice.
+    by_number, _ = await counted_by_number(session, after, upto, deltas)
+    stamped, _ = await claim_pending(session, tz, deltas)
+    stats.claimed = by_number + stamped
     await _add_deltas_to_days(session, deltas)
     # Derived rows of what was touched, month by month.
     services_by_month = _ids_by_month(deltas.service)
@@ -69,7 +79,6 @@ async def refresh(session: AsyncSession, tz: tzinfo, stats: RollupStats) -> int:
             month,
         )
     await _rebuild_units(session, moved_units)
-    return last_id
 
 
 async def _add_deltas_to_days(session: AsyncSession, deltas: Deltas) -> None:
@@ -156,11 +165,17 @@ def gone_services_query() -> Any:
     )
 
 
-async def _claim_retractions(session: AsyncSession, deltas: Deltas) -> int:
-    """Take every retraction (each exactly once) and subtract it in ``deltas``."""
+async def _claim_retractions(session: AsyncSession, deltas: Deltas, *, counted_upto: int) -> int:
+    """Take every retraction (each exactly once) and subtract the counted ones in ``deltas``.
+
+    A response numbered above ``counted_upto`` was never counted (erased or
+    changed before a run reached it): its retraction is dropped. No number:
+    counted before numbers existed, or stamped and counted by a run.
+    """
     table = RETRACTIONS
     result = await session.execute(
         delete(table).returning(
+            table.c.rollup_seq,
             table.c.service_id,
             table.c.employee_id,
             table.c.day,
@@ -171,7 +186,9 @@ async def _claim_retractions(session: AsyncSession, deltas: Deltas) -> int:
     )
     count = 0
     for row in result:
-        values = tuple(row)
+        number, *values = tuple(row)
+        if number is not None and number > counted_upto:
+            continue
         deltas.add(-1, values[0], values[1], values[2], int(values[3]), values[4:13], values[13:])
         count += 1
     return count

@@ -1,9 +1,13 @@
-"""Stamping ``survey_responses.rollup_day``: the local day, in TIMEZONE, a response counts on.
+"""Stamping ``survey_responses.rollup_day`` where the submission did not: the local day.
 
-See "Bucketing" in the package docstring (`storage.rollup`): the incremental
-run claims pending responses one local day at a time (`claim_pending`, which
-also hands the claimed rows to the run's `Deltas`); the full rebuild stamps
-them all at once on SQLite (`stamp_pending`).
+See "Bucketing" in the package docstring (`storage.rollup`). A submission
+writes its own day (`storage.rollup.marks`); a response submitted before that
+existed, one whose counted columns changed (the trigger clears its day), or
+every response after a change of TIMEZONE has none, and is stamped here. The
+incremental run claims those one local day at a time (`claim_pending`, which
+also hands the claimed rows to the run's `Deltas`); a chunk of the full
+rebuild stamps its id range at once on SQLite (`stamp_pending`). The responses
+submitted with their marks are counted by number (`counted_by_number`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Date, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import ColumnElement
 
 from bot.core.clock import day_bounds, local_day
 from storage.db import dialect_name
@@ -32,20 +37,29 @@ _CLAIM_RETURNS = (
 )
 
 
+IdRange = tuple[int, int]  # [first id, end id)
+
+
+def in_range(ids: IdRange | None) -> list[ColumnElement[bool]]:
+    if ids is None:
+        return []
+    return [SR.c.id >= ids[0], SR.c.id < ids[1]]
+
+
 async def claim_pending(
-    session: AsyncSession, tz: tzinfo, deltas: Deltas | None
+    session: AsyncSession, tz: tzinfo, deltas: Deltas | None, ids: IdRange | None = None
 ) -> tuple[int, int]:
     """Set rollup_day on every response with submitted_at and none yet, one local day at a time.
 
     Adds the counted ones to ``deltas`` (when given); returns how many rows
-    were claimed and the highest id claimed.
+    were claimed and the highest id claimed. ``ids``: only that id range.
     """
     claimed = 0
     last_id = 0
     after: datetime | None = None
     while True:
         query = select(func.min(SR.c.submitted_at)).where(
-            SR.c.rollup_day.is_(None), SR.c.submitted_at.is_not(None)
+            SR.c.rollup_day.is_(None), SR.c.submitted_at.is_not(None), *in_range(ids)
         )
         if after is not None:
             query = query.where(SR.c.submitted_at >= after)
@@ -62,6 +76,7 @@ async def claim_pending(
                 SR.c.submitted_at.is_not(None),
                 SR.c.submitted_at >= start,
                 SR.c.submitted_at < end,
+                *in_range(ids),
             )
             .values(rollup_day=day)
         )
@@ -115,8 +130,8 @@ def offset_segments(first: datetime, last: datetime, tz: tzinfo) -> list[tuple[d
 STAMP_SPAN_DAYS = 366 * 50
 
 
-async def stamp_pending(session: AsyncSession, tz: tzinfo) -> int:
-    """The rebuild's claim: set rollup_day on every pending response; how many.
+async def stamp_pending(session: AsyncSession, tz: tzinfo, ids: IdRange | None = None) -> int:
+    """The rebuild's stamp: set rollup_day on every response of ``ids`` without one; how many.
 
     On SQLite, one ``UPDATE`` for all of them: the local day is
     ``date(submitted_at, '<offset> seconds')``, the offset chosen by a CASE on
@@ -127,8 +142,8 @@ async def stamp_pending(session: AsyncSession, tz: tzinfo) -> int:
     (and absurd spans) use the per-day claim.
     """
     if dialect_name(session) != "sqlite":
-        return (await claim_pending(session, tz, None))[0]
-    pending = (SR.c.rollup_day.is_(None), SR.c.submitted_at.is_not(None))
+        return (await claim_pending(session, tz, None, ids))[0]
+    pending = (SR.c.rollup_day.is_(None), SR.c.submitted_at.is_not(None), *in_range(ids))
     first, last = (
         await session.execute(
             select(func.min(SR.c.submitted_at), func.max(SR.c.submitted_at)).where(*pending)
@@ -137,7 +152,7 @@ async def stamp_pending(session: AsyncSession, tz: tzinfo) -> int:
     if first is None:
         return 0
     if last - first > timedelta(days=STAMP_SPAN_DAYS):
-        return (await claim_pending(session, tz, None))[0]
+        return (await claim_pending(session, tz, None, ids))[0]
     segments = offset_segments(first, last, tz)
     modifier: Any = literal(f"{segments[-1][1]:+d} seconds")
     if len(segments) > 1:
@@ -148,11 +163,40 @@ async def stamp_pending(session: AsyncSession, tz: tzinfo) -> int:
             ),
             else_=modifier,
         )
-    # A plain table scan (the coalesce keeps SQLite off the pending index, which
-    # would mean a million lookups in submitted_at order): most rows are pending.
+    # A plain scan of the id range (the coalesce keeps SQLite off the pending
+    # index, which would mean lookups in submitted_at order): most rows are pending.
     result = await session.execute(
         update(SR)
-        .where(func.coalesce(SR.c.rollup_day, None).is_(None), SR.c.submitted_at.is_not(None))
+        .where(
+            func.coalesce(SR.c.rollup_day, None).is_(None),
+            SR.c.submitted_at.is_not(None),
+            *in_range(ids),
+        )
         .values(rollup_day=func.date(SR.c.submitted_at, modifier, type_=Date))
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def counted_by_number(
+    session: AsyncSession, after: int, upto: int, deltas: Deltas
+) -> tuple[int, int]:
+    """Add the responses numbered (after, upto] that have their day to ``deltas``.
+
+    Their submission wrote the day and the number (`storage.rollup.marks`):
+    counting them is a read, through the number's index. Returns how many rows
+    were read and the highest id among them.
+    """
+    if upto <= after:
+        return 0, 0
+    result = await session.execute(
+        select(*_CLAIM_RETURNS, SR.c.rollup_day).where(
+            SR.c.rollup_seq > after, SR.c.rollup_seq <= upto, SR.c.rollup_day.is_not(None)
+        )
+    )
+    rows = [tuple(row) for row in result]
+    last_id = 0
+    for row in rows:
+        last_id = max(last_id, row[0])
+        if row[1] == SUBMITTED and None not in row[5:14]:
+            deltas.add(1, row[2], row[3], row[18], int(row[4]), row[5:14], row[14:18])
+    return len(rows), last_id

@@ -1,8 +1,10 @@
 """What a rollup run did (`RollupStats`) and how far the counted set reaches (`Watermark`).
 
 The watermark is kept in the ``rollup`` job's `JobRun` row as
-``<TIMEZONE>#<highest response id counted>``: another TIMEZONE means every
-local day must be computed again (a full rebuild).
+``<TIMEZONE>#<highest submission number counted>`` (``rollup_seq``, written at
+submit): another TIMEZONE means every local day must be computed again (a full
+rebuild). ``<TIMEZONE>#rebuilding`` while a chunked rebuild runs (or was cut
+short): other runs leave the tables alone, and the job starts the rebuild again.
 """
 
 from __future__ import annotations
@@ -61,20 +63,28 @@ class RollupStats:
         return "rollup: " + "; ".join(parts)
 
 
+REBUILDING = "rebuilding"
+
+
 @dataclass(frozen=True)
 class Watermark:
     timezone: str
-    last_id: int
+    counted_upto: int  # the highest submission number (rollup_seq) counted
+    rebuilding: bool = False  # a chunked rebuild is under way (or was cut short)
 
     def encode(self) -> str:
-        return f"{self.timezone}#{self.last_id}"
+        return f"{self.timezone}#{REBUILDING if self.rebuilding else self.counted_upto}"
 
     @classmethod
     def decode(cls, value: str | None) -> Watermark | None:
         if not value or "#" not in value:
             return None
         zone, _, number = value.rpartition("#")
-        return cls(zone, int(number)) if number.isdigit() and zone else None
+        if not zone:
+            return None
+        if number == REBUILDING:
+            return cls(zone, 0, rebuilding=True)
+        return cls(zone, int(number)) if number.isdigit() else None
 
 
 async def read_watermark(session: AsyncSession) -> Watermark | None:

@@ -1,16 +1,42 @@
-"""The full rebuild: every score table from ``survey_responses``, in one scan.
+"""The full rebuild: every score table from ``survey_responses``, a chunk at a time.
 
 ``ulasan job run rollup --full``, the first run, a changed TIMEZONE, lost
-triggers or an inconsistency found by the incremental run. See "Full rebuild"
-in the package docstring (`storage.rollup`): one grouped scan into a
-temporary table of cells (day, service, officer) with the profile counted by
-conditional sums in the same pass, then every table from those few cells.
+triggers, an interrupted rebuild or an inconsistency found by the incremental
+run. See "Full rebuild" in the package docstring (`storage.rollup`).
+
+The work is cut into steps that each fit in a short transaction, so that the
+job (`storage.rollup.refresh.refresh_scores_in_steps`) can commit after every
+step and a citizen's press waits for one step at most, never for the whole
+rebuild; a caller that must rebuild inside its own transaction runs the same
+steps one after the other (`rebuild`):
+
+1. `start`: the watermark says "rebuilding" (other runs then leave the tables
+   alone), the retractions and the work tables are emptied, and the highest
+   submission number given so far (``upto``) is read under the lock. The
+   rebuild counts the responses numbered up to it (and those without a number).
+2. `count_chunk`, once per id range of ``CHUNK_IDS`` responses: stamps the
+   range's missing local days (all of them after a TIMEZONE change), drops the
+   retractions of the range (this chunk reads the rows as they are now), and
+   appends the range's sums per (day, service, officer) and its profile counts
+   to the work tables (`SkmRebuildCell`, `SkmRebuildProfile`): one scan of the
+   range, grouped, with the profile counted by conditional sums in the same pass.
+3. `write_month`, once per month found in the work tables or the score tables:
+   replaces that month's rows of every score table with the work tables' sums.
+4. `finish`: the service → unit snapshot, the watermark (``upto``) and the
+   empty work tables.
+
+Exact under concurrent writes: a response submitted during the rebuild has a
+number above ``upto`` and is left to the next incremental run; one erased or
+changed in a range not yet read is simply not read, and its retraction is
+dropped with the range's; one erased or changed in a range already read keeps
+its retraction, which the next incremental run subtracts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import tzinfo
+from dataclasses import dataclass
+from datetime import date, tzinfo
 from typing import Any
 
 from sqlalchemy import (
@@ -27,22 +53,27 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
     union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import CreateTable, DropTable
 
+from bot.core.clock import first_of_month, next_month
 from bot.core.progress import QUIET, Progress
-from storage.rollup.local_days import stamp_pending
-from storage.rollup.progress import RollupStats
+from storage.rollup.local_days import IdRange, in_range, stamp_pending
+from storage.rollup.progress import RollupStats, Watermark, write_watermark
 from storage.rollup.sql import (
+    COUNTED_UPTO,
     KNOWN_VALUES,
     OFFICER_DAILY,
     OFFICER_MONTHLY,
     PROFILE_DAILY,
     PROFILE_FIELDS,
     PROFILE_MONTHLY,
+    REBUILD_CELLS,
+    REBUILD_PROFILE,
     RETRACTIONS,
     SCORE_TABLES,
     SERVICE_DAILY,
@@ -55,11 +86,45 @@ from storage.rollup.sql import (
     UNSUR,
     counted,
     has_comment,
+    latest_number,
     month_start,
     profile_value,
     sums,
 )
-from storage.rollup_models import MEASURES, NOT_ANSWERED
+from storage.rollup_models import MEASURES
+
+# Responses per chunk (an id range): about 0.1 s of work on the benchmark's
+# machine, so a press waits at most about that long for the rebuild.
+CHUNK_IDS = 40_000
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the steps of one rebuild share."""
+
+    zone: str
+    reset: bool  # a new TIMEZONE: every local day is stamped again
+    upto: int  # the highest submission number counted
+    ranges: tuple[IdRange, ...]
+
+
+# -- 1. start --------------------------------------------------------------------------------
+
+
+async def start(session: AsyncSession, zone: str, *, reset: bool, chunk: int = CHUNK_IDS) -> Plan:
+    """Step 1 (under the rollup's lock): mark the rebuild, clear, and plan the chunks."""
+    await write_watermark(session, Watermark(zone, 0, rebuilding=True))
+    for table in (RETRACTIONS, REBUILD_CELLS, REBUILD_PROFILE):
+        await session.execute(delete(table))
+    upto = await latest_number(session)
+    low, high = (await session.execute(select(func.min(SR.c.id), func.max(SR.c.id)))).one()
+    ranges: tuple[IdRange, ...] = ()
+    if low is not None:
+        ranges = tuple((a, min(a + chunk, high + 1)) for a in range(low, high + 1, chunk))
+    return Plan(zone, reset, upto, ranges)
+
+
+# -- 2. one chunk ----------------------------------------------------------------------------
 
 
 def _profile_columns() -> list[tuple[str, str, str | None]]:
@@ -72,80 +137,48 @@ def _profile_columns() -> list[tuple[str, str, str | None]]:
     return out
 
 
-def _cell_table(name: str, keys: Sequence[Column[Any]]) -> Table:
-    """A temporary table of per-cell sums (dropped at commit on PostgreSQL)."""
-    columns = [*keys, *(Column(m, Integer) for m in MEASURES)]
+def _chunk_table(name: str, keys: Sequence[str]) -> Table:
+    """A temporary table of per-cell sums of one chunk (dropped at the chunk's end)."""
+    columns: list[Column[Any]] = [Column(key, Date if key == "day" else Integer) for key in keys]
+    columns += [Column(m, Integer) for m in MEASURES]
     columns += [Column(column, Integer) for column, _f, _v in _profile_columns()]
     return Table(name, MetaData(), *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 
 
-STEPS = 9  # what `rebuild` reports to its progress: stamp, scan, six table groups, units
-
-
-async def rebuild(
-    session: AsyncSession,
-    tz: tzinfo,
-    stats: RollupStats,
-    *,
-    reset: bool,
-    progress: Progress = QUIET,
-) -> int:
-    """Every score table from survey_responses; the highest counted response id."""
-    progress.stage("rollup: rebuilding the score tables", STEPS)
-    if reset:  # another TIMEZONE: every local day must be computed again
+async def count_chunk(
+    session: AsyncSession, tz: tzinfo, plan: Plan, ids: IdRange, stats: RollupStats
+) -> None:
+    """Step 2 for the responses with ids in ``ids`` (under the lock that holds off writers)."""
+    if plan.reset:  # another TIMEZONE: every local day must be computed again
         await session.execute(
-            update(SR).where(SR.c.rollup_day.is_not(None)).values(rollup_day=None)
+            update(SR).where(*in_range(ids), SR.c.rollup_day.is_not(None)).values(rollup_day=None)
         )
-    await session.execute(delete(RETRACTIONS))
-    stats.claimed = await stamp_pending(session, tz)
-    for table in (*SCORE_TABLES, SERVICE_UNITS):
-        await session.execute(delete(table))
-    progress.advance()
-
-    profile = _profile_columns()
-    cells = _cell_table(
-        "rollup_cells",
-        [Column("day", Date), Column("service_id", Integer), Column("employee_id", Integer)],
+    await stamp_pending(session, tz, ids)
+    # This chunk reads the rows as they are now: what was erased or changed in the
+    # range before is not read, so there is nothing to subtract for it later.
+    await session.execute(
+        delete(RETRACTIONS).where(
+            RETRACTIONS.c.response_id >= ids[0], RETRACTIONS.c.response_id < ids[1]
+        )
     )
-    service_cells = _cell_table(
-        "rollup_service_cells", [Column("day", Date), Column("service_id", Integer)]
-    )
-    month_cells = _cell_table(
-        "rollup_month_cells", [Column("month", Date), Column("service_id", Integer)]
-    )
-    temporary = (cells, service_cells, month_cells)
-    for table in temporary:
+    cells = _chunk_table("rollup_chunk_cells", ("day", "service_id", "employee_id"))
+    service_cells = _chunk_table("rollup_chunk_service_cells", ("service_id", "day"))
+    for table in (cells, service_cells):
         await session.execute(DropTable(table, if_exists=True))
         await session.execute(CreateTable(table))
     try:
-        await _fill_cells(session, cells, service_cells, month_cells, profile)
-        progress.advance()
-        await _tables_from_cells(session, cells, service_cells, month_cells, profile, progress)
+        stats.claimed += await _scan(session, cells, plan.upto, ids)
+        await _append_cells(session, cells)
+        await _append_profile(session, cells, service_cells, plan.upto, ids)
     finally:
-        for table in temporary:
+        for table in (cells, service_cells):
             await session.execute(DropTable(table, if_exists=True))
-    await session.execute(
-        insert(SERVICE_UNITS).from_select(
-            ["service_id", "unit_id"], select(SERVICES.c.id, SERVICES.c.unit_id)
-        )
-    )
-    progress.advance()
-    last = await session.scalar(select(func.max(SR.c.id)).where(SR.c.rollup_day.is_not(None)))
-    return int(last or 0)
 
 
-async def _fill_cells(
-    session: AsyncSession,
-    cells: Table,
-    service_cells: Table,
-    month_cells: Table,
-    profile: Sequence[tuple[str, str, str | None]],
-) -> None:
-    # The one pass over survey_responses. Grouping by the day first keeps
-    # SQLite on a plain table scan and one sort (an index on service_id would
-    # turn it into a million random lookups).
+async def _scan(session: AsyncSession, cells: Table, upto: int, ids: IdRange) -> int:
+    """The one pass over the range: sums per (day, service, officer); responses counted."""
     conditional = []
-    for _column, name, value in profile:
+    for _column, name, value in _profile_columns():
         column = SR.c[name]
         if value is None:
             condition = or_(column.is_(None), column == "")
@@ -163,82 +196,28 @@ async def _fill_cells(
             *(func.sum(SR.c[u]) for u in UNSUR),
             *conditional,
         )
-        .where(*counted())
+        .where(*in_range(ids), *counted(upto))
         .group_by(SR.c.rollup_day, SR.c.service_id, SR.c.employee_id)
     )
-    names = ["day", "service_id", "employee_id", *MEASURES, *(c for c, _f, _v in profile)]
+    names = ["day", "service_id", "employee_id", *MEASURES]
+    names += [column for column, _f, _v in _profile_columns()]
     await session.execute(insert(cells).from_select(names, scan))
-    per_service = select(
-        cells.c.day,
-        cells.c.service_id,
-        *(func.sum(cells.c[name]) for name in names[3:]),
-    ).group_by(cells.c.service_id, cells.c.day)  # (service, day) order: see the profile
+    return int(await session.scalar(select(func.coalesce(func.sum(cells.c.n), 0))) or 0)
+
+
+async def _append_cells(session: AsyncSession, cells: Table) -> None:
+    keys = ("day", "service_id", "employee_id")
     await session.execute(
-        insert(service_cells).from_select(["day", *names[1:2], *names[3:]], per_service)
-    )
-    month = month_start(service_cells.c.day)
-    per_month = select(
-        month, service_cells.c.service_id, *(func.sum(service_cells.c[n]) for n in names[3:])
-    ).group_by(service_cells.c.service_id, month)
-    await session.execute(
-        insert(month_cells).from_select(["month", *names[1:2], *names[3:]], per_month)
-    )
-
-
-async def _tables_from_cells(
-    session: AsyncSession,
-    cells: Table,
-    service_cells: Table,
-    month_cells: Table,
-    profile: Sequence[tuple[str, str, str | None]],
-    progress: Progress = QUIET,
-) -> None:
-    """Every score table from the temporary cell tables, in this order."""
-    await _service_rows(session, service_cells, month_cells)
-    progress.advance()
-    await _officer_days(session, cells)
-    progress.advance()
-    await _profile_rows(session, service_cells, month_cells, profile)
-    progress.advance()
-    await _unknown_profile_values(session, service_cells)
-    progress.advance()
-    await _unit_days(session, service_cells)
-    progress.advance()
-    await _unit_and_officer_months(session)
-    progress.advance()
-
-
-async def _service_rows(session: AsyncSession, service_cells: Table, month_cells: Table) -> None:
-    sc, mc = service_cells, month_cells
-    for target, source, period in ((SERVICE_DAILY, sc, "day"), (SERVICE_MONTHLY, mc, "month")):
-        await session.execute(
-            insert(target).from_select(
-                ["service_id", period, *MEASURES],
-                select(source.c.service_id, source.c[period], *(source.c[m] for m in MEASURES)),
-            )
-        )
-
-
-async def _officer_days(session: AsyncSession, cells: Table) -> None:
-    await session.execute(
-        insert(OFFICER_DAILY).from_select(
-            ["employee_id", "service_id", "day", *MEASURES],
-            select(
-                cells.c.employee_id,
-                cells.c.service_id,
-                cells.c.day,
-                *(cells.c[m] for m in MEASURES),
-            ).where(cells.c.employee_id.is_not(None)),
+        insert(REBUILD_CELLS).from_select(
+            [*keys, *MEASURES], select(*(cells.c[c] for c in (*keys, *MEASURES)))
         )
     )
 
 
-def _profile_pairs(
-    profile: Sequence[tuple[str, str, str | None]],
-) -> tuple[list[tuple[str, str, str]], Any]:
-    """The (field, value, cell column) pairs in key order, and them as a constant table ``k``."""
+def _profile_pairs() -> tuple[list[tuple[str, str, str]], Any]:
+    """The (field, value, cell column) pairs, and them as a constant table ``k``."""
     pairs = sorted(
-        ((name, profile_value(value), column) for column, name, value in profile),
+        ((name, profile_value(value), column) for column, name, value in _profile_columns()),
         key=lambda pair: pair[:2],
     )
     constants = union_all(
@@ -254,108 +233,213 @@ def _profile_pairs(
     return pairs, constants
 
 
-async def _profile_rows(
-    session: AsyncSession,
-    service_cells: Table,
-    month_cells: Table,
-    profile: Sequence[tuple[str, str, str | None]],
+async def _append_profile(
+    session: AsyncSession, cells: Table, service_cells: Table, upto: int, ids: IdRange
 ) -> None:
-    # The profile: one row per (field, value) with a count, unpivoted from the
-    # per-service cells (a few thousand rows) rather than re-read from the responses:
-    # each cell joined with a constant list of the (field, value) pairs in key
-    # order. The cells were written in (service, period) order, so with the cells
-    # as the outer loop the rows arrive in the b-tree's key order without a sort
-    # (appending in order costs half of inserting at random; a sort of the
-    # 400,000 rows cost as much again). The order only affects the speed.
-    pairs, constants = _profile_pairs(profile)
-    sc, mc = service_cells, month_cells
-    for target, source, period in ((PROFILE_DAILY, sc, "day"), (PROFILE_MONTHLY, mc, "month")):
-        count = case(
-            {index: source.c[column] for index, (_n, _v, column) in enumerate(pairs)},
-            value=constants.c.k,
-        )
-        rows = (
-            select(
-                source.c.service_id.label("service_id"),
-                source.c[period].label("period"),
-                constants.c.field,
-                constants.c.value,
-                count.label("n"),
-            )
-            # LEFT JOIN (every cell matches all the pairs, so the same rows as a
-            # JOIN): SQLite keeps the written order, the cells outside.
-            .select_from(source.outerjoin(constants, literal(True)))
-            .subquery()
-        )
-        await session.execute(
-            insert(target).from_select(
-                ["service_id", period, "field", "value", "n"],
-                select(
-                    rows.c.service_id, rows.c.period, rows.c.field, rows.c.value, rows.c.n
-                ).where(rows.c.n > 0),
-            )
-        )
+    """The range's profile counts per (service, day, field, value), unpivoted from the cells.
 
-
-async def _unit_days(session: AsyncSession, service_cells: Table) -> None:
-    sc = service_cells
+    The cells are summed per (service, day) into a small table first, written in
+    that order; joined (as the outer loop) with a constant list of the (field,
+    value) pairs in key order, the rows come out in the key order the score
+    table wants, with no sort.
+    """
+    pairs, constants = _profile_pairs()
+    columns = [column for _n, _v, column in pairs]
     await session.execute(
-        insert(UNIT_DAILY).from_select(
-            ["unit_id", "day", *MEASURES],
-            select(SERVICES.c.unit_id, sc.c.day, *sums(sc))
-            .select_from(sc.join(SERVICES, SERVICES.c.id == sc.c.service_id))
-            .group_by(SERVICES.c.unit_id, sc.c.day),
+        insert(service_cells).from_select(
+            ["service_id", "day", *MEASURES, *columns],
+            select(
+                cells.c.service_id,
+                cells.c.day,
+                *(func.sum(cells.c[m]) for m in MEASURES),
+                *(func.sum(cells.c[c]) for c in columns),
+            )
+            .group_by(cells.c.service_id, cells.c.day)
+            .order_by(cells.c.service_id, cells.c.day),
         )
     )
-
-
-async def _unit_and_officer_months(session: AsyncSession) -> None:
-    for monthly, daily, keys in (
-        (UNIT_MONTHLY, UNIT_DAILY, ("unit_id",)),
-        (OFFICER_MONTHLY, OFFICER_DAILY, ("employee_id", "service_id")),
-    ):
-        month = month_start(daily.c.day)
-        source = select(*(daily.c[k] for k in keys), month, *sums(daily)).group_by(
-            *(daily.c[k] for k in keys), month
-        )
-        await session.execute(insert(monthly).from_select([*keys, "month", *MEASURES], source))
-
-
-async def _unknown_profile_values(session: AsyncSession, service_cells: Table) -> None:
-    """Profile values outside the instrument's lists: counted exactly, in passes of their own.
-
-    Normally none (the bot accepts only the listed values), so this is one
-    cheap check per field; older data with other values costs one scan each.
-    """
     sc = service_cells
-    pd = PROFILE_DAILY
-    for name in PROFILE_FIELDS:
-        columns = [c for c, f, _v in _profile_columns() if f == name]
-        unknown = await session.scalar(
-            select(func.sum(sc.c.n - sum((sc.c[c] for c in columns), literal(0))))
+    count = case({index: sc.c[column] for index, column in enumerate(columns)}, value=constants.c.k)
+    rows = (
+        select(
+            sc.c.service_id.label("service_id"),
+            sc.c.day.label("day"),
+            constants.c.field,
+            constants.c.value,
+            count.label("n"),
         )
-        if not unknown:
-            continue
+        # LEFT JOIN (every cell matches all the pairs, so the same rows as a JOIN):
+        # SQLite keeps the written order, the cells outside.
+        .select_from(sc.outerjoin(constants, literal(True)))
+        .subquery()
+    )
+    await session.execute(
+        insert(REBUILD_PROFILE).from_select(
+            ["service_id", "day", "field", "value", "n"],
+            select(rows.c.service_id, rows.c.day, rows.c.field, rows.c.value, rows.c.n).where(
+                rows.c.n > 0
+            ),
+        )
+    )
+    # Profile values outside the instrument's lists (older data): counted exactly,
+    # in a pass of their own over the range; normally there are none.
+    known = sum((sc.c[c] for c in columns), literal(0))
+    unknown = await session.scalar(select(func.sum(sc.c.n * len(PROFILE_FIELDS) - known)))
+    if unknown:
+        await _append_unknown_profile_values(session, upto, ids)
+
+
+async def _append_unknown_profile_values(session: AsyncSession, upto: int, ids: IdRange) -> None:
+    for name in PROFILE_FIELDS:
         column = SR.c[name]
         await session.execute(
-            insert(pd).from_select(
+            insert(REBUILD_PROFILE).from_select(
                 ["service_id", "day", "field", "value", "n"],
                 select(SR.c.service_id, SR.c.rollup_day, literal(name), column, func.count())
-                .where(*counted(), column.is_not(None), column != "")
+                .where(*in_range(ids), *counted(upto), column.is_not(None), column != "")
                 .where(column.not_in(KNOWN_VALUES[name]))
                 .group_by(SR.c.service_id, SR.c.rollup_day, column),
             )
         )
-        month = month_start(pd.c.day)
+
+
+# -- 3. month by month into the score tables -------------------------------------------------
+
+
+async def months_to_write(session: AsyncSession) -> list[date]:
+    """Every month the work tables or the score tables hold (old months may have to go)."""
+    found = union(
+        select(month_start(REBUILD_CELLS.c.day)).distinct(),
+        select(month_start(REBUILD_PROFILE.c.day)).distinct(),
+        *(select(table.c.month).distinct() for table in _MONTHLY),
+    )
+    return sorted(first_of_month(_as_date(m)) for m in (await session.scalars(found)))
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+_MONTHLY = (SERVICE_MONTHLY, UNIT_MONTHLY, OFFICER_MONTHLY, PROFILE_MONTHLY)
+
+
+async def write_month(session: AsyncSession, month: date) -> None:
+    """Step 3: this month's rows of every score table, from the work tables."""
+    end = next_month(month)
+    for table in SCORE_TABLES:
+        if table in _MONTHLY:
+            await session.execute(delete(table).where(table.c.month == month))
+        else:
+            await session.execute(delete(table).where(table.c.day >= month, table.c.day < end))
+    cells = REBUILD_CELLS
+    in_month = (cells.c.day >= month, cells.c.day < end)
+    await _insert_grouped(session, SERVICE_DAILY, cells, ("service_id", "day"), in_month)
+    await _insert_grouped(
+        session,
+        OFFICER_DAILY,
+        cells,
+        ("employee_id", "service_id", "day"),
+        (*in_month, cells.c.employee_id.is_not(None)),
+    )
+    profile = REBUILD_PROFILE
+    await _insert_grouped(
+        session,
+        PROFILE_DAILY,
+        profile,
+        ("service_id", "day", "field", "value"),
+        (profile.c.day >= month, profile.c.day < end),
+        ("n",),
+    )
+    sd = SERVICE_DAILY
+    await session.execute(
+        insert(UNIT_DAILY).from_select(
+            ["unit_id", "day", *MEASURES],
+            select(SERVICES.c.unit_id, sd.c.day, *sums(sd))
+            .select_from(sd.join(SERVICES, SERVICES.c.id == sd.c.service_id))
+            .where(sd.c.day >= month, sd.c.day < end)
+            .group_by(SERVICES.c.unit_id, sd.c.day),
+        )
+    )
+    for monthly, daily, keys, measures in (
+        (SERVICE_MONTHLY, SERVICE_DAILY, ("service_id",), MEASURES),
+        (UNIT_MONTHLY, UNIT_DAILY, ("unit_id",), MEASURES),
+        (OFFICER_MONTHLY, OFFICER_DAILY, ("employee_id", "service_id"), MEASURES),
+        (PROFILE_MONTHLY, PROFILE_DAILY, ("service_id", "field", "value"), ("n",)),
+    ):
+        key_columns = [daily.c[k] for k in keys]
         await session.execute(
-            insert(PROFILE_MONTHLY).from_select(
-                ["service_id", "month", "field", "value", "n"],
-                select(pd.c.service_id, month, pd.c.field, pd.c.value, func.sum(pd.c.n))
-                .where(
-                    pd.c.field == name,
-                    pd.c.value != NOT_ANSWERED,
-                    pd.c.value.not_in(KNOWN_VALUES[name]),
-                )
-                .group_by(pd.c.service_id, month, pd.c.field, pd.c.value),
+            insert(monthly).from_select(
+                [*keys, "month", *measures],
+                select(*key_columns, literal(month, Date), *sums(daily, measures))
+                .where(daily.c.day >= month, daily.c.day < end)
+                .group_by(*key_columns),
             )
         )
+
+
+async def _insert_grouped(
+    session: AsyncSession,
+    target: Table,
+    source: Table,
+    keys: Sequence[str],
+    where: Sequence[Any],
+    measures: Sequence[str] = MEASURES,
+) -> None:
+    """A chunk may have written a key once each: sum them (in key order) into ``target``."""
+    key_columns = [source.c[k] for k in keys]
+    await session.execute(
+        insert(target).from_select(
+            [*keys, *measures],
+            select(*key_columns, *sums(source, measures))
+            .where(*where)
+            .group_by(*key_columns)
+            .order_by(*key_columns),
+        )
+    )
+
+
+# -- 4. finish -------------------------------------------------------------------------------
+
+
+async def finish(session: AsyncSession, plan: Plan) -> None:
+    """Step 4: the service → unit snapshot, the watermark, and empty work tables."""
+    await session.execute(delete(SERVICE_UNITS))
+    await session.execute(
+        insert(SERVICE_UNITS).from_select(
+            ["service_id", "unit_id"], select(SERVICES.c.id, SERVICES.c.unit_id)
+        )
+    )
+    for table in (REBUILD_CELLS, REBUILD_PROFILE):
+        await session.execute(delete(table))
+    await write_counted_upto(session, plan.zone, plan.upto)
+
+
+async def write_counted_upto(session: AsyncSession, zone: str, upto: int) -> None:
+    """The watermark, and the same number where the submitting UPDATE reads it."""
+    await write_watermark(session, Watermark(zone, upto))
+    await session.execute(delete(COUNTED_UPTO))
+    await session.execute(insert(COUNTED_UPTO).values(upto=upto))
+
+
+# -- all steps in the caller's transaction ---------------------------------------------------
+
+
+async def rebuild(
+    session: AsyncSession,
+    tz: tzinfo,
+    zone: str,
+    stats: RollupStats,
+    *,
+    reset: bool,
+    progress: Progress = QUIET,
+) -> Plan:
+    """Every score table from survey_responses, inside the caller's transaction."""
+    plan = await start(session, zone, reset=reset)
+    progress.stage("rollup: rebuilding the score tables", len(plan.ranges))
+    for ids in plan.ranges:
+        await count_chunk(session, tz, plan, ids, stats)
+        progress.advance()
+    for month in await months_to_write(session):
+        await write_month(session, month)
+    await finish(session, plan)
+    return plan

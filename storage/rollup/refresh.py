@@ -9,7 +9,9 @@ works is the package docstring (`storage.rollup`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -19,16 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.progress import QUIET, Progress
 from scheduler.scoring.review_recommendation import MIN_VALUES
 from storage import review_result_store as stored_results
-from storage.db import dialect_name
+from storage.db import SessionFactory, dialect_name
 from storage.rollup import incremental, rebuild, triggers
 from storage.rollup.progress import (
     RollupStats,
     Watermark,
     read_watermark,
     tz_key,
-    write_watermark,
 )
-from storage.rollup.sql import RETRACTIONS, SERVICE_UNITS, SR
+from storage.rollup.sql import RETRACTIONS, SERVICE_UNITS, SR, latest_number
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,11 @@ async def _exists(session: AsyncSession, statement: Any) -> bool:
 async def scores_need_refresh(session: AsyncSession, tz: tzinfo) -> bool:
     """Whether the score tables are behind: a handful of indexed reads."""
     mark = await read_watermark(session)
-    if mark is None or mark.timezone != tz_key(tz):
+    if mark is None or mark.rebuilding or mark.timezone != tz_key(tz):
         return True
     if not await triggers.triggers_present(session):
+        return True
+    if await latest_number(session) > mark.counted_upto:
         return True
     # min() over the partial index's own column: SQLite answers it from the small
     # "pending" index whatever its statistics say (a bare "LIMIT 1" was planned as a
@@ -73,18 +76,19 @@ async def needs_refresh(session: AsyncSession, tz: tzinfo, min_raters: int | Non
 # -- lock ------------------------------------------------------------------------------------
 
 
-async def _lock(session: AsyncSession, *, writers_too: bool) -> None:
-    """Serialise rollup runs; with ``writers_too`` also hold off writes to the responses.
+async def lock(session: AsyncSession) -> None:
+    """Serialise rollup runs and hold off writes to the responses until commit.
 
     SQLite: any write takes the database's single write lock until commit, so a
     no-op UPDATE is enough (and later reads see a stable database). PostgreSQL:
-    a table lock that only other rollup runs ask for, plus, for a rebuild, SHARE
-    on survey_responses (readers go on; submissions wait until the commit).
+    a table lock that only other rollup runs ask for, plus SHARE on
+    survey_responses (readers go on; submissions wait until the commit). SHARE
+    also waits for the submissions in flight, so every submission number up to
+    the highest read afterwards is committed.
     """
     if dialect_name(session) == "postgresql":
         await session.execute(text("LOCK TABLE skm_rollup_service_units IN EXCLUSIVE MODE"))
-        if writers_too:
-            await session.execute(text("LOCK TABLE survey_responses IN SHARE MODE"))
+        await session.execute(text("LOCK TABLE survey_responses IN SHARE MODE"))
     else:
         await session.execute(
             update(SERVICE_UNITS).where(false()).values(unit_id=SERVICE_UNITS.c.unit_id)
@@ -104,18 +108,24 @@ async def refresh_scores(
 ) -> RollupStats:
     """Bring the SKM score tables up to date inside the caller's transaction.
 
-    Starts with a write (see `_lock`): call it first in a fresh transaction.
+    Starts with a write (see `lock`): call it first in a fresh transaction.
     Incremental unless ``full``, the first run, a changed TIMEZONE, missing
-    triggers or an inconsistency found on the way make it a rebuild.
+    triggers or an inconsistency found on the way make it a rebuild, which then
+    runs in this one transaction (the job rebuilds in steps instead:
+    `refresh_scores_in_steps`). While the job's rebuild is under way this does
+    nothing: the tables are the job's until it finishes.
     """
     stats = stats or RollupStats()
-    await _lock(session, writers_too=full)
+    await lock(session)
     mark = await read_watermark(session)
+    if mark is not None and mark.rebuilding and not full:
+        return stats
     zone = tz_key(tz)
     reasons = await _rebuild_reasons(session, mark, zone, full=full)
     if not reasons:
+        assert mark is not None
         try:
-            last = await incremental.refresh(session, tz, stats)
+            upto = await _incremental(session, tz, stats, mark)
         except incremental.Inconsistent as exc:
             # What the incremental part wrote is about to be replaced wholesale:
             # the rebuild reads nothing but survey_responses, so no savepoint needed.
@@ -123,20 +133,25 @@ async def refresh_scores(
             reasons.append("inconsistency")
             stats = RollupStats()
     if reasons:
-        if not full:
-            await _lock(session, writers_too=True)
         stats.full = True
         stats.reason = ", ".join(reasons)
-        reset = mark is not None and mark.timezone != zone
-        last = await rebuild.rebuild(session, tz, stats, reset=reset, progress=progress)
-    elif not stats.changed:
-        return stats
-    previous = mark.last_id if mark and mark.timezone == zone and not stats.full else 0
-    new_mark = Watermark(zone, max(previous, last))
-    if stats.full or new_mark != mark:
-        await write_watermark(session, new_mark)
-    stats.watermark = new_mark.encode()
+        plan = await rebuild.rebuild(
+            session, tz, zone, stats, reset=_restamp(mark, zone), progress=progress
+        )
+        stats.watermark = Watermark(zone, plan.upto).encode()
+    elif stats.changed or (mark is not None and upto != mark.counted_upto):
+        await rebuild.write_counted_upto(session, zone, upto)
+        stats.watermark = Watermark(zone, upto).encode()
     return stats
+
+
+async def _incremental(
+    session: AsyncSession, tz: tzinfo, stats: RollupStats, mark: Watermark
+) -> int:
+    """The incremental run from ``mark``; the number counted up to afterwards."""
+    upto = max(mark.counted_upto, await latest_number(session))
+    await incremental.refresh(session, tz, stats, after=mark.counted_upto, upto=upto)
+    return upto
 
 
 async def _rebuild_reasons(
@@ -148,12 +163,135 @@ async def _rebuild_reasons(
         reasons.append("requested")
     if mark is None:
         reasons.append("first run")
+    elif mark.rebuilding:
+        reasons.append("a rebuild was interrupted")
     elif mark.timezone != zone:
         reasons.append(f"TIMEZONE changed from {mark.timezone}")
     if not await triggers.triggers_present(session):
         await triggers.create_triggers(session)
         reasons.append("triggers were missing")
     return reasons
+
+
+def _restamp(mark: Watermark | None, zone: str) -> bool:
+    """Whether a rebuild must stamp every local day again: a new TIMEZONE, or an
+    interrupted rebuild (which may have been stamping a new one)."""
+    return mark is not None and (mark.rebuilding or mark.timezone != zone)
+
+
+class RebuildTakenOver(Exception):
+    """Another run rebuilt the tables while this one was between two steps."""
+
+
+Between = Callable[[str], Awaitable[None]]
+
+# Between two steps of a rebuild, the write lock is left free this long. A press in
+# another process that found it taken waits in SQLite's busy handler, which retries
+# after sleeps of up to 25 ms in the first ~0.1 s (then 50 and 100 ms): with no gap,
+# the next step would take the lock again before the press retries, step after step.
+STEP_PAUSE = 0.03
+
+
+def _after_each(pause: float, between: Between | None) -> Between:
+    async def after(step: str) -> None:
+        if pause:
+            await asyncio.sleep(pause)
+        if between is not None:
+            await between(step)
+
+    return after
+
+
+async def refresh_scores_in_steps(
+    sessions: SessionFactory,
+    *,
+    tz: tzinfo,
+    full: bool = False,
+    progress: Progress = QUIET,
+    chunk: int = rebuild.CHUNK_IDS,
+    pause: float = STEP_PAUSE,
+    between: Between | None = None,
+) -> RollupStats:
+    """The job's `refresh_scores`: a rebuild commits after every step (`storage.rollup.rebuild`).
+
+    Each step is its own short transaction under `lock`, so a citizen's press
+    waits for one step at most. Incremental runs are one transaction, as in
+    `refresh_scores`. Afterwards one incremental run counts what was submitted,
+    erased or changed while the rebuild went on. ``chunk``: responses per step;
+    ``pause``: seconds between two steps; ``between`` is awaited after every
+    committed step, with the step's name (the tests write there what citizens
+    would write meanwhile).
+    """
+    zone = tz_key(tz)
+    stats = RollupStats()
+    try:
+        async with sessions.begin() as session:
+            await lock(session)
+            mark = await read_watermark(session)
+            reasons = await _rebuild_reasons(session, mark, zone, full=full)
+            if not reasons:
+                assert mark is not None
+                upto = await _incremental(session, tz, stats, mark)
+                if stats.changed or upto != mark.counted_upto:
+                    await rebuild.write_counted_upto(session, zone, upto)
+                    stats.watermark = Watermark(zone, upto).encode()
+                return stats
+            plan = await rebuild.start(session, zone, reset=_restamp(mark, zone), chunk=chunk)
+    except incremental.Inconsistent as exc:  # rolled back: rebuild from a clean state
+        log.warning("rollup: %s; rebuilding everything", exc)
+        reasons = ["inconsistency"]
+        stats = RollupStats()
+        async with sessions.begin() as session:
+            await lock(session)
+            plan = await rebuild.start(session, zone, reset=False, chunk=chunk)
+    stats.full = True
+    stats.reason = ", ".join(reasons)
+    await _rebuild_in_steps(sessions, tz, plan, stats, progress, _after_each(pause, between))
+    async with sessions.begin() as session:
+        after = await refresh_scores(session, tz=tz)
+    stats.claimed += after.claimed
+    stats.retracted += after.retracted
+    if after.full:  # the closing pass found the rebuilt tables inconsistent
+        stats.reason += f"; rebuilt again in one transaction ({after.reason})"
+    stats.watermark = after.watermark or Watermark(zone, plan.upto).encode()
+    return stats
+
+
+async def _rebuild_in_steps(
+    sessions: SessionFactory,
+    tz: tzinfo,
+    plan: rebuild.Plan,
+    stats: RollupStats,
+    progress: Progress,
+    between: Between,
+) -> None:
+    await between("start")
+    progress.stage("rollup: rebuilding the score tables", len(plan.ranges))
+    for ids in plan.ranges:
+        async with sessions.begin() as session:
+            await _resume(session, plan)
+            await rebuild.count_chunk(session, tz, plan, ids, stats)
+        progress.advance()
+        await between(f"ids {ids[0]}-{ids[1] - 1}")
+    async with sessions() as session:
+        months = await rebuild.months_to_write(session)
+    for month in months:
+        async with sessions.begin() as session:
+            await _resume(session, plan)
+            await rebuild.write_month(session, month)
+        await between(f"month {month:%Y-%m}")
+    async with sessions.begin() as session:
+        await _resume(session, plan)
+        await rebuild.finish(session, plan)
+    await between("finish")
+
+
+async def _resume(session: AsyncSession, plan: rebuild.Plan) -> None:
+    """Take the lock again and check that the rebuild is still this one's."""
+    await lock(session)
+    mark = await read_watermark(session)
+    if mark != Watermark(plan.zone, 0, rebuilding=True):
+        raise RebuildTakenOver(f"rollup: the watermark became {mark} during the rebuild")
 
 
 async def refresh_reviews(

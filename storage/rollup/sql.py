@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Table, and_, case, func
+from sqlalchemy import Date, Table, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -24,6 +25,9 @@ from storage.rollup_models import (
     SkmOfficerMonthly,
     SkmProfileDaily,
     SkmProfileMonthly,
+    SkmRebuildCell,
+    SkmRebuildProfile,
+    SkmRollupCounted,
     SkmRollupRetraction,
     SkmRollupServiceUnit,
     SkmServiceDaily,
@@ -44,6 +48,9 @@ CHUNK = 500
 
 SR = SurveyResponse.__table__
 RETRACTIONS = SkmRollupRetraction.__table__
+COUNTED_UPTO = SkmRollupCounted.__table__
+REBUILD_CELLS = SkmRebuildCell.__table__
+REBUILD_PROFILE = SkmRebuildProfile.__table__
 SERVICE_UNITS = SkmRollupServiceUnit.__table__
 SERVICE_DAILY = SkmServiceDaily.__table__
 SERVICE_MONTHLY = SkmServiceMonthly.__table__
@@ -98,19 +105,26 @@ def has_comment(column: Any) -> ColumnElement[int]:
     return case((and_(column.is_not(None), column != ""), 1), else_=0)
 
 
-def counted() -> list[ColumnElement[bool]]:
-    """The responses every table sums: submitted, all nine answers, rolled up.
+def counted(upto: int) -> list[ColumnElement[bool]]:
+    """The responses every table sums: submitted, all nine answers, with their day,
+    numbered up to ``upto`` (or without a number: counted before numbers, or stamped).
 
-    For the full scans only: ``coalesce`` (a no-op on this NOT NULL column)
-    keeps SQLite from reading a million rows in random order through the
-    (status, submitted_at) index when one sequential scan is several times
-    cheaper; PostgreSQL scans sequentially anyway.
+    For the rebuild's scans only: ``coalesce`` (a no-op on this NOT NULL column)
+    keeps SQLite from reading rows in random order through the (status,
+    submitted_at) index when one sequential scan is several times cheaper;
+    PostgreSQL scans sequentially anyway.
     """
     return [
         func.coalesce(SR.c.status, "") == SUBMITTED,
         SR.c.rollup_day.is_not(None),
+        func.coalesce(SR.c.rollup_seq, 0) <= upto,
         *(SR.c[u].is_not(None) for u in UNSUR),
     ]
+
+
+async def latest_number(session: AsyncSession) -> int:
+    """The highest submission number given (read under the run's lock; 0 if none)."""
+    return int(await session.scalar(select(func.max(SR.c.rollup_seq))) or 0)
 
 
 def sums(table: Table, measures: Sequence[str] = MEASURES) -> list[Any]:

@@ -1,6 +1,6 @@
 """The retraction triggers on ``survey_responses``: deleted or changed responses leave the tables.
 
-The same DDL as migration 0007, repeated here on purpose: migrations are
+The same DDL as migration 0030 (first written by 0007), repeated here on purpose: migrations are
 frozen, and a SQLite migration that rebuilds ``survey_responses`` drops its
 triggers, so every rollup run checks that they exist and, if not, recreates
 them from here (and rebuilds everything, since deletions in between cannot be
@@ -22,10 +22,12 @@ TRIGGER_NAMES: tuple[str, ...] = ("skm_rollup_retract_on_delete", "skm_rollup_re
 _WATCHED = ("status", "service_id", "employee_id", "submitted_at", "comment", *UNSUR)
 _WATCHED += PROFILE_FIELDS
 _RETRACTION_COLUMNS = (
+    "response_id, rollup_seq, "
     "service_id, employee_id, day, comments, u1, u2, u3, u4, u5, u6, u7, u8, u9, "
     "age_group, gender, education, occupation"
 )
 _OLD_VALUES = (
+    "OLD.id, OLD.rollup_seq, "
     "OLD.service_id, OLD.employee_id, OLD.rollup_day, "
     "CASE WHEN OLD.comment IS NOT NULL AND OLD.comment <> '' THEN 1 ELSE 0 END, "
     + ", ".join(f"OLD.{u}" for u in UNSUR)
@@ -51,7 +53,7 @@ WHEN OLD.rollup_day IS NOT NULL AND ({_changed("IS NOT")})
 BEGIN
     INSERT INTO skm_rollup_retractions ({_RETRACTION_COLUMNS})
         SELECT {_OLD_VALUES} WHERE {_OLD_COUNTED};
-    UPDATE survey_responses SET rollup_day = NULL WHERE id = NEW.id;
+    UPDATE survey_responses SET rollup_day = NULL, rollup_seq = NULL WHERE id = NEW.id;
 END""",
 )
 POSTGRESQL_TRIGGERS: tuple[str, ...] = (
@@ -63,6 +65,7 @@ BEGIN
     END IF;
     IF TG_OP = 'UPDATE' THEN
         NEW.rollup_day := NULL;
+        NEW.rollup_seq := NULL;
         RETURN NEW;
     END IF;
     RETURN OLD;
