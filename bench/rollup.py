@@ -11,7 +11,14 @@ What it does, on a migrated SQLite file (WAL, the deployment default):
    of the 200 officers; 90 % submitted);
 2. times the **full rollup** through the code path of ``ulasan job run rollup
    --full`` (`bot.cli.job.run_now`, in process: the job runner, its JobRun
-   claim, the rebuild, the review cycle);
+   claim, the rebuild, the review cycle) while another process (as the bot
+   is) submits one of 20,000 prepared surveys every ``--press-every`` ms
+   (default 10) through the press's own `storage.survey.submit`, with the
+   bot's engine and busy timeout (`bench._rollup_presses`): press latency
+   p50/p99/max and failures inside the rollup's window, and in the idle
+   second before it. The responses carry the marks a submission writes
+   (``rollup_day``, ``rollup_seq``) where the schema has them (migration
+   0029); on an older schema they are written without, as before;
 3. adds 10,000 new responses (the last two days of the year and the first of
    the next, 5 % of them *late*: started before responses that were stored
    earlier) and times the **incremental rollup** (`run_now` without
@@ -21,14 +28,17 @@ What it does, on a migrated SQLite file (WAL, the deployment default):
    the environment, engine, rollup check, queries, table; median of 5: the
    figure held against the goal) and as a subprocess of the installed
    ``ulasan`` script (adds Python start-up and imports; median of 3);
-5. a ``--full`` rebuild after that (the tables must come out identical, row for row, to the
-   incremental ones) and the database size per response (file size after a
-   WAL checkpoint and VACUUM, divided by the number of responses);
+5. a ``--full`` rebuild while pressing as in 2; then an incremental run counts
+   what was submitted meanwhile, and a quiet ``--full`` rebuild (timed against
+   the floor) must give the same tables, row for row; the database size per
+   response (file size after a WAL checkpoint and VACUUM, divided by the
+   number of responses);
 6. the **floor**: one hand-written ``SELECT service_id, strftime('%Y-%m',
    submitted_at), count(*), sum(u1) … sum(u9) … GROUP BY 1, 2`` run directly
    with the ``sqlite3`` module on the same file.
 
-Goals: full rollup ≤ 2 × the floor, incremental < 0.5 s, report < 0.3 s.
+Goals: press p99 < 250 ms during a full rollup (none failing), full rollup
+(first run and ``--full``) ≤ 2 × the floor, incremental < 0.5 s, report < 0.3 s.
 Prints the figures, the floor, the ratio and whether each goal is met; writes
 ``bench/results/rollup.json``. ``--data DIR`` keeps the generated database in
 DIR and reuses it on the next run (each run works on a fresh copy).
@@ -89,10 +99,11 @@ class Size:
     new_responses: int
     report_repeats: int
     subprocess_repeats: int
+    drafts: int  # surveys waiting at the last question, for the presses
 
 
-FULL_SIZE = Size(1_000_000, 10_000, 5, 3)
-QUICK_SIZE = Size(20_000, 1_000, 2, 1)
+FULL_SIZE = Size(1_000_000, 10_000, 5, 3, 20_000)
+QUICK_SIZE = Size(20_000, 1_000, 2, 1, 3_000)
 
 
 def stamp(moment: datetime) -> str:
@@ -167,6 +178,44 @@ RESPONSE_COLUMNS = (
 INSERT_RESPONSE = (
     f"INSERT INTO survey_responses ({RESPONSE_COLUMNS}) VALUES ({', '.join('?' * 26)})"
 )
+# Where the schema has them (migration 0029), the marks the submitting UPDATE writes.
+INSERT_MARKED_RESPONSE = (
+    f"INSERT INTO survey_responses ({RESPONSE_COLUMNS}, rollup_day, rollup_seq)"
+    f" VALUES ({', '.join('?' * 28)})"
+)
+
+
+def marks_at_submit(db: sqlite3.Connection) -> bool:
+    """Whether this schema has the marks written at submit (``rollup_seq``)."""
+    return any(row[1] == "rollup_seq" for row in db.execute("PRAGMA table_info(survey_responses)"))
+
+
+def next_number(db: sqlite3.Connection) -> int:
+    """The submission number the next submit would take (`storage.rollup.marks`)."""
+    return int(
+        db.execute(
+            "SELECT max(coalesce((SELECT max(rollup_seq) FROM survey_responses), 0),"
+            " coalesce((SELECT max(upto) FROM skm_rollup_counted), 0)) + 1"
+        ).fetchone()[0]
+    )
+
+
+def insert_responses(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Rows of `_responses`, with the submit's marks where the schema has them."""
+    if not marks_at_submit(db):
+        db.executemany(INSERT_RESPONSE, rows)
+        return
+    first = next_number(db)
+    submitted = RESPONSE_COLUMNS.replace(" ", "").split(",").index("submitted_at")
+    marked = [
+        (*row, _local_day_of(row[submitted]), first + index) for index, row in enumerate(rows)
+    ]
+    db.executemany(INSERT_MARKED_RESPONSE, marked)
+
+
+def _local_day_of(stamped: str) -> str:
+    moment = datetime.strptime(stamped, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
+    return moment.astimezone(TZ).date().isoformat()
 
 
 def _responses(
@@ -301,7 +350,7 @@ def generate(path: Path, size: Size) -> dict[str, Any]:
     for offset in range(0, len(instants), batch):
         rows = _responses(rng, services, officers, instants[offset : offset + batch], offset)
         with db:
-            db.executemany(INSERT_RESPONSE, rows)
+            insert_responses(db, rows)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     return {"seconds": time.perf_counter() - started, "assignments": assignments}
@@ -324,9 +373,112 @@ def add_new_responses(path: Path, size: Size) -> int:
     )
     rows = _responses(rng, services, officers, instants, 10**9 + first, late=0.05)
     with db:
-        db.executemany(INSERT_RESPONSE, rows)
+        insert_responses(db, rows)
     db.close()
     return len(rows)
+
+
+def prepare_drafts(path: Path, count: int) -> None:
+    """Surveys answered up to the last question, for the presses to submit."""
+    db = sqlite3.connect(path)
+    services = [row[0] for row in db.execute("SELECT id FROM services ORDER BY id")]
+    first = int(db.execute("SELECT max(id) FROM survey_responses").fetchone()[0]) + 1
+    started = datetime(YEAR + 1, 1, 2, 3, tzinfo=UTC)
+    rows = [
+        (
+            f"d{first + index:015x}",
+            f"d{first + index:015x}" * 2,
+            services[index % len(services)],
+            None,
+            "draft",
+            "contact",
+            "id",
+            started.astimezone(TZ).date().isoformat(),
+            stamp(started),
+            stamp(started),
+            None,
+            *(1 + (index + u) % 4 for u in range(9)),
+            None,
+            None,
+            None,
+            None,
+            None,
+            0,
+        )
+        for index in range(count)
+    ]
+    with db:
+        db.executemany(INSERT_RESPONSE, rows)
+    db.close()
+
+
+PRESS_INTERVAL_MS = 10.0  # --press-every MS
+GOAL_PRESS_P99 = 0.25
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def _press_figures(presses: list[list[Any]]) -> dict[str, Any]:
+    latencies = [p[1] for p in presses if not p[2]]
+    failures = [p[2] for p in presses if p[2]]
+    return {
+        "presses": len(presses),
+        "failures": len(failures),
+        "failure_kinds": sorted(set(failures))[:3],
+        "p50_ms": _percentile(latencies, 0.50) * 1000,
+        "p99_ms": _percentile(latencies, 0.99) * 1000,
+        "max_ms": max(latencies, default=0.0) * 1000,
+    }
+
+
+def while_pressing(path: Path, work: Any, every_ms: float) -> tuple[Any, dict[str, Any]]:
+    """Run ``work()`` while another process submits a survey every ``every_ms``.
+
+    Returns work's result and the press figures inside its window (and, for
+    comparison, in the idle second before it).
+    """
+    presser = subprocess.Popen(
+        [sys.executable, "-m", "bench._rollup_presses", str(path), str(every_ms)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert presser.stdin is not None and presser.stdout is not None
+    if presser.stdout.readline().strip() != "ready":
+        raise SystemExit("the pressing process did not start")
+    time.sleep(1.0)  # an idle second: the presses' own latency, for comparison
+    first = time.time()
+    result = work()
+    last = time.time()
+    time.sleep(0.2)
+    presser.stdin.close()
+    output = presser.stdout.read().strip().splitlines()
+    if presser.wait() != 0 or not output:
+        raise SystemExit("the pressing process failed")
+    report = json.loads(output[-1])
+    presses = report["presses"]
+    during = [p for p in presses if first <= p[0] <= last]
+    idle = [p for p in presses if p[0] < first]
+    return result, {
+        "interval_ms": every_ms,
+        "during": _press_figures(during),
+        "idle": _press_figures(idle),
+        "drafts_left": report["drafts_left"],
+    }
+
+
+def _press_line(label: str, figures: dict[str, Any]) -> str:
+    d, i = figures["during"], figures["idle"]
+    return (
+        f"presses during {label}: {d['presses']} (one per {figures['interval_ms']:.0f} ms),"
+        f" p50 {d['p50_ms']:.1f} ms, p99 {d['p99_ms']:.1f} ms, max {d['max_ms']:.1f} ms,"
+        f" {d['failures']} failed {d['failure_kinds']}; idle before: p50 {i['p50_ms']:.1f} ms,"
+        f" p99 {i['p99_ms']:.1f} ms"
+    )
 
 
 # -- the measurements --------------------------------------------------------------------
@@ -459,6 +611,14 @@ def table_contents(path: Path) -> dict[str, tuple[int, str]]:
     return out
 
 
+def _schema_has_marks(path: Path) -> bool:
+    db = sqlite3.connect(path)
+    try:
+        return marks_at_submit(db)
+    finally:
+        db.close()
+
+
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
@@ -471,6 +631,9 @@ def machine() -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     size = QUICK_SIZE if quick else FULL_SIZE
+    every_ms = PRESS_INTERVAL_MS
+    if "--press-every" in argv:
+        every_ms = float(argv[argv.index("--press-every") + 1])
     keep: Path | None = None
     if "--data" in argv:
         keep = Path(argv[argv.index("--data") + 1]).resolve()
@@ -491,11 +654,15 @@ def main(argv: list[str]) -> int:
         floor_rows = floor(path)[1]
         print(f"floor (sqlite3 GROUP BY service, month): {floor_seconds:.3f} s, {floor_rows} rows")
 
-        full_seconds, full_result = run_rollup(settings, full=True)
+        prepare_drafts(path, size.drafts)
+        (full_seconds, full_result), first_presses = while_pressing(
+            path, lambda: run_rollup(settings, full=True), every_ms
+        )
         full_cpu = list(CPU.values())[-1]
         print(
             f"full rollup (first run): {full_seconds:.3f} s, cpu {full_cpu:.3f} s ({full_result})"
         )
+        print(_press_line("the first run", first_presses))
         floor_cpu = min(v for k, v in CPU.items() if k.startswith("floor"))
 
         new = add_new_responses(path, size)
@@ -522,12 +689,19 @@ def main(argv: list[str]) -> int:
             raise SystemExit("the subprocess report differs from the in-process one")
         n_line = next(line for line in text.splitlines() if line.startswith("Responden"))
 
-        # A full rebuild after the incremental run must give the same tables, row for row.
+        # --full while citizens press; then what they submitted meanwhile is counted by
+        # an incremental run, and a quiet --full must give the same tables, row for row.
+        (pressed_seconds, _), rebuild_presses = while_pressing(
+            path, lambda: run_rollup(settings, full=True), every_ms
+        )
+        print(f"full rebuild (--full) while pressing: {pressed_seconds:.3f} s")
+        print(_press_line("--full", rebuild_presses))
+        run_rollup(settings, full=False)
         before = table_contents(path)
         rebuild_seconds, _ = run_rollup(settings, full=True)
         rebuild_cpu = list(CPU.values())[-1]
         print(
-            f"full rebuild (--full again, rollup_day already set): {rebuild_seconds:.3f} s,"
+            f"full rebuild (--full again, nobody pressing): {rebuild_seconds:.3f} s,"
             f" cpu {rebuild_cpu:.3f} s"
         )
         floor_again = min(floor(path)[0] for _ in range(2))
@@ -546,8 +720,13 @@ def main(argv: list[str]) -> int:
             f" {ratio:.2f}x (cpu {full_cpu / floor_cpu:.2f}x), rebuild"
             f" {rebuild_seconds / floor_seconds:.2f}x (cpu {rebuild_cpu / floor_cpu:.2f}x)"
         )
+        worst_p99 = max(first_presses["during"]["p99_ms"], rebuild_presses["during"]["p99_ms"])
+        failed = first_presses["during"]["failures"] + rebuild_presses["during"]["failures"]
         goals = {
+            "press_p99_under_250ms_during_full_rollup": worst_p99 < GOAL_PRESS_P99 * 1000
+            and not failed,
             "full_rollup_at_most_2x_floor": ratio <= GOAL_FULL_RATIO,
+            "rebuild_at_most_2x_floor": rebuild_seconds / floor_seconds <= GOAL_FULL_RATIO,
             "incremental_under_0.5s": incremental_seconds < GOAL_INCREMENTAL,
             "report_under_0.3s": report_seconds < GOAL_REPORT,
         }
@@ -555,6 +734,16 @@ def main(argv: list[str]) -> int:
         print(
             f"\nfull rollup {full_seconds:.3f} s / floor {floor_seconds:.3f} s = {ratio:.2f}x"
             f" (goal ≤ {GOAL_FULL_RATIO}x): {verdict}"
+        )
+        print(
+            f"rebuild {rebuild_seconds:.3f} s / floor = {rebuild_seconds / floor_seconds:.2f}x"
+            f" (goal ≤ {GOAL_FULL_RATIO}x):"
+            f" {'met' if goals['rebuild_at_most_2x_floor'] else 'MISSED'}"
+        )
+        print(
+            f"press p99 during the full rollups {worst_p99:.1f} ms, {failed} failed"
+            f" (goal < {GOAL_PRESS_P99 * 1000:.0f} ms, none failed):"
+            f" {'met' if goals['press_p99_under_250ms_during_full_rollup'] else 'MISSED'}"
         )
         print(
             f"incremental {incremental_seconds:.3f} s (goal < {GOAL_INCREMENTAL} s):"
@@ -596,6 +785,12 @@ def main(argv: list[str]) -> int:
                 "result": incremental_result,
             },
             "noop_rollup": {"seconds": noop_seconds, "result": noop_result},
+            "presses_during_first_run": first_presses,
+            "full_rebuild_while_pressing": {
+                "seconds": pressed_seconds,
+                "presses": rebuild_presses,
+            },
+            "marks_at_submit": _schema_has_marks(path),
             "full_rebuild_after_incremental": {
                 "seconds": rebuild_seconds,
                 "cpu_seconds": rebuild_cpu,
