@@ -20,8 +20,9 @@ steps one after the other (`rebuild`):
    appends the range's sums per (day, service, officer) and its profile counts
    to the work tables (`SkmRebuildCell`, `SkmRebuildProfile`): one scan of the
    range, grouped, with the profile counted by conditional sums in the same pass.
-3. `write_month`, once per month found in the work tables or the score tables:
-   replaces that month's rows of every score table with the work tables' sums.
+3. `write_step`, five times per month found in the work tables or the score
+   tables (`month_steps`: four runs of days, then the month rows): replaces
+   those rows of every score table with the work tables' sums.
 4. `finish`: the service → unit snapshot, the watermark (``upto``) and the
    empty work tables.
 
@@ -93,9 +94,9 @@ from storage.rollup.sql import (
 )
 from storage.rollup_models import MEASURES
 
-# Responses per chunk (an id range): about 0.1 s of work on the benchmark's
-# machine, so a press waits at most about that long for the rebuild.
-CHUNK_IDS = 40_000
+# Responses per chunk (an id range): a few tens of ms of work on the benchmark's
+# machine, so a press waits about that long at most for the rebuild.
+CHUNK_IDS = 10_000
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Plan:
 
     zone: str
     reset: bool  # a new TIMEZONE: every local day is stamped again
+    stamp: bool  # some responses have no local day yet (or reset)
     upto: int  # the highest submission number counted
     ranges: tuple[IdRange, ...]
 
@@ -121,7 +123,15 @@ async def start(session: AsyncSession, zone: str, *, reset: bool, chunk: int = C
     ranges: tuple[IdRange, ...] = ()
     if low is not None:
         ranges = tuple((a, min(a + chunk, high + 1)) for a in range(low, high + 1, chunk))
-    return Plan(zone, reset, upto, ranges)
+    # From the small partial index: usually nothing lacks its day (the submission
+    # wrote it), and the chunks then skip stamping. A response submitted later
+    # without one is numberless and stamped by the next incremental run.
+    pending = await session.scalar(
+        select(func.min(SR.c.submitted_at)).where(
+            SR.c.rollup_day.is_(None), SR.c.submitted_at.is_not(None)
+        )
+    )
+    return Plan(zone, reset, reset or pending is not None, upto, ranges)
 
 
 # -- 2. one chunk ----------------------------------------------------------------------------
@@ -153,7 +163,8 @@ async def count_chunk(
         await session.execute(
             update(SR).where(*in_range(ids), SR.c.rollup_day.is_not(None)).values(rollup_day=None)
         )
-    await stamp_pending(session, tz, ids)
+    if plan.stamp:
+        await stamp_pending(session, tz, ids)
     # This chunk reads the rows as they are now: what was erased or changed in the
     # range before is not read, so there is nothing to subtract for it later.
     await session.execute(
@@ -321,25 +332,45 @@ def _as_date(value: Any) -> date:
 
 
 _MONTHLY = (SERVICE_MONTHLY, UNIT_MONTHLY, OFFICER_MONTHLY, PROFILE_MONTHLY)
+# Each month in five steps: four runs of days, then the month rows.
+MONTH_PARTS: tuple[tuple[int, int | None], ...] = ((1, 8), (8, 16), (16, 24), (24, None))
 
 
-async def write_month(session: AsyncSession, month: date) -> None:
-    """Step 3: this month's rows of every score table, from the work tables."""
-    end = next_month(month)
+def month_steps(months: Sequence[date]) -> list[tuple[date, date | None, date | None]]:
+    """(month, first day, end day) of each step of 3; (month, None, None): its month rows."""
+    out: list[tuple[date, date | None, date | None]] = []
+    for m in months:
+        out += [
+            (m, m.replace(day=a), m.replace(day=b) if b else next_month(m)) for a, b in MONTH_PARTS
+        ]
+        out.append((m, None, None))
+    return out
+
+
+async def write_step(
+    session: AsyncSession, month: date, first: date | None, end: date | None
+) -> None:
+    """One step of 3 (see `month_steps`)."""
+    if first is None or end is None:
+        await _month_rows(session, month)
+    else:
+        await write_days(session, first, end)
+
+
+async def write_days(session: AsyncSession, first: date, end: date) -> None:
+    """Step 3 for the days [first, end): every day table's rows from the work tables."""
     for table in SCORE_TABLES:
-        if table in _MONTHLY:
-            await session.execute(delete(table).where(table.c.month == month))
-        else:
-            await session.execute(delete(table).where(table.c.day >= month, table.c.day < end))
+        if table not in _MONTHLY:
+            await session.execute(delete(table).where(table.c.day >= first, table.c.day < end))
     cells = REBUILD_CELLS
-    in_month = (cells.c.day >= month, cells.c.day < end)
-    await _insert_grouped(session, SERVICE_DAILY, cells, ("service_id", "day"), in_month)
+    in_days = (cells.c.day >= first, cells.c.day < end)
+    await _insert_grouped(session, SERVICE_DAILY, cells, ("service_id", "day"), in_days)
     await _insert_grouped(
         session,
         OFFICER_DAILY,
         cells,
         ("employee_id", "service_id", "day"),
-        (*in_month, cells.c.employee_id.is_not(None)),
+        (*in_days, cells.c.employee_id.is_not(None)),
     )
     profile = REBUILD_PROFILE
     await _insert_grouped(
@@ -347,7 +378,7 @@ async def write_month(session: AsyncSession, month: date) -> None:
         PROFILE_DAILY,
         profile,
         ("service_id", "day", "field", "value"),
-        (profile.c.day >= month, profile.c.day < end),
+        (profile.c.day >= first, profile.c.day < end),
         ("n",),
     )
     sd = SERVICE_DAILY
@@ -356,16 +387,21 @@ async def write_month(session: AsyncSession, month: date) -> None:
             ["unit_id", "day", *MEASURES],
             select(SERVICES.c.unit_id, sd.c.day, *sums(sd))
             .select_from(sd.join(SERVICES, SERVICES.c.id == sd.c.service_id))
-            .where(sd.c.day >= month, sd.c.day < end)
+            .where(sd.c.day >= first, sd.c.day < end)
             .group_by(SERVICES.c.unit_id, sd.c.day),
         )
     )
+
+
+async def _month_rows(session: AsyncSession, month: date) -> None:
+    end = next_month(month)
     for monthly, daily, keys, measures in (
         (SERVICE_MONTHLY, SERVICE_DAILY, ("service_id",), MEASURES),
         (UNIT_MONTHLY, UNIT_DAILY, ("unit_id",), MEASURES),
         (OFFICER_MONTHLY, OFFICER_DAILY, ("employee_id", "service_id"), MEASURES),
         (PROFILE_MONTHLY, PROFILE_DAILY, ("service_id", "field", "value"), ("n",)),
     ):
+        await session.execute(delete(monthly).where(monthly.c.month == month))
         key_columns = [daily.c[k] for k in keys]
         await session.execute(
             insert(monthly).from_select(
@@ -439,7 +475,7 @@ async def rebuild(
     for ids in plan.ranges:
         await count_chunk(session, tz, plan, ids, stats)
         progress.advance()
-    for month in await months_to_write(session):
-        await write_month(session, month)
+    for month, first, end in month_steps(await months_to_write(session)):
+        await write_step(session, month, first, end)
     await finish(session, plan)
     return plan

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, tzinfo
 from typing import Any
@@ -185,19 +186,25 @@ class RebuildTakenOver(Exception):
 
 Between = Callable[[str], Awaitable[None]]
 
-# Between two steps of a rebuild, the write lock is left free this long. A press in
-# another process that found it taken waits in SQLite's busy handler, which retries
-# after sleeps of up to 25 ms in the first ~0.1 s (then 50 and 100 ms): with no gap,
-# the next step would take the lock again before the press retries, step after step.
+# Between two steps of a rebuild, the write lock is left free as long as the step
+# held it (at least STEP_PAUSE, at most 0.1 s). A press in another process that
+# found it taken waits in SQLite's busy handler, which retries after sleeps of up
+# to 25 ms in the first ~0.1 s (then 50 and 100 ms): with no gap the next step
+# takes the lock again before the press retries, step after step; and each press
+# must find a gap of its own, so the gaps must leave room for all that arrive.
 STEP_PAUSE = 0.03
 
 
 def _after_each(pause: float, between: Between | None) -> Between:
+    last = [time.perf_counter()]
+
     async def after(step: str) -> None:
         if pause:
-            await asyncio.sleep(pause)
+            held = time.perf_counter() - last[0]
+            await asyncio.sleep(min(max(pause, held), max(pause, 0.1)))
         if between is not None:
             await between(step)
+        last[0] = time.perf_counter()
 
     return after
 
@@ -275,11 +282,11 @@ async def _rebuild_in_steps(
         await between(f"ids {ids[0]}-{ids[1] - 1}")
     async with sessions() as session:
         months = await rebuild.months_to_write(session)
-    for month in months:
+    for month, first, end in rebuild.month_steps(months):
         async with sessions.begin() as session:
             await _resume(session, plan)
-            await rebuild.write_month(session, month)
-        await between(f"month {month:%Y-%m}")
+            await rebuild.write_step(session, month, first, end)
+        await between(f"days from {first:%Y-%m-%d}" if first else f"month {month:%Y-%m}")
     async with sessions.begin() as session:
         await _resume(session, plan)
         await rebuild.finish(session, plan)
