@@ -17,6 +17,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import false, func, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.progress import QUIET, Progress
@@ -275,22 +276,42 @@ async def _rebuild_in_steps(
     await between("start")
     progress.stage("rollup: rebuilding the score tables", len(plan.ranges))
     for ids in plan.ranges:
-        async with sessions.begin() as session:
-            await _resume(session, plan)
-            await rebuild.count_chunk(session, tz, plan, ids, stats)
+        await _step(sessions, plan, lambda s, ids=ids: rebuild.count_chunk(s, tz, plan, ids, stats))
         progress.advance()
         await between(f"ids {ids[0]}-{ids[1] - 1}")
     async with sessions() as session:
         months = await rebuild.months_to_write(session)
     for month, first, end in rebuild.month_steps(months):
-        async with sessions.begin() as session:
-            await _resume(session, plan)
-            await rebuild.write_step(session, month, first, end)
+        await _step(
+            sessions,
+            plan,
+            lambda s, m=month, a=first, b=end: rebuild.write_step(s, m, a, b),
+        )
         await between(f"days from {first:%Y-%m-%d}" if first else f"month {month:%Y-%m}")
-    async with sessions.begin() as session:
-        await _resume(session, plan)
-        await rebuild.finish(session, plan)
+    await _step(sessions, plan, lambda s: rebuild.finish(s, plan))
     await between("finish")
+
+
+# A step that finds the SQLite write lock taken past the busy timeout (presses from
+# another process, back to back) is rolled back whole and tried again, this often.
+STEP_ATTEMPTS = 10
+
+
+async def _step(
+    sessions: SessionFactory, plan: rebuild.Plan, work: Callable[[AsyncSession], Awaitable[None]]
+) -> None:
+    """One step of the rebuild in its own transaction, again if the lock was not had."""
+    for attempt in range(1, STEP_ATTEMPTS + 1):
+        try:
+            async with sessions.begin() as session:
+                await _resume(session, plan)
+                await work(session)
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == STEP_ATTEMPTS:
+                raise
+            log.warning("rollup: the database was locked; step tried again (%d)", attempt)
+            await asyncio.sleep(0.05 * attempt)
 
 
 async def _resume(session: AsyncSession, plan: rebuild.Plan) -> None:
