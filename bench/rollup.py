@@ -18,7 +18,7 @@ What it does, on a migrated SQLite file (WAL, the deployment default):
    p50/p99/max and failures inside the rollup's window, and in the idle
    second before it. The responses carry the marks a submission writes
    (``rollup_day``, ``rollup_seq``) where the schema has them (migration
-   0029); on an older schema they are written without, as before;
+   0030); on an older schema they are written without, as before;
 3. adds 10,000 new responses (the last two days of the year and the first of
    the next, 5 % of them *late*: started before responses that were stored
    earlier) and times the **incremental rollup** (`run_now` without
@@ -178,7 +178,7 @@ RESPONSE_COLUMNS = (
 INSERT_RESPONSE = (
     f"INSERT INTO survey_responses ({RESPONSE_COLUMNS}) VALUES ({', '.join('?' * 26)})"
 )
-# Where the schema has them (migration 0029), the marks the submitting UPDATE writes.
+# Where the schema has them (migration 0030), the marks the submitting UPDATE writes.
 INSERT_MARKED_RESPONSE = (
     f"INSERT INTO survey_responses ({RESPONSE_COLUMNS}, rollup_day, rollup_seq)"
     f" VALUES ({', '.join('?' * 28)})"
