@@ -4,9 +4,10 @@
 as a process of its own (as the bot is). It opens the database as the bot
 does (`storage.db.create_engine` with the settings' busy timeout and the bot's
 one connection), then every INTERVAL_MS submits one of the drafts that
-`bench.rollup` prepared at the last question, through the press's own storage
-call (`storage.survey.submit`: its conditional ``UPDATE … RETURNING`` and the
-commit, in one transaction). It prints ``ready`` once the engine is open and,
+`bench.rollup` prepared at the last question, through the bot's own press
+path (`storage.survey_press.press` with `storage.survey.submit_move`: one
+conditional ``UPDATE … RETURNING`` and the commit; on older code without it,
+`storage.survey.submit`). It prints ``ready`` once the engine is open and,
 when stdin closes, one JSON line: for every press its start (``time.time()``,
 so the driver can tell which presses fell inside the rollup), its latency and
 whether it failed (and why).
@@ -38,12 +39,37 @@ async def _stdin_closed() -> None:
     await loop.run_in_executor(None, sys.stdin.read)
 
 
-async def _press(sessions: Any, draft: int, with_tz: bool) -> None:
+try:  # the bot's press path (one conditional UPDATE … RETURNING); older code has none
+    from storage import survey_press
+    from storage.survey_names import NamesCache
+except ImportError:  # pragma: no cover - the "before" side of an A/B
+    survey_press = None  # type: ignore[assignment]
+
+CACHE = NamesCache() if survey_press is not None else None
+LONG_TTL_HOURS = 24 * 3650  # the prepared drafts are old; the press must not refuse them
+
+
+async def _press(sessions: Any, draft: tuple[int, str, str], with_tz: bool) -> None:
     now = datetime.now(UTC)
-    extra = {"tz": TZ} if with_tz else {}
+    draft_id, token, user_key = draft
     async with sessions.begin() as session:
-        if not await survey.submit(session, draft, now, contact_chat_id=None, **extra):
-            raise RuntimeError(f"draft {draft} was not at the contact step")
+        if survey_press is not None:
+            move = survey.submit_move(contact_chat_id=None, tz=TZ)
+            written = await survey_press.press(
+                session,
+                CACHE,
+                token=token,
+                user_key=user_key,
+                move=move,
+                now=now,
+                ttl_hours=LONG_TTL_HOURS,
+            )
+            done = written is not None
+        else:
+            extra = {"tz": TZ} if with_tz else {}
+            done = await survey.submit(session, draft_id, now, contact_chat_id=None, **extra)
+        if not done:
+            raise RuntimeError(f"draft {draft_id} was not at the contact step")
 
 
 async def main(path: str, interval: float) -> None:
@@ -53,19 +79,20 @@ async def main(path: str, interval: float) -> None:
     sessions = session_factory(engine)
     with_tz = "tz" in inspect.signature(survey.submit).parameters  # older code has none
     async with sessions() as session:
-        drafts = list(
-            await session.scalars(
-                select(SurveyResponse.id)
+        drafts = [
+            (int(i), str(t), str(k))
+            for i, t, k in await session.execute(
+                select(SurveyResponse.id, SurveyResponse.token, SurveyResponse.user_key)
                 .where(SurveyResponse.status == DRAFT, SurveyResponse.step == survey.CONTACT)
                 .order_by(SurveyResponse.id)
             )
-        )
+        ]
     presses: list[tuple[float, float, str]] = []
     stop = asyncio.ensure_future(_stdin_closed())
     print("ready", flush=True)
     pending: set[asyncio.Task[None]] = set()
 
-    async def one(draft: int) -> None:
+    async def one(draft: tuple[int, str, str]) -> None:
         started, clock = time.time(), time.perf_counter()
         error = ""
         try:
