@@ -5,7 +5,7 @@ almost all Python importing modules, so this guards the cause rather than the cl
 (speed is measured in BENCHMARKS.md, never here): the commands run as the operator
 runs them, in a fresh interpreter with ``-X importtime``, and must not import the
 libraries that only other commands need (the bot's Telegram stack, Alembic, the
-document and chart libraries, Babel, pydantic), nor the modules
+document and chart libraries, Babel, the settings' pydantic-settings), nor the modules
 of the other commands. The root group loads a command's module only when the command
 is named (bot/cli/main.py), and its table of names must agree with the commands.
 """
@@ -46,12 +46,9 @@ HEAVY = {
     "docx",
     "pypdf",
     "babel",
-    "pydantic",
-    "pydantic_core",
-    "pydantic_settings",
 }
 # And the database stack, for --help.
-DATABASE = {"sqlalchemy", "aiosqlite", "asyncpg"}
+DATABASE = {"sqlalchemy", "aiosqlite", "asyncpg", "pydantic", "pydantic_settings"}
 
 
 def imported(*args: str, env: dict[str, str]) -> tuple[set[str], str]:

@@ -162,3 +162,22 @@ def test_check_require_token_refuses_a_malformed_token(tmp_path: Path):
         "Setting error: BOT_TOKEN: not a bot token; @BotFather gives one like 123456789:AAH…"
         " (digits, a colon, 35 letters, digits, _ or -)"
     )
+
+
+def test_the_feedback_cadence_is_read_from_the_env_file_and_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Both give text, and a Literal of ints refuses the text "3" even in lax mode.
+    env_file = tmp_path / "settings.env"
+    env_file.write_text("FEEDBACK_CADENCE_MONTHS=3\n")
+    monkeypatch.delenv("FEEDBACK_CADENCE_MONTHS", raising=False)
+    from_file = load_settings(_env_file=env_file, data_dir=tmp_path / "data")
+    assert from_file.feedback_cadence_months == 3
+    monkeypatch.setenv("FEEDBACK_CADENCE_MONTHS", " 6 ")
+    assert load(tmp_path).feedback_cadence_months == 6
+    # A number that does not divide the year into periods is still refused, in one line.
+    monkeypatch.setenv("FEEDBACK_CADENCE_MONTHS", "5")
+    with pytest.raises(SettingsError) as error:
+        load(tmp_path)
+    assert str(error.value).startswith("FEEDBACK_CADENCE_MONTHS: '5'")
+    assert "1, 2, 3, 4, 6 or 12" in str(error.value)

@@ -4,7 +4,7 @@ running the command's database work, and the operator's name in the audit log.
 Every command reads the one settings object; a bad or missing setting prints
 one line naming it and exits with code 2. Time comes from the `Clock` in the
 click context's ``obj`` (tests invoke the CLI with a `ManualClock`), else the
-system clock. The heavy libraries (SQLAlchemy, python-telegram-bot)
+system clock. The heavy libraries (SQLAlchemy, pydantic, python-telegram-bot)
 are imported inside the functions, so that ``ulasan --help`` stays fast.
 """
 
