@@ -1,8 +1,9 @@
 """The one settings object of the service, read from the environment and the home's `.env`.
 
-No other module reads ``os.environ``. `load_settings()` validates everything and
-turns any problem into a `SettingsError` whose message is one line naming the
-setting, so the CLI can print it and exit with code 2.
+No other module reads ``os.environ`` (but `bot.core.i18n` reads ``XDG_CACHE_HOME``
+for its compiled-catalog cache, needed before any settings). `load_settings()`
+validates everything and turns any problem into a `SettingsError` whose message is
+one line naming the setting, so the CLI can print it and exit with code 2.
 
 **One home.** Everything the service keeps on disk resolves against one folder,
 ``ULASAN_HOME``, never the working folder: its ``.env`` (the settings file),
