@@ -5,6 +5,11 @@
 closed 360° cycles (`refresh_reviews`). `needs_refresh` is the cheap look,
 without the lock, that lets a run with nothing to do write nothing. How it
 works is the package docstring (`storage.rollup`).
+
+The review side (`storage.review_result_store` and the 360° maths under it) is
+imported inside the functions that use it: ``ulasan report ikm`` asks only
+whether the scores are stale (`scores_need_refresh`), and importing the review
+side at module level was ~60 ms of that command.
 """
 
 from __future__ import annotations
@@ -21,8 +26,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.progress import QUIET, Progress
-from scheduler.scoring.review_recommendation import MIN_VALUES
-from storage import review_result_store as stored_results
 from storage.db import SessionFactory, dialect_name
 from storage.rollup import incremental, rebuild, triggers
 from storage.rollup.progress import (
@@ -71,6 +74,8 @@ async def needs_refresh(session: AsyncSession, tz: tzinfo, min_raters: int | Non
         return True
     if min_raters is None:
         return False
+    from storage import review_result_store as stored_results
+
     stale, dropped = await stored_results.cycles_to_materialise(session, min_raters=min_raters)
     return bool(stale or dropped)
 
@@ -330,10 +335,15 @@ async def refresh_reviews(
     full: bool = False,
     stats: RollupStats | None = None,
     progress: Progress = QUIET,
-    min_values: int = MIN_VALUES,
+    min_values: int | None = None,
 ) -> RollupStats:
-    """Materialise closed cycles not yet materialised (all of them with ``full``)."""
+    """Materialise closed cycles not yet materialised (all of them with ``full``);
+    ``min_values`` defaults to the recommendation's `MIN_VALUES`."""
+    from scheduler.scoring.review_recommendation import MIN_VALUES
+    from storage import review_result_store as stored_results
+
     stats = stats or RollupStats()
+    min_values = MIN_VALUES if min_values is None else min_values
     stale, dropped = await stored_results.cycles_to_materialise(
         session, min_raters=min_raters, everything=full
     )
@@ -359,7 +369,7 @@ async def refresh(
     min_raters: int,
     full: bool = False,
     progress: Progress = QUIET,
-    min_values: int = MIN_VALUES,
+    min_values: int | None = None,
 ) -> RollupStats:
     """Scores and reviews, in the caller's (fresh) transaction."""
     stats = await refresh_scores(session, tz=tz, full=full, progress=progress)
