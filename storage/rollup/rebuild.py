@@ -94,8 +94,9 @@ from storage.rollup.sql import (
 )
 from storage.rollup_models import MEASURES
 
-# Responses per chunk (an id range): a few tens of ms of work on the benchmark's
-# machine, so a press waits about that long at most for the rebuild.
+# Responses per chunk (an id range): 35–100 ms of work on the benchmark's loaded
+# machine. A press in this process waits for one step at most; one in another
+# process must also catch a pause between steps (see refresh.STEP_PAUSE).
 CHUNK_IDS = 10_000
 
 
