@@ -181,3 +181,11 @@ def test_the_feedback_cadence_is_read_from_the_env_file_and_the_environment(
         load(tmp_path)
     assert str(error.value).startswith("FEEDBACK_CADENCE_MONTHS: '5'")
     assert "1, 2, 3, 4, 6 or 12" in str(error.value)
+
+
+def test_the_http_client_is_named_in_any_case(tmp_path: Path):
+    assert load(tmp_path).telegram_http_client == "aiohttp"
+    assert load(tmp_path, telegram_http_client=" HTTPX ").telegram_http_client == "httpx"
+    with pytest.raises(SettingsError) as error:
+        load(tmp_path, telegram_http_client="requests")
+    assert str(error.value).startswith("TELEGRAM_HTTP_CLIENT: 'requests'")
