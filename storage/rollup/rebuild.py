@@ -11,7 +11,7 @@ rebuild; a caller that must rebuild inside its own transaction runs the same
 steps one after the other (`rebuild`):
 
 1. `start`: the watermark says "rebuilding" (other runs then leave the tables
-   alone), the retractions and the work tables are emptied, and the highest
+   alone), the retractions, the work tables and the score tables are emptied, and the highest
    submission number given so far (``upto``) is read under the lock. The
    rebuild counts the responses numbered up to it (and those without a number).
 2. `count_chunk`, once per id range of ``CHUNK_IDS`` responses: stamps the
@@ -20,9 +20,10 @@ steps one after the other (`rebuild`):
    appends the range's sums per (day, service, officer) and its profile counts
    to the work tables (`SkmRebuildCell`, `SkmRebuildProfile`): one scan of the
    range, grouped, with the profile counted by conditional sums in the same pass.
-3. `write_step`, five times per month found in the work tables or the score
-   tables (`month_steps`: four runs of days, then the month rows): replaces
-   those rows of every score table with the work tables' sums.
+3. `write_step`, five times per month found in the work tables
+   (`month_steps`: four runs of days, then the month rows): writes those rows
+   of every score table from the work tables' sums (`start` emptied the score
+   tables once; the rebuild marker keeps readers off them until `finish`).
 4. `finish`: the service → unit snapshot, the watermark (``upto``) and the
    empty work tables.
 
@@ -59,7 +60,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.schema import CreateTable, DropTable
+from sqlalchemy.schema import CreateTable
 
 from bot.core.clock import first_of_month, next_month
 from bot.core.progress import QUIET, Progress
@@ -117,7 +118,12 @@ class Plan:
 async def start(session: AsyncSession, zone: str, *, reset: bool, chunk: int = CHUNK_IDS) -> Plan:
     """Step 1 (under the rollup's lock): mark the rebuild, clear, and plan the chunks."""
     await write_watermark(session, Watermark(zone, 0, rebuilding=True))
-    for table in (RETRACTIONS, REBUILD_CELLS, REBUILD_PROFILE):
+    # The score tables are emptied here, once: the rebuild marker keeps every
+    # reader and every other run off them until `finish`, and the write steps
+    # then only insert. (Deleting a run of days in each write step scanned the
+    # whole table each time: ``day`` is not the leading key.) A whole-table
+    # DELETE is SQLite's truncation, a few ms.
+    for table in (RETRACTIONS, REBUILD_CELLS, REBUILD_PROFILE, *SCORE_TABLES):
         await session.execute(delete(table))
     upto = await latest_number(session)
     low, high = (await session.execute(select(func.min(SR.c.id), func.max(SR.c.id)))).one()
@@ -149,11 +155,23 @@ def _profile_columns() -> list[tuple[str, str, str | None]]:
 
 
 def _chunk_table(name: str, keys: Sequence[str]) -> Table:
-    """A temporary table of per-cell sums of one chunk (dropped at the chunk's end)."""
+    """A temporary table of per-cell sums of one chunk (emptied at the chunk's end).
+
+    Created once per connection and reused by the following chunks rather than
+    created and dropped in every chunk: each CREATE/DROP changes the connection's
+    schema, which SQLite then reads again and every prepared statement is
+    prepared again. PostgreSQL empties it at each commit.
+    """
     columns: list[Column[Any]] = [Column(key, Date if key == "day" else Integer) for key in keys]
     columns += [Column(m, Integer) for m in MEASURES]
     columns += [Column(column, Integer) for column, _f, _v in _profile_columns()]
-    return Table(name, MetaData(), *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+    return Table(
+        name, MetaData(), *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DELETE ROWS"
+    )
+
+
+_CELLS = _chunk_table("rollup_chunk_cells", ("day", "service_id", "employee_id"))
+_SERVICE_CELLS = _chunk_table("rollup_chunk_service_cells", ("service_id", "day"))
 
 
 async def count_chunk(
@@ -173,18 +191,15 @@ async def count_chunk(
             RETRACTIONS.c.response_id >= ids[0], RETRACTIONS.c.response_id < ids[1]
         )
     )
-    cells = _chunk_table("rollup_chunk_cells", ("day", "service_id", "employee_id"))
-    service_cells = _chunk_table("rollup_chunk_service_cells", ("service_id", "day"))
+    cells, service_cells = _CELLS, _SERVICE_CELLS
     for table in (cells, service_cells):
-        await session.execute(DropTable(table, if_exists=True))
-        await session.execute(CreateTable(table))
-    try:
-        stats.claimed += await _scan(session, cells, plan.upto, ids)
-        await _append_cells(session, cells)
-        await _append_profile(session, cells, service_cells, plan.upto, ids)
-    finally:
-        for table in (cells, service_cells):
-            await session.execute(DropTable(table, if_exists=True))
+        await session.execute(CreateTable(table, if_not_exists=True))
+        await session.execute(delete(table))  # left over by a chunk rolled back midway
+    stats.claimed += await _scan(session, cells, plan.upto, ids)
+    await _append_cells(session, cells)
+    await _append_profile(session, cells, service_cells, plan.upto, ids)
+    for table in (cells, service_cells):
+        await session.execute(delete(table))
 
 
 async def _scan(session: AsyncSession, cells: Table, upto: int, ids: IdRange) -> int:
@@ -319,11 +334,10 @@ async def _append_unknown_profile_values(session: AsyncSession, upto: int, ids: 
 
 
 async def months_to_write(session: AsyncSession) -> list[date]:
-    """Every month the work tables or the score tables hold (old months may have to go)."""
+    """Every month the work tables hold (`start` emptied the score tables)."""
     found = union(
         select(month_start(REBUILD_CELLS.c.day)).distinct(),
         select(month_start(REBUILD_PROFILE.c.day)).distinct(),
-        *(select(table.c.month).distinct() for table in _MONTHLY),
     )
     return sorted(first_of_month(_as_date(m)) for m in (await session.scalars(found)))
 
@@ -360,9 +374,6 @@ async def write_step(
 
 async def write_days(session: AsyncSession, first: date, end: date) -> None:
     """Step 3 for the days [first, end): every day table's rows from the work tables."""
-    for table in SCORE_TABLES:
-        if table not in _MONTHLY:
-            await session.execute(delete(table).where(table.c.day >= first, table.c.day < end))
     cells = REBUILD_CELLS
     in_days = (cells.c.day >= first, cells.c.day < end)
     await _insert_grouped(session, SERVICE_DAILY, cells, ("service_id", "day"), in_days)
@@ -395,20 +406,29 @@ async def write_days(session: AsyncSession, first: date, end: date) -> None:
 
 
 async def _month_rows(session: AsyncSession, month: date) -> None:
+    """The month's rows, from the work tables (read by their ``day`` index) and the
+    small unit day table; the officer and profile day tables, keyed by officer or
+    service first, would be read whole for each month."""
     end = next_month(month)
-    for monthly, daily, keys, measures in (
-        (SERVICE_MONTHLY, SERVICE_DAILY, ("service_id",), MEASURES),
-        (UNIT_MONTHLY, UNIT_DAILY, ("unit_id",), MEASURES),
-        (OFFICER_MONTHLY, OFFICER_DAILY, ("employee_id", "service_id"), MEASURES),
-        (PROFILE_MONTHLY, PROFILE_DAILY, ("service_id", "field", "value"), ("n",)),
+    cells, profile = REBUILD_CELLS, REBUILD_PROFILE
+    for monthly, source, keys, measures, where in (
+        (SERVICE_MONTHLY, cells, ("service_id",), MEASURES, ()),
+        (UNIT_MONTHLY, UNIT_DAILY, ("unit_id",), MEASURES, ()),
+        (
+            OFFICER_MONTHLY,
+            cells,
+            ("employee_id", "service_id"),
+            MEASURES,
+            (cells.c.employee_id.is_not(None),),
+        ),
+        (PROFILE_MONTHLY, profile, ("service_id", "field", "value"), ("n",), ()),
     ):
-        await session.execute(delete(monthly).where(monthly.c.month == month))
-        key_columns = [daily.c[k] for k in keys]
+        key_columns = [source.c[k] for k in keys]
         await session.execute(
             insert(monthly).from_select(
                 [*keys, "month", *measures],
-                select(*key_columns, literal(month, Date), *sums(daily, measures))
-                .where(daily.c.day >= month, daily.c.day < end)
+                select(*key_columns, literal(month, Date), *sums(source, measures))
+                .where(source.c.day >= month, source.c.day < end, *where)
                 .group_by(*key_columns),
             )
         )
