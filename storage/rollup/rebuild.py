@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -48,6 +49,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     case,
     delete,
     func,
@@ -172,6 +174,12 @@ def _chunk_table(name: str, keys: Sequence[str]) -> Table:
 
 _CELLS = _chunk_table("rollup_chunk_cells", ("day", "service_id", "employee_id"))
 _SERVICE_CELLS = _chunk_table("rollup_chunk_service_cells", ("service_id", "day"))
+# A chunk's id range and ``upto``, bound at each execution: the chunk's statements
+# are built once (`_chunk_statements`) instead of once per chunk (building them and
+# their cache keys was several ms of Python per chunk).
+_LOW = bindparam("chunk_low", type_=Integer)
+_END = bindparam("chunk_end", type_=Integer)
+_UPTO = bindparam("chunk_upto", type_=Integer)
 
 
 async def count_chunk(
@@ -184,26 +192,65 @@ async def count_chunk(
         )
     if plan.stamp:
         await stamp_pending(session, tz, ids)
+    st = _chunk_statements()
+    bound = {"chunk_low": ids[0], "chunk_end": ids[1], "chunk_upto": plan.upto}
     # This chunk reads the rows as they are now: what was erased or changed in the
     # range before is not read, so there is nothing to subtract for it later.
-    await session.execute(
-        delete(RETRACTIONS).where(
-            RETRACTIONS.c.response_id >= ids[0], RETRACTIONS.c.response_id < ids[1]
-        )
-    )
+    await session.execute(st.drop_retractions, bound)
+    for create in st.create:
+        await session.execute(create)
+    for empty in st.empty:  # left over by a chunk rolled back midway
+        await session.execute(empty)
+    await session.execute(st.scan, bound)
+    stats.claimed += int(await session.scalar(st.claimed) or 0)
+    await session.execute(st.append_cells)
+    await session.execute(st.service_cells)
+    await session.execute(st.append_profile)
+    # Profile values outside the instrument's lists (older data): counted exactly,
+    # in a pass of their own over the range; normally there are none.
+    if await session.scalar(st.unknown):
+        await _append_unknown_profile_values(session, plan.upto, ids)
+    for empty in st.empty:
+        await session.execute(empty)
+
+
+@dataclass(frozen=True)
+class _ChunkStatements:
+    drop_retractions: Any
+    create: tuple[Any, ...]
+    empty: tuple[Any, ...]
+    scan: Any
+    claimed: Any
+    append_cells: Any
+    service_cells: Any
+    append_profile: Any
+    unknown: Any
+
+
+@cache
+def _chunk_statements() -> _ChunkStatements:
     cells, service_cells = _CELLS, _SERVICE_CELLS
-    for table in (cells, service_cells):
-        await session.execute(CreateTable(table, if_not_exists=True))
-        await session.execute(delete(table))  # left over by a chunk rolled back midway
-    stats.claimed += await _scan(session, cells, plan.upto, ids)
-    await _append_cells(session, cells)
-    await _append_profile(session, cells, service_cells, plan.upto, ids)
-    for table in (cells, service_cells):
-        await session.execute(delete(table))
+    keys = ("day", "service_id", "employee_id")
+    service_rows, profile_rows, unknown = _profile_statements(cells, service_cells)
+    return _ChunkStatements(
+        drop_retractions=delete(RETRACTIONS).where(
+            RETRACTIONS.c.response_id >= _LOW, RETRACTIONS.c.response_id < _END
+        ),
+        create=tuple(CreateTable(t, if_not_exists=True) for t in (cells, service_cells)),
+        empty=tuple(delete(t) for t in (cells, service_cells)),
+        scan=_scan(cells),
+        claimed=select(func.coalesce(func.sum(cells.c.n), 0)),
+        append_cells=insert(REBUILD_CELLS).from_select(
+            [*keys, *MEASURES], select(*(cells.c[c] for c in (*keys, *MEASURES)))
+        ),
+        service_cells=service_rows,
+        append_profile=profile_rows,
+        unknown=unknown,
+    )
 
 
-async def _scan(session: AsyncSession, cells: Table, upto: int, ids: IdRange) -> int:
-    """The one pass over the range: sums per (day, service, officer); responses counted."""
+def _scan(cells: Table) -> Any:
+    """The one pass over the range: sums per (day, service, officer), into ``cells``."""
     conditional = []
     for _column, name, value in _profile_columns():
         column = SR.c[name]
@@ -223,22 +270,12 @@ async def _scan(session: AsyncSession, cells: Table, upto: int, ids: IdRange) ->
             *(func.sum(SR.c[u]) for u in UNSUR),
             *conditional,
         )
-        .where(*in_range(ids), *counted(upto))
+        .where(SR.c.id >= _LOW, SR.c.id < _END, *counted(_UPTO))
         .group_by(SR.c.rollup_day, SR.c.service_id, SR.c.employee_id)
     )
     names = ["day", "service_id", "employee_id", *MEASURES]
     names += [column for column, _f, _v in _profile_columns()]
-    await session.execute(insert(cells).from_select(names, scan))
-    return int(await session.scalar(select(func.coalesce(func.sum(cells.c.n), 0))) or 0)
-
-
-async def _append_cells(session: AsyncSession, cells: Table) -> None:
-    keys = ("day", "service_id", "employee_id")
-    await session.execute(
-        insert(REBUILD_CELLS).from_select(
-            [*keys, *MEASURES], select(*(cells.c[c] for c in (*keys, *MEASURES)))
-        )
-    )
+    return insert(cells).from_select(names, scan)
 
 
 def _profile_pairs() -> tuple[list[tuple[str, str, str]], Any]:
@@ -260,30 +297,27 @@ def _profile_pairs() -> tuple[list[tuple[str, str, str]], Any]:
     return pairs, constants
 
 
-async def _append_profile(
-    session: AsyncSession, cells: Table, service_cells: Table, upto: int, ids: IdRange
-) -> None:
+def _profile_statements(cells: Table, service_cells: Table) -> tuple[Any, Any, Any]:
     """The range's profile counts per (service, day, field, value), unpivoted from the cells.
 
     The cells are summed per (service, day) into a small table first, written in
     that order; joined (as the outer loop) with a constant list of the (field,
     value) pairs in key order, the rows come out in the key order the score
-    table wants, with no sort.
+    table wants, with no sort. Third: how many answers hold a value outside the
+    instrument's lists.
     """
     pairs, constants = _profile_pairs()
     columns = [column for _n, _v, column in pairs]
-    await session.execute(
-        insert(service_cells).from_select(
-            ["service_id", "day", *MEASURES, *columns],
-            select(
-                cells.c.service_id,
-                cells.c.day,
-                *(func.sum(cells.c[m]) for m in MEASURES),
-                *(func.sum(cells.c[c]) for c in columns),
-            )
-            .group_by(cells.c.service_id, cells.c.day)
-            .order_by(cells.c.service_id, cells.c.day),
+    service_rows = insert(service_cells).from_select(
+        ["service_id", "day", *MEASURES, *columns],
+        select(
+            cells.c.service_id,
+            cells.c.day,
+            *(func.sum(cells.c[m]) for m in MEASURES),
+            *(func.sum(cells.c[c]) for c in columns),
         )
+        .group_by(cells.c.service_id, cells.c.day)
+        .order_by(cells.c.service_id, cells.c.day),
     )
     sc = service_cells
     count = case({index: sc.c[column] for index, column in enumerate(columns)}, value=constants.c.k)
@@ -300,20 +334,15 @@ async def _append_profile(
         .select_from(sc.outerjoin(constants, literal(True)))
         .subquery()
     )
-    await session.execute(
-        insert(REBUILD_PROFILE).from_select(
-            ["service_id", "day", "field", "value", "n"],
-            select(rows.c.service_id, rows.c.day, rows.c.field, rows.c.value, rows.c.n).where(
-                rows.c.n > 0
-            ),
-        )
+    profile_rows = insert(REBUILD_PROFILE).from_select(
+        ["service_id", "day", "field", "value", "n"],
+        select(rows.c.service_id, rows.c.day, rows.c.field, rows.c.value, rows.c.n).where(
+            rows.c.n > 0
+        ),
     )
-    # Profile values outside the instrument's lists (older data): counted exactly,
-    # in a pass of their own over the range; normally there are none.
     known = sum((sc.c[c] for c in columns), literal(0))
-    unknown = await session.scalar(select(func.sum(sc.c.n * len(PROFILE_FIELDS) - known)))
-    if unknown:
-        await _append_unknown_profile_values(session, upto, ids)
+    unknown = select(func.sum(sc.c.n * len(PROFILE_FIELDS) - known))
+    return service_rows, profile_rows, unknown
 
 
 async def _append_unknown_profile_values(session: AsyncSession, upto: int, ids: IdRange) -> None:
@@ -372,36 +401,43 @@ async def write_step(
         await write_days(session, first, end)
 
 
+_FIRST = bindparam("days_first", type_=Date)
+_DAYS_END = bindparam("days_end", type_=Date)
+
+
 async def write_days(session: AsyncSession, first: date, end: date) -> None:
     """Step 3 for the days [first, end): every day table's rows from the work tables."""
-    cells = REBUILD_CELLS
-    in_days = (cells.c.day >= first, cells.c.day < end)
-    await _insert_grouped(session, SERVICE_DAILY, cells, ("service_id", "day"), in_days)
-    await _insert_grouped(
-        session,
-        OFFICER_DAILY,
-        cells,
-        ("employee_id", "service_id", "day"),
-        (*in_days, cells.c.employee_id.is_not(None)),
-    )
-    profile = REBUILD_PROFILE
-    await _insert_grouped(
-        session,
-        PROFILE_DAILY,
-        profile,
-        ("service_id", "day", "field", "value"),
-        (profile.c.day >= first, profile.c.day < end),
-        ("n",),
-    )
-    sd = SERVICE_DAILY
-    await session.execute(
+    for statement in _days_statements():
+        await session.execute(statement, {"days_first": first, "days_end": end})
+
+
+@cache
+def _days_statements() -> tuple[Any, ...]:
+    """`write_days`' statements, built once (the days bound at each execution)."""
+    cells, profile, sd = REBUILD_CELLS, REBUILD_PROFILE, SERVICE_DAILY
+    in_days = (cells.c.day >= _FIRST, cells.c.day < _DAYS_END)
+    return (
+        _grouped(SERVICE_DAILY, cells, ("service_id", "day"), in_days),
+        _grouped(
+            OFFICER_DAILY,
+            cells,
+            ("employee_id", "service_id", "day"),
+            (*in_days, cells.c.employee_id.is_not(None)),
+        ),
+        _grouped(
+            PROFILE_DAILY,
+            profile,
+            ("service_id", "day", "field", "value"),
+            (profile.c.day >= _FIRST, profile.c.day < _DAYS_END),
+            ("n",),
+        ),
         insert(UNIT_DAILY).from_select(
             ["unit_id", "day", *MEASURES],
             select(SERVICES.c.unit_id, sd.c.day, *sums(sd))
             .select_from(sd.join(SERVICES, SERVICES.c.id == sd.c.service_id))
-            .where(sd.c.day >= first, sd.c.day < end)
+            .where(sd.c.day >= _FIRST, sd.c.day < _DAYS_END)
             .group_by(SERVICES.c.unit_id, sd.c.day),
-        )
+        ),
     )
 
 
@@ -434,24 +470,21 @@ async def _month_rows(session: AsyncSession, month: date) -> None:
         )
 
 
-async def _insert_grouped(
-    session: AsyncSession,
+def _grouped(
     target: Table,
     source: Table,
     keys: Sequence[str],
     where: Sequence[Any],
     measures: Sequence[str] = MEASURES,
-) -> None:
+) -> Any:
     """A chunk may have written a key once each: sum them (in key order) into ``target``."""
     key_columns = [source.c[k] for k in keys]
-    await session.execute(
-        insert(target).from_select(
-            [*keys, *measures],
-            select(*key_columns, *sums(source, measures))
-            .where(*where)
-            .group_by(*key_columns)
-            .order_by(*key_columns),
-        )
+    return insert(target).from_select(
+        [*keys, *measures],
+        select(*key_columns, *sums(source, measures))
+        .where(*where)
+        .group_by(*key_columns)
+        .order_by(*key_columns),
     )
 
 
