@@ -91,7 +91,7 @@ class ScoreSums:
 
 class SkmServiceDaily(ScoreSums, Base):
     __tablename__ = "skm_service_daily"
-    __table_args__ = WITHOUT_ROWID
+    __table_args__ = (Index("ix_skm_service_daily_day", "day"), WITHOUT_ROWID)
 
     service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -107,7 +107,7 @@ class SkmServiceMonthly(ScoreSums, Base):
 
 class SkmUnitDaily(ScoreSums, Base):
     __tablename__ = "skm_unit_daily"
-    __table_args__ = WITHOUT_ROWID
+    __table_args__ = (Index("ix_skm_unit_daily_day", "day"), WITHOUT_ROWID)
 
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -123,7 +123,7 @@ class SkmUnitMonthly(ScoreSums, Base):
 
 class SkmOfficerDaily(ScoreSums, Base):
     __tablename__ = "skm_officer_daily"
-    __table_args__ = WITHOUT_ROWID
+    __table_args__ = (Index("ix_skm_officer_daily_day", "day"), WITHOUT_ROWID)
 
     employee_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -141,7 +141,7 @@ class SkmOfficerMonthly(ScoreSums, Base):
 
 class SkmProfileDaily(Base):
     __tablename__ = "skm_profile_daily"
-    __table_args__ = WITHOUT_ROWID
+    __table_args__ = (Index("ix_skm_profile_daily_day", "day"), WITHOUT_ROWID)
 
     service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -11,7 +11,7 @@ rebuild; a caller that must rebuild inside its own transaction runs the same
 steps one after the other (`rebuild`):
 
 1. `start`: the watermark says "rebuilding" (other runs then leave the tables
-   alone), the retractions, the work tables and the score tables are emptied, and the highest
+   alone), the retractions and the work tables are emptied, and the highest
    submission number given so far (``upto``) is read under the lock. The
    rebuild counts the responses numbered up to it (and those without a number).
 2. `count_chunk`, once per id range of ``CHUNK_IDS`` responses: stamps the
@@ -20,10 +20,9 @@ steps one after the other (`rebuild`):
    appends the range's sums per (day, service, officer) and its profile counts
    to the work tables (`SkmRebuildCell`, `SkmRebuildProfile`): one scan of the
    range, grouped, with the profile counted by conditional sums in the same pass.
-3. `write_step`, five times per month found in the work tables
-   (`month_steps`: four runs of days, then the month rows): writes those rows
-   of every score table from the work tables' sums (`start` emptied the score
-   tables once; the rebuild marker keeps readers off them until `finish`).
+3. `write_step`, five times per month found in the work tables or the score
+   tables (`month_steps`: four runs of days, then the month rows): replaces
+   those rows of every score table with the work tables' sums.
 4. `finish`: the service → unit snapshot, the watermark (``upto``) and the
    empty work tables.
 
@@ -120,12 +119,7 @@ class Plan:
 async def start(session: AsyncSession, zone: str, *, reset: bool, chunk: int = CHUNK_IDS) -> Plan:
     """Step 1 (under the rollup's lock): mark the rebuild, clear, and plan the chunks."""
     await write_watermark(session, Watermark(zone, 0, rebuilding=True))
-    # The score tables are emptied here, once: the rebuild marker keeps every
-    # reader and every other run off them until `finish`, and the write steps
-    # then only insert. (Deleting a run of days in each write step scanned the
-    # whole table each time: ``day`` is not the leading key.) A whole-table
-    # DELETE is SQLite's truncation, a few ms.
-    for table in (RETRACTIONS, REBUILD_CELLS, REBUILD_PROFILE, *SCORE_TABLES):
+    for table in (RETRACTIONS, REBUILD_CELLS, REBUILD_PROFILE):
         await session.execute(delete(table))
     upto = await latest_number(session)
     low, high = (await session.execute(select(func.min(SR.c.id), func.max(SR.c.id)))).one()
@@ -363,10 +357,11 @@ async def _append_unknown_profile_values(session: AsyncSession, upto: int, ids: 
 
 
 async def months_to_write(session: AsyncSession) -> list[date]:
-    """Every month the work tables hold (`start` emptied the score tables)."""
+    """Every month the work tables or the score tables hold (old months may have to go)."""
     found = union(
         select(month_start(REBUILD_CELLS.c.day)).distinct(),
         select(month_start(REBUILD_PROFILE.c.day)).distinct(),
+        *(select(table.c.month).distinct() for table in _MONTHLY),
     )
     return sorted(first_of_month(_as_date(m)) for m in (await session.scalars(found)))
 
@@ -416,7 +411,16 @@ def _days_statements() -> tuple[Any, ...]:
     """`write_days`' statements, built once (the days bound at each execution)."""
     cells, profile, sd = REBUILD_CELLS, REBUILD_PROFILE, SERVICE_DAILY
     in_days = (cells.c.day >= _FIRST, cells.c.day < _DAYS_END)
+    # The days' old rows, found by each day table's index on ``day`` (migration
+    # 0031; without it each run of days read the whole table, ``day`` leading no
+    # key). Readers meanwhile see every day either old or rebuilt.
+    deletes = tuple(
+        delete(table).where(table.c.day >= _FIRST, table.c.day < _DAYS_END)
+        for table in SCORE_TABLES
+        if table not in _MONTHLY
+    )
     return (
+        *deletes,
         _grouped(SERVICE_DAILY, cells, ("service_id", "day"), in_days),
         _grouped(
             OFFICER_DAILY,
@@ -443,8 +447,7 @@ def _days_statements() -> tuple[Any, ...]:
 
 async def _month_rows(session: AsyncSession, month: date) -> None:
     """The month's rows, from the work tables (read by their ``day`` index) and the
-    small unit day table; the officer and profile day tables, keyed by officer or
-    service first, would be read whole for each month."""
+    small unit day table, in place of the old ones (month tables are small)."""
     end = next_month(month)
     cells, profile = REBUILD_CELLS, REBUILD_PROFILE
     for monthly, source, keys, measures, where in (
@@ -459,6 +462,7 @@ async def _month_rows(session: AsyncSession, month: date) -> None:
         ),
         (PROFILE_MONTHLY, profile, ("service_id", "field", "value"), ("n",), ()),
     ):
+        await session.execute(delete(monthly).where(monthly.c.month == month))
         key_columns = [source.c[k] for k in keys]
         await session.execute(
             insert(monthly).from_select(
