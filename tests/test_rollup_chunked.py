@@ -19,10 +19,12 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from bot.core.progress import Progress
 from storage import survey, survey_press
 from storage.db import create_engine, session_factory
 from storage.rollup import refresh as rollup
 from storage.rollup.progress import read_watermark
+from storage.rollup.rebuild import MONTH_PARTS
 from storage.survey_models import DRAFT, SurveyResponse
 from storage.survey_names import NamesCache
 from tests.test_rollup import (  # noqa: F401 (world is a fixture)
@@ -233,3 +235,34 @@ async def test_other_runs_leave_the_tables_alone_during_a_rebuild(world: World):
     assert seen and not any(seen[:-1])  # only after the finish does a run count again
     assert await tables(world.url) == await expected(world.url, JAKARTA)
     assert before != await tables(world.url)  # the changes did arrive
+
+
+class _Recorded(Progress):
+    """Each stage's label, its announced size and the steps reported for it."""
+
+    def __init__(self) -> None:
+        self.stages: list[list] = []
+
+    def stage(self, label: str, total: int | None = None) -> None:
+        self.stages.append([label, total, 0])
+
+    def advance(self, steps: int = 1) -> None:
+        self.stages[-1][2] += steps
+
+
+async def test_a_rebuild_reports_each_of_its_steps_to_the_progress_bar(world: World):  # noqa: F811 (the fixture)
+    await _seed(world)
+    progress = _Recorded()
+    engine = create_engine(world.url)
+    try:
+        await rollup.refresh_scores_in_steps(
+            session_factory(engine), tz=JAKARTA, full=True, chunk=7, pause=0, progress=progress
+        )
+    finally:
+        await engine.dispose()
+    counting, writing = progress.stages[:2]
+    assert counting[0] == "rollup: counting the responses"
+    assert counting[1] == counting[2] >= 60 // 7  # every chunk of ids, each reported
+    assert writing[0] == "rollup: rebuilding the score tables"
+    # Three months, each in its runs of days and its month rows, then the finish.
+    assert writing[1] == writing[2] == 3 * (len(MONTH_PARTS) + 1) + 1

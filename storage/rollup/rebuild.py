@@ -517,6 +517,11 @@ async def write_counted_upto(session: AsyncSession, zone: str, upto: int) -> Non
     await session.execute(insert(COUNTED_UPTO).values(upto=upto))
 
 
+# The two stages a terminal's progress bar shows (`bot.cli.progress`).
+COUNTING = "rollup: counting the responses"
+WRITING = "rollup: rebuilding the score tables"
+
+
 # -- all steps in the caller's transaction ---------------------------------------------------
 
 
@@ -531,11 +536,15 @@ async def rebuild(
 ) -> Plan:
     """Every score table from survey_responses, inside the caller's transaction."""
     plan = await start(session, zone, reset=reset)
-    progress.stage("rollup: rebuilding the score tables", len(plan.ranges))
+    progress.stage(COUNTING, len(plan.ranges))
     for ids in plan.ranges:
         await count_chunk(session, tz, plan, ids, stats)
         progress.advance()
-    for month, first, end in month_steps(await months_to_write(session)):
+    steps = month_steps(await months_to_write(session))
+    progress.stage(WRITING, len(steps) + 1)  # and the finishing step
+    for month, first, end in steps:
         await write_step(session, month, first, end)
+        progress.advance()
     await finish(session, plan)
+    progress.advance()
     return plan

@@ -279,21 +279,24 @@ async def _rebuild_in_steps(
     between: Between,
 ) -> None:
     await between("start")
-    progress.stage("rollup: rebuilding the score tables", len(plan.ranges))
+    progress.stage(rebuild.COUNTING, len(plan.ranges))
     for ids in plan.ranges:
         await _step(sessions, plan, lambda s, ids=ids: rebuild.count_chunk(s, tz, plan, ids, stats))
         progress.advance()
         await between(f"ids {ids[0]}-{ids[1] - 1}")
     async with sessions() as session:
-        months = await rebuild.months_to_write(session)
-    for month, first, end in rebuild.month_steps(months):
+        steps = rebuild.month_steps(await rebuild.months_to_write(session))
+    progress.stage(rebuild.WRITING, len(steps) + 1)  # and the finishing step
+    for month, first, end in steps:
         await _step(
             sessions,
             plan,
             lambda s, m=month, a=first, b=end: rebuild.write_step(s, m, a, b),
         )
+        progress.advance()
         await between(f"days from {first:%Y-%m-%d}" if first else f"month {month:%Y-%m}")
     await _step(sessions, plan, lambda s: rebuild.finish(s, plan))
+    progress.advance()
     await between("finish")
 
 
