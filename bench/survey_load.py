@@ -286,62 +286,20 @@ async def run_once(
         if reminders:
             await queue_reminders(database, reminders)
     env = bot_env(rundir, api.base_url, None if floor else http_client)
-    if floor:
-        command = [sys.executable, "-m", "bench.floor_bot", "--token", TOKEN]
-        command += ["--base-url", api.base_url]
-        if bot == "work floor":
-            command += ["--work", str(rundir / "floor.db")]
-        cwd = ROOT
-    else:
-        command = [str(BIN / "ulasan"), "run"]
-        cwd = rundir
-    if profile:
-        out = str(rundir / "profile.pyisession")
-        command = [str(BIN / "pyinstrument"), "-r", "pyisession", "-o", out, *command]
+    command, cwd = bot_command(bot, rundir, api.base_url, profile)
     log_file = (rundir / "bot.log").open("wb")
     process = await asyncio.create_subprocess_exec(
         *command, env=env, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT
     )
     try:
-        await asyncio.wait_for(api.polled.wait(), 60)
-        if reminders:  # start once the outbox sender is under way
-            phones.others_from = min(30, reminders)
-            await asyncio.wait_for(phones.others_flowing.wait(), 60)
-        await asyncio.sleep(0.5)
-
-        rng = random.Random(7)
-        scores = {USER_BASE + n: answers(rng) for n in range(count)}
-        wave = asyncio.Barrier(count) if burst else None
-        citizens = [
-            Citizen(phones, user_id, payload, survey_script(s), think, random.Random(user_id))
-            for user_id, s in scores.items()
-        ]
-        for citizen in citizens:
-            citizen.wave = wave
-        sends_before = len(phones.other_sends)
-        load_before = os.getloadavg()[0]
-        driver_before = time.process_time()
-        cpu_before = cpu_seconds(process.pid)
-        started = time.perf_counter()
-        outcomes = await asyncio.gather(*(c.run() for c in citizens), return_exceptions=True)
-        finished = time.perf_counter()
-        cpu = cpu_seconds(process.pid) - cpu_before
-        driver_cpu = time.process_time() - driver_before
-        reminders_during = len(phones.other_sends) - sends_before
-        await asyncio.sleep(0.2)
-        memory = memory_kb(process.pid)
+        await bot_ready(api, phones, reminders)
+        scores, citizens = crowd(phones, payload, count, think, burst)
+        window = await load_window(process.pid, phones, citizens)
     finally:
         code = await stop_process(process)
         log_file.close()
         await api.stop()
-    failures = [str(o) for o in outcomes if isinstance(o, BaseException)]
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException) and not isinstance(outcome, SurveyFailed):
-            raise outcome
-    completed = [c for c in citizens if c.done_at is not None]
-    latencies = [x for c in completed for x in c.latencies]
-    last = max((c.done_at for c in completed if c.done_at), default=finished)
-    updates = count * UPDATES_PER_SURVEY
+    failures = survey_failures(window.outcomes)
     log_text = (rundir / "bot.log").read_text(errors="replace")
     result: dict[str, Any] = {
         "run": name,
@@ -349,25 +307,8 @@ async def run_once(
         "http_client": "httpx" if floor else (http_client or "default"),
         "citizens": count,
         "think_seconds_mean": think,
-        "completed": len(completed),
         "failures": failures[:5],
-        "seconds": round(last - started, 3),
-        "surveys_per_second": round(len(completed) / (last - started), 2),
-        "updates": updates,
-        "updates_per_second": round(updates / (last - started), 1),
-        "latency_ms": {
-            "p50": round(percentile(latencies, 0.50) * 1000, 1),
-            "p95": round(percentile(latencies, 0.95) * 1000, 1),
-            "p99": round(percentile(latencies, 0.99) * 1000, 1),
-            "max": round(max(latencies, default=float("nan")) * 1000, 1),
-        },
-        "start_latency_ms": start_latency([c.start_latency for c in citizens]),
-        "cpu_seconds": round(cpu, 3),
-        "cpu_ms_per_update": round(cpu * 1000 / updates, 3),
-        "driver_cpu_seconds": round(driver_cpu, 3),
-        "load_average_before": round(load_before, 2),
-        "peak_memory_mb": round(memory.get("VmHWM", 0) / 1024, 1),
-        "rss_at_end_mb": round(memory.get("VmRSS", 0) / 1024, 1),
+        **bot_figures(window, citizens, count * UPDATES_PER_SURVEY),
         "bot_exit_code": code,
         "errors_logged": log_text.count(" ERROR ") + log_text.count("Traceback"),
         "api_calls": dict(api.counts),
@@ -375,12 +316,144 @@ async def run_once(
     if not floor:
         result["database"] = verify(database, citizens, scores)
     if reminders:
-        result["reminders_queued"] = reminders
-        result["reminders_sent_during_load"] = reminders_during
-        result["reminders_received_in_all"] = len(phones.other_sends)
-        result["reminder_rate_during_load"] = round(reminders_during / (finished - started), 1)
-        result["outbox_after"] = outbox_counts(database)
+        result |= reminder_figures(reminders, window, len(phones.other_sends), database)
     return result
+
+
+def bot_figures(window: Window, citizens: list[Citizen], updates: int) -> dict[str, Any]:
+    """Completed surveys, pace, CPU and memory of one run."""
+    completed = [c for c in citizens if c.done_at is not None]
+    last = max((c.done_at for c in completed if c.done_at), default=window.finished)
+    return {
+        "completed": len(completed),
+        **pace(completed, citizens, updates, last - window.started),
+        "cpu_seconds": round(window.cpu, 3),
+        "cpu_ms_per_update": round(window.cpu * 1000 / updates, 3),
+        "driver_cpu_seconds": round(window.driver_cpu, 3),
+        "load_average_before": round(window.load_before, 2),
+        "peak_memory_mb": round(window.memory.get("VmHWM", 0) / 1024, 1),
+        "rss_at_end_mb": round(window.memory.get("VmRSS", 0) / 1024, 1),
+    }
+
+
+def survey_failures(outcomes: list[Any]) -> list[str]:
+    """The citizens' failed surveys as text; any other exception is the driver's own bug."""
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, SurveyFailed):
+            raise outcome
+    return [str(o) for o in outcomes if isinstance(o, BaseException)]
+
+
+def reminder_figures(queued: int, window: Window, received: int, database: Path) -> dict[str, Any]:
+    """How the outbox's reminders went out while the citizens were served."""
+    seconds = window.finished - window.started
+    return {
+        "reminders_queued": queued,
+        "reminders_sent_during_load": window.reminders_during,
+        "reminders_received_in_all": received,
+        "reminder_rate_during_load": round(window.reminders_during / seconds, 1),
+        "outbox_after": outbox_counts(database),
+    }
+
+
+async def bot_ready(api: Any, phones: Phones, reminders: int) -> None:
+    """Wait until the bot polls (and its outbox sender sends, when reminders are queued)."""
+    await asyncio.wait_for(api.polled.wait(), 60)
+    if reminders:  # start once the outbox sender is under way
+        phones.others_from = min(30, reminders)
+        await asyncio.wait_for(phones.others_flowing.wait(), 60)
+    await asyncio.sleep(0.5)
+
+
+def crowd(
+    phones: Phones, payload: str, count: int, think: float, burst: bool
+) -> tuple[dict[int, list[int]], list[Citizen]]:
+    """``count`` citizens with their seeded answers; in a burst they press in waves."""
+    rng = random.Random(7)
+    scores = {USER_BASE + n: answers(rng) for n in range(count)}
+    wave = asyncio.Barrier(count) if burst else None
+    citizens = [
+        Citizen(phones, user_id, payload, survey_script(s), think, random.Random(user_id))
+        for user_id, s in scores.items()
+    ]
+    for citizen in citizens:
+        citizen.wave = wave
+    return scores, citizens
+
+
+@dataclass
+class Window:
+    """What the bot process spent while the citizens were at it."""
+
+    outcomes: list[Any]
+    started: float
+    finished: float
+    cpu: float
+    driver_cpu: float
+    load_before: float
+    reminders_during: int
+    memory: dict[str, int]
+
+
+async def load_window(pid: int, phones: Phones, citizens: list[Citizen]) -> Window:
+    """Run every citizen to the end and measure the bot process meanwhile."""
+    sends_before = len(phones.other_sends)
+    load_before = os.getloadavg()[0]
+    driver_before = time.process_time()
+    cpu_before = cpu_seconds(pid)
+    started = time.perf_counter()
+    outcomes = await asyncio.gather(*(c.run() for c in citizens), return_exceptions=True)
+    finished = time.perf_counter()
+    cpu = cpu_seconds(pid) - cpu_before
+    driver_cpu = time.process_time() - driver_before
+    reminders_during = len(phones.other_sends) - sends_before
+    await asyncio.sleep(0.2)
+    return Window(
+        list(outcomes),
+        started,
+        finished,
+        cpu,
+        driver_cpu,
+        load_before,
+        reminders_during,
+        memory_kb(pid),
+    )
+
+
+def bot_command(bot: str, rundir: Path, base_url: str, profile: bool) -> tuple[list[str], Path]:
+    """The command line and working folder that start ``bot`` as a user starts it."""
+    if bot == "project":
+        command, cwd = [str(BIN / "ulasan"), "run"], rundir
+    else:
+        command = [sys.executable, "-m", "bench.floor_bot", "--token", TOKEN]
+        command += ["--base-url", base_url]
+        if bot == "work floor":
+            command += ["--work", str(rundir / "floor.db")]
+        cwd = ROOT
+    if profile:
+        out = str(rundir / "profile.pyisession")
+        command = [str(BIN / "pyinstrument"), "-r", "pyisession", "-o", out, *command]
+    return command, cwd
+
+
+def pace(
+    completed: list[Citizen], citizens: list[Citizen], updates: int, seconds: float
+) -> dict[str, Any]:
+    """Throughput over the load window and press→answer latency of the finished surveys."""
+    latencies = [x for c in completed for x in c.latencies]
+    return {
+        "seconds": round(seconds, 3),
+        "surveys_per_second": round(len(completed) / seconds, 2),
+        "updates": updates,
+        "updates_per_second": round(updates / seconds, 1),
+        "latency_ms": {
+            "p50": round(percentile(latencies, 0.50) * 1000, 1),
+            "p95": round(percentile(latencies, 0.95) * 1000, 1),
+            "p99": round(percentile(latencies, 0.99) * 1000, 1),
+            "max": round(max(latencies, default=float("nan")) * 1000, 1),
+        },
+        "start_latency_ms": start_latency([c.start_latency for c in citizens]),
+    }
 
 
 def start_latency(values: list[float | None]) -> dict[str, float]:
@@ -541,6 +614,28 @@ def main(argv: list[str]) -> int:
     if only is not None:
         return 0
     verdict = judge(runs)
+    report(runs, verdict, quick)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "benchmark": "survey_load",
+        "quick": quick,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "size": size.__dict__,
+        "http_client": http_client or "default",
+        "runs": runs,
+        **verdict,
+    }
+    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    log(f"  written to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+def report(runs: dict[str, dict[str, Any]], verdict: dict[str, Any], quick: bool) -> None:
+    """The ratios and goals, printed after the runs."""
     floor, project = runs["floor paced"], runs["project paced"]
     work = runs["work floor paced"]
     log(
@@ -570,23 +665,6 @@ def main(argv: list[str]) -> int:
         log(f"  goal {goal}: {'met' if met else 'MISSED'}")
     if quick:
         log("  (quick run: the figures mean nothing)")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "benchmark": "survey_load",
-        "quick": quick,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "size": size.__dict__,
-        "http_client": http_client or "default",
-        "runs": runs,
-        **verdict,
-    }
-    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    log(f"  written to {RESULTS.relative_to(ROOT)}")
-    return 0
 
 
 if __name__ == "__main__":
