@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.main import cli, register_commands
 from scheduler.scoring import skm
@@ -323,12 +324,104 @@ def _instant(step: int) -> datetime:
     return BASE + timedelta(minutes=37 * step)
 
 
+@dataclass
+class _Op:
+    """One generated operation on the world's responses, with what it works on."""
+
+    world: World
+    number: int
+    choice: int
+    service: int
+    officer: int | None
+    scores: tuple[int, ...]
+    profile: dict[str, str | None]
+    picked: int | None  # an existing response, for the operations that change one
+
+
+async def _insert(session: AsyncSession, op: _Op) -> None:
+    session.add(
+        response(
+            op.service,
+            op.scores,
+            _instant(op.number),
+            employee_id=op.officer,
+            comment="ok" if op.choice == 1 else None,
+            **op.profile,
+        )
+    )
+
+
+async def _late(session: AsyncSession, op: _Op) -> None:
+    # Submitted "now" but long after it was started: a draft kept open.
+    at = _instant(op.number)
+    draft = response(op.service, op.scores[:3], at, status=DRAFT, started=at - timedelta(hours=20))
+    session.add(draft)
+    await session.flush()
+    values = dict(zip(UNSUR, op.scores, strict=True))
+    await session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.id == draft.id)
+        .values(status=SUBMITTED, submitted_at=_instant(op.number + 3), **values)
+    )
+
+
+async def _press(session: AsyncSession, op: _Op) -> None:
+    # Submitted through the press's own storage call: the marks come with it.
+    draft = response(op.service, op.scores, _instant(op.number), status=DRAFT, **op.profile)
+    draft.step = survey.CONTACT
+    session.add(draft)
+    await session.flush()
+    assert await survey.submit(
+        session, draft.id, _instant(op.number + 1), contact_chat_id=None, tz=BERLIN
+    )
+
+
+async def _submit_draft(session: AsyncSession, op: _Op) -> None:
+    await session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.id == op.picked, SurveyResponse.status == DRAFT)
+        .values(status=SUBMITTED, submitted_at=_instant(op.number % 300))
+    )
+
+
+async def _hapusdata(session: AsyncSession, op: _Op) -> None:
+    key = await session.scalar(
+        select(SurveyResponse.user_key).where(SurveyResponse.id == op.picked)
+    )
+    await delete_user_data(session, key)
+
+
+async def _change(session: AsyncSession, op: _Op) -> None:
+    change = [
+        {"u3": 1 + op.number % 4},
+        {"service_id": op.service, "employee_id": op.officer},
+        {"submitted_at": _instant(op.number % 300), "comment": "baru"},
+        {"gender": op.profile["gender"], "u9": None},
+    ][op.choice]
+    await session.execute(
+        update(SurveyResponse).where(SurveyResponse.id == op.picked).values(**change)
+    )
+
+
+async def _move_service(session: AsyncSession, op: _Op) -> None:
+    units = list(op.world.units.values())
+    await session.execute(
+        update(Service)
+        .where(Service.id == op.service)
+        .values(unit_id=units[op.number % len(units)])
+    )
+
+
+_WRITES = {"insert": _insert, "late": _late, "press": _press, "move_service": _move_service}
+_ON_A_RESPONSE = {"submit_draft": _submit_draft, "hapusdata": _hapusdata, "change": _change}
+
+
 async def _apply(world: World, op: tuple[str, int, int], rng: Any) -> None:
     kind, number, choice = op
+    if kind == "rollup":
+        await roll(world.url, BERLIN, full=bool(number))
+        return
     services = list(world.services.values())
-    service = services[choice % len(services)]
-    officer = [None, *world.employees][choice % (len(world.employees) + 1)]
-    scores = tuple(1 + (number * 7 + i * choice) % 4 for i in range(9))
     profile = {
         "gender": [None, "m", "f", ""][choice],
         "age_group": ["20-29", None, "60+", "old-value"][choice],
@@ -340,77 +433,23 @@ async def _apply(world: World, op: tuple[str, int, int], rng: Any) -> None:
         async with session_factory(engine).begin() as session:
             ids = list(await session.scalars(select(SurveyResponse.id).order_by(SurveyResponse.id)))
             picked = ids[number % len(ids)] if ids else None
-            if kind == "insert":
-                session.add(
-                    response(
-                        service,
-                        scores,
-                        _instant(number),
-                        employee_id=officer,
-                        comment="ok" if choice == 1 else None,
-                        **profile,
-                    )
+            write = _WRITES.get(kind) or (_ON_A_RESPONSE.get(kind) if picked is not None else None)
+            if write is not None:
+                await write(
+                    session,
+                    _Op(
+                        world,
+                        number,
+                        choice,
+                        services[choice % len(services)],
+                        [None, *world.employees][choice % (len(world.employees) + 1)],
+                        tuple(1 + (number * 7 + i * choice) % 4 for i in range(9)),
+                        profile,
+                        picked,
+                    ),
                 )
-            elif kind == "late":
-                # Submitted "now" but long after it was started: a draft kept open.
-                draft = response(
-                    service,
-                    scores[:3],
-                    _instant(number),
-                    status=DRAFT,
-                    started=_instant(number) - timedelta(hours=20),
-                )
-                session.add(draft)
-                await session.flush()
-                values = dict(zip(UNSUR, scores, strict=True))
-                await session.execute(
-                    update(SurveyResponse)
-                    .where(SurveyResponse.id == draft.id)
-                    .values(status=SUBMITTED, submitted_at=_instant(number + 3), **values)
-                )
-            elif kind == "press":
-                # Submitted through the press's own storage call: the marks come with it.
-                draft = response(service, scores, _instant(number), status=DRAFT, **profile)
-                draft.step = survey.CONTACT
-                session.add(draft)
-                await session.flush()
-                assert await survey.submit(
-                    session, draft.id, _instant(number + 1), contact_chat_id=None, tz=BERLIN
-                )
-            elif kind == "submit_draft" and picked is not None:
-                await session.execute(
-                    update(SurveyResponse)
-                    .where(SurveyResponse.id == picked, SurveyResponse.status == DRAFT)
-                    .values(status=SUBMITTED, submitted_at=_instant(number % 300))
-                )
-            elif kind == "hapusdata" and picked is not None:
-                key = await session.scalar(
-                    select(SurveyResponse.user_key).where(SurveyResponse.id == picked)
-                )
-                await delete_user_data(session, key)
-            elif kind == "change" and picked is not None:
-                change = [
-                    {"u3": 1 + number % 4},
-                    {"service_id": service, "employee_id": officer},
-                    {"submitted_at": _instant(number % 300), "comment": "baru"},
-                    {"gender": profile["gender"], "u9": None},
-                ][choice]
-                await session.execute(
-                    update(SurveyResponse).where(SurveyResponse.id == picked).values(**change)
-                )
-            elif kind == "move_service":
-                units = list(world.units.values())
-                await session.execute(
-                    update(Service)
-                    .where(Service.id == service)
-                    .values(unit_id=units[number % len(units)])
-                )
-            elif kind == "rollup":
-                pass
     finally:
         await engine.dispose()
-    if kind == "rollup":
-        await roll(world.url, BERLIN, full=bool(number))
 
 
 @settings(
