@@ -51,6 +51,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Column,
     Date,
     Float,
     Index,
@@ -61,6 +62,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from scheduler.scoring.skm_instrument import PROFILE
 from storage.models import Base, UTCDateTime
 
 # -- citizen survey (SKM) ------------------------------------------------------------------
@@ -234,8 +236,30 @@ class SkmRebuildCell(ScoreSums, Base):
     employee_id: Mapped[int | None] = mapped_column(Integer)
 
 
+def _profile_cell_columns() -> tuple[tuple[str, str, str | None], ...]:
+    """(column, field, value) of each profile count a rebuild's cell carries: every
+    known value of every field by its position in the instrument's list, and "not
+    answered" (None) as ``p_<field>_na`` (migration 0032 holds a frozen copy)."""
+    out: list[tuple[str, str, str | None]] = []
+    for name in PROFILE_CELL_FIELDS:
+        out += [(f"p_{name}_{i}", name, value) for i, (value, _label) in enumerate(PROFILE[name])]
+        out.append((f"p_{name}_na", name, None))
+    return tuple(out)
+
+
+PROFILE_CELL_FIELDS: tuple[str, ...] = ("age_group", "gender", "education", "occupation")
+PROFILE_CELL_COLUMNS = _profile_cell_columns()
+# The cell's profile counts: the runs of days and the month rows unpivot them into
+# the profile tables, so the profile is counted in the same pass as the sums and
+# written once per (service, day), not once per chunk in rows of its own.
+for _column, _field, _value in PROFILE_CELL_COLUMNS:
+    SkmRebuildCell.__table__.append_column(Column(_column, Integer))
+
+
 class SkmRebuildProfile(Base):
-    """Work table of a chunked full rebuild: profile counts of one chunk (see `SkmRebuildCell`)."""
+    """Work table of a chunked full rebuild: counts of profile values outside the
+    instrument's lists (older data), which the cells' columns cannot hold; normally
+    empty (see `SkmRebuildCell`)."""
 
     __tablename__ = "skm_rebuild_profile"
     __table_args__ = (Index("ix_skm_rebuild_profile_day", "day"),)

@@ -286,6 +286,29 @@ async def test_worked_example_in_every_table(world: World):
     assert await tables(world.url) == await expected(world.url, JAKARTA)
 
 
+async def test_profile_values_outside_the_lists_are_counted_beside_the_known_ones(world: World):
+    """Older data may hold a value the instrument no longer lists: the rebuild's
+    cells cannot carry it as a column, so it is counted in rows of its own, and
+    must sit beside the known values of the same day and month, exactly."""
+    a = world.services["A"]
+    day = local(JAKARTA, 2026, 5, 4)
+    await add(
+        world.url,
+        response(a, ALL_4, day, gender="f", occupation="nelayan-lama"),
+        response(a, ALL_3, day, gender="f", occupation="nelayan-lama"),
+        response(a, MIXED, day, gender="x", age_group="20-29"),
+        response(a, ALL_3, local(JAKARTA, 2026, 5, 20), occupation="nelayan-lama"),
+    )
+    got = await assert_all_agree(world.url, JAKARTA)
+    may = date(2026, 5, 1)
+    monthly = {row[2:4]: row[4] for row in got["skm_profile_monthly"] if row[:2] == (a, may)}
+    assert monthly[("occupation", "nelayan-lama")] == 3
+    assert monthly[("gender", "f")] == 2 and monthly[("gender", "x")] == 1
+    assert monthly[("gender", "")] == 1 and monthly[("occupation", "")] == 1
+    daily = {row[2:4]: row[4] for row in got["skm_profile_daily"] if row[:2] == (a, day.date())}
+    assert daily[("occupation", "nelayan-lama")] == 2 and daily[("age_group", "20-29")] == 1
+
+
 async def test_month_rows_equal_the_sum_of_their_days(world: World):
     a = world.services["A"]
     await add(

@@ -94,7 +94,7 @@ from storage.rollup.sql import (
     profile_value,
     sums,
 )
-from storage.rollup_models import MEASURES
+from storage.rollup_models import MEASURES, PROFILE_CELL_COLUMNS
 
 # Responses per chunk (an id range): 25–45 ms of CPU on the 1M benchmark at load
 # 1–2 (BENCHMARKS.md, Rollup). 20,000 saved ~15 % of the chunks' CPU but doubled
@@ -142,14 +142,9 @@ async def start(session: AsyncSession, zone: str, *, reset: bool, chunk: int = C
 # -- 2. one chunk ----------------------------------------------------------------------------
 
 
-def _profile_columns() -> list[tuple[str, str, str | None]]:
-    """(temporary column, field, value) for every known value and "not answered" (None)."""
-    out: list[tuple[str, str, str | None]] = []
-    for name in PROFILE_FIELDS:
-        for index, value in enumerate(KNOWN_VALUES[name]):
-            out.append((f"p_{name}_{index}", name, value))
-        out.append((f"p_{name}_na", name, None))
-    return out
+def _profile_columns() -> tuple[tuple[str, str, str | None], ...]:
+    """(cell column, field, value) for every known value and "not answered" (None)."""
+    return PROFILE_CELL_COLUMNS
 
 
 def _chunk_table(name: str, keys: Sequence[str]) -> Table:
@@ -169,7 +164,6 @@ def _chunk_table(name: str, keys: Sequence[str]) -> Table:
 
 
 _CELLS = _chunk_table("rollup_chunk_cells", ("day", "service_id", "employee_id"))
-_SERVICE_CELLS = _chunk_table("rollup_chunk_service_cells", ("service_id", "day"))
 # A chunk's id range and ``upto``, bound at each execution: the chunk's statements
 # are built once (`_chunk_statements`) instead of once per chunk (building them and
 # their cache keys was several ms of Python per chunk).
@@ -200,8 +194,6 @@ async def count_chunk(
     await session.execute(st.scan, bound)
     stats.claimed += int(await session.scalar(st.claimed) or 0)
     await session.execute(st.append_cells)
-    await session.execute(st.service_cells)
-    await session.execute(st.append_profile)
     # Profile values outside the instrument's lists (older data): counted exactly,
     # in a pass of their own over the range; normally there are none.
     if await session.scalar(st.unknown):
@@ -218,30 +210,29 @@ class _ChunkStatements:
     scan: Any
     claimed: Any
     append_cells: Any
-    service_cells: Any
-    append_profile: Any
     unknown: Any
 
 
 @cache
 def _chunk_statements() -> _ChunkStatements:
-    cells, service_cells = _CELLS, _SERVICE_CELLS
+    cells = _CELLS
     keys = ("day", "service_id", "employee_id")
-    service_rows, profile_rows, unknown = _profile_statements(cells, service_cells)
+    counts = [column for column, _f, _v in _profile_columns()]
+    known = sum((cells.c[c] for c in counts), literal(0))
     return _ChunkStatements(
         drop_retractions=delete(RETRACTIONS).where(
             RETRACTIONS.c.response_id >= _LOW, RETRACTIONS.c.response_id < _END
         ),
-        create=tuple(CreateTable(t, if_not_exists=True) for t in (cells, service_cells)),
-        empty=tuple(delete(t) for t in (cells, service_cells)),
+        create=(CreateTable(cells, if_not_exists=True),),
+        empty=(delete(cells),),
         scan=_scan(cells),
         claimed=select(func.coalesce(func.sum(cells.c.n), 0)),
         append_cells=insert(REBUILD_CELLS).from_select(
-            [*keys, *MEASURES], select(*(cells.c[c] for c in (*keys, *MEASURES)))
+            [*keys, *MEASURES, *counts],
+            select(*(cells.c[c] for c in (*keys, *MEASURES, *counts))),
         ),
-        service_cells=service_rows,
-        append_profile=profile_rows,
-        unknown=unknown,
+        # How many answers hold a value outside the instrument's lists.
+        unknown=select(func.sum(cells.c.n * len(PROFILE_FIELDS) - known)),
     )
 
 
@@ -293,52 +284,41 @@ def _profile_pairs() -> tuple[list[tuple[str, str, str]], Any]:
     return pairs, constants
 
 
-def _profile_statements(cells: Table, service_cells: Table) -> tuple[Any, Any, Any]:
-    """The range's profile counts per (service, day, field, value), unpivoted from the cells.
+def _unpivot(grouped: Any, keys: Sequence[str]) -> Any:
+    """The profile rows (keys, field, value, n > 0) of ``grouped``'s summed cell columns.
 
-    The cells are summed per (service, day) into a small table first, written in
-    that order; joined (as the outer loop) with a constant list of the (field,
-    value) pairs in key order, the rows come out in the key order the score
-    table wants, with no sort. Third: how many answers hold a value outside the
-    instrument's lists.
+    ``grouped`` (keys, then every profile column) comes in key order; joined as
+    the outer loop with a constant list of the (field, value) pairs in key order,
+    the rows come out in the key order the profile tables want, with no sort.
     """
     pairs, constants = _profile_pairs()
-    columns = [column for _n, _v, column in pairs]
-    service_rows = insert(service_cells).from_select(
-        ["service_id", "day", *MEASURES, *columns],
-        select(
-            cells.c.service_id,
-            cells.c.day,
-            *(func.sum(cells.c[m]) for m in MEASURES),
-            *(func.sum(cells.c[c]) for c in columns),
-        )
-        .group_by(cells.c.service_id, cells.c.day)
-        .order_by(cells.c.service_id, cells.c.day),
+    count = case(
+        {index: grouped.c[column] for index, (_n, _v, column) in enumerate(pairs)},
+        value=constants.c.k,
     )
-    sc = service_cells
-    count = case({index: sc.c[column] for index, column in enumerate(columns)}, value=constants.c.k)
     rows = (
-        select(
-            sc.c.service_id.label("service_id"),
-            sc.c.day.label("day"),
-            constants.c.field,
-            constants.c.value,
-            count.label("n"),
-        )
-        # LEFT JOIN (every cell matches all the pairs, so the same rows as a JOIN):
-        # SQLite keeps the written order, the cells outside.
-        .select_from(sc.outerjoin(constants, literal(True)))
+        select(*(grouped.c[k].label(k) for k in keys), constants.c.field, constants.c.value)
+        .add_columns(count.label("n"))
+        # LEFT JOIN (every row matches all the pairs, so the same rows as a JOIN):
+        # SQLite keeps the written order, the grouped rows outside.
+        .select_from(grouped.outerjoin(constants, literal(True)))
         .subquery()
     )
-    profile_rows = insert(REBUILD_PROFILE).from_select(
-        ["service_id", "day", "field", "value", "n"],
-        select(rows.c.service_id, rows.c.day, rows.c.field, rows.c.value, rows.c.n).where(
-            rows.c.n > 0
-        ),
+    return select(*(rows.c[k] for k in (*keys, "field", "value", "n"))).where(rows.c.n > 0)
+
+
+def _summed_profile(where: Sequence[Any], keys: Sequence[str]) -> Any:
+    """The work cells' profile columns summed per ``keys``, in key order."""
+    cells = REBUILD_CELLS
+    key_columns = [cells.c[k] for k in keys]
+    counts = [column for column, _f, _v in _profile_columns()]
+    return (
+        select(*key_columns, *(func.sum(cells.c[c]).label(c) for c in counts))
+        .where(*where)
+        .group_by(*key_columns)
+        .order_by(*key_columns)
+        .subquery()
     )
-    known = sum((sc.c[c] for c in columns), literal(0))
-    unknown = select(func.sum(sc.c.n * len(PROFILE_FIELDS) - known))
-    return service_rows, profile_rows, unknown
 
 
 async def _append_unknown_profile_values(session: AsyncSession, upto: int, ids: IdRange) -> None:
@@ -430,6 +410,11 @@ def _days_statements() -> tuple[Any, ...]:
             ("employee_id", "service_id", "day"),
             (*in_days, cells.c.employee_id.is_not(None)),
         ),
+        insert(PROFILE_DAILY).from_select(
+            ["service_id", "day", "field", "value", "n"],
+            _unpivot(_summed_profile(in_days, ("service_id", "day")), ("service_id", "day")),
+        ),
+        # Values outside the instrument's lists (normally none): keys of their own.
         _grouped(
             PROFILE_DAILY,
             profile,
@@ -474,6 +459,16 @@ async def _month_rows(session: AsyncSession, month: date) -> None:
                 .group_by(*key_columns),
             )
         )
+    # The profile's known values: the cells' columns, unpivoted (the rows of
+    # ``profile`` above, values outside the lists, have keys of their own).
+    in_month = (cells.c.day >= month, cells.c.day < end)
+    known = _unpivot(_summed_profile(in_month, ("service_id",)), ("service_id",))
+    await session.execute(
+        insert(PROFILE_MONTHLY).from_select(
+            ["service_id", "field", "value", "n", "month"],
+            known.add_columns(literal(month, Date)),
+        )
+    )
 
 
 def _grouped(

@@ -21,6 +21,7 @@ from storage.models import Service
 from storage.rollup_models import (
     MEASURES,
     NOT_ANSWERED,
+    PROFILE_CELL_FIELDS,
     SkmOfficerDaily,
     SkmOfficerMonthly,
     SkmProfileDaily,
@@ -38,7 +39,7 @@ from storage.rollup_models import (
 from storage.survey_models import SUBMITTED, SurveyResponse
 
 UNSUR: tuple[str, ...] = tuple(f"u{i}" for i in range(1, 10))
-PROFILE_FIELDS: tuple[str, ...] = ("age_group", "gender", "education", "occupation")
+PROFILE_FIELDS: tuple[str, ...] = PROFILE_CELL_FIELDS
 KNOWN_VALUES: dict[str, tuple[str, ...]] = {
     name: tuple(value for value, _label in PROFILE[name]) for name in PROFILE_FIELDS
 }
