@@ -80,7 +80,8 @@ interrupted rebuild or an inconsistency): in steps, each a short transaction
 for the job (`rebuild`'s docstring has them and why the result is exact while
 citizens keep submitting and erasing): chunks of the responses by id range,
 each stamping the days its range lacks and appending its sums per (day,
-service, officer) and its profile counts to two work tables, then every score
+service, officer), with their profile counts as columns, to a work table
+(values outside the instrument's lists to a second one), then every score
 table month by month from those. While it runs the watermark says so, and
 other runs (a report's refresh) leave the tables alone; a rebuild cut short is
 started again by the next job run. A caller that finds a rebuild necessary

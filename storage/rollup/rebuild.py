@@ -17,12 +17,15 @@ steps one after the other (`rebuild`):
 2. `count_chunk`, once per id range of ``CHUNK_IDS`` responses: stamps the
    range's missing local days (all of them after a TIMEZONE change), drops the
    retractions of the range (this chunk reads the rows as they are now), and
-   appends the range's sums per (day, service, officer) and its profile counts
-   to the work tables (`SkmRebuildCell`, `SkmRebuildProfile`): one scan of the
-   range, grouped, with the profile counted by conditional sums in the same pass.
+   appends the range's sums per (day, service, officer), each with its profile
+   counts as columns, to the work table `SkmRebuildCell`: one scan of the range,
+   grouped, with the profile counted by conditional counts in the same pass.
+   Profile values outside the instrument's lists (older data; normally none)
+   go to `SkmRebuildProfile` as rows of their own.
 3. `write_step`, five times per month found in the work tables or the score
    tables (`month_steps`: four runs of days, then the month rows): replaces
-   those rows of every score table with the work tables' sums.
+   those rows of every score table with the work tables' sums, the profile's
+   columns unpivoted into rows once per (service, day) or service.
 4. `finish`: the service → unit snapshot, the watermark (``upto``) and the
    empty work tables.
 
