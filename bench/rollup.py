@@ -628,9 +628,9 @@ def machine() -> dict[str, Any]:
     }
 
 
-def main(argv: list[str]) -> int:
+def _options(argv: list[str]) -> tuple[bool, Size, float, Path | None]:
+    """``--quick``, ``--press-every MS`` and ``--data DIR`` (keep the generated database)."""
     quick = "--quick" in argv
-    size = QUICK_SIZE if quick else FULL_SIZE
     every_ms = PRESS_INTERVAL_MS
     if "--press-every" in argv:
         every_ms = float(argv[argv.index("--press-every") + 1])
@@ -638,175 +638,196 @@ def main(argv: list[str]) -> int:
     if "--data" in argv:
         keep = Path(argv[argv.index("--data") + 1]).resolve()
         keep.mkdir(parents=True, exist_ok=True)
+    return quick, QUICK_SIZE if quick else FULL_SIZE, every_ms, keep
+
+
+def _base_database(folder: Path, size: Size) -> tuple[Path, dict[str, Any]]:
+    """The generated database, made once per folder and size."""
+    base = folder / f"base-{size.responses}.db"
+    generated: dict[str, Any] = {"seconds": 0.0, "reused": True}
+    if not base.exists():
+        print(f"generating {size.responses:,} responses …", flush=True)
+        generated = generate(base, size) | {"reused": False}
+        print(f"  generated in {generated['seconds']:.1f} s", flush=True)
+    return base, generated
+
+
+def _reports(path: Path, scratch: Path, size: Size) -> dict[str, Any]:
+    """`ulasan report ikm` in process and as a subprocess; both must print the same."""
+    report_times = []
+    text = ""
+    for _ in range(size.report_repeats):
+        seconds, text = report_in_process(path, scratch)
+        report_times.append(seconds)
+    report_seconds = statistics.median(report_times)
+    print(f"report ikm --unit U00, a year, in process: {report_seconds:.3f} s (median)")
+    sub_times = []
+    sub_text = ""
+    for _ in range(size.subprocess_repeats):
+        seconds, sub_text = report_subprocess(path, scratch)
+        sub_times.append(seconds)
+    sub_seconds = statistics.median(sub_times)
+    print(f"report ikm as a subprocess (with Python start-up): {sub_seconds:.3f} s")
+    if sub_text != text:
+        raise SystemExit("the subprocess report differs from the in-process one")
+    return {
+        "unit": "U00 (with 2 sub-units, 15 services)",
+        "in_process_seconds": report_seconds,
+        "in_process_all": report_times,
+        "subprocess_seconds": sub_seconds,
+        "subprocess_all": sub_times,
+        "respondents": next(line for line in text.splitlines() if line.startswith("Responden")),
+    }
+
+
+def _rebuild_while_pressing(
+    path: Path, settings: Any, every_ms: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """--full while citizens press; then what they submitted meanwhile is counted by an
+    incremental run, and a quiet --full must give the same tables, row for row."""
+    (pressed_seconds, _), presses = while_pressing(
+        path, lambda: run_rollup(settings, full=True), every_ms
+    )
+    print(f"full rebuild (--full) while pressing: {pressed_seconds:.3f} s")
+    print(_press_line("--full", presses))
+    run_rollup(settings, full=False)
+    before = table_contents(path)
+    rebuild_seconds, _ = run_rollup(settings, full=True)
+    rebuild_cpu = list(CPU.values())[-1]
+    print(
+        f"full rebuild (--full again, nobody pressing): {rebuild_seconds:.3f} s,"
+        f" cpu {rebuild_cpu:.3f} s"
+    )
+    after = table_contents(path)
+    if before != after:
+        raise SystemExit(f"incremental and full rollup differ: {before} != {after}")
+    pressing = {"seconds": pressed_seconds, "presses": presses}
+    quiet = {"seconds": rebuild_seconds, "cpu_seconds": rebuild_cpu, "tables": after}
+    return pressing, quiet
+
+
+def _goals(figures: dict[str, Any]) -> dict[str, bool]:
+    """Each goal, met or not, printed with its figure."""
+    floor_seconds = figures["floor"]["seconds"]
+    full, rebuild = figures["full_rollup"], figures["full_rebuild_after_incremental"]
+    first = figures["presses_during_first_run"]["during"]
+    during = figures["full_rebuild_while_pressing"]["presses"]["during"]
+    worst_p99 = max(first["p99_ms"], during["p99_ms"])
+    failed = first["failures"] + during["failures"]
+    incremental = figures["incremental_rollup"]["seconds"]
+    report = figures["report_ikm"]["in_process_seconds"]
+    goals = {
+        "press_p99_under_250ms_during_full_rollup": worst_p99 < GOAL_PRESS_P99 * 1000
+        and not failed,
+        "full_rollup_at_most_2x_floor": full["ratio"] <= GOAL_FULL_RATIO,
+        "rebuild_at_most_2x_floor": rebuild["ratio"] <= GOAL_FULL_RATIO,
+        "incremental_under_0.5s": incremental < GOAL_INCREMENTAL,
+        "report_under_0.3s": report < GOAL_REPORT,
+    }
+    said = {key: "met" if met else "MISSED" for key, met in goals.items()}
+    print(
+        f"\nfull rollup {full['seconds']:.3f} s / floor {floor_seconds:.3f} s ="
+        f" {full['ratio']:.2f}x (goal ≤ {GOAL_FULL_RATIO}x): {said['full_rollup_at_most_2x_floor']}"
+    )
+    print(
+        f"rebuild {rebuild['seconds']:.3f} s / floor = {rebuild['ratio']:.2f}x"
+        f" (goal ≤ {GOAL_FULL_RATIO}x): {said['rebuild_at_most_2x_floor']}"
+    )
+    print(
+        f"press p99 during the full rollups {worst_p99:.1f} ms, {failed} failed"
+        f" (goal < {GOAL_PRESS_P99 * 1000:.0f} ms, none failed):"
+        f" {said['press_p99_under_250ms_during_full_rollup']}"
+    )
+    print(
+        f"incremental {incremental:.3f} s (goal < {GOAL_INCREMENTAL} s):"
+        f" {said['incremental_under_0.5s']}"
+    )
+    print(f"report {report:.3f} s (goal < {GOAL_REPORT} s): {said['report_under_0.3s']}")
+    return goals
+
+
+def _first_run(path: Path, settings: Any, size: Size, every_ms: float) -> dict[str, Any]:
+    """The floor, the first (full) rollup while citizens press, and the incremental runs."""
+    floor_seconds = min(floor(path)[0] for _ in range(3))
+    floor_rows = floor(path)[1]
+    print(f"floor (sqlite3 GROUP BY service, month): {floor_seconds:.3f} s, {floor_rows} rows")
+    prepare_drafts(path, size.drafts)
+    (full_seconds, full_result), first_presses = while_pressing(
+        path, lambda: run_rollup(settings, full=True), every_ms
+    )
+    full_cpu = list(CPU.values())[-1]
+    print(f"full rollup (first run): {full_seconds:.3f} s, cpu {full_cpu:.3f} s ({full_result})")
+    print(_press_line("the first run", first_presses))
+    new = add_new_responses(path, size)
+    incremental_seconds, incremental_result = run_rollup(settings, full=False)
+    print(f"incremental after {new:,} new: {incremental_seconds:.3f} s ({incremental_result})")
+    noop_seconds, noop_result = run_rollup(settings, full=False)
+    print(f"second incremental (nothing new): {noop_seconds:.3f} s ({noop_result})")
+    return {
+        "new_responses": new,
+        "floor": {"sql": FLOOR_SQL, "seconds": floor_seconds, "rows": floor_rows},
+        "full_rollup": {"seconds": full_seconds, "cpu_seconds": full_cpu, "result": full_result},
+        "incremental_rollup": {
+            "seconds": incremental_seconds,
+            "cpu_seconds": next(v for k, v in CPU.items() if k.startswith("rollup#")),
+            "result": incremental_result,
+        },
+        "noop_rollup": {"seconds": noop_seconds, "result": noop_result},
+        "presses_during_first_run": first_presses,
+    }
+
+
+def _ratios(figures: dict[str, Any], floor_again: float) -> None:
+    """The floor's best time and CPU, and each full run's ratio to it."""
+    floor_ = figures["floor"]
+    floor_["seconds"] = min(floor_["seconds"], floor_again)
+    floor_["cpu_seconds"] = min(v for k, v in CPU.items() if k.startswith("floor"))
+    for key in ("full_rollup", "full_rebuild_after_incremental"):
+        run = figures[key]
+        run["ratio"] = run["seconds"] / floor_["seconds"]
+        run["cpu_ratio"] = run["cpu_seconds"] / floor_["cpu_seconds"]
+    full, rebuild = figures["full_rollup"], figures["full_rebuild_after_incremental"]
+    print(
+        f"floor {floor_['seconds']:.3f} s (cpu {floor_['cpu_seconds']:.3f} s); ratios: first run"
+        f" {full['ratio']:.2f}x (cpu {full['cpu_ratio']:.2f}x), rebuild"
+        f" {rebuild['ratio']:.2f}x (cpu {rebuild['cpu_ratio']:.2f}x)"
+    )
+
+
+def main(argv: list[str]) -> int:
+    quick, size, every_ms, keep = _options(argv)
     scratch = Path(tempfile.mkdtemp(prefix="ulasan-bench-rollup-"))
     try:
-        base = (keep or scratch) / f"base-{size.responses}.db"
-        generated: dict[str, Any] = {"seconds": 0.0, "reused": True}
-        if not base.exists():
-            print(f"generating {size.responses:,} responses …", flush=True)
-            generated = generate(base, size) | {"reused": False}
-            print(f"  generated in {generated['seconds']:.1f} s", flush=True)
+        base, generated = _base_database(keep or scratch, size)
         path = scratch / "work.db"
         shutil.copyfile(base, path)
         settings = bench_settings(path, scratch)
-
-        floor_seconds = min(floor(path)[0] for _ in range(3))
-        floor_rows = floor(path)[1]
-        print(f"floor (sqlite3 GROUP BY service, month): {floor_seconds:.3f} s, {floor_rows} rows")
-
-        prepare_drafts(path, size.drafts)
-        (full_seconds, full_result), first_presses = while_pressing(
-            path, lambda: run_rollup(settings, full=True), every_ms
-        )
-        full_cpu = list(CPU.values())[-1]
-        print(
-            f"full rollup (first run): {full_seconds:.3f} s, cpu {full_cpu:.3f} s ({full_result})"
-        )
-        print(_press_line("the first run", first_presses))
-        floor_cpu = min(v for k, v in CPU.items() if k.startswith("floor"))
-
-        new = add_new_responses(path, size)
-        incremental_seconds, incremental_result = run_rollup(settings, full=False)
-        print(f"incremental after {new:,} new: {incremental_seconds:.3f} s ({incremental_result})")
-        noop_seconds, noop_result = run_rollup(settings, full=False)
-        print(f"second incremental (nothing new): {noop_seconds:.3f} s ({noop_result})")
-
-        report_times = []
-        text = ""
-        for _ in range(size.report_repeats):
-            seconds, text = report_in_process(path, scratch)
-            report_times.append(seconds)
-        report_seconds = statistics.median(report_times)
-        print(f"report ikm --unit U00, a year, in process: {report_seconds:.3f} s (median)")
-        sub_times = []
-        sub_text = ""
-        for _ in range(size.subprocess_repeats):
-            seconds, sub_text = report_subprocess(path, scratch)
-            sub_times.append(seconds)
-        sub_seconds = statistics.median(sub_times)
-        print(f"report ikm as a subprocess (with Python start-up): {sub_seconds:.3f} s")
-        if sub_text != text:
-            raise SystemExit("the subprocess report differs from the in-process one")
-        n_line = next(line for line in text.splitlines() if line.startswith("Responden"))
-
-        # --full while citizens press; then what they submitted meanwhile is counted by
-        # an incremental run, and a quiet --full must give the same tables, row for row.
-        (pressed_seconds, _), rebuild_presses = while_pressing(
-            path, lambda: run_rollup(settings, full=True), every_ms
-        )
-        print(f"full rebuild (--full) while pressing: {pressed_seconds:.3f} s")
-        print(_press_line("--full", rebuild_presses))
-        run_rollup(settings, full=False)
-        before = table_contents(path)
-        rebuild_seconds, _ = run_rollup(settings, full=True)
-        rebuild_cpu = list(CPU.values())[-1]
-        print(
-            f"full rebuild (--full again, nobody pressing): {rebuild_seconds:.3f} s,"
-            f" cpu {rebuild_cpu:.3f} s"
-        )
-        floor_again = min(floor(path)[0] for _ in range(2))
-        floor_seconds = min(floor_seconds, floor_again)
-        floor_cpu = min(v for k, v in CPU.items() if k.startswith("floor"))
-        after = table_contents(path)
-        if before != after:
-            raise SystemExit(f"incremental and full rollup differ: {before} != {after}")
-
+        figures = _first_run(path, settings, size, every_ms)
+        figures["report_ikm"] = _reports(path, scratch, size)
+        pressing, quiet = _rebuild_while_pressing(path, settings, every_ms)
+        figures["full_rebuild_while_pressing"] = pressing
+        figures["full_rebuild_after_incremental"] = quiet
+        _ratios(figures, min(floor(path)[0] for _ in range(2)))
         size_bytes, responses = database_size(path)
         per_response = size_bytes / responses
         print(f"database: {size_bytes / 1e6:.1f} MB, {per_response:.0f} bytes per response")
-        ratio = full_seconds / floor_seconds
-        print(
-            f"floor {floor_seconds:.3f} s (cpu {floor_cpu:.3f} s); ratios: first run"
-            f" {ratio:.2f}x (cpu {full_cpu / floor_cpu:.2f}x), rebuild"
-            f" {rebuild_seconds / floor_seconds:.2f}x (cpu {rebuild_cpu / floor_cpu:.2f}x)"
-        )
-        worst_p99 = max(first_presses["during"]["p99_ms"], rebuild_presses["during"]["p99_ms"])
-        failed = first_presses["during"]["failures"] + rebuild_presses["during"]["failures"]
-        goals = {
-            "press_p99_under_250ms_during_full_rollup": worst_p99 < GOAL_PRESS_P99 * 1000
-            and not failed,
-            "full_rollup_at_most_2x_floor": ratio <= GOAL_FULL_RATIO,
-            "rebuild_at_most_2x_floor": rebuild_seconds / floor_seconds <= GOAL_FULL_RATIO,
-            "incremental_under_0.5s": incremental_seconds < GOAL_INCREMENTAL,
-            "report_under_0.3s": report_seconds < GOAL_REPORT,
-        }
-        verdict = "met" if goals["full_rollup_at_most_2x_floor"] else "MISSED"
-        print(
-            f"\nfull rollup {full_seconds:.3f} s / floor {floor_seconds:.3f} s = {ratio:.2f}x"
-            f" (goal ≤ {GOAL_FULL_RATIO}x): {verdict}"
-        )
-        print(
-            f"rebuild {rebuild_seconds:.3f} s / floor = {rebuild_seconds / floor_seconds:.2f}x"
-            f" (goal ≤ {GOAL_FULL_RATIO}x):"
-            f" {'met' if goals['rebuild_at_most_2x_floor'] else 'MISSED'}"
-        )
-        print(
-            f"press p99 during the full rollups {worst_p99:.1f} ms, {failed} failed"
-            f" (goal < {GOAL_PRESS_P99 * 1000:.0f} ms, none failed):"
-            f" {'met' if goals['press_p99_under_250ms_during_full_rollup'] else 'MISSED'}"
-        )
-        print(
-            f"incremental {incremental_seconds:.3f} s (goal < {GOAL_INCREMENTAL} s):"
-            f" {'met' if goals['incremental_under_0.5s'] else 'MISSED'}"
-        )
-        print(
-            f"report {report_seconds:.3f} s (goal < {GOAL_REPORT} s):"
-            f" {'met' if goals['report_under_0.3s'] else 'MISSED'}"
-        )
+        goals = _goals(figures)
         result = {
             "benchmark": "rollup",
             "quick": quick,
             "machine": machine(),
             "sizes": {
                 "responses": size.responses,
-                "new_responses": new,
+                "new_responses": figures.pop("new_responses"),
                 "services": UNITS * SERVICES_PER_UNIT,
                 "units": UNITS,
                 "officers": UNITS * OFFICERS_PER_UNIT,
                 "review_assignments": generated.get("assignments"),
             },
             "generation_seconds": generated["seconds"],
-            "floor": {
-                "sql": FLOOR_SQL,
-                "seconds": floor_seconds,
-                "cpu_seconds": floor_cpu,
-                "rows": floor_rows,
-            },
-            "full_rollup": {
-                "seconds": full_seconds,
-                "cpu_seconds": full_cpu,
-                "result": full_result,
-                "ratio": ratio,
-                "cpu_ratio": full_cpu / floor_cpu,
-            },
-            "incremental_rollup": {
-                "seconds": incremental_seconds,
-                "cpu_seconds": next(v for k, v in CPU.items() if k.startswith("rollup#")),
-                "result": incremental_result,
-            },
-            "noop_rollup": {"seconds": noop_seconds, "result": noop_result},
-            "presses_during_first_run": first_presses,
-            "full_rebuild_while_pressing": {
-                "seconds": pressed_seconds,
-                "presses": rebuild_presses,
-            },
+            **figures,
             "marks_at_submit": _schema_has_marks(path),
-            "full_rebuild_after_incremental": {
-                "seconds": rebuild_seconds,
-                "cpu_seconds": rebuild_cpu,
-                "ratio": rebuild_seconds / floor_seconds,
-                "cpu_ratio": rebuild_cpu / floor_cpu,
-                "tables": after,
-            },
             "cpu_seconds": CPU,
-            "report_ikm": {
-                "unit": "U00 (with 2 sub-units, 15 services)",
-                "in_process_seconds": report_seconds,
-                "in_process_all": report_times,
-                "subprocess_seconds": sub_seconds,
-                "subprocess_all": sub_times,
-                "respondents": n_line,
-            },
             "database": {"bytes": size_bytes, "responses": responses, "per_response": per_response},
             "goals": goals,
         }
