@@ -59,6 +59,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -652,21 +653,25 @@ def _base_database(folder: Path, size: Size) -> tuple[Path, dict[str, Any]]:
     return base, generated
 
 
+def _median(repeats: int, run: Callable[[], tuple[float, str]]) -> tuple[float, list[float], str]:
+    """``run`` ``repeats`` times: the median seconds, every time, and the last output."""
+    times: list[float] = []
+    text = ""
+    for _ in range(repeats):
+        seconds, text = run()
+        times.append(seconds)
+    return statistics.median(times), times, text
+
+
 def _reports(path: Path, scratch: Path, size: Size) -> dict[str, Any]:
     """`ulasan report ikm` in process and as a subprocess; both must print the same."""
-    report_times = []
-    text = ""
-    for _ in range(size.report_repeats):
-        seconds, text = report_in_process(path, scratch)
-        report_times.append(seconds)
-    report_seconds = statistics.median(report_times)
+    report_seconds, report_times, text = _median(
+        size.report_repeats, lambda: report_in_process(path, scratch)
+    )
     print(f"report ikm --unit U00, a year, in process: {report_seconds:.3f} s (median)")
-    sub_times = []
-    sub_text = ""
-    for _ in range(size.subprocess_repeats):
-        seconds, sub_text = report_subprocess(path, scratch)
-        sub_times.append(seconds)
-    sub_seconds = statistics.median(sub_times)
+    sub_seconds, sub_times, sub_text = _median(
+        size.subprocess_repeats, lambda: report_subprocess(path, scratch)
+    )
     print(f"report ikm as a subprocess (with Python start-up): {sub_seconds:.3f} s")
     if sub_text != text:
         raise SystemExit("the subprocess report differs from the in-process one")
