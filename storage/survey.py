@@ -82,20 +82,6 @@ def _loaded(statement: Select[Any]) -> Select[Any]:
 # -- entries (QR codes) and the unit/service chooser ------------------------------
 
 
-async def open_entry(session: AsyncSession, payload: str) -> SurveyEntry | None:
-    """The active entry of an active service for a QR payload, else None."""
-    entry = await session.scalar(
-        select(SurveyEntry)
-        .join(Service, Service.id == SurveyEntry.service_id)
-        .where(SurveyEntry.payload == payload, SurveyEntry.active, Service.active)
-        .options(
-            joinedload(SurveyEntry.service).joinedload(Service.unit),
-            joinedload(SurveyEntry.employee),
-        )
-    )
-    return entry
-
-
 async def units_with_active_services(session: AsyncSession) -> list[Unit]:
     has_service = select(Service.id).where(Service.unit_id == Unit.id, Service.active).exists()
     rows = await session.scalars(select(Unit).where(has_service).order_by(Unit.name, Unit.id))
@@ -203,23 +189,6 @@ async def current_draft(
     )
 
 
-async def submitted_on(
-    session: AsyncSession, user_key: str, service_id: int, local_date: date
-) -> int:
-    """How many surveys this citizen submitted for this service on that local day."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(SurveyResponse)
-        .where(
-            SurveyResponse.user_key == user_key,
-            SurveyResponse.service_id == service_id,
-            SurveyResponse.local_date == local_date,
-            SurveyResponse.status == SUBMITTED,
-        )
-    )
-    return int(count or 0)
-
-
 async def start_draft(
     session: AsyncSession,
     *,
@@ -267,22 +236,6 @@ async def reload(session: AsyncSession, response_id: int) -> SurveyResponse:
     if response is None:
         raise LookupError(f"survey response {response_id} does not exist")
     return response
-
-
-async def response_by_token(session: AsyncSession, token: str) -> SurveyResponse | None:
-    return await session.scalar(
-        _loaded(select(SurveyResponse).where(SurveyResponse.token == token))
-    )
-
-
-async def set_message_id(session: AsyncSession, response_id: int, message_id: int) -> None:
-    """Remember which message shows the survey (it is edited step after step)."""
-    await session.execute(
-        update(SurveyResponse)
-        .where(SurveyResponse.id == response_id)
-        .values(message_id=message_id)
-        .execution_options(synchronize_session=False)
-    )
 
 
 @dataclass(frozen=True)

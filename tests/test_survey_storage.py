@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.clock import local_day
-from storage import directory, survey
+from storage import directory, survey, survey_press
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Unit
 from storage.survey_models import SurveyResponse
@@ -184,10 +184,13 @@ async def test_submitted_on_counts_per_service_and_day(db: SessionFactory, roste
         await survey.submit(session, response_id, NOW, contact_chat_id=5, tz=WIB)
     async with db() as session:
         key = "k" * 64
-        assert await survey.submitted_on(session, key, roster.ktp_id, date(2026, 11, 23)) == 1
-        assert await survey.submitted_on(session, key, roster.kk_id, date(2026, 11, 23)) == 0
-        assert await survey.submitted_on(session, key, roster.ktp_id, date(2026, 11, 24)) == 0
-        assert await survey.submitted_on(session, "z" * 64, roster.ktp_id, date(2026, 11, 23)) == 0
+        assert await survey_press.submitted_on(session, key, roster.ktp_id, date(2026, 11, 23)) == 1
+        assert await survey_press.submitted_on(session, key, roster.kk_id, date(2026, 11, 23)) == 0
+        assert await survey_press.submitted_on(session, key, roster.ktp_id, date(2026, 11, 24)) == 0
+        assert (
+            await survey_press.submitted_on(session, "z" * 64, roster.ktp_id, date(2026, 11, 23))
+            == 0
+        )
 
 
 async def test_delete_user_data(db: SessionFactory, roster: Roster):
@@ -210,11 +213,11 @@ async def test_entries_are_reused_and_opaque(db: SessionFactory, roster: Roster)
     assert officer.payload != entry.payload
     assert survey.PAYLOAD_RE.match(entry.payload) and len(entry.payload) <= 64
     async with db() as session:
-        assert (await survey.open_entry(session, entry.payload)) is not None
-        assert await survey.open_entry(session, "s_ktpdesk0001") is not None
-        assert await survey.open_entry(session, "s_oldposter01") is None  # inactive entry
-        assert await survey.open_entry(session, "s_closedsvc01") is None  # inactive service
-        assert await survey.open_entry(session, "s_nothing") is None
+        assert (await survey_press.entry_target(session, entry.payload)) is not None
+        assert await survey_press.entry_target(session, "s_ktpdesk0001") is not None
+        assert await survey_press.entry_target(session, "s_oldposter01") is None  # inactive entry
+        assert await survey_press.entry_target(session, "s_closedsvc01") is None  # inactive service
+        assert await survey_press.entry_target(session, "s_nothing") is None
 
 
 async def test_qr_services_scope(db: SessionFactory, roster: Roster):
