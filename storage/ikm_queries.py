@@ -25,6 +25,7 @@ from storage.models import Employee, Service
 from storage.rollup_models import (
     MEASURES,
     NOT_ANSWERED,
+    PROFILE_COLUMNS,
     SkmOfficerDaily,
     SkmOfficerMonthly,
     SkmProfileDaily,
@@ -192,22 +193,35 @@ async def rollup_totals_by_service(session: AsyncSession, scope: Scope) -> dict[
 async def rollup_profile_by_service(
     session: AsyncSession, scope: Scope
 ) -> dict[int, ProfileCounts]:
-    """`profile_by_service` from the profile rollup tables (not for one officer)."""
+    """`profile_by_service` from the rollup tables (not for one officer): the service
+    rows' profile columns, and the profile rows of values outside the lists."""
     if scope.employee_id is not None:
         raise ValueError("the profile rollup is per service; use profile_by_service")
     out: dict[int, ProfileCounts] = {}
+
+    def count(service_id: int, name: str, value: str | None, n: int) -> None:
+        if n and name in PROFILE_FIELDS:
+            counts = out.setdefault(service_id, empty_profile())[name]
+            counts[value] = counts.get(value, 0) + n
+
+    for table, period in _rollup_parts(scope, SkmServiceDaily, SkmServiceMonthly):
+        columns = table.__table__.c
+        statement = (
+            select(table.service_id, *(func.sum(columns[c]) for c, _f, _v in PROFILE_COLUMNS))
+            .where(*_rollup_filters(scope, table), *period)
+            .group_by(table.service_id)
+        )
+        for service_id, *counts in (await session.execute(statement)).all():
+            for (_c, name, value), n in zip(PROFILE_COLUMNS, counts, strict=True):
+                count(service_id, name, value, int(n or 0))
     for table, period in _rollup_parts(scope, SkmProfileDaily, SkmProfileMonthly):
         statement = (
             select(table.service_id, table.field, table.value, func.sum(table.n))
             .where(*_rollup_filters(scope, table), *period)
             .group_by(table.service_id, table.field, table.value)
         )
-        for service_id, name, value, count in (await session.execute(statement)).all():
-            if name not in PROFILE_FIELDS:
-                continue
-            key = None if value == NOT_ANSWERED else value
-            counts = out.setdefault(service_id, empty_profile())[name]
-            counts[key] = counts.get(key, 0) + int(count)
+        for service_id, name, value, n in (await session.execute(statement)).all():
+            count(service_id, name, None if value == NOT_ANSWERED else value, int(n))
     return out
 
 

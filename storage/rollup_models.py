@@ -8,15 +8,18 @@ Citizen survey (SKM), over *complete submitted* responses (status
 ``submitted`` and all nine answers), bucketed by the local day in TIMEZONE on
 which the survey was **submitted** (`SurveyResponse.rollup_day`):
 
-- ``skm_service_daily`` / ``skm_service_monthly``: per service;
+- ``skm_service_daily`` / ``skm_service_monthly``: per service, with the
+  respondent profile as counts, one column per known value of each field
+  (``p_<field>_<position>``, ``p_<field>_na`` for "not answered");
 - ``skm_unit_daily`` / ``skm_unit_monthly``: per unit, over the services whose
   *own* unit it is (a unit with sub-units is summed over its subtree when read);
 - ``skm_officer_daily`` / ``skm_officer_monthly``: per officer named by the QR
   code, split by service (so a report can filter by officer *and* unit or
   service); the officer's total is the sum over their services. U6 and U7 are
   the unsur about the officer, but all nine sums are kept;
-- ``skm_profile_daily`` / ``skm_profile_monthly``: respondent profile counts
-  per service, one row per (field, value); ``""`` is "not answered".
+- ``skm_profile_daily`` / ``skm_profile_monthly``: profile values outside the
+  instrument's lists (older data; normally empty), per service, one row per
+  (field, value).
 
 Each score row holds the count ``n``, the number of responses with a comment,
 and ``sum_u1`` … ``sum_u9``, which is all `scheduler.scoring.skm` needs: NRR = sum / n.
@@ -28,9 +31,7 @@ Two bookkeeping tables serve the incremental run: ``skm_rollup_retractions``
 counted columns change, so that the next run can subtract it) and
 ``skm_rollup_service_units`` (the service → unit mapping the unit rows were
 built with, so a service moved to another unit is noticed); ``skm_rollup_counted``
-holds the watermark's submission number where a submission reads it, and
-``skm_rebuild_cells`` / ``skm_rebuild_profile`` are the full rebuild's work
-tables between its steps (empty otherwise).
+holds the watermark's submission number where a submission reads it.
 
 360° review: for every CLOSED cycle, only what `scheduler.scoring.review_math.aggregate`
 released for each ratee. A cell is a figure (mean and n) or a suppressed cell
@@ -105,6 +106,29 @@ class SkmServiceMonthly(ScoreSums, Base):
 
     service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
+
+
+def _profile_columns() -> tuple[tuple[str, str, str | None], ...]:
+    """(column, field, value) of each respondent-profile count a service row carries:
+    every known value of every field by its position in the instrument's list, and
+    "not answered" (None) as ``p_<field>_na`` (migration 0033 holds a frozen copy)."""
+    out: list[tuple[str, str, str | None]] = []
+    for name in PROFILE_FIELDS:
+        out += [(f"p_{name}_{i}", name, value) for i, (value, _label) in enumerate(PROFILE[name])]
+        out.append((f"p_{name}_na", name, None))
+    return tuple(out)
+
+
+PROFILE_FIELDS: tuple[str, ...] = ("age_group", "gender", "education", "occupation")
+PROFILE_COLUMNS = _profile_columns()
+# The service rows carry their respondents' profile as counts, one column per
+# known value (a fixed list): one row per (service, day) instead of one per
+# (service, day, field, value), which the full rebuild wrote 400,000 times per
+# million responses. Values outside the lists (older data) keep rows of their
+# own in the profile tables.
+for _table in (SkmServiceDaily.__table__, SkmServiceMonthly.__table__):
+    for _column, _field, _value in PROFILE_COLUMNS:
+        _table.append_column(Column(_column, Integer, nullable=False, server_default="0"))
 
 
 class SkmUnitDaily(ScoreSums, Base):
@@ -217,59 +241,6 @@ class SkmRollupCounted(Base):
     __tablename__ = "skm_rollup_counted"
 
     upto: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-
-
-class SkmRebuildCell(ScoreSums, Base):
-    """Work table of a chunked full rebuild: sums per (day, service, officer) of one chunk.
-
-    Each chunk of responses (an id range) appends its cells; a key may appear
-    once per chunk, so the rebuild sums them per month when it writes the score
-    tables (`storage.rollup.rebuild`). Empty between rebuilds.
-    """
-
-    __tablename__ = "skm_rebuild_cells"
-    __table_args__ = (Index("ix_skm_rebuild_cells_day", "day"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    service_id: Mapped[int] = mapped_column(Integer)
-    employee_id: Mapped[int | None] = mapped_column(Integer)
-
-
-def _profile_cell_columns() -> tuple[tuple[str, str, str | None], ...]:
-    """(column, field, value) of each profile count a rebuild's cell carries: every
-    known value of every field by its position in the instrument's list, and "not
-    answered" (None) as ``p_<field>_na`` (migration 0032 holds a frozen copy)."""
-    out: list[tuple[str, str, str | None]] = []
-    for name in PROFILE_CELL_FIELDS:
-        out += [(f"p_{name}_{i}", name, value) for i, (value, _label) in enumerate(PROFILE[name])]
-        out.append((f"p_{name}_na", name, None))
-    return tuple(out)
-
-
-PROFILE_CELL_FIELDS: tuple[str, ...] = ("age_group", "gender", "education", "occupation")
-PROFILE_CELL_COLUMNS = _profile_cell_columns()
-# The cell's profile counts: the runs of days and the month rows unpivot them into
-# the profile tables, so the profile is counted in the same pass as the sums and
-# written once per (service, day), not once per chunk in rows of its own.
-for _column, _field, _value in PROFILE_CELL_COLUMNS:
-    SkmRebuildCell.__table__.append_column(Column(_column, Integer))
-
-
-class SkmRebuildProfile(Base):
-    """Work table of a chunked full rebuild: counts of profile values outside the
-    instrument's lists (older data), which the cells' columns cannot hold; normally
-    empty (see `SkmRebuildCell`)."""
-
-    __tablename__ = "skm_rebuild_profile"
-    __table_args__ = (Index("ix_skm_rebuild_profile_day", "day"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    service_id: Mapped[int] = mapped_column(Integer)
-    day: Mapped[date] = mapped_column(Date)
-    field: Mapped[str] = mapped_column(String(16))
-    value: Mapped[str] = mapped_column(String(16))
-    n: Mapped[int] = mapped_column(Integer)
 
 
 # -- 360° review results -------------------------------------------------------------------

@@ -179,6 +179,16 @@ async def test_a_rebuild_in_steps_stays_exact_while_citizens_write(world: World)
     assert first.full and first.reason == "first run"
     assert await tables(world.url) == await expected(world.url, JAKARTA)
 
+    # A counted response changed since: it lost its day (the trigger), so the
+    # rebuild stamps by id range first, and citizens write between those steps too.
+    engine = create_engine(world.url)
+    try:
+        async with session_factory(engine).begin() as session:
+            await session.execute(
+                update(SurveyResponse).where(SurveyResponse.id == counted[3]).values(u1=4)
+            )
+    finally:
+        await engine.dispose()
     citizens = Citizens(world, drafts, counted)
     stats = await _rebuild(world, citizens, full=True)
     # "requested" only: the closing incremental pass found nothing to repair.
@@ -260,9 +270,10 @@ async def test_a_rebuild_reports_each_of_its_steps_to_the_progress_bar(world: Wo
         )
     finally:
         await engine.dispose()
-    counting, writing = progress.stages[:2]
-    assert counting[0] == "rollup: counting the responses"
-    assert counting[1] == counting[2] >= 60 // 7  # every chunk of ids, each reported
+    stamping, writing = progress.stages[:2]
+    # The seeded responses have no local day yet: the rebuild stamps them first.
+    assert stamping[0] == "rollup: giving the responses their local days"
+    assert stamping[1] == stamping[2] >= 60 // 7  # every chunk of ids, each reported
     assert writing[0] == "rollup: rebuilding the score tables"
-    # Three months, each in its runs of days and its month rows, then the finish.
-    assert writing[1] == writing[2] == 3 * (len(MONTH_PARTS) + 1) + 1
+    # Three months, each in its runs of days (the last writes the month's rows), then the finish.
+    assert writing[1] == writing[2] == 3 * len(MONTH_PARTS) + 1

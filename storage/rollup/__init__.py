@@ -45,9 +45,11 @@ flight: `refresh.lock`). A run:
    watermark belongs to a response never counted: dropped); reads the
    responses numbered above the watermark; claims the responses without a day
    (the ``UPDATE … RETURNING`` above), each row exactly once;
-2. adds them up in Python per (service, day), (officer, service, day) and
-   (service, day, profile field, value), and adds those deltas to the day rows
-   with one upsert each (``n = n + excluded.n``), deleting rows that reach 0;
+2. adds them up in Python per (service, day) — the profile's known values as
+   the service row's counts — (officer, service, day) and, for profile values
+   outside the instrument's lists, (service, day, field, value), and adds those
+   deltas to the day rows with one upsert each (``n = n + excluded.n``),
+   deleting rows that reach 0;
 3. recomputes from the day rows, with set-based ``INSERT … SELECT … GROUP BY``,
    every derived row a delta touched: the unit day rows of the touched
    services' units and months, and the month rows of the touched months;
@@ -78,15 +80,17 @@ rebuilds everything (deletions in between cannot be known otherwise).
 Full rebuild (``--full``, the first run, a changed TIMEZONE, lost triggers, an
 interrupted rebuild or an inconsistency): in steps, each a short transaction
 for the job (`rebuild`'s docstring has them and why the result is exact while
-citizens keep submitting and erasing): chunks of the responses by id range,
-each stamping the days its range lacks and appending its sums per (day,
-service, officer), with their profile counts as columns, to a work table
-(values outside the instrument's lists to a second one), then every score
-table month by month from those. While it runs the watermark says so, and
-other runs (a report's refresh) leave the tables alone; a rebuild cut short is
-started again by the next job run. A caller that finds a rebuild necessary
-inside its own transaction (a report on a database the job never rolled up)
-runs the same steps in that one transaction.
+citizens keep submitting and erasing): the responses that lack their day are
+stamped by id range (normally none: the submission wrote it), then every
+month in two runs of days, each reading its days' submitted responses from
+one index in (day, service, officer) order (``ix_survey_responses_rollup_cells``,
+which holds every column summed: no sort and no table row read), grouped with
+the profile counted in the same pass, and replacing those days' rows; the
+second run also sums the month's rows from its day rows. While it runs the
+watermark says so, and other runs (a report's refresh) leave the tables
+alone; a rebuild cut short is started again by the next job run. A caller
+that finds a rebuild necessary inside its own transaction (a report on a
+database the job never rolled up) runs the same steps in that one transaction.
 
 Reviews: every CLOSED cycle not yet materialised (or materialised under another
 minimum of anonymous raters, instrument or closing time) is written once

@@ -30,6 +30,7 @@ from storage.rollup.sql import (
     PROFILE_MONTHLY,
     RETRACTIONS,
     SERVICE_DAILY,
+    SERVICE_MEASURES,
     SERVICE_MONTHLY,
     SERVICE_UNITS,
     SERVICES,
@@ -82,12 +83,13 @@ async def refresh(
 
 
 async def _add_deltas_to_days(session: AsyncSession, deltas: Deltas) -> None:
-    """Step 2: the summed deltas into the service, officer and profile day rows."""
+    """Step 2: the summed deltas into the service (with their profile counts), officer
+    and profile (values outside the lists) day rows."""
     await _add_to_days(
         session,
         SERVICE_DAILY,
         ("service_id", "day"),
-        MEASURES,
+        SERVICE_MEASURES,
         deltas.service,
         deltas.shrinking["service"],
     )
@@ -131,6 +133,7 @@ async def _recompute_service_months(
             "service_id",
             service_ids,
             month,
+            SERVICE_MEASURES,
         )
         await _monthly_from_daily(
             session,

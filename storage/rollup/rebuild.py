@@ -1,4 +1,4 @@
-"""The full rebuild: every score table from ``survey_responses``, a chunk at a time.
+"""The full rebuild: every score table from ``survey_responses``, a run of days at a time.
 
 ``ulasan job run rollup --full``, the first run, a changed TIMEZONE, lost
 triggers, an interrupted rebuild or an inconsistency found by the incremental
@@ -11,63 +11,69 @@ rebuild; a caller that must rebuild inside its own transaction runs the same
 steps one after the other (`rebuild`):
 
 1. `start`: the watermark says "rebuilding" (other runs then leave the tables
-   alone), the retractions and the work tables are emptied, and the highest
-   submission number given so far (``upto``) is read under the lock. The
-   rebuild counts the responses numbered up to it (and those without a number).
-2. `count_chunk`, once per id range of ``CHUNK_IDS`` responses: stamps the
-   range's missing local days (all of them after a TIMEZONE change), drops the
-   retractions of the range (this chunk reads the rows as they are now), and
-   appends the range's sums per (day, service, officer), each with its profile
-   counts as columns, to the work table `SkmRebuildCell`: one scan of the range,
-   grouped, with the profile counted by conditional counts in the same pass.
-   Profile values outside the instrument's lists (older data; normally none)
-   go to `SkmRebuildProfile` as rows of their own.
-3. `write_step`, five times per month found in the work tables or the score
-   tables (`month_steps`: four runs of days, then the month rows): replaces
-   those rows of every score table with the work tables' sums, the profile's
-   columns unpivoted into rows once per (service, day) or service.
-4. `finish`: the service → unit snapshot, the watermark (``upto``) and the
-   empty work tables.
+   alone), the retractions are emptied, and the highest submission number
+   given so far (``upto``) is read under the lock. The rebuild counts the
+   responses numbered up to it (and those without a number).
+2. `stamp_chunk`, once per id range of ``CHUNK_IDS`` responses, and only when
+   some response lacks its local day (submitted before the marks existed, or
+   changed since) or TIMEZONE changed (then every day is computed again).
+   Normally there is nothing to stamp: the submission wrote the day.
+3. `write_run`, twice per month (`day_runs`: two runs of days, the second
+   also writing the month's rows), for every month from the first counted day
+   to the last and every month the score tables hold. A run reads its responses from
+   the rollup's index (``ix_survey_responses_rollup_cells``: the submitted
+   responses in (day, service, officer) order, with every column summed, so
+   neither a sort nor a table row), grouped per (day, service, officer) with
+   the profile counted in the same pass, plus the commented ones through the
+   commented index; and replaces the days' rows of every day table with them.
+   The month rows are then summed from the month's day rows.
+4. `finish`: the service → unit snapshot and the watermark (``upto``).
 
 Exact under concurrent writes: a response submitted during the rebuild has a
-number above ``upto`` and is left to the next incremental run; one erased or
-changed in a range not yet read is simply not read, and its retraction is
-dropped with the range's; one erased or changed in a range already read keeps
-its retraction, which the next incremental run subtracts.
+number above ``upto`` and is left to the next incremental run. A response
+erased or changed leaves a retraction with its old day; a run of days drops
+the retractions of its days, because it reads those days' rows as they are
+now (an erased row is gone, a changed one has lost its day and waits for the
+next incremental run's stamp); a retraction of a day already written is kept
+and the next incremental run subtracts it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     Integer,
     MetaData,
-    String,
     Table,
     bindparam,
     case,
+    cast,
     delete,
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     union,
-    union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import CreateTable
 
 from bot.core.clock import first_of_month, next_month
 from bot.core.progress import QUIET, Progress
+from storage.db import dialect_name
+from storage.models import UTCDateTime
 from storage.rollup.local_days import IdRange, in_range, stamp_pending
 from storage.rollup.progress import RollupStats, Watermark, write_watermark
 from storage.rollup.sql import (
@@ -75,14 +81,13 @@ from storage.rollup.sql import (
     KNOWN_VALUES,
     OFFICER_DAILY,
     OFFICER_MONTHLY,
+    PROFILE_COUNTS,
     PROFILE_DAILY,
     PROFILE_FIELDS,
     PROFILE_MONTHLY,
-    REBUILD_CELLS,
-    REBUILD_PROFILE,
     RETRACTIONS,
-    SCORE_TABLES,
     SERVICE_DAILY,
+    SERVICE_MEASURES,
     SERVICE_MONTHLY,
     SERVICE_UNITS,
     SERVICES,
@@ -90,20 +95,14 @@ from storage.rollup.sql import (
     UNIT_DAILY,
     UNIT_MONTHLY,
     UNSUR,
-    counted,
-    has_comment,
+    indexed_by,
     latest_number,
-    month_start,
-    profile_value,
     sums,
 )
-from storage.rollup_models import MEASURES, PROFILE_CELL_COLUMNS
+from storage.rollup_models import MEASURES, PROFILE_COLUMNS
+from storage.survey_models import SUBMITTED
 
-# Responses per chunk (an id range): 25–45 ms of CPU on the 1M benchmark at load
-# 1–2 (BENCHMARKS.md, Rollup). 20,000 saved ~15 % of the chunks' CPU but doubled
-# the step; kept at 10,000 for the presses. A press in this process waits for one
-# step at most; one in another process must also catch a pause between steps
-# (see refresh.STEP_PAUSE).
+# Responses per stamping step (an id range), when some lack their local day.
 CHUNK_IDS = 10_000
 
 
@@ -113,398 +112,433 @@ class Plan:
 
     zone: str
     reset: bool  # a new TIMEZONE: every local day is stamped again
-    stamp: bool  # some responses have no local day yet (or reset)
     upto: int  # the highest submission number counted
-    ranges: tuple[IdRange, ...]
+    ranges: tuple[IdRange, ...]  # the id ranges to stamp (none: nothing lacks its day)
 
 
 # -- 1. start --------------------------------------------------------------------------------
 
 
 async def start(session: AsyncSession, zone: str, *, reset: bool, chunk: int = CHUNK_IDS) -> Plan:
-    """Step 1 (under the rollup's lock): mark the rebuild, clear, and plan the chunks."""
+    """Step 1 (under the rollup's lock): mark the rebuild, clear, and plan the stamping."""
     await write_watermark(session, Watermark(zone, 0, rebuilding=True))
-    for table in (RETRACTIONS, REBUILD_CELLS, REBUILD_PROFILE):
-        await session.execute(delete(table))
+    await session.execute(delete(RETRACTIONS))
     upto = await latest_number(session)
-    low, high = (await session.execute(select(func.min(SR.c.id), func.max(SR.c.id)))).one()
-    ranges: tuple[IdRange, ...] = ()
-    if low is not None:
-        ranges = tuple((a, min(a + chunk, high + 1)) for a in range(low, high + 1, chunk))
     # From the small partial index: usually nothing lacks its day (the submission
-    # wrote it), and the chunks then skip stamping. A response submitted later
-    # without one is numberless and stamped by the next incremental run.
+    # wrote it), and there is nothing to stamp.
     pending = await session.scalar(
         select(func.min(SR.c.submitted_at)).where(
             SR.c.rollup_day.is_(None), SR.c.submitted_at.is_not(None)
         )
     )
-    return Plan(zone, reset, reset or pending is not None, upto, ranges)
+    ranges: tuple[IdRange, ...] = ()
+    if reset or pending is not None:
+        low, high = (await session.execute(select(func.min(SR.c.id), func.max(SR.c.id)))).one()
+        if low is not None:
+            ranges = tuple((a, min(a + chunk, high + 1)) for a in range(low, high + 1, chunk))
+    return Plan(zone, reset, upto, ranges)
 
 
-# -- 2. one chunk ----------------------------------------------------------------------------
+# -- 2. stamping (when some response lacks its day) ------------------------------------------
 
 
-def _profile_columns() -> tuple[tuple[str, str, str | None], ...]:
-    """(cell column, field, value) for every known value and "not answered" (None)."""
-    return PROFILE_CELL_COLUMNS
-
-
-def _chunk_table(name: str, keys: Sequence[str]) -> Table:
-    """A temporary table of per-cell sums of one chunk (emptied at the chunk's end).
-
-    Created once per connection and reused by the following chunks rather than
-    created and dropped in every chunk: each CREATE/DROP changes the connection's
-    schema, which SQLite then reads again and every prepared statement is
-    prepared again. PostgreSQL empties it at each commit.
-    """
-    columns: list[Column[Any]] = [Column(key, Date if key == "day" else Integer) for key in keys]
-    columns += [Column(m, Integer) for m in MEASURES]
-    columns += [Column(column, Integer) for column, _f, _v in _profile_columns()]
-    return Table(
-        name, MetaData(), *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DELETE ROWS"
-    )
-
-
-_CELLS = _chunk_table("rollup_chunk_cells", ("day", "service_id", "employee_id"))
-# A chunk's id range and ``upto``, bound at each execution: the chunk's statements
-# are built once (`_chunk_statements`) instead of once per chunk (building them and
-# their cache keys was several ms of Python per chunk).
-_LOW = bindparam("chunk_low", type_=Integer)
-_END = bindparam("chunk_end", type_=Integer)
-_UPTO = bindparam("chunk_upto", type_=Integer)
-
-
-async def count_chunk(
-    session: AsyncSession, tz: tzinfo, plan: Plan, ids: IdRange, stats: RollupStats
-) -> None:
-    """Step 2 for the responses with ids in ``ids`` (under the lock that holds off writers)."""
+async def stamp_chunk(session: AsyncSession, tz: tzinfo, plan: Plan, ids: IdRange) -> None:
+    """Step 2 for the responses with ids in ``ids``: their missing local days."""
     if plan.reset:  # another TIMEZONE: every local day must be computed again
         await session.execute(
             update(SR).where(*in_range(ids), SR.c.rollup_day.is_not(None)).values(rollup_day=None)
         )
-    if plan.stamp:
-        await stamp_pending(session, tz, ids)
-    st = _chunk_statements()
-    bound = {"chunk_low": ids[0], "chunk_end": ids[1], "chunk_upto": plan.upto}
-    # This chunk reads the rows as they are now: what was erased or changed in the
-    # range before is not read, so there is nothing to subtract for it later.
-    await session.execute(st.drop_retractions, bound)
-    for create in st.create:
-        await session.execute(create)
-    for empty in st.empty:  # left over by a chunk rolled back midway
-        await session.execute(empty)
-    await session.execute(st.scan, bound)
-    stats.claimed += int(await session.scalar(st.claimed) or 0)
-    await session.execute(st.append_cells)
-    # Profile values outside the instrument's lists (older data): counted exactly,
-    # in a pass of their own over the range; normally there are none.
-    if await session.scalar(st.unknown):
-        await _append_unknown_profile_values(session, plan.upto, ids)
-    for empty in st.empty:
-        await session.execute(empty)
-
-
-@dataclass(frozen=True)
-class _ChunkStatements:
-    drop_retractions: Any
-    create: tuple[Any, ...]
-    empty: tuple[Any, ...]
-    scan: Any
-    claimed: Any
-    append_cells: Any
-    unknown: Any
-
-
-@cache
-def _chunk_statements() -> _ChunkStatements:
-    cells = _CELLS
-    keys = ("day", "service_id", "employee_id")
-    counts = [column for column, _f, _v in _profile_columns()]
-    known = sum((cells.c[c] for c in counts), literal(0))
-    return _ChunkStatements(
-        drop_retractions=delete(RETRACTIONS).where(
-            RETRACTIONS.c.response_id >= _LOW, RETRACTIONS.c.response_id < _END
-        ),
-        create=(CreateTable(cells, if_not_exists=True),),
-        empty=(delete(cells),),
-        scan=_scan(cells),
-        claimed=select(func.coalesce(func.sum(cells.c.n), 0)),
-        append_cells=insert(REBUILD_CELLS).from_select(
-            [*keys, *MEASURES, *counts],
-            select(*(cells.c[c] for c in (*keys, *MEASURES, *counts))),
-        ),
-        # How many answers hold a value outside the instrument's lists.
-        unknown=select(func.sum(cells.c.n * len(PROFILE_FIELDS) - known)),
-    )
-
-
-def _scan(cells: Table) -> Any:
-    """The one pass over the range: sums per (day, service, officer), into ``cells``."""
-    conditional = []
-    for _column, name, value in _profile_columns():
-        column = SR.c[name]
-        if value is None:
-            condition = or_(column.is_(None), column == "")
-        else:
-            condition = column == value
-        # count(*) FILTER (WHERE …): a fifth cheaper than sum(CASE …) on SQLite.
-        conditional.append(func.count().filter(condition))
-    scan = (
-        select(
-            SR.c.rollup_day,
-            SR.c.service_id,
-            SR.c.employee_id,
-            func.count(),
-            func.sum(has_comment(SR.c.comment)),
-            *(func.sum(SR.c[u]) for u in UNSUR),
-            *conditional,
-        )
-        .where(SR.c.id >= _LOW, SR.c.id < _END, *counted(_UPTO))
-        .group_by(SR.c.rollup_day, SR.c.service_id, SR.c.employee_id)
-    )
-    names = ["day", "service_id", "employee_id", *MEASURES]
-    names += [column for column, _f, _v in _profile_columns()]
-    return insert(cells).from_select(names, scan)
-
-
-def _profile_pairs() -> tuple[list[tuple[str, str, str]], Any]:
-    """The (field, value, cell column) pairs, and them as a constant table ``k``."""
-    pairs = sorted(
-        ((name, profile_value(value), column) for column, name, value in _profile_columns()),
-        key=lambda pair: pair[:2],
-    )
-    constants = union_all(
-        *(
-            select(
-                literal(index, Integer).label("k"),
-                literal(name, String).label("field"),
-                literal(value, String).label("value"),
-            )
-            for index, (name, value, _column) in enumerate(pairs)
-        )
-    ).subquery("profile_pairs")
-    return pairs, constants
-
-
-def _unpivot(grouped: Any, keys: Sequence[str]) -> Any:
-    """The profile rows (keys, field, value, n > 0) of ``grouped``'s summed cell columns.
-
-    ``grouped`` (keys, then every profile column) comes in key order; joined as
-    the outer loop with a constant list of the (field, value) pairs in key order,
-    the rows come out in the key order the profile tables want, with no sort.
-    """
-    pairs, constants = _profile_pairs()
-    count = case(
-        {index: grouped.c[column] for index, (_n, _v, column) in enumerate(pairs)},
-        value=constants.c.k,
-    )
-    rows = (
-        select(*(grouped.c[k].label(k) for k in keys), constants.c.field, constants.c.value)
-        .add_columns(count.label("n"))
-        # LEFT JOIN (every row matches all the pairs, so the same rows as a JOIN):
-        # SQLite keeps the written order, the grouped rows outside.
-        .select_from(grouped.outerjoin(constants, literal(True)))
-        .subquery()
-    )
-    return select(*(rows.c[k] for k in (*keys, "field", "value", "n"))).where(rows.c.n > 0)
-
-
-def _summed_profile(where: Sequence[Any], keys: Sequence[str]) -> Any:
-    """The work cells' profile columns summed per ``keys``, in key order."""
-    cells = REBUILD_CELLS
-    key_columns = [cells.c[k] for k in keys]
-    counts = [column for column, _f, _v in _profile_columns()]
-    return (
-        select(*key_columns, *(func.sum(cells.c[c]).label(c) for c in counts))
-        .where(*where)
-        .group_by(*key_columns)
-        .order_by(*key_columns)
-        .subquery()
-    )
-
-
-async def _append_unknown_profile_values(session: AsyncSession, upto: int, ids: IdRange) -> None:
-    for name in PROFILE_FIELDS:
-        column = SR.c[name]
-        await session.execute(
-            insert(REBUILD_PROFILE).from_select(
-                ["service_id", "day", "field", "value", "n"],
-                select(SR.c.service_id, SR.c.rollup_day, literal(name), column, func.count())
-                .where(*in_range(ids), *counted(upto), column.is_not(None), column != "")
-                .where(column.not_in(KNOWN_VALUES[name]))
-                .group_by(SR.c.service_id, SR.c.rollup_day, column),
-            )
-        )
+    await stamp_pending(session, tz, ids)
 
 
 # -- 3. month by month into the score tables -------------------------------------------------
 
 
+_MONTHLY = (SERVICE_MONTHLY, UNIT_MONTHLY, OFFICER_MONTHLY, PROFILE_MONTHLY)
+# Each month in two runs of days; the second also writes the month's rows.
+MONTH_PARTS: tuple[tuple[int, int | None], ...] = ((1, 16), (16, None))
+
+
 async def months_to_write(session: AsyncSession) -> list[date]:
-    """Every month the work tables or the score tables hold (old months may have to go)."""
-    found = union(
-        select(month_start(REBUILD_CELLS.c.day)).distinct(),
-        select(month_start(REBUILD_PROFILE.c.day)).distinct(),
-        *(select(table.c.month).distinct() for table in _MONTHLY),
-    )
-    return sorted(first_of_month(_as_date(m)) for m in (await session.scalars(found)))
+    """Every month from the first counted day to the last, and every month the
+    score tables hold (old months may have to go)."""
+    # Each an end of the rollup's index (one lookup, not a scan).
+    r = _BY_DAY.c
+    submitted = r.status == literal_column(f"'{SUBMITTED}'")
+    first = await session.scalar(select(func.min(r.rollup_day)).where(submitted))
+    last = await session.scalar(select(func.max(r.rollup_day)).where(submitted))
+    found = {
+        first_of_month(_as_date(m))
+        for m in await session.scalars(
+            union(*(select(table.c.month).distinct() for table in _MONTHLY))
+        )
+    }
+    if first is not None:
+        month, end = first_of_month(_as_date(first)), _as_date(last)
+        while month <= end:
+            found.add(month)
+            month = next_month(month)
+    return sorted(found)
 
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-_MONTHLY = (SERVICE_MONTHLY, UNIT_MONTHLY, OFFICER_MONTHLY, PROFILE_MONTHLY)
-# Each month in five steps: four runs of days, then the month rows.
-MONTH_PARTS: tuple[tuple[int, int | None], ...] = ((1, 8), (8, 16), (16, 24), (24, None))
+@dataclass(frozen=True)
+class DayRun:
+    """One step of 3: the days [first, end), and the month it completes (if any)."""
+
+    first: date
+    end: date
+    completes: date | None
 
 
-def month_steps(months: Sequence[date]) -> list[tuple[date, date | None, date | None]]:
-    """(month, first day, end day) of each step of 3; (month, None, None): its month rows."""
-    out: list[tuple[date, date | None, date | None]] = []
+def day_runs(months: Sequence[date]) -> list[DayRun]:
+    """The runs of days of ``months``, in order (`MONTH_PARTS`)."""
+    out: list[DayRun] = []
     for m in months:
-        out += [
-            (m, m.replace(day=a), m.replace(day=b) if b else next_month(m)) for a, b in MONTH_PARTS
-        ]
-        out.append((m, None, None))
+        for a, b in MONTH_PARTS:
+            end = m.replace(day=b) if b else next_month(m)
+            out.append(DayRun(m.replace(day=a), end, None if b else m))
     return out
 
 
-async def write_step(
-    session: AsyncSession, month: date, first: date | None, end: date | None
-) -> None:
-    """One step of 3 (see `month_steps`)."""
-    if first is None or end is None:
-        await _month_rows(session, month)
-    else:
-        await write_days(session, first, end)
+async def write_run(session: AsyncSession, plan: Plan, stats: RollupStats, run: DayRun) -> None:
+    """One step of 3: the run's day rows, then the rows of the month it completes."""
+    await write_days(session, plan, stats, run.first, run.end)
+    if run.completes is not None:
+        await _month_rows(session, run.completes)
 
 
+# The days [first, end), ``upto``, and the instants around them (the commented
+# index is by submission time: a local day lies within a day of its UTC date).
 _FIRST = bindparam("days_first", type_=Date)
-_DAYS_END = bindparam("days_end", type_=Date)
+_END = bindparam("days_end", type_=Date)
+_UPTO = bindparam("days_upto", type_=Integer)
+_AFTER = bindparam("days_after", type_=UTCDateTime())
+_BEFORE = bindparam("days_before", type_=UTCDateTime())
 
 
-async def write_days(session: AsyncSession, first: date, end: date) -> None:
-    """Step 3 for the days [first, end): every day table's rows from the work tables."""
-    for statement in _days_statements():
-        await session.execute(statement, {"days_first": first, "days_end": end})
+async def write_days(
+    session: AsyncSession, plan: Plan, stats: RollupStats, first: date, end: date
+) -> None:
+    """Step 3 for the days [first, end): every day table's rows from the responses."""
+    st = _days_statements(dialect_name(session))
+    bound = {
+        "days_first": first,
+        "days_end": end,
+        "days_upto": plan.upto,
+        "days_after": datetime.combine(first - timedelta(days=1), time(), UTC),
+        "days_before": datetime.combine(end + timedelta(days=1), time(), UTC),
+    }
+    # These days are read as they are now: what was erased or changed in them
+    # before is not read, so there is nothing to subtract for it later.
+    await session.execute(st.drop_retractions, bound)
+    await session.execute(st.create)
+    await session.execute(st.scan, bound)
+    await session.execute(st.comments, bound)
+    claimed, unknown, largest = (await session.execute(st.claimed_unknown)).one()
+    if largest > SLOT_MAX:  # a slot of the packed profile may have overflowed
+        await session.execute(st.empty)
+        await session.execute(st.exact_scan, bound)
+        await session.execute(st.comments, bound)
+        claimed, unknown, largest = (await session.execute(st.claimed_unknown)).one()
+    stats.claimed += int(claimed)
+    for statement in st.replace:
+        await session.execute(statement, bound)
+    # Profile values outside the instrument's lists (older data): counted exactly,
+    # in a pass of their own over the days; normally there are none.
+    if unknown:
+        await _unknown_profile_values(session, bound)
+    await session.execute(st.empty)
+
+
+def _cells_table() -> Table:
+    """A temporary table of one run of days' sums per (day, service, officer).
+
+    Keyed in the order the scan writes it (``employee_id`` 0: no officer, as a
+    key has no NULL), so that the service and officer rows are read from it in
+    order, unsorted. Created once per connection and reused by the following
+    steps rather than created and dropped in every step: each CREATE/DROP
+    changes the connection's schema, which SQLite then reads again and every
+    prepared statement is prepared again. PostgreSQL empties it at each commit.
+    """
+    return Table(
+        "rollup_day_cells",
+        MetaData(),
+        Column("day", Date, primary_key=True),
+        Column("service_id", Integer, primary_key=True),
+        Column("employee_id", Integer, primary_key=True),
+        *(Column(m, Integer, nullable=False) for m in SERVICE_MEASURES),
+        prefixes=["TEMPORARY"],
+        sqlite_with_rowid=False,
+        postgresql_on_commit="DELETE ROWS",
+    )
+
+
+_CELLS = _cells_table()
+_KEYS = ("day", "service_id", "employee_id")
+NO_OFFICER = 0  # the cells' employee_id of responses that name no officer
+
+
+@dataclass(frozen=True)
+class _DaysStatements:
+    drop_retractions: Any
+    create: Any
+    empty: Any
+    scan: Any
+    comments: Any
+    exact_scan: Any
+    claimed_unknown: Any
+    replace: tuple[Any, ...]
 
 
 @cache
-def _days_statements() -> tuple[Any, ...]:
-    """`write_days`' statements, built once (the days bound at each execution)."""
-    cells, profile, sd = REBUILD_CELLS, REBUILD_PROFILE, SERVICE_DAILY
-    in_days = (cells.c.day >= _FIRST, cells.c.day < _DAYS_END)
-    # The days' old rows, found by each day table's index on ``day`` (migration
-    # 0031; without it each run of days read the whole table, ``day`` leading no
-    # key). Readers meanwhile see every day either old or rebuilt.
-    deletes = tuple(
-        delete(table).where(table.c.day >= _FIRST, table.c.day < _DAYS_END)
-        for table in SCORE_TABLES
-        if table not in _MONTHLY
+def _days_statements(dialect: str) -> _DaysStatements:
+    """`write_days`' statements, built once per database kind (the days bound at
+    each execution; the comments' upsert is spelled by each dialect)."""
+    cells = _CELLS
+    known = sum((cells.c[c] for c in PROFILE_COUNTS), literal(0))
+    return _DaysStatements(
+        drop_retractions=delete(RETRACTIONS).where(
+            RETRACTIONS.c.day >= _FIRST, RETRACTIONS.c.day < _END
+        ),
+        create=CreateTable(cells, if_not_exists=True),
+        empty=delete(cells),
+        scan=_scan(cells),
+        comments=_comments(cells, dialect),
+        exact_scan=_scan(cells, packed=False),
+        # How many responses, how many answers hold a value outside the lists,
+        # and the largest cell.
+        claimed_unknown=select(
+            func.coalesce(func.sum(cells.c.n), 0),
+            func.coalesce(func.sum(cells.c.n * len(PROFILE_FIELDS) - known), 0),
+            func.coalesce(func.max(cells.c.n), 0),
+        ),
+        replace=(*_day_deletes(), *_day_inserts(cells)),
     )
+
+
+def _counted_in_days(table: Any = SR, *, rollup_index: bool = True) -> list[Any]:
+    """The counted responses of the days [first, end) (see `storage.rollup.sql.counted`).
+
+    ``rollup_index``: in the terms of the rollup's partial index (the literal
+    ``status = 'submitted'``, which SQLite must see to use it); otherwise with
+    a status test no index can serve (the commented index is meant).
+    """
+    c = table.c
+    if rollup_index:
+        status = c.status == literal_column(f"'{SUBMITTED}'")
+    else:
+        status = func.coalesce(c.status, "") == SUBMITTED
+    return [
+        status,
+        c.rollup_day >= _FIRST,
+        c.rollup_day < _END,
+        func.coalesce(c.rollup_seq, 0) <= _UPTO,
+        *(c[u].is_not(None) for u in UNSUR),
+    ]
+
+
+# The submitted responses through the rollup's index (`storage.survey_models`).
+_BY_DAY = indexed_by(SR, "ix_survey_responses_rollup_cells")
+
+
+# The profile's 23 counts, four to a 64-bit sum in slots of 15 bits: one CASE
+# per field and six sums per response instead of 23 conditional counts (the
+# profile was three fifths of the scan's cost; this takes a third of that off).
+# A cell of up to 32,767 responses (one officer at one service on one day)
+# cannot carry one slot into the next; a step with a larger cell counts again
+# with the conditional counts (`write_days`).
+SLOT_BITS = 15
+SLOTS_PER_SUM = 4
+SLOT_MAX = (1 << SLOT_BITS) - 1
+
+
+def _scan(cells: Table, *, packed: bool = True) -> Any:
+    """The days' responses from the rollup's index: sums per (day, service, officer)
+    in the index's order, the profile counted in the same pass (packed, or with
+    one conditional count per value)."""
+    r = _BY_DAY.c
+    grouped = (
+        select(
+            r.rollup_day.label("day"),
+            r.service_id,
+            func.coalesce(r.employee_id, NO_OFFICER).label("employee_id"),
+            func.count().label("n"),
+            literal(0).label("comments"),  # the comments: `_comments`
+            *(func.sum(r[u]).label(f"sum_{u}") for u in UNSUR),
+            *(_packed_profile(r) if packed else _counted_profile(r)),
+        )
+        .where(*_counted_in_days(_BY_DAY))
+        .group_by(r.rollup_day, r.service_id, r.employee_id)
+    )
+    source = _unpacked(grouped.subquery()) if packed else grouped
+    return insert(cells).from_select([*_KEYS, *SERVICE_MEASURES], source)
+
+
+def _counted_profile(r: Any) -> list[Any]:
+    out = []
+    for column, name, value in PROFILE_COLUMNS:
+        field = r[name]
+        condition = or_(field.is_(None), field == "") if value is None else field == value
+        # count(*) FILTER (WHERE …): a fifth cheaper than sum(CASE …) on SQLite.
+        out.append(func.count().filter(condition).label(column))
+    return out
+
+
+def _packed_profile(r: Any) -> list[Any]:
+    """The profile's counts, `SLOTS_PER_SUM` slots of `SLOT_BITS` bits to a sum."""
+    out = []
+    for group in range(0, len(PROFILE_COLUMNS), SLOTS_PER_SUM):
+        slots = PROFILE_COLUMNS[group : group + SLOTS_PER_SUM]
+        total: Any = None
+        for name in PROFILE_FIELDS:
+            mine = [(k, value) for k, (_c, f, value) in enumerate(slots) if f == name]
+            if not mine:
+                continue
+            field = r[name]
+            if any(value is None for _k, value in mine):  # "not answered": NULL or ""
+                field = func.coalesce(field, "")
+            weights = {value or "": 1 << (SLOT_BITS * k) for k, value in mine}
+            term = case(weights, value=field, else_=0)
+            total = term if total is None else total + term
+        # PostgreSQL sums a bigint into a numeric: back to a bigint for the shifts.
+        out.append(cast(func.sum(total), BigInteger).label(f"packed_{group // SLOTS_PER_SUM}"))
+    return out
+
+
+def _unpacked(grouped: Any) -> Any:
+    """``grouped`` with each packed sum split back into its counts."""
+    counts = []
+    for index, (column, _f, _v) in enumerate(PROFILE_COLUMNS):
+        packed = grouped.c[f"packed_{index // SLOTS_PER_SUM}"]
+        shift = SLOT_BITS * (index % SLOTS_PER_SUM)
+        # (PostgreSQL shifts a bigint by an integer only.)
+        shifted = packed.bitwise_rshift(literal(shift, Integer))
+        counts.append(shifted.bitwise_and(SLOT_MAX).label(column))
+    return select(*(grouped.c[k] for k in (*_KEYS, *MEASURES)), *counts)
+
+
+def _comments(cells: Table, dialect: str) -> Any:
+    """The days' commented responses, counted into their cells.
+
+    Through the commented index (service, submission time) rather than the
+    rollup's index, which holds no comment (a comment may be too long for an
+    index entry): the few commented responses of each service around the days.
+    """
+    commented = (
+        select(
+            SR.c.rollup_day,
+            SR.c.service_id,
+            func.coalesce(SR.c.employee_id, NO_OFFICER),
+            func.count(),
+        )
+        .where(
+            SR.c.service_id.in_(select(SERVICES.c.id)),
+            SR.c.submitted_at >= _AFTER,
+            SR.c.submitted_at < _BEFORE,
+            SR.c.comment.is_not(None),
+            SR.c.comment != "",
+            *_counted_in_days(SR, rollup_index=False),
+        )
+        .group_by(SR.c.rollup_day, SR.c.service_id, SR.c.employee_id)
+    )
+    # Every commented response counted is in a cell the scan wrote: only its
+    # ``comments`` is set (the other measures are required, hence the zeros).
+    values = [*_KEYS, "comments", *(m for m in SERVICE_MEASURES if m != "comments")]
+    source = commented.add_columns(*([literal(0)] * (len(values) - 4)))
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(cells)
+    statement = statement.from_select(values, source)
+    return statement.on_conflict_do_update(
+        index_elements=list(_KEYS), set_={"comments": statement.excluded.comments}
+    )
+
+
+def _day_deletes() -> tuple[Any, ...]:
+    """The days' old rows, found by each day table's index on ``day`` (migration
+    0031). Readers meanwhile see every day either old or rebuilt."""
+    return tuple(
+        delete(table).where(table.c.day >= _FIRST, table.c.day < _END)
+        for table in (SERVICE_DAILY, OFFICER_DAILY, PROFILE_DAILY, UNIT_DAILY)
+    )
+
+
+def _day_inserts(cells: Table) -> tuple[Any, ...]:
+    """The days' new service, officer and unit rows, from the cells (in their order)."""
+    sd = SERVICE_DAILY
+    officer = cells.c.employee_id
     return (
-        *deletes,
-        _grouped(SERVICE_DAILY, cells, ("service_id", "day"), in_days),
-        _grouped(
-            OFFICER_DAILY,
-            cells,
-            ("employee_id", "service_id", "day"),
-            (*in_days, cells.c.employee_id.is_not(None)),
+        insert(SERVICE_DAILY).from_select(
+            ["day", "service_id", *SERVICE_MEASURES],
+            select(cells.c.day, cells.c.service_id, *sums(cells, SERVICE_MEASURES))
+            .group_by(cells.c.day, cells.c.service_id)
+            .order_by(cells.c.service_id, cells.c.day),
         ),
-        insert(PROFILE_DAILY).from_select(
-            ["service_id", "day", "field", "value", "n"],
-            _unpivot(_summed_profile(in_days, ("service_id", "day")), ("service_id", "day")),
-        ),
-        # Values outside the instrument's lists (normally none): keys of their own.
-        _grouped(
-            PROFILE_DAILY,
-            profile,
-            ("service_id", "day", "field", "value"),
-            (profile.c.day >= _FIRST, profile.c.day < _DAYS_END),
-            ("n",),
+        insert(OFFICER_DAILY).from_select(
+            [*_KEYS, *MEASURES],
+            select(*(cells.c[k] for k in _KEYS), *(cells.c[m] for m in MEASURES))
+            .where(officer != NO_OFFICER)
+            .order_by(officer, cells.c.service_id, cells.c.day),
         ),
         insert(UNIT_DAILY).from_select(
             ["unit_id", "day", *MEASURES],
             select(SERVICES.c.unit_id, sd.c.day, *sums(sd))
             .select_from(sd.join(SERVICES, SERVICES.c.id == sd.c.service_id))
-            .where(sd.c.day >= _FIRST, sd.c.day < _DAYS_END)
+            .where(sd.c.day >= _FIRST, sd.c.day < _END)
             .group_by(SERVICES.c.unit_id, sd.c.day),
         ),
     )
 
 
+async def _unknown_profile_values(session: AsyncSession, bound: dict[str, Any]) -> None:
+    for name in PROFILE_FIELDS:
+        column = SR.c[name]
+        await session.execute(
+            insert(PROFILE_DAILY).from_select(
+                ["service_id", "day", "field", "value", "n"],
+                select(SR.c.service_id, SR.c.rollup_day, literal(name), column, func.count())
+                .where(*_counted_in_days(), column.is_not(None), column != "")
+                .where(column.not_in(KNOWN_VALUES[name]))
+                .group_by(SR.c.service_id, SR.c.rollup_day, column),
+            ),
+            bound,
+        )
+
+
 async def _month_rows(session: AsyncSession, month: date) -> None:
-    """The month's rows, from the work tables (read by their ``day`` index) and the
-    small unit day table, in place of the old ones (month tables are small)."""
+    """The month's rows, summed from its day rows (read by their ``day`` index)."""
     end = next_month(month)
-    cells, profile = REBUILD_CELLS, REBUILD_PROFILE
-    for monthly, source, keys, measures, where in (
-        (SERVICE_MONTHLY, cells, ("service_id",), MEASURES, ()),
-        (UNIT_MONTHLY, UNIT_DAILY, ("unit_id",), MEASURES, ()),
-        (
-            OFFICER_MONTHLY,
-            cells,
-            ("employee_id", "service_id"),
-            MEASURES,
-            (cells.c.employee_id.is_not(None),),
-        ),
-        (PROFILE_MONTHLY, profile, ("service_id", "field", "value"), ("n",), ()),
+    for monthly, daily, keys, measures in (
+        (SERVICE_MONTHLY, SERVICE_DAILY, ("service_id",), SERVICE_MEASURES),
+        (UNIT_MONTHLY, UNIT_DAILY, ("unit_id",), MEASURES),
+        (OFFICER_MONTHLY, OFFICER_DAILY, ("employee_id", "service_id"), MEASURES),
+        (PROFILE_MONTHLY, PROFILE_DAILY, ("service_id", "field", "value"), ("n",)),
     ):
         await session.execute(delete(monthly).where(monthly.c.month == month))
-        key_columns = [source.c[k] for k in keys]
+        key_columns = [daily.c[k] for k in keys]
         await session.execute(
             insert(monthly).from_select(
                 [*keys, "month", *measures],
-                select(*key_columns, literal(month, Date), *sums(source, measures))
-                .where(source.c.day >= month, source.c.day < end, *where)
+                select(*key_columns, literal(month, Date), *sums(daily, measures))
+                .where(daily.c.day >= month, daily.c.day < end)
                 .group_by(*key_columns),
             )
         )
-    # The profile's known values: the cells' columns, unpivoted (the rows of
-    # ``profile`` above, values outside the lists, have keys of their own).
-    in_month = (cells.c.day >= month, cells.c.day < end)
-    known = _unpivot(_summed_profile(in_month, ("service_id",)), ("service_id",))
-    await session.execute(
-        insert(PROFILE_MONTHLY).from_select(
-            ["service_id", "field", "value", "n", "month"],
-            known.add_columns(literal(month, Date)),
-        )
-    )
-
-
-def _grouped(
-    target: Table,
-    source: Table,
-    keys: Sequence[str],
-    where: Sequence[Any],
-    measures: Sequence[str] = MEASURES,
-) -> Any:
-    """A chunk may have written a key once each: sum them (in key order) into ``target``."""
-    key_columns = [source.c[k] for k in keys]
-    return insert(target).from_select(
-        [*keys, *measures],
-        select(*key_columns, *sums(source, measures))
-        .where(*where)
-        .group_by(*key_columns)
-        .order_by(*key_columns),
-    )
 
 
 # -- 4. finish -------------------------------------------------------------------------------
 
 
 async def finish(session: AsyncSession, plan: Plan) -> None:
-    """Step 4: the service → unit snapshot, the watermark, and empty work tables."""
+    """Step 4: the service → unit snapshot and the watermark."""
     await session.execute(delete(SERVICE_UNITS))
     await session.execute(
         insert(SERVICE_UNITS).from_select(
             ["service_id", "unit_id"], select(SERVICES.c.id, SERVICES.c.unit_id)
         )
     )
-    for table in (REBUILD_CELLS, REBUILD_PROFILE):
-        await session.execute(delete(table))
     await write_counted_upto(session, plan.zone, plan.upto)
 
 
@@ -516,7 +550,7 @@ async def write_counted_upto(session: AsyncSession, zone: str, upto: int) -> Non
 
 
 # The two stages a terminal's progress bar shows (`bot.cli.progress`).
-COUNTING = "rollup: counting the responses"
+STAMPING = "rollup: giving the responses their local days"
 WRITING = "rollup: rebuilding the score tables"
 
 
@@ -534,14 +568,15 @@ async def rebuild(
 ) -> Plan:
     """Every score table from survey_responses, inside the caller's transaction."""
     plan = await start(session, zone, reset=reset)
-    progress.stage(COUNTING, len(plan.ranges))
-    for ids in plan.ranges:
-        await count_chunk(session, tz, plan, ids, stats)
-        progress.advance()
-    steps = month_steps(await months_to_write(session))
-    progress.stage(WRITING, len(steps) + 1)  # and the finishing step
-    for month, first, end in steps:
-        await write_step(session, month, first, end)
+    if plan.ranges:
+        progress.stage(STAMPING, len(plan.ranges))
+        for ids in plan.ranges:
+            await stamp_chunk(session, tz, plan, ids)
+            progress.advance()
+    runs = day_runs(await months_to_write(session))
+    progress.stage(WRITING, len(runs) + 1)  # and the finishing step
+    for run in runs:
+        await write_run(session, plan, stats, run)
         progress.advance()
     await finish(session, plan)
     progress.advance()

@@ -279,22 +279,19 @@ async def _rebuild_in_steps(
     between: Between,
 ) -> None:
     await between("start")
-    progress.stage(rebuild.COUNTING, len(plan.ranges))
+    if plan.ranges:
+        progress.stage(rebuild.STAMPING, len(plan.ranges))
     for ids in plan.ranges:
-        await _step(sessions, plan, lambda s, ids=ids: rebuild.count_chunk(s, tz, plan, ids, stats))
+        await _step(sessions, plan, lambda s, ids=ids: rebuild.stamp_chunk(s, tz, plan, ids))
         progress.advance()
         await between(f"ids {ids[0]}-{ids[1] - 1}")
     async with sessions() as session:
-        steps = rebuild.month_steps(await rebuild.months_to_write(session))
-    progress.stage(rebuild.WRITING, len(steps) + 1)  # and the finishing step
-    for month, first, end in steps:
-        await _step(
-            sessions,
-            plan,
-            lambda s, m=month, a=first, b=end: rebuild.write_step(s, m, a, b),
-        )
+        runs = rebuild.day_runs(await rebuild.months_to_write(session))
+    progress.stage(rebuild.WRITING, len(runs) + 1)  # and the finishing step
+    for run in runs:
+        await _step(sessions, plan, lambda s, r=run: rebuild.write_run(s, plan, stats, r))
         progress.advance()
-        await between(f"days from {first:%Y-%m-%d}" if first else f"month {month:%Y-%m}")
+        await between(f"days from {run.first:%Y-%m-%d}")
     await _step(sessions, plan, lambda s: rebuild.finish(s, plan))
     progress.advance()
     await between("finish")

@@ -14,20 +14,19 @@ from typing import Any
 from sqlalchemy import Date, Table, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import Alias, ColumnElement, FunctionElement
 
 from scheduler.scoring.skm_instrument import PROFILE
 from storage.models import Service
 from storage.rollup_models import (
     MEASURES,
     NOT_ANSWERED,
-    PROFILE_CELL_FIELDS,
+    PROFILE_COLUMNS,
+    PROFILE_FIELDS,
     SkmOfficerDaily,
     SkmOfficerMonthly,
     SkmProfileDaily,
     SkmProfileMonthly,
-    SkmRebuildCell,
-    SkmRebuildProfile,
     SkmRollupCounted,
     SkmRollupRetraction,
     SkmRollupServiceUnit,
@@ -39,7 +38,10 @@ from storage.rollup_models import (
 from storage.survey_models import SUBMITTED, SurveyResponse
 
 UNSUR: tuple[str, ...] = tuple(f"u{i}" for i in range(1, 10))
-PROFILE_FIELDS: tuple[str, ...] = PROFILE_CELL_FIELDS
+# The service tables' profile columns (`storage.rollup_models.PROFILE_COLUMNS`).
+PROFILE_COUNTS: tuple[str, ...] = tuple(column for column, _f, _v in PROFILE_COLUMNS)
+# What a service row sums: the scores, then the profile counts.
+SERVICE_MEASURES: tuple[str, ...] = (*MEASURES, *PROFILE_COUNTS)
 KNOWN_VALUES: dict[str, tuple[str, ...]] = {
     name: tuple(value for value, _label in PROFILE[name]) for name in PROFILE_FIELDS
 }
@@ -50,8 +52,6 @@ CHUNK = 500
 SR = SurveyResponse.__table__
 RETRACTIONS = SkmRollupRetraction.__table__
 COUNTED_UPTO = SkmRollupCounted.__table__
-REBUILD_CELLS = SkmRebuildCell.__table__
-REBUILD_PROFILE = SkmRebuildProfile.__table__
 SERVICE_UNITS = SkmRollupServiceUnit.__table__
 SERVICE_DAILY = SkmServiceDaily.__table__
 SERVICE_MONTHLY = SkmServiceMonthly.__table__
@@ -96,6 +96,26 @@ def _month_start_postgresql(element: month_start, compiler: Any, **kw: Any) -> s
     return f"CAST(date_trunc('month', {compiler.process(_only(element), **kw)}) AS DATE)"
 
 
+class _IndexedBy(Alias):
+    """A table read through one index: ``<table> AS <index> INDEXED BY <index>`` on
+    SQLite (the alias is the index's name), a plain alias elsewhere."""
+
+    inherit_cache = True
+
+
+@compiles(_IndexedBy, "sqlite")
+def _indexed_by_sqlite(element: _IndexedBy, compiler: Any, **kw: Any) -> str:
+    text = compiler.visit_alias(element, **kw)
+    return f"{text} INDEXED BY {element.name}" if kw.get("asfrom") else text
+
+
+def indexed_by(table: Table, index: str) -> Alias:
+    """``table`` as SQLite must read it: through ``index``. For a query its planner
+    gets wrong without statistics (an equality on a column of one value looks
+    more selective than a range of days)."""
+    return _IndexedBy._construct(table, name=index)
+
+
 def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     ordered = sorted(values)
     for index in range(0, len(ordered), size):
@@ -130,6 +150,14 @@ async def latest_number(session: AsyncSession) -> int:
 
 def sums(table: Table, measures: Sequence[str] = MEASURES) -> list[Any]:
     return [func.sum(table.c[m]) for m in measures]
+
+
+def profile_column(field: str, value: str | None) -> str | None:
+    """The service rows' column that counts ``value`` of ``field`` (None: not a known value)."""
+    return _COLUMN_OF.get((field, value if value not in (None, "") else None))
+
+
+_COLUMN_OF = {(name, value): column for column, name, value in PROFILE_COLUMNS}
 
 
 def profile_value(value: str | None) -> str:
