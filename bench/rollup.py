@@ -806,6 +806,9 @@ def main(argv: list[str]) -> int:
         base, generated = _base_database(keep or scratch, size)
         path = scratch / "work.db"
         shutil.copyfile(base, path)
+        # A database kept with --data may be of an older schema: brought up to date
+        # (not timed; a fresh one is already).
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
         settings = bench_settings(path, scratch)
         figures = _first_run(path, settings, size, every_ms)
         figures["report_ikm"] = _reports(path, scratch, size)

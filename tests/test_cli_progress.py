@@ -106,9 +106,10 @@ def test_a_terminal_sees_bars_and_a_pipe_sees_none(ulasan: Ulasan, tmp_path: Pat
 
     code, stdout, screen = ulasan.on_terminal("job", "run", "rollup", "--full")
     assert code == 0, screen
-    assert "rollup: counting the responses" in screen
-    # The writing stage's bar counts its steps and ends full; this world has no
-    # survey responses, so its only step is the finishing one.
+    # This world has no survey responses: none lacks its local day, so there is no
+    # stamping stage (tests/test_rollup_chunked.py has one), and the writing
+    # stage's bar, which counts its steps and ends full, has only the finishing one.
+    assert "rollup: giving the responses their local days" not in screen
     assert "rollup: rebuilding the score tables" in screen
     assert "]  1/1" in screen.rsplit("rebuilding the score tables", 1)[1]
     assert "rollup: ok" in stdout or "ok" in stdout
