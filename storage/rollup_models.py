@@ -92,12 +92,18 @@ class ScoreSums:
     sum_u9: Mapped[int] = mapped_column(Integer)
 
 
+# The day tables are keyed by the day first (migration 0035): the full rebuild
+# writes them a run of days at a time, in that order (appends, not inserts all
+# over the table), and sums a month's rows from one range of the key; a report
+# reads a service's or an officer's days within a range of days just as well.
+
+
 class SkmServiceDaily(ScoreSums, Base):
     __tablename__ = "skm_service_daily"
-    __table_args__ = (Index("ix_skm_service_daily_day", "day"), WITHOUT_ROWID)
+    __table_args__ = WITHOUT_ROWID
 
-    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class SkmServiceMonthly(ScoreSums, Base):
@@ -133,10 +139,10 @@ for _table in (SkmServiceDaily.__table__, SkmServiceMonthly.__table__):
 
 class SkmUnitDaily(ScoreSums, Base):
     __tablename__ = "skm_unit_daily"
-    __table_args__ = (Index("ix_skm_unit_daily_day", "day"), WITHOUT_ROWID)
+    __table_args__ = WITHOUT_ROWID
 
-    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class SkmUnitMonthly(ScoreSums, Base):
@@ -149,11 +155,11 @@ class SkmUnitMonthly(ScoreSums, Base):
 
 class SkmOfficerDaily(ScoreSums, Base):
     __tablename__ = "skm_officer_daily"
-    __table_args__ = (Index("ix_skm_officer_daily_day", "day"), WITHOUT_ROWID)
+    __table_args__ = WITHOUT_ROWID
 
-    employee_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class SkmOfficerMonthly(ScoreSums, Base):

@@ -457,8 +457,9 @@ def _comments(cells: Table, dialect: str) -> Any:
 
 
 def _day_deletes() -> tuple[Any, ...]:
-    """The days' old rows, found by each day table's index on ``day`` (migration
-    0031). Readers meanwhile see every day either old or rebuilt."""
+    """The days' old rows: one range of each day table's key (migration 0035; the
+    profile table's by its index on ``day``). Readers meanwhile see every day
+    either old or rebuilt."""
     return tuple(
         delete(table).where(table.c.day >= _FIRST, table.c.day < _END)
         for table in (SERVICE_DAILY, OFFICER_DAILY, PROFILE_DAILY, UNIT_DAILY)
@@ -466,28 +467,29 @@ def _day_deletes() -> tuple[Any, ...]:
 
 
 def _day_inserts(cells: Table) -> tuple[Any, ...]:
-    """The days' new service, officer and unit rows, from the cells (in their order)."""
+    """The days' new service, officer and unit rows, from the cells, in the order of
+    the day tables' keys (day first, as the cells')."""
     sd = SERVICE_DAILY
     officer = cells.c.employee_id
     return (
         insert(SERVICE_DAILY).from_select(
             ["day", "service_id", *SERVICE_MEASURES],
-            select(cells.c.day, cells.c.service_id, *sums(cells, SERVICE_MEASURES))
-            .group_by(cells.c.day, cells.c.service_id)
-            .order_by(cells.c.service_id, cells.c.day),
+            select(cells.c.day, cells.c.service_id, *sums(cells, SERVICE_MEASURES)).group_by(
+                cells.c.day, cells.c.service_id
+            ),
         ),
         insert(OFFICER_DAILY).from_select(
             [*_KEYS, *MEASURES],
-            select(*(cells.c[k] for k in _KEYS), *(cells.c[m] for m in MEASURES))
-            .where(officer != NO_OFFICER)
-            .order_by(officer, cells.c.service_id, cells.c.day),
+            select(*(cells.c[k] for k in _KEYS), *(cells.c[m] for m in MEASURES)).where(
+                officer != NO_OFFICER
+            ),
         ),
         insert(UNIT_DAILY).from_select(
             ["unit_id", "day", *MEASURES],
             select(SERVICES.c.unit_id, sd.c.day, *sums(sd))
             .select_from(sd.join(SERVICES, SERVICES.c.id == sd.c.service_id))
             .where(sd.c.day >= _FIRST, sd.c.day < _END)
-            .group_by(SERVICES.c.unit_id, sd.c.day),
+            .group_by(sd.c.day, SERVICES.c.unit_id),
         ),
     )
 
