@@ -218,6 +218,52 @@ async def test_a_rebuild_in_steps_stays_exact_while_citizens_write(world: World)
     assert await tables(world.url) == got
 
 
+async def test_what_changes_between_counting_days_and_writing_them_is_counted_again(world: World):  # noqa: F811 (the fixture)
+    """A run of days counts its responses without the lock, then writes under it:
+    a response of those days erased, and another changed, in between must not
+    stay counted (the run sees their retractions and counts again)."""
+    await _seed(world)
+    await _rebuild(world, None, full=False)
+    engine = create_engine(world.url)
+    try:
+        async with session_factory(engine)() as session:
+            in_run = (
+                await session.scalars(
+                    select(SurveyResponse.id)
+                    .where(
+                        SurveyResponse.rollup_day >= date(2026, 5, 1),
+                        SurveyResponse.rollup_day < date(2026, 5, 16),
+                    )
+                    .order_by(SurveyResponse.id)
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert len(in_run) >= 2
+    steps: list[str] = []
+
+    async def between(step: str) -> None:
+        steps.append(step)
+        if step != "counted days from 2026-05-01":
+            return
+        engine = create_engine(world.url)
+        try:
+            async with session_factory(engine).begin() as session:
+                key = await session.scalar(
+                    select(SurveyResponse.user_key).where(SurveyResponse.id == in_run[0])
+                )
+                await survey.delete_user_data(session, key)
+                await session.execute(
+                    update(SurveyResponse).where(SurveyResponse.id == in_run[1]).values(u2=1)
+                )
+        finally:
+            await engine.dispose()
+
+    await _rebuild(world, between, full=True)  # type: ignore[arg-type]
+    assert "counted days from 2026-05-01" in steps
+    assert await tables(world.url) == await expected(world.url, JAKARTA)
+
+
 async def test_other_runs_leave_the_tables_alone_during_a_rebuild(world: World):  # noqa: F811 (the fixture)
     _drafts, counted = await _seed(world)
     await _rebuild(world, None, full=False)

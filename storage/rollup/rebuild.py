@@ -204,9 +204,12 @@ def day_runs(months: Sequence[date]) -> list[DayRun]:
     return out
 
 
-async def write_run(session: AsyncSession, plan: Plan, stats: RollupStats, run: DayRun) -> None:
-    """One step of 3: the run's day rows, then the rows of the month it completes."""
-    await write_days(session, plan, stats, run.first, run.end)
+async def write_run(
+    session: AsyncSession, plan: Plan, stats: RollupStats, run: DayRun, seen: Fingerprint
+) -> None:
+    """One step of 3, its writing half: the run's day rows (`write_days`), then the
+    rows of the month it completes."""
+    await write_days(session, plan, stats, run.first, run.end, seen)
     if run.completes is not None:
         await _month_rows(session, run.completes)
 
@@ -219,25 +222,55 @@ _UPTO = bindparam("days_upto", type_=Integer)
 _AFTER = bindparam("days_after", type_=UTCDateTime())
 _BEFORE = bindparam("days_before", type_=UTCDateTime())
 
+# The retractions of a run's days as the counting saw them: (how many, highest id).
+Fingerprint = tuple[int, int]
 
-async def write_days(
-    session: AsyncSession, plan: Plan, stats: RollupStats, first: date, end: date
-) -> None:
-    """Step 3 for the days [first, end): every day table's rows from the responses."""
-    st = _days_statements(dialect_name(session))
-    bound = {
+
+def _bound(plan: Plan, first: date, end: date) -> dict[str, Any]:
+    return {
         "days_first": first,
         "days_end": end,
         "days_upto": plan.upto,
         "days_after": datetime.combine(first - timedelta(days=1), time(), UTC),
         "days_before": datetime.combine(end + timedelta(days=1), time(), UTC),
     }
-    # These days are read as they are now: what was erased or changed in them
-    # before is not read, so there is nothing to subtract for it later.
-    await session.execute(st.drop_retractions, bound)
+
+
+async def read_days(session: AsyncSession, plan: Plan, first: date, end: date) -> Fingerprint:
+    """Step 3 for the days [first, end), its reading half: count them into the cells.
+
+    Needs no write lock (the cells are a temporary table of this connection), so
+    the job runs it in a transaction of its own while citizens' presses write.
+    Returns the days' retractions as they were before the counting: if more come
+    before `write_days` (a response of these days erased or changed meanwhile),
+    it counts again under the lock.
+    """
+    st = _days_statements(dialect_name(session))
+    bound = _bound(plan, first, end)
     await session.execute(st.create)
+    await session.execute(st.empty)  # left by a step that failed after its reading
+    seen = (await session.execute(st.fingerprint, bound)).one()
+    await _count(session, st, bound)
+    return int(seen[0]), int(seen[1])
+
+
+async def _count(session: AsyncSession, st: _DaysStatements, bound: dict[str, Any]) -> None:
     await session.execute(st.scan, bound)
     await session.execute(st.comments, bound)
+
+
+async def write_days(
+    session: AsyncSession, plan: Plan, stats: RollupStats, first: date, end: date, seen: Fingerprint
+) -> None:
+    """Step 3 for the days [first, end), its writing half (under the lock): every day
+    table's rows from the cells `read_days` counted (counted again if the days'
+    responses changed since)."""
+    st = _days_statements(dialect_name(session))
+    bound = _bound(plan, first, end)
+    now = (await session.execute(st.fingerprint, bound)).one()
+    if (int(now[0]), int(now[1])) != seen:
+        await session.execute(st.empty)
+        await _count(session, st, bound)
     claimed, unknown, largest = (await session.execute(st.claimed_unknown)).one()
     if largest > SLOT_MAX:  # a slot of the packed profile may have overflowed
         await session.execute(st.empty)
@@ -245,6 +278,9 @@ async def write_days(
         await session.execute(st.comments, bound)
         claimed, unknown, largest = (await session.execute(st.claimed_unknown)).one()
     stats.claimed += int(claimed)
+    # The cells hold these days as they are now: what was erased or changed in
+    # them before is not in them, so there is nothing to subtract for it later.
+    await session.execute(st.drop_retractions, bound)
     for statement in st.replace:
         await session.execute(statement, bound)
     # Profile values outside the instrument's lists (older data): counted exactly,
@@ -259,10 +295,11 @@ def _cells_table() -> Table:
 
     Keyed in the order the scan writes it (``employee_id`` 0: no officer, as a
     key has no NULL), so that the service and officer rows are read from it in
-    order, unsorted. Created once per connection and reused by the following
-    steps rather than created and dropped in every step: each CREATE/DROP
-    changes the connection's schema, which SQLite then reads again and every
-    prepared statement is prepared again. PostgreSQL empties it at each commit.
+    order, unsorted. It keeps its rows from the reading half of a step to the
+    writing half (two transactions on one connection). Created once per
+    connection and reused by the following steps rather than created and dropped
+    in every step: each CREATE/DROP changes the connection's schema, which SQLite
+    then reads again and every prepared statement is prepared again.
     """
     return Table(
         "rollup_day_cells",
@@ -273,7 +310,6 @@ def _cells_table() -> Table:
         *(Column(m, Integer, nullable=False) for m in SERVICE_MEASURES),
         prefixes=["TEMPORARY"],
         sqlite_with_rowid=False,
-        postgresql_on_commit="DELETE ROWS",
     )
 
 
@@ -285,6 +321,7 @@ NO_OFFICER = 0  # the cells' employee_id of responses that name no officer
 @dataclass(frozen=True)
 class _DaysStatements:
     drop_retractions: Any
+    fingerprint: Any
     create: Any
     empty: Any
     scan: Any
@@ -304,6 +341,9 @@ def _days_statements(dialect: str) -> _DaysStatements:
         drop_retractions=delete(RETRACTIONS).where(
             RETRACTIONS.c.day >= _FIRST, RETRACTIONS.c.day < _END
         ),
+        fingerprint=select(func.count(), func.coalesce(func.max(RETRACTIONS.c.id), 0)).where(
+            RETRACTIONS.c.day >= _FIRST, RETRACTIONS.c.day < _END
+        ),
         create=CreateTable(cells, if_not_exists=True),
         empty=delete(cells),
         scan=_scan(cells),
@@ -320,13 +360,15 @@ def _days_statements(dialect: str) -> _DaysStatements:
     )
 
 
-def _counted_in_days(table: Any = SR, *, rollup_index: bool = True) -> list[Any]:
+def _counted_in_days(*, rollup_index: bool = True) -> list[Any]:
     """The counted responses of the days [first, end) (see `storage.rollup.sql.counted`).
 
-    ``rollup_index``: in the terms of the rollup's partial index (the literal
-    ``status = 'submitted'``, which SQLite must see to use it); otherwise with
-    a status test no index can serve (the commented index is meant).
+    ``rollup_index``: read through the rollup's partial index (`_BY_DAY`), in its
+    terms (the literal ``status = 'submitted'``, which SQLite must see to use
+    it); otherwise of the plain table, with a status test no index can serve
+    (the commented index is meant).
     """
+    table = _BY_DAY if rollup_index else SR
     c = table.c
     if rollup_index:
         status = c.status == literal_column(f"'{SUBMITTED}'")
@@ -371,7 +413,7 @@ def _scan(cells: Table, *, packed: bool = True) -> Any:
             *(func.sum(r[u]).label(f"sum_{u}") for u in UNSUR),
             *(_packed_profile(r) if packed else _counted_profile(r)),
         )
-        .where(*_counted_in_days(_BY_DAY))
+        .where(*_counted_in_days())
         .group_by(r.rollup_day, r.service_id, r.employee_id)
     )
     source = _unpacked(grouped.subquery()) if packed else grouped
@@ -441,7 +483,7 @@ def _comments(cells: Table, dialect: str) -> Any:
             SR.c.submitted_at < _BEFORE,
             SR.c.comment.is_not(None),
             SR.c.comment != "",
-            *_counted_in_days(SR, rollup_index=False),
+            *_counted_in_days(rollup_index=False),
         )
         .group_by(SR.c.rollup_day, SR.c.service_id, SR.c.employee_id)
     )
@@ -495,22 +537,23 @@ def _day_inserts(cells: Table) -> tuple[Any, ...]:
 
 
 async def _unknown_profile_values(session: AsyncSession, bound: dict[str, Any]) -> None:
+    r = _BY_DAY.c
     for name in PROFILE_FIELDS:
-        column = SR.c[name]
+        column = r[name]
         await session.execute(
             insert(PROFILE_DAILY).from_select(
                 ["service_id", "day", "field", "value", "n"],
-                select(SR.c.service_id, SR.c.rollup_day, literal(name), column, func.count())
+                select(r.service_id, r.rollup_day, literal(name), column, func.count())
                 .where(*_counted_in_days(), column.is_not(None), column != "")
                 .where(column.not_in(KNOWN_VALUES[name]))
-                .group_by(SR.c.service_id, SR.c.rollup_day, column),
+                .group_by(r.service_id, r.rollup_day, column),
             ),
             bound,
         )
 
 
 async def _month_rows(session: AsyncSession, month: date) -> None:
-    """The month's rows, summed from its day rows (read by their ``day`` index)."""
+    """The month's rows, summed from its day rows (one range of each day table's key)."""
     end = next_month(month)
     for monthly, daily, keys, measures in (
         (SERVICE_MONTHLY, SERVICE_DAILY, ("service_id",), SERVICE_MEASURES),
@@ -578,7 +621,8 @@ async def rebuild(
     runs = day_runs(await months_to_write(session))
     progress.stage(WRITING, len(runs) + 1)  # and the finishing step
     for run in runs:
-        await write_run(session, plan, stats, run)
+        seen = await read_days(session, plan, run.first, run.end)
+        await write_run(session, plan, stats, run, seen)
         progress.advance()
     await finish(session, plan)
     progress.advance()

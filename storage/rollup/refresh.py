@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import false, func, select, text, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.progress import QUIET, Progress
 from storage.db import SessionFactory, dialect_name
@@ -192,27 +192,36 @@ class RebuildTakenOver(Exception):
 
 Between = Callable[[str], Awaitable[None]]
 
-# Between two steps of a rebuild, the write lock is left free as long as the step
+# Between two steps that hold the write lock, it is left free as long as the step
 # held it (at least STEP_PAUSE, at most 0.1 s). A press in another process that
 # found it taken waits in SQLite's busy handler, which retries after sleeps of up
 # to 25 ms in the first ~0.1 s (then 50 and 100 ms): with no gap the next step
 # takes the lock again before the press retries, step after step; and each press
 # must find a gap of its own, so the gaps must leave room for all that arrive.
+# The counting half of a run of days needs no lock: it is (most of) the gap, and
+# the job sleeps only for what is left of it.
 STEP_PAUSE = 0.03
 
 
-def _after_each(pause: float, between: Between | None) -> Between:
-    last = [time.perf_counter()]
+class _Gap:
+    """The time the write lock is left free between two steps that hold it."""
 
-    async def after(step: str) -> None:
-        if pause:
-            held = time.perf_counter() - last[0]
-            await asyncio.sleep(min(max(pause, held), max(pause, 0.1)))
-        if between is not None:
-            await between(step)
-        last[0] = time.perf_counter()
+    def __init__(self, pause: float) -> None:
+        self.pause = pause
+        self.taken = 0.0  # when the last step that held the lock started
+        self.released: float | None = None  # and when it committed
 
-    return after
+    async def before_lock(self) -> None:
+        if self.pause and self.released is not None:
+            held = self.released - self.taken
+            wanted = min(max(self.pause, held), max(self.pause, 0.1))
+            free = time.perf_counter() - self.released
+            if free < wanted:
+                await asyncio.sleep(wanted - free)
+        self.taken = time.perf_counter()
+
+    def after_lock(self) -> None:
+        self.released = time.perf_counter()
 
 
 async def refresh_scores_in_steps(
@@ -227,13 +236,15 @@ async def refresh_scores_in_steps(
 ) -> RollupStats:
     """The job's `refresh_scores`: a rebuild commits after every step (`storage.rollup.rebuild`).
 
-    Each step is its own short transaction under `lock`, so a citizen's press
-    waits for one step at most. Incremental runs are one transaction, as in
-    `refresh_scores`. Afterwards one incremental run counts what was submitted,
-    erased or changed while the rebuild went on. ``chunk``: responses per step;
-    ``pause``: seconds between two steps; ``between`` is awaited after every
-    committed step, with the step's name (the tests write there what citizens
-    would write meanwhile).
+    Each step that writes is its own short transaction under `lock`, so a
+    citizen's press waits for one step at most; a run of days counts its
+    responses first in a transaction that takes no lock. Incremental runs are
+    one transaction, as in `refresh_scores`. Afterwards one incremental run
+    counts what was submitted, erased or changed while the rebuild went on.
+    ``chunk``: responses per stamping step; ``pause``: the least time the lock is
+    left free between two steps; ``between`` is awaited after every committed
+    step, with the step's name (the tests write there what citizens would write
+    meanwhile).
     """
     zone = tz_key(tz)
     stats = RollupStats()
@@ -259,7 +270,7 @@ async def refresh_scores_in_steps(
             plan = await rebuild.start(session, zone, reset=False, chunk=chunk)
     stats.full = True
     stats.reason = ", ".join(reasons)
-    await _rebuild_in_steps(sessions, tz, plan, stats, progress, _after_each(pause, between))
+    await _rebuild_in_steps(sessions, tz, plan, stats, progress, pause, between)
     async with sessions.begin() as session:
         after = await refresh_scores(session, tz=tz)
     stats.claimed += after.claimed
@@ -276,25 +287,44 @@ async def _rebuild_in_steps(
     plan: rebuild.Plan,
     stats: RollupStats,
     progress: Progress,
-    between: Between,
+    pause: float,
+    between: Between | None,
 ) -> None:
-    await between("start")
-    if plan.ranges:
-        progress.stage(rebuild.STAMPING, len(plan.ranges))
-    for ids in plan.ranges:
-        await _step(sessions, plan, lambda s, ids=ids: rebuild.stamp_chunk(s, tz, plan, ids))
-        progress.advance()
-        await between(f"ids {ids[0]}-{ids[1] - 1}")
-    async with sessions() as session:
-        runs = rebuild.day_runs(await rebuild.months_to_write(session))
-    progress.stage(rebuild.WRITING, len(runs) + 1)  # and the finishing step
-    for run in runs:
-        await _step(sessions, plan, lambda s, r=run: rebuild.write_run(s, plan, stats, r))
-        progress.advance()
-        await between(f"days from {run.first:%Y-%m-%d}")
-    await _step(sessions, plan, lambda s: rebuild.finish(s, plan))
+    async def after(step: str) -> None:
+        if between is not None:
+            await between(step)
+
+    gap = _Gap(pause)
+    await after("start")
+    # One connection for every step: a run's cells (a temporary table) go from
+    # its counting half to its writing half.
+    engine = sessions.kw["bind"]
+    async with engine.connect() as connection:
+        held = async_sessionmaker(bind=connection, expire_on_commit=False)
+        if plan.ranges:
+            progress.stage(rebuild.STAMPING, len(plan.ranges))
+        for ids in plan.ranges:
+            await _step(held, plan, gap, lambda s, ids=ids: rebuild.stamp_chunk(s, tz, plan, ids))
+            progress.advance()
+            await after(f"ids {ids[0]}-{ids[1] - 1}")
+        async with held() as session:
+            runs = rebuild.day_runs(await rebuild.months_to_write(session))
+        progress.stage(rebuild.WRITING, len(runs) + 1)  # and the finishing step
+        for run in runs:
+            async with held.begin() as session:
+                seen = await rebuild.read_days(session, plan, run.first, run.end)
+            await after(f"counted days from {run.first:%Y-%m-%d}")
+            await _step(
+                held,
+                plan,
+                gap,
+                lambda s, r=run, seen=seen: rebuild.write_run(s, plan, stats, r, seen),
+            )
+            progress.advance()
+            await after(f"days from {run.first:%Y-%m-%d}")
+        await _step(held, plan, gap, lambda s: rebuild.finish(s, plan))
     progress.advance()
-    await between("finish")
+    await after("finish")
 
 
 # A step that finds the SQLite write lock taken past the busy timeout (presses from
@@ -303,10 +333,14 @@ STEP_ATTEMPTS = 10
 
 
 async def _step(
-    sessions: SessionFactory, plan: rebuild.Plan, work: Callable[[AsyncSession], Awaitable[None]]
+    sessions: SessionFactory,
+    plan: rebuild.Plan,
+    gap: _Gap,
+    work: Callable[[AsyncSession], Awaitable[None]],
 ) -> None:
     """One step of the rebuild in its own transaction, again if the lock was not had."""
     for attempt in range(1, STEP_ATTEMPTS + 1):
+        await gap.before_lock()
         try:
             async with sessions.begin() as session:
                 await _resume(session, plan)
@@ -317,6 +351,8 @@ async def _step(
                 raise
             log.warning("rollup: the database was locked; step tried again (%d)", attempt)
             await asyncio.sleep(0.05 * attempt)
+        finally:
+            gap.after_lock()
 
 
 async def _resume(session: AsyncSession, plan: rebuild.Plan) -> None:
