@@ -189,7 +189,11 @@ async def materialise_cycle(
         (ReviewResultComment, comments),
     ):
         if rows:
-            await session.execute(insert(model), rows)
+            # render_nulls: every row with the same columns, so the rows go to the
+            # database in one batch per table; without it the ORM leaves a None
+            # out and splits the rows wherever their Nones differ (one INSERT per
+            # row here: 0.6 s under the write lock for 2,000 assignments).
+            await session.execute(insert(model), rows, execution_options={"render_nulls": True})
     return len(results)
 
 
