@@ -192,15 +192,18 @@ class RebuildTakenOver(Exception):
 
 Between = Callable[[str], Awaitable[None]]
 
-# Between two steps that hold the write lock, it is left free as long as the step
-# held it (at least STEP_PAUSE, at most 0.1 s). A press in another process that
-# found it taken waits in SQLite's busy handler, which retries after sleeps of up
-# to 25 ms in the first ~0.1 s (then 50 and 100 ms): with no gap the next step
-# takes the lock again before the press retries, step after step; and each press
-# must find a gap of its own, so the gaps must leave room for all that arrive.
-# The counting half of a run of days needs no lock: it is (most of) the gap, and
-# the job sleeps only for what is left of it.
+# Between two steps that hold the write lock, it is left free at least STEP_PAUSE.
+# A press in another process that found it taken waits in SQLite's busy handler,
+# which retries after sleeps of 1, 2, 5, 10, 15, 20, then 25 ms until it has
+# waited ~0.13 s (then 50, then 100 ms): with no gap the next step takes the lock
+# again before the press retries, step after step. A press that waited through a
+# step of up to ~0.13 s retries at most 25 ms apart, so a gap of 30 ms lets it
+# in, and every other press waiting with it; after a longer step the gap is as
+# long as the step, up to 0.1 s (the retries are further apart then). The
+# counting half of a run of days needs no lock: it is (most of) the gap, and the
+# job sleeps only for what is left of it.
 STEP_PAUSE = 0.03
+LONG_STEP = 0.13
 
 
 class _Gap:
@@ -214,7 +217,7 @@ class _Gap:
     async def before_lock(self) -> None:
         if self.pause and self.released is not None:
             held = self.released - self.taken
-            wanted = min(max(self.pause, held), max(self.pause, 0.1))
+            wanted = self.pause if held < LONG_STEP else max(self.pause, min(held, 0.1))
             free = time.perf_counter() - self.released
             if free < wanted:
                 await asyncio.sleep(wanted - free)
