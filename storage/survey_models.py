@@ -46,6 +46,11 @@ ROLLUP_CELL_COLUMNS: tuple[str, ...] = (
     "status",
 )
 
+# The responses in that index: submitted, with all nine answers (what the rollup counts).
+ROLLUP_CELLS_WHERE = "status = 'submitted' AND " + " AND ".join(
+    f"{code.lower()} IS NOT NULL" for code in UNSUR_CODES
+)
+
 # status values of SurveyResponse
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -129,16 +134,17 @@ class SurveyResponse(Base):
             postgresql_where=text("rollup_day IS NULL AND submitted_at IS NOT NULL"),
         ),
         Index("ix_survey_responses_rollup_seq", "rollup_seq", unique=True),
-        # The full rebuild reads the submitted responses a run of days at a time
-        # from this one index, in its (day, service, officer) order: no sort, and
-        # no table row read (it holds every column the rebuild sums; the comment
-        # is counted through the commented index below). Written once per
+        # The full rebuild reads the complete submitted responses a run of days at
+        # a time from this one index, in its (day, service, officer) order: no
+        # sort, and no table row read (it holds every column the rebuild sums; the
+        # comment is counted through the commented index below); SQLite does not
+        # test again per row what the index's condition implies. Written once per
         # submission (`storage.rollup.rebuild`, migration 0034).
         Index(
             "ix_survey_responses_rollup_cells",
             *ROLLUP_CELL_COLUMNS,
-            sqlite_where=text("status = 'submitted'"),
-            postgresql_where=text("status = 'submitted'"),
+            sqlite_where=text(ROLLUP_CELLS_WHERE),
+            postgresql_where=text(ROLLUP_CELLS_WHERE),
         ),
         Index(
             "ix_survey_responses_commented",

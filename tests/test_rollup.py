@@ -333,13 +333,13 @@ async def test_profile_values_outside_the_lists_are_counted_beside_the_known_one
     assert daily[("occupation", "nelayan-lama")] == 2 and daily[("age_group", "20-29")] == 1
 
 
-async def test_a_cell_too_large_for_the_packed_profile_is_counted_exactly(
+async def test_a_service_day_too_large_for_the_packed_profile_is_counted_exactly(
     world: World, monkeypatch: pytest.MonkeyPatch
 ):
     """The rebuild counts the profile four values to a sum, in slots of 15 bits; a
-    cell with more responses than a slot holds is counted again value by value.
-    Here the slots hold 3: five answers "f" in one cell would carry into the next
-    slot if that were not noticed."""
+    service's day with more responses than a slot holds is counted value by value.
+    Here the slots hold 3: five answers "f" in one day of one service would carry
+    into the next slot if that were not noticed."""
     monkeypatch.setattr(rebuild, "SLOT_BITS", 2)
     monkeypatch.setattr(rebuild, "SLOT_MAX", 3)
     rebuild._days_statements.cache_clear()

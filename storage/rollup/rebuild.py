@@ -53,6 +53,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Table,
+    and_,
     bindparam,
     case,
     cast,
@@ -104,6 +105,18 @@ from storage.survey_models import SUBMITTED
 
 # Responses per stamping step (an id range), when some lack their local day.
 CHUNK_IDS = 10_000
+
+
+# The profile's 23 counts, four to a 64-bit sum in slots of 15 bits: one CASE
+# per field and six sums per response instead of 23 conditional counts (the
+# profile was three fifths of the scan's cost; this takes a third of that off).
+# The cells keep them packed, and the service's day rows unpack their sums: a
+# service's day of up to 32,767 responses cannot carry one slot into the next
+# (a larger one is counted value by value: `_exact_service_days`).
+SLOT_BITS = 15
+SLOTS_PER_SUM = 4
+SLOT_MAX = (1 << SLOT_BITS) - 1
+PACKED = tuple(f"packed_{i}" for i in range(-(-len(PROFILE_COLUMNS) // SLOTS_PER_SUM)))
 
 
 @dataclass(frozen=True)
@@ -164,9 +177,8 @@ async def months_to_write(session: AsyncSession) -> list[date]:
     score tables hold (old months may have to go)."""
     # Each an end of the rollup's index (one lookup, not a scan).
     r = _BY_DAY.c
-    submitted = r.status == literal_column(f"'{SUBMITTED}'")
-    first = await session.scalar(select(func.min(r.rollup_day)).where(submitted))
-    last = await session.scalar(select(func.max(r.rollup_day)).where(submitted))
+    first = await session.scalar(select(func.min(r.rollup_day)).where(*_complete(_BY_DAY)))
+    last = await session.scalar(select(func.max(r.rollup_day)).where(*_complete(_BY_DAY)))
     found = {
         first_of_month(_as_date(m))
         for m in await session.scalars(
@@ -271,18 +283,21 @@ async def write_days(
     if (int(now[0]), int(now[1])) != seen:
         await session.execute(st.empty)
         await _count(session, st, bound)
-    claimed, unknown, largest = (await session.execute(st.claimed_unknown)).one()
-    if largest > SLOT_MAX:  # a slot of the packed profile may have overflowed
-        await session.execute(st.empty)
-        await session.execute(st.exact_scan, bound)
-        await session.execute(st.comments, bound)
-        claimed, unknown, largest = (await session.execute(st.claimed_unknown)).one()
-    stats.claimed += int(claimed)
     # The cells hold these days as they are now: what was erased or changed in
     # them before is not in them, so there is nothing to subtract for it later.
     await session.execute(st.drop_retractions, bound)
-    for statement in st.replace:
+    for statement in st.deletes:
         await session.execute(statement, bound)
+    # The profile's packed counts, summed per (service, day), fit their slots
+    # unless a service had more responses in a day than a slot holds: then the
+    # day rows are counted value by value instead (`_exact_service_days`).
+    largest = await session.scalar(st.largest_service_day)
+    fits = largest is None or largest <= SLOT_MAX
+    await session.execute(st.service_days if fits else st.exact_service_days, bound)
+    for statement in st.officer_and_unit_days:
+        await session.execute(statement, bound)
+    claimed, unknown = (await session.execute(st.claimed_unknown, bound)).one()
+    stats.claimed += int(claimed)
     # Profile values outside the instrument's lists (older data): counted exactly,
     # in a pass of their own over the days; normally there are none.
     if unknown:
@@ -307,7 +322,8 @@ def _cells_table() -> Table:
         Column("day", Date, primary_key=True),
         Column("service_id", Integer, primary_key=True),
         Column("employee_id", Integer, primary_key=True),
-        *(Column(m, Integer, nullable=False) for m in SERVICE_MEASURES),
+        *(Column(m, Integer, nullable=False) for m in MEASURES),
+        *(Column(p, BigInteger, nullable=False) for p in PACKED),
         prefixes=["TEMPORARY"],
         sqlite_with_rowid=False,
     )
@@ -326,17 +342,24 @@ class _DaysStatements:
     empty: Any
     scan: Any
     comments: Any
-    exact_scan: Any
+    deletes: tuple[Any, ...]
+    largest_service_day: Any
+    service_days: Any
+    exact_service_days: Any
+    officer_and_unit_days: tuple[Any, ...]
     claimed_unknown: Any
-    replace: tuple[Any, ...]
 
 
 @cache
 def _days_statements(dialect: str) -> _DaysStatements:
-    """`write_days`' statements, built once per database kind (the days bound at
-    each execution; the comments' upsert is spelled by each dialect)."""
-    cells = _CELLS
-    known = sum((cells.c[c] for c in PROFILE_COUNTS), literal(0))
+    """`read_days`' and `write_days`' statements, built once per database kind (the
+    days bound at each execution; the comments' upsert is spelled by each dialect)."""
+    cells, sd = _CELLS, SERVICE_DAILY
+    in_days = (sd.c.day >= _FIRST, sd.c.day < _END)
+    known = sum((sd.c[c] for c in PROFILE_COUNTS), literal(0))
+    per_service_day = (
+        select(func.sum(cells.c.n).label("n")).group_by(cells.c.day, cells.c.service_id).subquery()
+    )
     return _DaysStatements(
         drop_retractions=delete(RETRACTIONS).where(
             RETRACTIONS.c.day >= _FIRST, RETRACTIONS.c.day < _END
@@ -348,86 +371,75 @@ def _days_statements(dialect: str) -> _DaysStatements:
         empty=delete(cells),
         scan=_scan(cells),
         comments=_comments(cells, dialect),
-        exact_scan=_scan(cells, packed=False),
-        # How many responses, how many answers hold a value outside the lists,
-        # and the largest cell.
+        deletes=_day_deletes(),
+        largest_service_day=select(func.max(per_service_day.c.n)),
+        service_days=_service_days(cells),
+        exact_service_days=_exact_service_days(cells),
+        officer_and_unit_days=_officer_and_unit_days(cells),
+        # How many responses, and how many answers hold a value outside the lists.
         claimed_unknown=select(
-            func.coalesce(func.sum(cells.c.n), 0),
-            func.coalesce(func.sum(cells.c.n * len(PROFILE_FIELDS) - known), 0),
-            func.coalesce(func.max(cells.c.n), 0),
-        ),
-        replace=(*_day_deletes(), *_day_inserts(cells)),
+            func.coalesce(func.sum(sd.c.n), 0),
+            func.coalesce(func.sum(sd.c.n * len(PROFILE_FIELDS) - known), 0),
+        ).where(*in_days),
     )
 
 
 def _counted_in_days(*, rollup_index: bool = True) -> list[Any]:
     """The counted responses of the days [first, end) (see `storage.rollup.sql.counted`).
 
-    ``rollup_index``: read through the rollup's partial index (`_BY_DAY`), in its
-    terms (the literal ``status = 'submitted'``, which SQLite must see to use
-    it); otherwise of the plain table, with a status test no index can serve
-    (the commented index is meant).
+    ``rollup_index``: read through the rollup's partial index (`_BY_DAY`), in the
+    terms of its condition (`_complete`); otherwise of the plain table, with a
+    status test no index can serve (the commented index is meant).
     """
     table = _BY_DAY if rollup_index else SR
     c = table.c
-    if rollup_index:
-        status = c.status == literal_column(f"'{SUBMITTED}'")
-    else:
-        status = func.coalesce(c.status, "") == SUBMITTED
     return [
-        status,
+        *(_complete(table) if rollup_index else _complete_anywhere()),
         c.rollup_day >= _FIRST,
         c.rollup_day < _END,
         func.coalesce(c.rollup_seq, 0) <= _UPTO,
+    ]
+
+
+def _complete(table: Any) -> list[Any]:
+    """Submitted with all nine answers, spelled as the rollup's index's condition
+    (`storage.survey_models.ROLLUP_CELLS_WHERE`): SQLite reads a partial index
+    only for a query whose condition contains the index's, literal for literal
+    (and then does not test it again per row)."""
+    c = table.c
+    return [
+        c.status == literal_column(f"'{SUBMITTED}'"),
         *(c[u].is_not(None) for u in UNSUR),
     ]
+
+
+def _complete_anywhere() -> list[Any]:
+    """The same with a status test no index serves (`storage.rollup.sql.counted`)."""
+    return [func.coalesce(SR.c.status, "") == SUBMITTED, *(SR.c[u].is_not(None) for u in UNSUR)]
 
 
 # The submitted responses through the rollup's index (`storage.survey_models`).
 _BY_DAY = indexed_by(SR, "ix_survey_responses_rollup_cells")
 
 
-# The profile's 23 counts, four to a 64-bit sum in slots of 15 bits: one CASE
-# per field and six sums per response instead of 23 conditional counts (the
-# profile was three fifths of the scan's cost; this takes a third of that off).
-# A cell of up to 32,767 responses (one officer at one service on one day)
-# cannot carry one slot into the next; a step with a larger cell counts again
-# with the conditional counts (`write_days`).
-SLOT_BITS = 15
-SLOTS_PER_SUM = 4
-SLOT_MAX = (1 << SLOT_BITS) - 1
-
-
-def _scan(cells: Table, *, packed: bool = True) -> Any:
+def _scan(cells: Table) -> Any:
     """The days' responses from the rollup's index: sums per (day, service, officer)
-    in the index's order, the profile counted in the same pass (packed, or with
-    one conditional count per value)."""
+    in the index's order, the profile counted in the same pass, packed."""
     r = _BY_DAY.c
     grouped = (
         select(
-            r.rollup_day.label("day"),
+            r.rollup_day,
             r.service_id,
-            func.coalesce(r.employee_id, NO_OFFICER).label("employee_id"),
-            func.count().label("n"),
-            literal(0).label("comments"),  # the comments: `_comments`
-            *(func.sum(r[u]).label(f"sum_{u}") for u in UNSUR),
-            *(_packed_profile(r) if packed else _counted_profile(r)),
+            func.coalesce(r.employee_id, NO_OFFICER),
+            func.count(),
+            literal(0),  # the comments: `_comments`
+            *(func.sum(r[u]) for u in UNSUR),
+            *_packed_profile(r),
         )
         .where(*_counted_in_days())
         .group_by(r.rollup_day, r.service_id, r.employee_id)
     )
-    source = _unpacked(grouped.subquery()) if packed else grouped
-    return insert(cells).from_select([*_KEYS, *SERVICE_MEASURES], source)
-
-
-def _counted_profile(r: Any) -> list[Any]:
-    out = []
-    for column, name, value in PROFILE_COLUMNS:
-        field = r[name]
-        condition = or_(field.is_(None), field == "") if value is None else field == value
-        # count(*) FILTER (WHERE …): a fifth cheaper than sum(CASE …) on SQLite.
-        out.append(func.count().filter(condition).label(column))
-    return out
+    return insert(cells).from_select([*_KEYS, *MEASURES, *PACKED], grouped)
 
 
 def _packed_profile(r: Any) -> list[Any]:
@@ -446,21 +458,65 @@ def _packed_profile(r: Any) -> list[Any]:
             weights = {value or "": 1 << (SLOT_BITS * k) for k, value in mine}
             term = case(weights, value=field, else_=0)
             total = term if total is None else total + term
-        # PostgreSQL sums a bigint into a numeric: back to a bigint for the shifts.
-        out.append(cast(func.sum(total), BigInteger).label(f"packed_{group // SLOTS_PER_SUM}"))
+        # PostgreSQL sums a bigint into a numeric: back to a bigint.
+        out.append(cast(func.sum(total), BigInteger))
     return out
 
 
-def _unpacked(grouped: Any) -> Any:
-    """``grouped`` with each packed sum split back into its counts."""
+def _unpacked(packed_sums: Sequence[Any]) -> list[Any]:
+    """Each packed sum split back into its counts (in `PROFILE_COLUMNS` order)."""
     counts = []
-    for index, (column, _f, _v) in enumerate(PROFILE_COLUMNS):
-        packed = grouped.c[f"packed_{index // SLOTS_PER_SUM}"]
+    for index in range(len(PROFILE_COLUMNS)):
+        packed = cast(packed_sums[index // SLOTS_PER_SUM], BigInteger)
         shift = SLOT_BITS * (index % SLOTS_PER_SUM)
         # (PostgreSQL shifts a bigint by an integer only.)
-        shifted = packed.bitwise_rshift(literal(shift, Integer))
-        counts.append(shifted.bitwise_and(SLOT_MAX).label(column))
-    return select(*(grouped.c[k] for k in (*_KEYS, *MEASURES)), *counts)
+        counts.append(packed.bitwise_rshift(literal(shift, Integer)).bitwise_and(SLOT_MAX))
+    return counts
+
+
+def _service_days(cells: Table) -> Any:
+    """The days' service rows: the cells summed per (day, service), in the cells'
+    (and the table's key) order, the profile unpacked."""
+    packed_sums = [func.sum(cells.c[p]) for p in PACKED]
+    return insert(SERVICE_DAILY).from_select(
+        ["day", "service_id", *MEASURES, *PROFILE_COUNTS],
+        select(
+            cells.c.day, cells.c.service_id, *sums(cells, MEASURES), *_unpacked(packed_sums)
+        ).group_by(cells.c.day, cells.c.service_id),
+    )
+
+
+def _exact_service_days(cells: Table) -> Any:
+    """The same, the profile counted value by value from the rollup's index (one
+    conditional count per value): for a run of days with a service's day too
+    large for a slot."""
+    r = _BY_DAY.c
+    profile = []
+    for _column, name, value in PROFILE_COLUMNS:
+        field = r[name]
+        condition = or_(field.is_(None), field == "") if value is None else field == value
+        profile.append(func.count().filter(condition))
+    counted = (
+        select(r.rollup_day, r.service_id, *profile)
+        .where(*_counted_in_days())
+        .group_by(r.rollup_day, r.service_id)
+        .subquery()
+    )
+    scores = (
+        select(cells.c.day, cells.c.service_id, *(func.sum(cells.c[m]).label(m) for m in MEASURES))
+        .group_by(cells.c.day, cells.c.service_id)
+        .subquery()
+    )
+    key = (counted.c.rollup_day == scores.c.day, counted.c.service_id == scores.c.service_id)
+    return insert(SERVICE_DAILY).from_select(
+        ["day", "service_id", *MEASURES, *PROFILE_COUNTS],
+        select(
+            scores.c.day,
+            scores.c.service_id,
+            *(scores.c[m] for m in MEASURES),
+            *(counted.c[i + 2] for i in range(len(PROFILE_COLUMNS))),
+        ).select_from(scores.join(counted, and_(*key))),
+    )
 
 
 def _comments(cells: Table, dialect: str) -> Any:
@@ -489,7 +545,7 @@ def _comments(cells: Table, dialect: str) -> Any:
     )
     # Every commented response counted is in a cell the scan wrote: only its
     # ``comments`` is set (the other measures are required, hence the zeros).
-    values = [*_KEYS, "comments", *(m for m in SERVICE_MEASURES if m != "comments")]
+    values = [*_KEYS, "comments", *(m for m in (*MEASURES, *PACKED) if m != "comments")]
     source = commented.add_columns(*([literal(0)] * (len(values) - 4)))
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(cells)
     statement = statement.from_select(values, source)
@@ -508,18 +564,12 @@ def _day_deletes() -> tuple[Any, ...]:
     )
 
 
-def _day_inserts(cells: Table) -> tuple[Any, ...]:
-    """The days' new service, officer and unit rows, from the cells, in the order of
-    the day tables' keys (day first, as the cells')."""
+def _officer_and_unit_days(cells: Table) -> tuple[Any, ...]:
+    """The days' new officer rows (from the cells, in their order, the table's key's)
+    and unit rows (from the service rows just written)."""
     sd = SERVICE_DAILY
     officer = cells.c.employee_id
     return (
-        insert(SERVICE_DAILY).from_select(
-            ["day", "service_id", *SERVICE_MEASURES],
-            select(cells.c.day, cells.c.service_id, *sums(cells, SERVICE_MEASURES)).group_by(
-                cells.c.day, cells.c.service_id
-            ),
-        ),
         insert(OFFICER_DAILY).from_select(
             [*_KEYS, *MEASURES],
             select(*(cells.c[k] for k in _KEYS), *(cells.c[m] for m in MEASURES)).where(
