@@ -45,6 +45,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from functools import cached_property
 
 from bot.core.i18n import N_
 
@@ -141,8 +142,10 @@ class Scale:
                     f"({after.value} after {before.value})"
                 )
 
-    @property
+    @cached_property
     def values(self) -> tuple[int, ...]:
+        # Cached (the instance is frozen): every answer of a cycle is checked
+        # against it when the cycle's results are computed.
         return tuple(level.value for level in self.levels)
 
     @property

@@ -173,8 +173,8 @@ MONTH_PARTS: tuple[tuple[int, int | None], ...] = ((1, 16), (16, None))
 
 
 async def months_to_write(session: AsyncSession) -> list[date]:
-    """Every month from the first counted day to the last, and every month the
-    score tables hold (old months may have to go)."""
+    """Every month that holds a counted response, and every month the score tables
+    hold (old months may have to go)."""
     # Each an end of the rollup's index (one lookup, not a scan).
     r = _BY_DAY.c
     first = await session.scalar(select(func.min(r.rollup_day)).where(*_complete(_BY_DAY)))
@@ -186,11 +186,24 @@ async def months_to_write(session: AsyncSession) -> list[date]:
         )
     }
     if first is not None:
+        # The months between that hold a response: one indexed look each (a year
+        # without any costs nothing but its looks).
         month, end = first_of_month(_as_date(first)), _as_date(last)
         while month <= end:
-            found.add(month)
+            if month in found or await _any_response_in(session, month):
+                found.add(month)
             month = next_month(month)
     return sorted(found)
+
+
+async def _any_response_in(session: AsyncSession, month: date) -> bool:
+    r = _BY_DAY.c
+    some = (
+        select(r.rollup_day)
+        .where(*_complete(_BY_DAY), r.rollup_day >= month, r.rollup_day < next_month(month))
+        .limit(1)
+    )
+    return (await session.execute(some)).first() is not None
 
 
 def _as_date(value: Any) -> date:
