@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, tzinfo
 from functools import cache
 from typing import Any
 
@@ -74,7 +74,6 @@ from sqlalchemy.schema import CreateTable
 from bot.core.clock import first_of_month, next_month
 from bot.core.progress import QUIET, Progress
 from storage.db import dialect_name
-from storage.models import UTCDateTime
 from storage.rollup.local_days import IdRange, in_range, stamp_pending
 from storage.rollup.progress import RollupStats, Watermark, write_watermark
 from storage.rollup.sql import (
@@ -239,13 +238,10 @@ async def write_run(
         await _month_rows(session, run.completes)
 
 
-# The days [first, end), ``upto``, and the instants around them (the commented
-# index is by submission time: a local day lies within a day of its UTC date).
+# The days [first, end) and ``upto``, bound at each execution.
 _FIRST = bindparam("days_first", type_=Date)
 _END = bindparam("days_end", type_=Date)
 _UPTO = bindparam("days_upto", type_=Integer)
-_AFTER = bindparam("days_after", type_=UTCDateTime())
-_BEFORE = bindparam("days_before", type_=UTCDateTime())
 
 # The retractions of a run's days as the counting saw them: (how many, highest id).
 Fingerprint = tuple[int, int]
@@ -256,8 +252,6 @@ def _bound(plan: Plan, first: date, end: date) -> dict[str, Any]:
         "days_first": first,
         "days_end": end,
         "days_upto": plan.upto,
-        "days_after": datetime.combine(first - timedelta(days=1), time(), UTC),
-        "days_before": datetime.combine(end + timedelta(days=1), time(), UTC),
     }
 
 
@@ -397,17 +391,12 @@ def _days_statements(dialect: str) -> _DaysStatements:
     )
 
 
-def _counted_in_days(*, rollup_index: bool = True) -> list[Any]:
-    """The counted responses of the days [first, end) (see `storage.rollup.sql.counted`).
-
-    ``rollup_index``: read through the rollup's partial index (`_BY_DAY`), in the
-    terms of its condition (`_complete`); otherwise of the plain table, with a
-    status test no index can serve (the commented index is meant).
-    """
-    table = _BY_DAY if rollup_index else SR
-    c = table.c
+def _counted_in_days() -> list[Any]:
+    """The counted responses of the days [first, end) (see `storage.rollup.sql.counted`),
+    read through the rollup's index (`_BY_DAY`), in the terms of its condition."""
+    c = _BY_DAY.c
     return [
-        *(_complete(table) if rollup_index else _complete_anywhere()),
+        *_complete(_BY_DAY),
         c.rollup_day >= _FIRST,
         c.rollup_day < _END,
         func.coalesce(c.rollup_seq, 0) <= _UPTO,
@@ -426,13 +415,10 @@ def _complete(table: Any) -> list[Any]:
     ]
 
 
-def _complete_anywhere() -> list[Any]:
-    """The same with a status test no index serves (`storage.rollup.sql.counted`)."""
-    return [func.coalesce(SR.c.status, "") == SUBMITTED, *(SR.c[u].is_not(None) for u in UNSUR)]
-
-
-# The submitted responses through the rollup's index (`storage.survey_models`).
+# The complete submitted responses through the rollup's indexes (`storage.survey_models`):
+# all of them, and those with a comment.
 _BY_DAY = indexed_by(SR, "ix_survey_responses_rollup_cells")
+_COMMENTED = indexed_by(SR, "ix_survey_responses_rollup_commented")
 
 
 def _scan(cells: Table) -> Any:
@@ -533,28 +519,21 @@ def _exact_service_days(cells: Table) -> Any:
 
 
 def _comments(cells: Table, dialect: str) -> Any:
-    """The days' commented responses, counted into their cells.
-
-    Through the commented index (service, submission time) rather than the
-    rollup's index, which holds no comment (a comment may be too long for an
-    index entry): the few commented responses of each service around the days.
-    """
+    """The days' commented responses, counted into their cells, from the rollup's
+    index of commented responses (`_COMMENTED`): its condition is every test on
+    the comment, so SQLite reads no table row."""
+    c = _COMMENTED.c
     commented = (
-        select(
-            SR.c.rollup_day,
-            SR.c.service_id,
-            func.coalesce(SR.c.employee_id, NO_OFFICER),
-            func.count(),
-        )
+        select(c.rollup_day, c.service_id, func.coalesce(c.employee_id, NO_OFFICER), func.count())
         .where(
-            SR.c.service_id.in_(select(SERVICES.c.id)),
-            SR.c.submitted_at >= _AFTER,
-            SR.c.submitted_at < _BEFORE,
-            SR.c.comment.is_not(None),
-            SR.c.comment != "",
-            *_counted_in_days(rollup_index=False),
+            *_complete(_COMMENTED),
+            c.comment.is_not(None),
+            c.comment != literal_column("''"),
+            c.rollup_day >= _FIRST,
+            c.rollup_day < _END,
+            func.coalesce(c.rollup_seq, 0) <= _UPTO,
         )
-        .group_by(SR.c.rollup_day, SR.c.service_id, SR.c.employee_id)
+        .group_by(c.rollup_day, c.service_id, c.employee_id)
     )
     # Every commented response counted is in a cell the scan wrote: only its
     # ``comments`` is set (the other measures are required, hence the zeros).
