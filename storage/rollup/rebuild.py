@@ -18,24 +18,27 @@ steps one after the other (`rebuild`):
    some response lacks its local day (submitted before the marks existed, or
    changed since) or TIMEZONE changed (then every day is computed again).
    Normally there is nothing to stamp: the submission wrote the day.
-3. `write_run`, twice per month (`day_runs`: two runs of days, the second
-   also writing the month's rows), for every month from the first counted day
-   to the last and every month the score tables hold. A run reads its responses from
-   the rollup's index (``ix_survey_responses_rollup_cells``: the submitted
-   responses in (day, service, officer) order, with every column summed, so
-   neither a sort nor a table row), grouped per (day, service, officer) with
-   the profile counted in the same pass, plus the commented ones through the
-   commented index; and replaces the days' rows of every day table with them.
-   The month rows are then summed from the month's day rows.
+3. Twice per month (`day_runs`), for every month that holds a counted response
+   and every month the score tables hold: `read_days` counts the run's days
+   into a temporary table — from the rollup's index
+   (``ix_survey_responses_rollup_cells``: the complete submitted responses in
+   (day, service, officer) order, with every column summed, so neither a sort
+   nor a table row), grouped per (day, service, officer) with the profile
+   counted in the same pass, and the comments from the index of the commented
+   ones — with no write lock; then `write_run`, under the lock, replaces the
+   days' rows of every day table with them (the second run of a month also
+   sums the month's rows from its day rows).
 4. `finish`: the service → unit snapshot and the watermark (``upto``).
 
 Exact under concurrent writes: a response submitted during the rebuild has a
 number above ``upto`` and is left to the next incremental run. A response
 erased or changed leaves a retraction with its old day; a run of days drops
-the retractions of its days, because it reads those days' rows as they are
-now (an erased row is gone, a changed one has lost its day and waits for the
-next incremental run's stamp); a retraction of a day already written is kept
-and the next incremental run subtracts it.
+the retractions of its days, because its counts hold those days' rows as they
+are now (an erased row is gone, a changed one has lost its day and waits for
+the next incremental run's stamp) — the writing half checks that no
+retraction of its days appeared since the counting began, and counts again
+under the lock if one did; a retraction of a day already written is kept and
+the next incremental run subtracts it.
 """
 
 from __future__ import annotations
