@@ -82,14 +82,14 @@ interrupted rebuild or an inconsistency): in steps, each a short transaction
 for the job (`rebuild`'s docstring has them and why the result is exact while
 citizens keep submitting and erasing): the responses that lack their day are
 stamped by id range (normally none: the submission wrote it), then every
-month that holds a response in two runs of days. A run first counts its days'
+month that holds a response, as one run of days. A run first counts its days'
 complete submitted responses into a temporary table, from one index in
 (day, service, officer) order that holds every column summed
 (``ix_survey_responses_rollup_cells``; the comments from a second,
 ``ix_survey_responses_rollup_commented``): no sort and no table row read, and
 no write lock; then, under the lock, it replaces those days' rows (counting
 again if one of those days' responses was erased or changed meanwhile), and
-the second run of a month sums the month's rows from its day rows. While it
+it sums the month's rows from its day rows. While it
 runs the watermark says so, and other runs (a report's refresh) leave the
 tables alone; a rebuild cut short is started again by the next job run. A
 caller that finds a rebuild necessary inside its own transaction (a report on
