@@ -397,8 +397,10 @@ def _days_statements(dialect: str) -> _DaysStatements:
 
 
 def _counted_in_days() -> list[Any]:
-    """The counted responses of the days [first, end) (see `storage.rollup.sql.counted`),
-    read through the rollup's index (`_BY_DAY`), in the terms of its condition."""
+    """The counted responses of the days [first, end): complete and submitted
+    (`_complete`), with their day, numbered up to ``upto`` or without a number
+    (counted before numbers existed, or stamped); read through the rollup's index
+    (`_BY_DAY`), in the terms of its condition."""
     c = _BY_DAY.c
     return [
         *_complete(_BY_DAY),

@@ -35,7 +35,7 @@ from storage.rollup_models import (
     SkmUnitDaily,
     SkmUnitMonthly,
 )
-from storage.survey_models import SUBMITTED, SurveyResponse
+from storage.survey_models import SurveyResponse
 
 UNSUR: tuple[str, ...] = tuple(f"u{i}" for i in range(1, 10))
 # The service tables' profile columns (`storage.rollup_models.PROFILE_COLUMNS`).
@@ -124,23 +124,6 @@ def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 def has_comment(column: Any) -> ColumnElement[int]:
     return case((and_(column.is_not(None), column != ""), 1), else_=0)
-
-
-def counted(upto: int) -> list[ColumnElement[bool]]:
-    """The responses every table sums: submitted, all nine answers, with their day,
-    numbered up to ``upto`` (or without a number: counted before numbers, or stamped).
-
-    For the rebuild's scans only: ``coalesce`` (a no-op on this NOT NULL column)
-    keeps SQLite from reading rows in random order through the (status,
-    submitted_at) index when one sequential scan is several times cheaper;
-    PostgreSQL scans sequentially anyway.
-    """
-    return [
-        func.coalesce(SR.c.status, "") == SUBMITTED,
-        SR.c.rollup_day.is_not(None),
-        func.coalesce(SR.c.rollup_seq, 0) <= upto,
-        *(SR.c[u].is_not(None) for u in UNSUR),
-    ]
 
 
 async def latest_number(session: AsyncSession) -> int:
