@@ -10,6 +10,8 @@ the two spell something differently (upserts), `dialect_insert` picks.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,16 @@ def create_engine(
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def one_connection(sessions: SessionFactory) -> AsyncIterator[SessionFactory]:
+    """Sessions like ``sessions``' that all use one connection of its engine, one
+    transaction after another: what a connection holds between transactions (a
+    temporary table) goes from one to the next."""
+    engine: AsyncEngine = sessions.kw["bind"]
+    async with engine.connect() as connection:
+        yield async_sessionmaker(bind=connection, expire_on_commit=False)
 
 
 def dialect_name(session: AsyncSession) -> str:

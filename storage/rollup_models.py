@@ -125,7 +125,7 @@ def _profile_columns() -> tuple[tuple[str, str, str | None], ...]:
     return tuple(out)
 
 
-PROFILE_FIELDS: tuple[str, ...] = ("age_group", "gender", "education", "occupation")
+PROFILE_FIELDS: tuple[str, ...] = tuple(PROFILE)  # the instrument's fields, in its order
 PROFILE_COLUMNS = _profile_columns()
 # The service rows carry their respondents' profile as counts, one column per
 # known value (a fixed list): one row per (service, day) instead of one per

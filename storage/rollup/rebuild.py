@@ -64,9 +64,9 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
+    text,
     union,
     update,
 )
@@ -103,7 +103,7 @@ from storage.rollup.sql import (
     sums,
 )
 from storage.rollup_models import MEASURES, PROFILE_COLUMNS
-from storage.survey_models import SUBMITTED
+from storage.survey_models import ROLLUP_CELLS_WHERE, ROLLUP_COMMENTED_WHERE
 
 # Responses per stamping step (an id range), when some lack their local day.
 CHUNK_IDS = 10_000
@@ -181,8 +181,8 @@ async def months_to_write(session: AsyncSession) -> list[date]:
     hold (old months may have to go)."""
     # Each an end of the rollup's index (one lookup, not a scan).
     r = _BY_DAY.c
-    first = await session.scalar(select(func.min(r.rollup_day)).where(*_complete(_BY_DAY)))
-    last = await session.scalar(select(func.max(r.rollup_day)).where(*_complete(_BY_DAY)))
+    first = await session.scalar(select(func.min(r.rollup_day)).where(_COMPLETE))
+    last = await session.scalar(select(func.max(r.rollup_day)).where(_COMPLETE))
     found = {
         first_of_month(_as_date(m))
         for m in await session.scalars(
@@ -204,7 +204,7 @@ async def _any_response_in(session: AsyncSession, month: date) -> bool:
     r = _BY_DAY.c
     some = (
         select(r.rollup_day)
-        .where(*_complete(_BY_DAY), r.rollup_day >= month, r.rollup_day < next_month(month))
+        .where(_COMPLETE, r.rollup_day >= month, r.rollup_day < next_month(month))
         .limit(1)
     )
     return (await session.execute(some)).first() is not None
@@ -398,28 +398,23 @@ def _days_statements(dialect: str) -> _DaysStatements:
 
 def _counted_in_days() -> list[Any]:
     """The counted responses of the days [first, end): complete and submitted
-    (`_complete`), with their day, numbered up to ``upto`` or without a number
+    (`_COMPLETE`), with their day, numbered up to ``upto`` or without a number
     (counted before numbers existed, or stamped); read through the rollup's index
     (`_BY_DAY`), in the terms of its condition."""
     c = _BY_DAY.c
     return [
-        *_complete(_BY_DAY),
+        _COMPLETE,
         c.rollup_day >= _FIRST,
         c.rollup_day < _END,
         func.coalesce(c.rollup_seq, 0) <= _UPTO,
     ]
 
 
-def _complete(table: Any) -> list[Any]:
-    """Submitted with all nine answers, spelled as the rollup's index's condition
-    (`storage.survey_models.ROLLUP_CELLS_WHERE`): SQLite reads a partial index
-    only for a query whose condition contains the index's, literal for literal
-    (and then does not test it again per row)."""
-    c = table.c
-    return [
-        c.status == literal_column(f"'{SUBMITTED}'"),
-        *(c[u].is_not(None) for u in UNSUR),
-    ]
+# The rollup indexes' own conditions, as the queries that read them must contain
+# them: SQLite reads a partial index only for a query whose condition contains the
+# index's, literal for literal (and then does not test it again per row).
+_COMPLETE = text(ROLLUP_CELLS_WHERE)
+_COMPLETE_COMMENTED = text(ROLLUP_COMMENTED_WHERE)
 
 
 # The complete submitted responses through the rollup's indexes (`storage.survey_models`):
@@ -533,9 +528,7 @@ def _comments(cells: Table, dialect: str) -> Any:
     commented = (
         select(c.rollup_day, c.service_id, func.coalesce(c.employee_id, NO_OFFICER), func.count())
         .where(
-            *_complete(_COMMENTED),
-            c.comment.is_not(None),
-            c.comment != literal_column("''"),
+            _COMPLETE_COMMENTED,
             c.rollup_day >= _FIRST,
             c.rollup_day < _END,
             func.coalesce(c.rollup_seq, 0) <= _UPTO,

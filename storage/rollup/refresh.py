@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlalchemy import false, func, select, text, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.progress import QUIET, Progress
-from storage.db import SessionFactory, dialect_name
+from storage.db import SessionFactory, dialect_name, one_connection
 from storage.rollup import incremental, rebuild, triggers
 from storage.rollup.progress import (
     RollupStats,
@@ -301,9 +301,7 @@ async def _rebuild_in_steps(
     await after("start")
     # One connection for every step: a run's cells (a temporary table) go from
     # its counting half to its writing half.
-    engine = sessions.kw["bind"]
-    async with engine.connect() as connection:
-        held = async_sessionmaker(bind=connection, expire_on_commit=False)
+    async with one_connection(sessions) as held:
         if plan.ranges:
             progress.stage(rebuild.STAMPING, len(plan.ranges))
         for ids in plan.ranges:
